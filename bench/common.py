@@ -1,0 +1,229 @@
+"""Helpers shared by the benchmarks: a fresh database, the real app in a subprocess, a signed-in client.
+
+Settings are read once per process (``crm.config.get_settings`` is cached), so importing this module sets
+the ``CRM_*`` environment before anything from ``crm`` is imported. Import it first in every benchmark.
+
+Connection: CRM_BENCH_PG (default postgresql://postgres@127.0.0.1:5432, trust auth); the database is
+``crm_bench``, dropped and recreated by ``reset_database``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = ROOT / ".venv" / "bin"
+PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+BENCH_DB = "crm_bench"
+PG_DSN = f"{PG_SERVER}/{BENCH_DB}"
+SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
+ADMIN_EMAIL = "admin@example.com"
+# Every generated user has this password (one Argon2 hash is computed and reused for all of them).
+PASSWORD = "bench-password-2026"
+
+VAR_DIR = Path(tempfile.mkdtemp(prefix="crm-bench-var-"))
+atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)
+
+BENCH_ENV = {
+    "CRM_DATABASE_URL": f"{PG_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{BENCH_DB}",
+    "CRM_WORKER_IN_PROCESS": "false",
+    "CRM_SECRET_KEY": SECRET_KEY,
+    "CRM_VAR_DIR": str(VAR_DIR),
+}
+# Whatever the caller's shell has must not change the figures (Redis sessions, another queue, locale).
+UNSET = (
+    "CRM_QUEUE_URL",
+    "CRM_REDIS_URL",
+    "CRM_TIMEZONE",
+    "CRM_LOCALE",
+    "CRM_SECURE_COOKIES",
+    "CRM_PASSWORD_HASH_PROFILE",
+    "CRM_SMTP_HOST",
+)
+
+os.environ.update(BENCH_ENV)
+for _key in UNSET:
+    os.environ.pop(_key, None)
+
+
+# --------------------------------------------------------------------------- database
+
+
+async def _admin_execute(*statements: str) -> None:
+    conn = await asyncpg.connect(f"{PG_SERVER}/postgres")
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def reset_database() -> None:
+    """Drop and recreate ``crm_bench``, create the schema from the models and seed the built-in roles."""
+    from crm import models
+    from crm.features.accounts.services import ensure_builtin_roles
+    from crm.lib.db import alchemy_config
+
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
+    config = alchemy_config()
+    try:
+        async with config.get_engine().begin() as conn:
+            await conn.run_sync(models.metadata.create_all)
+        async with config.get_session() as session:
+            await ensure_builtin_roles(session)
+            await session.commit()
+    finally:
+        await config.get_engine().dispose()
+
+
+async def connect() -> asyncpg.Connection:
+    """A raw asyncpg connection to the bench database (COPY, EXPLAIN, ANALYZE)."""
+    return await asyncpg.connect(PG_DSN)
+
+
+async def analyze() -> None:
+    """Fresh planner statistics after bulk loading, as autovacuum would have them in production."""
+    conn = await connect()
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def server_version() -> str:
+    conn = await connect()
+    try:
+        return str(await conn.fetchval("SELECT version()"))
+    finally:
+        await conn.close()
+
+
+def run(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the app in a subprocess
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _wait_healthy(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.log.read_text()[-4000:]}")
+        try:
+            response = httpx.get(f"{server.base_url}/health", timeout=2)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text}"
+        except httpx.TransportError as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    raise RuntimeError(f"/health did not answer 200 within {timeout:.0f} s ({last}):\n{server.log.read_text()[-4000:]}")
+
+
+@contextmanager
+def app_server(timeout: float = 60.0) -> Iterator[Server]:
+    """``crm run --port <free port>`` (uvicorn, one process) on the bench database; stopped on exit."""
+    port = free_port()
+    log = VAR_DIR / f"server-{port}.log"
+    env = {**os.environ, **BENCH_ENV}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "crm"), "run", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(base_url=f"http://127.0.0.1:{port}", process=process, log=log)
+    try:
+        _wait_healthy(server, timeout)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def sign_in(base_url: str, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> httpx.Client:
+    """A client signed in through the real /login form (CSRF cookie first, then the form post)."""
+    client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+    client.get("/login").raise_for_status()
+    token = client.cookies.get("crm_csrf")
+    if not token:
+        raise RuntimeError("GET /login set no crm_csrf cookie")
+    response = client.post("/login", data={"email": email, "password": password, "_csrf_token": token})
+    if response.status_code != 303:
+        raise RuntimeError(f"sign-in as {email} failed: {response.status_code}\n{response.text[:2000]}")
+    return client
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) with linear interpolation between the closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    lo, hi = math.floor(rank), math.ceil(rank)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): the app's own work, whatever else runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_summary() -> str:
+    """What the figures were measured on: nproc, free -h, lscpu | head, date, load, PostgreSQL."""
+    parts = []
+    for title, command in (
+        ("nproc", "nproc"),
+        ("free -h", "free -h"),
+        ("lscpu | head", "lscpu | head"),
+        ("date", "date -u '+%Y-%m-%d %H:%M UTC'"),
+        ("uptime", "uptime"),
+    ):
+        output = subprocess.run(command, shell=True, capture_output=True, text=True, check=False).stdout  # noqa: S602
+        parts.append(f"$ {title}\n{output.rstrip()}")
+    parts.append(f"PostgreSQL: {run(server_version())}")
+    parts.append(f"Python: {sys.version.split()[0]}")
+    return "\n".join(parts)

@@ -1,0 +1,233 @@
+"""create_app(): plugins, middleware, the routes of every feature, error pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from functools import partial
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.logging import LoggingConfig
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from crm import models
+from crm.cli import ProjectCommands
+from crm.config import PACKAGE_ROOT, PROJECT_ROOT, Settings, get_settings
+from crm.features.accounts.audit_labels import audit_label
+from crm.lib import auth, errors, i18n, templating
+from crm.lib.db import alchemy_config
+
+log = logging.getLogger("crm")
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Outermost: every request gets an id for logs and error pages, before anything can fail."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        state = scope.setdefault("state", {})
+        state["request_id"] = uuid.uuid4().hex[:12]
+        await next_app(scope, receive, send)
+
+
+class LocaleMiddleware(ASGIMiddleware):
+    """The UI language of this request: the user's choice, else the language cookie, else the default."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        user = scope.get("user")
+        cookie_lang = None
+        for key, value in scope.get("headers", []):
+            if key == b"cookie" and b"crm_lang=" in value:
+                cookie_lang = value.decode("latin-1").split("crm_lang=", 1)[1].split(";", 1)[0]
+        token = i18n.set_locale((user.locale if user is not None else None) or cookie_lang or "")
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            i18n._current.reset(token)
+
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _security_headers(secure: bool) -> Any:
+    """A before-send hook: every response (404s of unknown paths included) carries the security headers.
+    Swagger UI starts itself with an inline script, so /docs alone gets a CSP that allows it."""
+    common = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+    ]
+    if secure:
+        common.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    names = {name for name, _value in common} | {b"content-security-policy"}
+
+    async def hook(message: Any, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        csp = DOCS_CSP if str(scope.get("path", "")).startswith("/docs") else PAGE_CSP
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+        message["headers"] = [*headers, *common, (b"content-security-policy", csp.encode())]
+
+    return hook
+
+
+def _route_handlers() -> list[Any]:
+    from crm.features.accounts.controllers import ROUTES as accounts_routes
+    from crm.features.calendar.controllers import ROUTES as calendar_routes
+    from crm.features.clients.routes import ROUTES as clients_routes
+    from crm.features.leads.controllers import ROUTES as leads_routes
+    from crm.features.system.controllers import ROUTES as system_routes
+    from crm.features.tariffs.routes import ROUTES as tariffs_routes
+
+    return [*system_routes, *accounts_routes, *calendar_routes, *tariffs_routes, *leads_routes, *clients_routes]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    alchemy = alchemy_config(settings)
+    from crm.features.accounts import services as accounts
+    from crm.workers import build_queue_plugin, saq_plugin
+
+    queue_plugin = saq_plugin() if settings is get_settings() else build_queue_plugin(settings)
+
+    auth.configure_loaders(
+        session=accounts.load_session_user,
+        bearer=accounts.load_bearer_user,
+        db_session=lambda scope: scope["app"].state.alchemy.provide_session(scope["app"].state, scope),
+        absolute_lifetime_s=settings.session_absolute_hours * 3600,
+    )
+    if settings.redis_url:
+        session_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-sessions")
+        cache_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-cache")
+    else:
+        session_store = SQLAlchemyStore(alchemy, model=models.SessionRecord, namespace="crm")
+        cache_store = MemoryStore()
+
+    session_config = auth.RotatingSessionConfig(
+        key="__Host-session" if settings.secure_cookies else "crm_session",
+        max_age=settings.session_idle_minutes * 60,
+        renew_on_access=False,  # the backend renews by writing back at most once a minute
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
+        exclude=["^/static/", "^/health$", "^/api/"],
+    )
+    template_config = TemplateConfig(
+        directory=[PACKAGE_ROOT / "templates"],
+        engine=JinjaTemplateEngine,
+        engine_callback=partial(templating.configure, extra_globals={"audit_label": audit_label}),
+    )
+    static_dir = PROJECT_ROOT / "static"
+    app = Litestar(
+        route_handlers=[
+            *_route_handlers(),
+            create_static_files_router(
+                path="/static",
+                directories=[static_dir],
+                opt={"public": True},
+                include_in_schema=False,
+                send_as_attachment=False,
+            ),
+        ],
+        plugins=[
+            SQLAlchemyPlugin(config=alchemy),
+            HTMXPlugin(),
+            FlashPlugin(config=FlashConfig(template_config=template_config)),
+            queue_plugin,
+            ProjectCommands(),
+        ],
+        middleware=[RequestIdMiddleware(), session_config.middleware, auth.AuthMiddleware(), LocaleMiddleware()],
+        guards=[auth.access_guard],
+        template_config=template_config,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="crm_csrf",
+            header_name="x-csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["^/api/", "^/health$"],
+        ),
+        stores={"sessions": session_store, "cache": cache_store},
+        before_send=[_security_headers(settings.secure_cookies)],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000, gzip_compress_level=6),
+        exception_handlers={
+            HTTPException: errors.handle_http,
+            auth.PasswordChangeRequired: errors.handle_password_change,
+            Exception: errors.handle_internal,
+        },
+        openapi_config=OpenAPIConfig(
+            title="CRM API",
+            openapi_router=Router("/docs", route_handlers=[], include_in_schema=False, opt={"public": True}),
+            version="1",
+            path="/docs",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                    favicon='<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+                )
+            ],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT or crm_ API token")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+            disable_stack_trace={404, 401, 403, 400, 422, 405},
+        ),
+        on_startup=[_queue_hooks(queue_plugin, connect=True)],
+        on_shutdown=[_queue_hooks(queue_plugin, connect=False)],
+        debug=False,
+    )
+    app.state.alchemy = alchemy
+    return app
+
+
+def _queue_hooks(plugin: Any, *, connect: bool) -> Any:
+    """Connect the app's queue at start-up (a queue that is down is logged, and /health reports it)."""
+
+    async def hook(app: Litestar) -> None:
+        from crm.workers import QUEUE_NAME
+
+        queue = plugin.get_queue(QUEUE_NAME)
+        app.state.queue = queue
+        try:
+            await asyncio.wait_for(queue.connect() if connect else queue.disconnect(), timeout=5)
+        except Exception as exc:
+            log.error("queue %s failed: %s", "connect" if connect else "disconnect", type(exc).__name__)
+
+    return hook

@@ -1,0 +1,119 @@
+"""The ``crm`` console script: Litestar's CLI (run, workers, database) plus the project's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from litestar.plugins import CLIPluginProtocol
+
+T = TypeVar("T")
+
+
+def run_async(fn: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(fn())  # type: ignore[arg-type]
+
+
+def fail(message: str) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+async def _with_session(work: Callable[[Any], Awaitable[T]]) -> T:
+    from crm.lib.db import alchemy_config
+
+    config = alchemy_config()
+    try:
+        async with config.get_session() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await config.get_engine().dispose()
+
+
+@click.group(name="users", help="Manage user accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command(name="create", help="Create a user (or fail if the email exists).")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option(
+    "--role", "roles", required=True, multiple=True, help="admin, head, manager, operator, telegraph, billing"
+)
+@click.option("--name", default="")
+@click.option("--telegraph-prefix", default=None)
+def users_create(email: str, password: str, roles: tuple[str, ...], name: str, telegraph_prefix: str | None) -> None:
+    from crm.features.accounts import services
+    from crm.features.accounts.schemas import valid_email
+
+    if not valid_email(email):
+        fail(f"'{email}' is not a valid email address")
+    problem = services.password_problem(password, email)
+    if problem:
+        fail(f"password rejected: {problem}")
+
+    async def work(session: Any) -> str:
+        await services.ensure_builtin_roles(session)
+        known = {r.name for r in await services.all_roles(session)}
+        unknown = set(roles) - known
+        if unknown:
+            fail(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        if await services.email_taken(session, email):
+            fail(f"a user with email {email.lower()} already exists")
+        user = await services.create_user(
+            session,
+            email=email,
+            password=password,
+            name=name,
+            roles=list(roles),
+            telegraph_prefix=telegraph_prefix,
+        )
+        return str(user.id)
+
+    user_id = run_async(lambda: _with_session(work))
+    click.echo(f"Created user {email.lower()} ({', '.join(roles)}), id {user_id}")
+
+
+@click.group(name="demo", help="Demo data.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command(name="load", help="Load demo users and data (idempotent: existing records are kept).")
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True)
+def demo_load(scale: str) -> None:
+    from crm.demo import load_demo
+
+    summary = run_async(lambda: _with_session(lambda s: load_demo(s, scale=scale)))
+    for line in summary:
+        click.echo(line)
+
+
+class ProjectCommands(CLIPluginProtocol):
+    def on_cli_init(self, cli: click.Group) -> None:
+        cli.add_command(users_group)
+        cli.add_command(demo_group)
+        from crm.features.tariffs.cli import tariffs_group, telegrams_group
+
+        cli.add_command(telegrams_group)
+        cli.add_command(tariffs_group)
+        from crm.features.clients.cli import bitrix24_group
+
+        cli.add_command(bitrix24_group)
+        from crm.features.leads.cli import leads_group
+
+        cli.add_command(leads_group)
+
+
+def main() -> None:
+    os.environ.setdefault("LITESTAR_APP", "crm.app:create_app")
+    from litestar.cli.main import litestar_group
+
+    litestar_group(prog_name="crm")

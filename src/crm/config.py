@@ -1,0 +1,112 @@
+"""Settings from ``CRM_*`` environment variables (and a ``.env`` file), built once per process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"CRM_{name}")
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 25
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "crm@localhost"
+    starttls: bool = False
+    ssl: bool = False
+    timeout: float = 20.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    queue_url: str | None
+    redis_url: str | None
+    secret_key: str = field(repr=False)
+    timezone: str
+    default_locale: str
+    var_dir: Path
+    secure_cookies: bool
+    worker_in_process: bool
+    password_hash_profile: str
+    base_url: str
+    smtp: SmtpSettings
+    session_idle_minutes: int = 480
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+def _secret_key(var_dir: Path) -> str:
+    """The configured key, or one generated once and kept under ``var/`` for a development machine."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    var_dir = Path(_env("VAR_DIR", str(PROJECT_ROOT / "var")) or "var").resolve()
+    database_url = _env("DATABASE_URL")
+    queue_url = _env("QUEUE_URL")
+    smtp = SmtpSettings(
+        host=_env("SMTP_HOST"),
+        port=int(_env("SMTP_PORT", "25") or 25),
+        user=_env("SMTP_USER"),
+        password=_env("SMTP_PASSWORD"),
+        sender=_env("SMTP_FROM", "crm@localhost") or "crm@localhost",
+        starttls=_bool("SMTP_STARTTLS", False),
+        ssl=_bool("SMTP_SSL", False),
+    )
+    return Settings(
+        database_url=database_url,
+        queue_url=queue_url,
+        redis_url=_env("REDIS_URL"),
+        secret_key=_secret_key(var_dir),
+        timezone=_env("TIMEZONE", "Europe/Moscow") or "Europe/Moscow",
+        default_locale=_env("LOCALE", "ru") or "ru",
+        var_dir=var_dir,
+        secure_cookies=_bool("SECURE_COOKIES", False),
+        worker_in_process=_bool("WORKER_IN_PROCESS", queue_url is None),
+        password_hash_profile=_env("PASSWORD_HASH_PROFILE", "default") or "default",
+        base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
+        smtp=smtp,
+    )

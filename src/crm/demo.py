@@ -1,0 +1,83 @@
+"""Demo data for `crm demo load`: every slice adds its own part; running it twice adds nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts import services as accounts
+from crm.features.calendar import services as calendar
+from crm.features.clients.models import Department
+
+DEMO_PASSWORD = "crm-demo-2026"
+
+DEMO_DEPARTMENTS = [
+    ("Головной офис", None),
+    ("Отдел продаж Москва", "Головной офис"),
+    ("Группа крупных клиентов", "Отдел продаж Москва"),
+    ("Отдел продаж Регионы", "Головной офис"),
+    ("Колл-центр", "Головной офис"),
+    ("Телеграф", "Головной офис"),
+]
+
+# email, name, roles, department, telegraph prefix
+DEMO_USERS = [
+    ("admin@example.com", "Анна Админова", ["admin"], "Головной офис", None),
+    ("head@example.com", "Олег Руководов", ["head"], "Отдел продаж Москва", None),
+    ("manager@example.com", "Мария Продажина", ["manager"], "Группа крупных клиентов", None),
+    ("manager2@example.com", "Иван Звонков", ["manager"], "Отдел продаж Регионы", None),
+    ("operator@example.com", "Ольга Лидова", ["operator"], "Колл-центр", None),
+    ("telegraph@example.com", "Татьяна Телеграфова", ["telegraph"], "Телеграф", "123002"),
+    ("billing@example.com", "Борис Счетов", ["billing"], "Головной офис", None),
+]
+
+
+async def _departments(session: AsyncSession) -> dict[str, int]:
+    existing = {d.name: d for d in (await session.scalars(select(Department))).all()}
+    for name, parent in DEMO_DEPARTMENTS:
+        if name not in existing:
+            dep = Department(name=name, parent_id=existing[parent].id if parent else None)
+            session.add(dep)
+            await session.flush()
+            existing[name] = dep
+    return {name: d.id for name, d in existing.items()}
+
+
+async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
+    await accounts.ensure_builtin_roles(session)
+    departments = await _departments(session)
+    created = 0
+    for email, name, roles, department, prefix in DEMO_USERS:
+        if await accounts.email_taken(session, email):
+            continue
+        await accounts.create_user(
+            session,
+            email=email,
+            password=DEMO_PASSWORD,
+            name=name,
+            roles=roles,
+            department_id=departments[department],
+            telegraph_prefix=prefix,
+        )
+        created += 1
+    this_year = date.today().year
+    for year in (this_year - 1, this_year, this_year + 1):
+        await calendar.ensure_year(session, year)
+    lines = [
+        f"Demo data ({scale}): {created} new users, {len(departments)} departments, "
+        f"calendar {this_year - 1}–{this_year + 1}."
+    ]
+    lines.append(f"Demo accounts (password {DEMO_PASSWORD}):")
+    lines += [f"  {email:24} {', '.join(roles)}" for email, _n, roles, _d, _p in DEMO_USERS]
+    from crm.features.tariffs.demo import load as load_telegraph
+
+    lines += await load_telegraph(session, scale)
+    from crm.features.clients.demo import load as load_clients
+
+    lines += await load_clients(session, scale)
+    from crm.features.leads.demo import load as load_leads
+
+    lines += await load_leads(session, scale)
+    return lines

@@ -1,0 +1,291 @@
+"""Admin screens: users (list, create, edit, deactivate), the roles × permissions matrix, the audit log."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts import services
+from crm.features.accounts.models import AuditEntry, User
+from crm.features.accounts.permissions import PERMISSIONS
+from crm.features.accounts.schemas import UserForm
+from crm.features.accounts.scope import row_scope
+from crm.features.clients import services as clients
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_response
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_tz
+from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+
+MANAGE_USERS = {"permission": "users.manage"}
+
+
+async def _choices(db_session: AsyncSession) -> dict[str, Any]:
+    roles = await services.all_roles(db_session)
+    departments = clients.indented(await clients.all_departments(db_session))
+    return {
+        "roles": roles,
+        "role_options": [(r.name, _(r.title)) for r in roles],
+        "department_options": [(d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in departments],
+    }
+
+
+USER_EXPORT = [
+    ExportColumn("email", lambda u: u.email),
+    ExportColumn("name", lambda u: u.name),
+    ExportColumn("roles", lambda u: ", ".join(u.role_names)),
+    ExportColumn("department", lambda u: u.department.name if u.department else ""),
+    ExportColumn("active", lambda u: u.is_active),
+    ExportColumn("last_login_at", lambda u: u.last_login_at),
+    ExportColumn("created_at", lambda u: u.created_at),
+]
+
+
+def _user_filter(params: ListParams) -> services.UserFilter:
+    department = params.get("department")
+    return services.UserFilter(
+        q=params.get("q"),
+        role=params.get("role"),
+        department_id=parse_int(department, 1, 2**62),
+        active=params.get("active") if params.get("active") in {"yes", "no"} else "",
+    )
+
+
+@get("/users", opt=MANAGE_USERS, include_in_schema=False)
+async def users_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="email")
+    stmt = services.users_query(_user_filter(params))
+    fmt = params.get("format")
+    if fmt in {"csv", "xlsx"}:
+        rows = await fetch_all(db_session, stmt, params, services.USER_SORTS, User.id)
+        return export_response(rows, USER_EXPORT, "users", fmt)
+    page = await fetch_page(db_session, stmt, params, services.USER_SORTS, User.id)
+    return render(
+        request,
+        "accounts/users.html",
+        {"params": params, "page": page, **await _choices(db_session)},
+        block="list",
+    )
+
+
+@get("/users/new", opt=MANAGE_USERS, include_in_schema=False)
+async def user_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = UserForm(password=_temporary_password(), roles=["manager"])
+    return render(request, "accounts/user_form.html", {"form": form, "creating": True, **await _choices(db_session)})
+
+
+def _temporary_password() -> str:
+    return "-".join(secrets.token_hex(2) for _part in range(3)) + secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+
+@post("/users", opt=MANAGE_USERS, include_in_schema=False)
+async def user_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    choices = await _choices(db_session)
+    form = UserForm.parse(
+        await request.form(),
+        role_names={r.name for r in choices["roles"]},
+        department_ids={d for d, _label in choices["department_options"]},
+        creating=True,
+    )
+    if not form.errors and await services.email_taken(db_session, form.email):
+        form.errors.add("email", _("A user with this email already exists."))
+    if form.errors:
+        return render(request, "accounts/user_form.html", {"form": form, "creating": True, **choices}, status_code=422)
+    user = await services.create_user(
+        db_session,
+        email=form.email,
+        password=form.password,
+        name=form.name,
+        roles=form.roles,
+        department_id=form.department_id,
+        telegraph_prefix=form.telegraph_prefix,
+        must_change_password=True,
+        actor=current_user(request),
+    )
+    toast(
+        request,
+        _(
+            "User %(email)s created. Give them the temporary password; they will set their own at first sign-in.",
+            email=user.email,
+        ),
+    )
+    return Redirect(f"/users/{user.id}", status_code=303)
+
+
+async def _get_user(db_session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await db_session.get(User, user_id)
+    if user is None:
+        raise NotFoundException()
+    return user
+
+
+@get("/users/{user_id:uuid}", opt=MANAGE_USERS, include_in_schema=False)
+async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
+    user = await _get_user(db_session, user_id)
+    form = UserForm(
+        email=user.email,
+        name=user.name,
+        roles=user.role_names,
+        department_id=user.department_id,
+        telegraph_prefix=user.telegraph_prefix or "",
+    )
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "creating": False, "user_obj": user, **await _choices(db_session)},
+    )
+
+
+@post("/users/{user_id:uuid}", opt=MANAGE_USERS, include_in_schema=False)
+async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
+    user = await _get_user(db_session, user_id)
+    choices = await _choices(db_session)
+    form = UserForm.parse(
+        await request.form(),
+        role_names={r.name for r in choices["roles"]},
+        department_ids={d for d, _label in choices["department_options"]},
+        creating=False,
+    )
+    me: User = current_user(request)
+    if user.id == me.id and "admin" in user.role_names and "admin" not in form.roles:
+        form.errors.add("roles", _("You cannot take the admin role from yourself."))
+    form.email = user.email
+    if form.errors:
+        return render(
+            request,
+            "accounts/user_form.html",
+            {"form": form, "creating": False, "user_obj": user, **choices},
+            status_code=422,
+        )
+    await services.update_user(
+        db_session,
+        user,
+        me,
+        name=form.name,
+        roles=form.roles,
+        department_id=form.department_id,
+        telegraph_prefix=form.telegraph_prefix or None,
+    )
+    toast(request, _("Changes saved."))
+    return Redirect(f"/users/{user.id}", status_code=303)
+
+
+@post("/users/{user_id:uuid}/active", opt=MANAGE_USERS, include_in_schema=False)
+async def user_set_active(
+    request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    user = await _get_user(db_session, user_id)
+    me: User = current_user(request)
+    active = (await request.form()).get("active") == "true"
+    if user.id == me.id and not active:
+        toast(request, _("You cannot deactivate yourself."), "error")
+    else:
+        await services.update_user(db_session, user, me, is_active=active)
+        toast(request, _("User activated.") if active else _("User deactivated; their sessions ended."))
+    return Redirect(f"/users/{user.id}", status_code=303)
+
+
+@post("/users/{user_id:uuid}/password", opt=MANAGE_USERS, include_in_schema=False)
+async def user_reset_password(
+    request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    user = await _get_user(db_session, user_id)
+    temporary = _temporary_password()
+    await services.set_password(db_session, user, temporary, temporary=True, actor=current_user(request))
+    toast(
+        request,
+        _(
+            "Temporary password for %(email)s: %(password)s — they must change it at sign-in.",
+            email=user.email,
+            password=temporary,
+        ),
+    )
+    return Redirect(f"/users/{user.id}", status_code=303)
+
+
+# --------------------------------------------------------------------------- roles
+
+
+@get("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
+async def roles_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    roles = await services.all_roles(db_session)
+    return render(request, "accounts/roles.html", {"roles": roles, "permissions": PERMISSIONS})
+
+
+@post("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
+async def roles_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    me: User = current_user(request)
+    for role in await services.all_roles(db_session):
+        await services.set_role_permissions(db_session, role, form.getall(f"perm:{role.name}", []), me)
+    # Role changes take effect at the next request: permissions are read from the roles each time.
+    toast(request, _("Permissions saved."))
+    return Redirect("/roles", status_code=303)
+
+
+# --------------------------------------------------------------------------- audit
+
+AUDIT_EXPORT = [
+    ExportColumn("at", lambda e: e.created_at),
+    ExportColumn("actor", lambda e: e.actor_email),
+    ExportColumn("entity", lambda e: e.entity),
+    ExportColumn("entity_id", lambda e: e.entity_id),
+    ExportColumn("action", lambda e: e.action),
+    ExportColumn("summary", lambda e: e.summary),
+    ExportColumn("changes", lambda e: "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in e.changes.items())),
+]
+
+
+def _day(value: str, shift: int = 0) -> datetime | None:
+    try:
+        day = date.fromisoformat(value) + timedelta(days=shift)
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=local_tz())
+
+
+@get("/audit", opt={"permission": "audit.view"}, include_in_schema=False)
+async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="-at")
+    user: User = current_user(request)
+    scope = await row_scope(db_session, user)
+    departments = None if scope.everything else (scope.department_ids or frozenset())
+    filters = services.AuditFilter(
+        q=params.get("q"),
+        entity=params.get("entity"),
+        actor=params.get("actor"),
+        date_from=_day(params.get("from")),
+        date_to=_day(params.get("to"), 1),
+    )
+    stmt = services.audit_query(filters, departments)
+    fmt = params.get("format")
+    if fmt in {"csv", "xlsx"}:
+        rows = await fetch_all(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
+        return export_response(rows, AUDIT_EXPORT, "audit", fmt)
+    page = await fetch_page(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
+    entities = (await db_session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))).all()
+    return render(request, "accounts/audit.html", {"params": params, "page": page, "entities": entities}, block="list")
+
+
+ROUTES = [
+    users_list,
+    user_new,
+    user_create,
+    user_edit,
+    user_update,
+    user_set_active,
+    user_reset_password,
+    roles_page,
+    roles_save,
+    audit_page,
+]

@@ -1,0 +1,292 @@
+"""Sign-in, sign-out, password reset and the profile page (language, password, API tokens)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import get_settings
+from crm.features.accounts import services
+from crm.features.accounts.models import User
+from crm.lib.auth import current_user, start_session
+from crm.lib.i18n import LANGUAGES, get_locale, normalize_locale
+from crm.lib.i18n import gettext as _
+from crm.lib.web import FormErrors, render, toast
+
+PUBLIC = {"public": True}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: no open redirects."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@get("/login", opt=PUBLIC, include_in_schema=False)
+async def login_page(request: Request, next: FromQuery[str | None] = None) -> Any:
+    if current_user(request):
+        return Redirect(safe_next(next), status_code=303)
+    return render(request, "accounts/login.html", {"next": safe_next(next), "email": "", "errors": FormErrors()})
+
+
+@post("/login", opt=PUBLIC, include_in_schema=False)
+async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    email = (form.get("email") or "").strip()
+    password = form.get("password") or ""
+    target = safe_next(form.get("next"))
+    errors = FormErrors()
+    if not email:
+        errors.add("email", _("Enter your email."))
+    if not password:
+        errors.add("password", _("Enter your password."))
+    if not errors:
+        try:
+            user = await services.authenticate(
+                db_session, request.app.stores.get("cache"), email, password, client_address(request)
+            )
+        except services.SignInError as exc:
+            minutes = max(1, (exc.retry_after or 0) // 60)
+            errors.add("__all__", _(exc.message, minutes=minutes) if exc.retry_after else _(exc.message))
+            status = 429 if exc.retry_after else 200
+            return render(
+                request,
+                "accounts/login.html",
+                {"next": target, "email": email, "errors": errors},
+                status_code=status,
+            )
+        start_session(request, user)
+        if user.must_change_password:
+            return Redirect("/profile/password", status_code=303)
+        return Redirect(target, status_code=303)
+    return render(request, "accounts/login.html", {"next": target, "email": email, "errors": errors})
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    request.clear_session()
+    return Redirect("/login", status_code=303)
+
+
+@post("/language", opt=PUBLIC, include_in_schema=False)
+async def set_language(request: Request, db_session: NamedDependency[AsyncSession]) -> Redirect:
+    form = await request.form()
+    lang = normalize_locale(form.get("lang"))
+    user = current_user(request)
+    if user is not None:
+        user.locale = lang
+    response = Redirect(safe_next(form.get("next")), status_code=303)
+    response.set_cookie(
+        "crm_lang",
+        lang,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+    return response
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+@get("/password/forgot", opt=PUBLIC, include_in_schema=False)
+async def forgot_page(request: Request) -> Any:
+    return render(request, "accounts/forgot.html", {"email": "", "errors": FormErrors(), "sent": False})
+
+
+@post("/password/forgot", opt=PUBLIC, include_in_schema=False)
+async def forgot(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    email = (form.get("email") or "").strip()
+    errors = FormErrors()
+    if "@" not in email:
+        errors.add("email", _("Enter your email."))
+        return render(request, "accounts/forgot.html", {"email": email, "errors": errors, "sent": False})
+    store = request.app.stores.get("cache")
+    key = f"reset:{services.normalize_email(email)}"
+    if not await store.exists(key):  # one mail per address per minute, whatever is clicked
+        await store.set(key, "1", expires_in=60)
+        found = await services.create_reset_token(db_session, email)
+        if found:
+            user, raw = found
+            link = f"{get_settings().base_url}/password/reset/{raw}"
+            await request.app.state.queue.enqueue(
+                "send_password_reset",
+                email=user.email,
+                link=link,
+                locale=user.locale or get_locale(),
+                timeout=60,
+                retries=3,
+                retry_delay=5.0,
+                retry_backoff=True,
+            )
+    return render(request, "accounts/forgot.html", {"email": email, "errors": errors, "sent": True})
+
+
+@get("/password/reset/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def reset_page(request: Request, token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
+    valid = await services.user_for_reset_token(db_session, token) is not None
+    return render(request, "accounts/reset.html", {"token": token, "valid": valid, "errors": FormErrors()})
+
+
+@post("/password/reset/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def reset(request: Request, token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    found = await services.user_for_reset_token(db_session, token)
+    if found is None:
+        return render(request, "accounts/reset.html", {"token": token, "valid": False, "errors": FormErrors()})
+    errors = _new_password_errors(form.get("password") or "", form.get("password2") or "", found[1].email)
+    if errors:
+        return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": errors})
+    await services.reset_password(db_session, token, form.get("password") or "")
+    toast(request, _("Your password is set. Sign in with it."))
+    return Redirect("/login", status_code=303)
+
+
+def _new_password_errors(password: str, repeat: str, email: str) -> FormErrors:
+    errors = FormErrors()
+    problem = services.password_problem(password, email)
+    if problem:
+        errors.add("password", _(problem))
+    elif password != repeat:
+        errors.add("password2", _("The passwords differ."))
+    return errors
+
+
+# --------------------------------------------------------------------------- profile
+
+
+async def _profile_context(db_session: AsyncSession, user: User, **extra: Any) -> dict[str, Any]:
+    return {
+        "tokens": await services.list_api_tokens(db_session, user),
+        "languages": LANGUAGES,
+        "errors": FormErrors(),
+        "new_token": None,
+        **extra,
+    }
+
+
+@get("/profile", include_in_schema=False)
+async def profile(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return render(request, "accounts/profile.html", await _profile_context(db_session, current_user(request)))
+
+
+@post("/profile", include_in_schema=False)
+async def save_profile(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user: User = current_user(request)
+    form = await request.form()
+    name = (form.get("name") or "").strip()
+    errors = FormErrors()
+    if len(name) > 255:
+        errors.add("name", _("At most 255 characters."))
+    if errors:
+        return render(request, "accounts/profile.html", await _profile_context(db_session, user, errors=errors))
+    await services.update_user(db_session, user, user, name=name)
+    user.locale = normalize_locale(form.get("locale") or user.locale)
+    toast(request, _("Profile saved."))
+    response = Redirect("/profile", status_code=303)
+    response.set_cookie(
+        "crm_lang",
+        user.locale,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+    return response
+
+
+@get("/profile/password", opt={"allow_password_change": True}, include_in_schema=False)
+async def password_page(request: Request) -> Any:
+    return render(request, "accounts/password.html", {"errors": FormErrors()})
+
+
+@post("/profile/password", opt={"allow_password_change": True}, include_in_schema=False)
+async def change_password(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    from crm.lib.security import verify_password
+
+    user: User = current_user(request)
+    form = await request.form()
+    errors = FormErrors()
+    if not await verify_password(user.password_hash, form.get("current") or ""):
+        errors.add("current", _("This is not your current password."))
+    else:
+        errors = _new_password_errors(form.get("password") or "", form.get("password2") or "", user.email)
+        if not errors and form.get("password") == form.get("current"):
+            errors.add("password", _("Choose a password different from the current one."))
+    if errors:
+        return render(request, "accounts/password.html", {"errors": errors}, status_code=422)
+    await services.set_password(db_session, user, form.get("password") or "")
+    start_session(request, user)  # other sessions end with the old epoch; this one continues
+    toast(request, _("Password changed. Your other sessions were signed out."))
+    return Redirect("/profile", status_code=303)
+
+
+@post("/profile/tokens", include_in_schema=False)
+async def create_token(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user: User = current_user(request)
+    form = await request.form()
+    name = (form.get("name") or "").strip()
+    errors = FormErrors()
+    if not name or len(name) > 100:
+        errors.add("token_name", _("Give the token a name of 1 to 100 characters."))
+        return render(
+            request,
+            "accounts/profile.html",
+            await _profile_context(db_session, user, errors=errors),
+            block="tokens",
+        )
+    _token, raw = await services.create_api_token(db_session, user, name)
+    return render(
+        request,
+        "accounts/profile.html",
+        await _profile_context(db_session, user, new_token=raw),
+        block="tokens",
+    )
+
+
+@post("/profile/tokens/{token_id:uuid}/revoke", include_in_schema=False)
+async def revoke_token(
+    request: Request, token_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    user: User = current_user(request)
+    await services.revoke_api_token(db_session, user, token_id)
+    return render(request, "accounts/profile.html", await _profile_context(db_session, user), block="tokens")
+
+
+def _routes() -> list[Any]:
+    from crm.features.accounts import admin, api
+
+    return [
+        login_page,
+        login,
+        logout,
+        set_language,
+        forgot_page,
+        forgot,
+        reset_page,
+        reset,
+        profile,
+        save_profile,
+        password_page,
+        change_password,
+        create_token,
+        revoke_token,
+        *admin.ROUTES,
+        *api.ROUTES,
+    ]
+
+
+ROUTES = _routes()

@@ -1,0 +1,41 @@
+"""Row-level scope: which records a user may see, applied inside queries by every slice."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.clients.services import department_subtree_ids
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """``everything`` for admins; else the departments (subtree) of a head; else only the user's own rows."""
+
+    user_id: uuid.UUID
+    everything: bool = False
+    department_ids: frozenset[int] | None = None
+
+    def clause(self, owner_col: Any = None, department_col: Any = None) -> ColumnElement[bool] | None:
+        """A WHERE clause for a query, or None when the user sees everything."""
+        if self.everything:
+            return None
+        parts = []
+        if owner_col is not None:
+            parts.append(owner_col == self.user_id)
+        if self.department_ids and department_col is not None:
+            parts.append(department_col.in_(self.department_ids))
+        return or_(*parts) if parts else false()
+
+
+async def row_scope(session: AsyncSession, user: User) -> RowScope:
+    if user.can("scope.all"):
+        return RowScope(user.id, everything=True)
+    if user.can("scope.department") and user.department_id:
+        return RowScope(user.id, department_ids=await department_subtree_ids(session, user.department_id))
+    return RowScope(user.id)

@@ -1,0 +1,56 @@
+"""The year screen: 12 month grids; admins click a day to toggle it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.calendar import services
+from crm.lib.auth import current_user
+from crm.lib.i18n import local_tz
+from crm.lib.web import render
+
+
+@get("/calendar", include_in_schema=False)
+async def calendar_year(
+    request: Request, db_session: NamedDependency[AsyncSession], year: FromQuery[int | None] = None
+) -> Any:
+    today = datetime.now(local_tz()).date()
+    year = year or today.year
+    if not services.MIN_YEAR <= year <= services.MAX_YEAR:
+        raise NotFoundException()
+    days = await services.year_days(db_session, year)
+    months = [(m, services.month_weeks(year, m)) for m in range(1, 13)]
+    working = sum(1 for d in days.values() if d.is_working)
+    return render(
+        request,
+        "calendar/year.html",
+        {
+            "year": year,
+            "days": days,
+            "months": months,
+            "today": today,
+            "working": working,
+            "can_edit": current_user(request).can("calendar.manage"),
+        },
+    )
+
+
+@post("/calendar/{day:date}/toggle", opt={"permission": "calendar.manage"}, include_in_schema=False)
+async def calendar_toggle(request: Request, day: FromPath[date], db_session: NamedDependency[AsyncSession]) -> Any:
+    if not services.MIN_YEAR <= day.year <= services.MAX_YEAR:
+        raise NotFoundException()
+    row = await services.toggle_day(db_session, day, current_user(request))
+    if request.headers.get("hx-request") != "true":
+        return Redirect(f"/calendar?year={day.year}", status_code=303)
+    return render(request, "calendar/_day.html", {"d": day, "info": row, "can_edit": True, "today": None})
+
+
+ROUTES = [calendar_year, calendar_toggle]

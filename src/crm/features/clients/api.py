@@ -1,0 +1,322 @@
+"""JSON API of the clients slice: companies, employees, departments (tree with heads), deals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.clients import queries
+from crm.features.clients.models import Company, Deal, Employee, Pipeline
+from crm.features.clients.sync_models import CompanyPipelineFigure
+from crm.lib.auth import current_user
+from crm.lib.web import ListParams, fetch_page
+
+VIEW = {"permission": "clients.view"}
+TAGS = ["clients"]
+
+
+class CompanyOut(msgspec.Struct):
+    id: int
+    bitrix_id: int
+    title: str
+    inn: str | None
+    responsible_id: int | None
+    industry: str
+    revenue: Decimal | None
+    employees: str
+    region: str | None
+    city: str | None
+    last_communication_at: datetime | None
+    active: bool
+
+
+class PipelineFigures(msgspec.Struct):
+    name: str
+    active_sum: Decimal
+    won_sum: Decimal
+    active_count: int
+    won_count: int
+
+
+class CompanyDetail(CompanyOut):
+    kpp: str | None = None
+    legal_name: str | None = None
+    address: str | None = None
+    fields: dict[str, Any] = {}
+    pipelines: dict[str, PipelineFigures] = {}
+
+
+class CompanyPage(msgspec.Struct):
+    total: int
+    page: int
+    page_size: int
+    rows: list[CompanyOut]
+
+
+class EmployeeOut(msgspec.Struct):
+    id: int
+    name: str
+    last_name: str
+    email: str
+    position: str
+    department_id: int | None
+    department_bitrix_ids: list[int]
+    active: bool
+
+
+class EmployeePage(msgspec.Struct):
+    total: int
+    page: int
+    page_size: int
+    rows: list[EmployeeOut]
+
+
+class DepartmentOut(msgspec.Struct):
+    id: int
+    bitrix_id: int | None
+    name: str
+    parent_id: int | None
+    head_id: int | None
+    head_inherited: bool
+    children: list[DepartmentOut]
+
+
+class DealOut(msgspec.Struct):
+    id: int
+    title: str
+    pipeline_id: int
+    stage_id: str
+    stage_semantic: str
+    amount: Decimal
+    currency: str
+    company_id: int | None
+    responsible_id: int | None
+    source: str
+    fields: dict[str, Any]
+    created_at: datetime | None
+    closed_on: date | None
+    active: bool
+
+
+class DealPage(msgspec.Struct):
+    total: int
+    page: int
+    page_size: int
+    rows: list[DealOut]
+
+
+def _company(c: Company, last: datetime | None) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "bitrix_id": c.id,
+        "title": c.title,
+        "inn": c.inn,
+        "responsible_id": c.responsible_id,
+        "industry": c.industry,
+        "revenue": c.revenue,
+        "employees": c.employees,
+        "region": c.region,
+        "city": c.city,
+        "last_communication_at": last,
+        "active": c.active,
+    }
+
+
+Page_ = Annotated[int, QueryParameter(ge=1, description="page number")]
+Size_ = Annotated[int, QueryParameter(ge=1, le=500, description="rows per page (≤ 500)")]
+
+
+@get("/api/v1/companies", opt=VIEW, tags=TAGS, summary="Companies in the caller's scope, filtered and paged")
+async def api_companies(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    page: Page_ = 1,
+    page_size: Size_ = 50,
+    sort: Annotated[
+        str,
+        QueryParameter(
+            description="title, inn, responsible, industry, region, revenue, last, "
+            "modified; '-' for descending"
+        ),
+    ] = "title",
+    q: Annotated[str, QueryParameter(description="part of the title")] = "",
+    inn: Annotated[str, QueryParameter(description="INN prefix")] = "",
+    responsible_id: Annotated[
+        list[int] | None, QueryParameter(description="employee ids (Bitrix24 user ids)")
+    ] = None,
+    department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
+    industry: FromQuery[str] = "",
+    region: FromQuery[str] = "",
+    active: Annotated[str, QueryParameter(description="yes (default), no, all")] = "yes",
+) -> CompanyPage:
+    params = ListParams.from_request(request, default_sort="title")
+    scope = await queries.employee_scope(db_session, current_user(request))
+    flt = queries.CompanyFilter(
+        q=q,
+        inn=inn.strip(),
+        responsible_ids=responsible_id or [],
+        department_id=department_id,
+        industry=industry,
+        region=region,
+        active=active if active in {"yes", "no"} else "",
+    )
+    result = await fetch_page(
+        db_session, queries.companies_query(flt, scope), params, queries.COMPANY_SORTS, Company.id
+    )
+    info = await queries.decorate(db_session, result.rows)
+    rows = [CompanyOut(**_company(c, info[c.id][0])) for c in result.rows]
+    return CompanyPage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+
+
+@get(
+    "/api/v1/companies/{company_id:int}",
+    opt=VIEW,
+    tags=TAGS,
+    summary="One company with its requisites and active/won sums per pipeline",
+)
+async def api_company(
+    request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> CompanyDetail:
+    scope = await queries.employee_scope(db_session, current_user(request))
+    company = await queries.get_company(db_session, company_id, scope)
+    if company is None:
+        raise NotFoundException(detail="No such company in your scope")
+    info = await queries.decorate(db_session, [company])
+    names = {pid: name for pid, name in (await db_session.execute(select(Pipeline.id, Pipeline.name))).all()}
+    sums = (
+        await db_session.scalars(
+            select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id)
+        )
+    ).all()
+    return CompanyDetail(
+        **_company(company, info[company.id][0]),
+        kpp=company.kpp,
+        legal_name=company.legal_name,
+        address=company.address,
+        fields=company.fields or {},
+        pipelines={
+            str(f.pipeline_id): PipelineFigures(
+                name=names.get(f.pipeline_id, str(f.pipeline_id)),
+                active_sum=f.active_sum,
+                won_sum=f.won_sum,
+                active_count=f.active_count,
+                won_count=f.won_count,
+            )
+            for f in sums
+        },
+    )
+
+
+@get("/api/v1/employees", opt=VIEW, tags=TAGS, summary="Bitrix24 employees in the caller's scope")
+async def api_employees(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    page: Page_ = 1,
+    page_size: Size_ = 50,
+    department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
+    active: Annotated[str, QueryParameter(description="yes (default), no, all")] = "yes",
+) -> EmployeePage:
+    params = ListParams.from_request(request)
+    scope = await queries.employee_scope(db_session, current_user(request))
+    stmt = queries.scoped(select(Employee), scope.clause(Employee.id))
+    if department_id is not None:
+        stmt = stmt.where(Employee.department_id == department_id)
+    if active in {"yes", "no"}:
+        stmt = stmt.where(Employee.active.is_(active == "yes"))
+    result = await fetch_page(
+        db_session, stmt, params, {"name": Employee.last_name, "id": Employee.id}, Employee.id
+    )
+    rows = [
+        EmployeeOut(
+            id=e.id,
+            name=e.name,
+            last_name=e.last_name,
+            email=e.email,
+            position=e.position,
+            department_id=e.department_id,
+            department_bitrix_ids=list(e.department_bitrix_ids or []),
+            active=e.active,
+        )
+        for e in result.rows
+    ]
+    return EmployeePage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+
+
+@get(
+    "/api/v1/departments",
+    opt=VIEW,
+    tags=TAGS,
+    summary="The department tree with heads (a department without a head inherits its parent's)",
+)
+async def api_departments(request: Request, db_session: NamedDependency[AsyncSession]) -> list[DepartmentOut]:
+    tree = await queries.department_tree(db_session, queries.EmployeeScope(everything=True))
+
+    def out(node: dict[str, Any]) -> DepartmentOut:
+        d = node["department"]
+        return DepartmentOut(
+            id=d.id,
+            bitrix_id=d.bitrix_id,
+            name=d.name,
+            parent_id=d.parent_id,
+            head_id=node["head_id"],
+            head_inherited=bool(node["head_id"]) and not node["own_head"],
+            children=[out(c) for c in node["children"]],
+        )
+
+    return [out(n) for n in tree if n["department"] is not None]
+
+
+@get("/api/v1/deals", opt=VIEW, tags=TAGS, summary="Deals in the caller's scope")
+async def api_deals(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    page: Page_ = 1,
+    page_size: Size_ = 50,
+    sort: Annotated[str, QueryParameter(description="id, amount, created, closed, title")] = "id",
+    company_id: FromQuery[int | None] = None,
+    pipeline_id: FromQuery[int | None] = None,
+    stage_semantic: Annotated[str, QueryParameter(description="P in progress, S won, F lost")] = "",
+) -> DealPage:
+    params = ListParams.from_request(request, default_sort="id")
+    scope = await queries.employee_scope(db_session, current_user(request))
+    stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
+    if company_id is not None and not scope.everything:
+        # a manager also sees the deals of companies they are responsible for
+        stmt = queries.deals_query(
+            queries.EmployeeScope(everything=True), company_id, pipeline_id, stage_semantic
+        )
+        if await queries.get_company(db_session, company_id, scope) is None:
+            stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
+    result = await fetch_page(db_session, stmt, params, queries.DEAL_SORTS, Deal.id)
+    rows = [
+        DealOut(
+            id=d.id,
+            title=d.title,
+            pipeline_id=d.pipeline_id,
+            stage_id=d.stage_id,
+            stage_semantic=d.semantic,
+            amount=d.amount,
+            currency=d.currency,
+            company_id=d.company_id,
+            responsible_id=d.responsible_id,
+            source=d.utm_source or d.source_id,
+            fields=d.fields or {},
+            created_at=d.bitrix_created_at,
+            closed_on=d.close_date,
+            active=d.active,
+        )
+        for d in result.rows
+    ]
+    return DealPage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+
+
+ROUTES: list[Any] = [api_companies, api_company, api_employees, api_departments, api_deals]

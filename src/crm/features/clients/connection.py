@@ -1,0 +1,184 @@
+"""The Bitrix24 connection: environment (``CRM_BITRIX24_*``, wins) over the Integrations screen's row; secrets
+encrypted at rest with the application's secret key; a ready client for the jobs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import get_settings
+from crm.features.clients.sync_models import Bitrix24Settings
+from crm.integrations.bitrix24 import Bitrix24Client, OAuthAuth, OAuthTokens, WebhookAuth
+
+DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
+    "deal": {"contract_type": "UF_CRM_1721244482250"},
+    "company": {"segment": "UF_CRM_1687188367"},
+}
+ADDRESS_TYPE = "6"  # legal address
+
+# --------------------------------------------------------------------------- secrets at rest
+
+
+def _fernet() -> Fernet:
+    """Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) keyed by a hash of CRM_SECRET_KEY."""
+    key = hashlib.sha256(("bitrix24-settings|" + get_settings().secret_key).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt(plain: str) -> str:
+    if not plain:
+        return ""
+    return "v2:" + _fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token or not token.startswith("v2:"):
+        return ""
+    try:
+        return _fernet().decrypt(token[3:].encode()).decode()
+    except InvalidToken:
+        return ""  # another secret key: the admin has to enter the secret again
+
+
+def mask(secret: str) -> str:
+    """Never shown back in full."""
+    if not secret:
+        return ""
+    return "•" * 6 + secret[-3:] if len(secret) > 8 else "•" * 6
+
+
+def mask_url(url: str) -> str:
+    """A webhook URL with its code masked: https://portal/rest/1/••••••abc/."""
+    parts = url.rstrip("/").split("/")
+    if len(parts) >= 2:
+        parts[-1] = mask(parts[-1])
+    return "/".join(parts) + "/"
+
+
+# --------------------------------------------------------------------------- resolved connection
+
+
+@dataclass
+class Connection:
+    mode: str = ""  # webhook | app | ""
+    webhook_url: str = field(default="", repr=False)
+    portal: str = ""
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    client_endpoint: str = ""
+    oauth_url: str = "https://oauth.bitrix.info/oauth/token/"
+    rate: float = 2.0
+    field_map: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
+    min_call_seconds: int = 20
+    auth_connector: str = "crm"
+    from_env: bool = False
+
+    @property
+    def configured(self) -> bool:
+        if self.mode == "webhook":
+            return bool(self.webhook_url)
+        if self.mode == "app":
+            return bool(self.client_id and self.client_secret and self.access_token and self.refresh_token)
+        return False
+
+    @property
+    def portal_name(self) -> str:
+        from urllib.parse import urlsplit
+
+        source = self.webhook_url if self.mode == "webhook" else (self.client_endpoint or self.portal)
+        return urlsplit(source).netloc
+
+
+def _env(name: str) -> str:
+    return (os.environ.get(f"CRM_BITRIX24_{name}") or "").strip()
+
+
+def load_field_map(path: str) -> dict[str, dict[str, str]]:
+    """``{"deal": {"contract_type": "UF_CRM_…"}, "company": {…}}`` from a JSON or TOML file."""
+    text = Path(path).read_text(encoding="utf-8")
+    data = tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
+    return {str(k): {str(a): str(b) for a, b in dict(v).items()} for k, v in dict(data).items()}
+
+
+async def settings_row(session: AsyncSession) -> Bitrix24Settings:
+    row = await session.get(Bitrix24Settings, 1)
+    if row is None:
+        row = Bitrix24Settings(
+            id=1, field_map={}, rate=Decimal("2"), min_call_seconds=20, auth_connector="crm"
+        )
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def resolve(session: AsyncSession) -> Connection:
+    row = await session.get(Bitrix24Settings, 1)
+    conn = Connection()
+    if row is not None:
+        conn = Connection(
+            mode=row.mode,
+            webhook_url=decrypt(row.webhook_url_enc),
+            portal=row.portal,
+            client_id=row.client_id,
+            client_secret=decrypt(row.client_secret_enc),
+            access_token=decrypt(row.access_token_enc),
+            refresh_token=decrypt(row.refresh_token_enc),
+            client_endpoint=row.client_endpoint,
+            oauth_url=row.oauth_url or conn.oauth_url,
+            rate=float(row.rate or 2),
+            field_map={**DEFAULT_FIELD_MAP, **(row.field_map or {})},
+            min_call_seconds=row.min_call_seconds or 20,
+            auth_connector=row.auth_connector or "crm",
+        )
+    if _env("WEBHOOK_URL"):
+        conn.mode, conn.webhook_url, conn.from_env = "webhook", _env("WEBHOOK_URL"), True
+    elif _env("CLIENT_ID") and _env("CLIENT_SECRET"):
+        conn.mode, conn.from_env = "app", True
+        conn.client_id, conn.client_secret = _env("CLIENT_ID"), _env("CLIENT_SECRET")
+        conn.portal = _env("PORTAL") or conn.portal
+        if not conn.client_endpoint and conn.portal:
+            conn.client_endpoint = conn.portal.rstrip("/") + "/rest/"
+    if _env("OAUTH_URL"):
+        conn.oauth_url = _env("OAUTH_URL")
+    if _env("RATE"):
+        conn.rate = float(_env("RATE"))
+    if _env("FIELD_MAP"):
+        conn.field_map = {**DEFAULT_FIELD_MAP, **load_field_map(_env("FIELD_MAP"))}
+    return conn
+
+
+def make_client(session_factory: Any, conn: Connection, **kwargs: Any) -> Bitrix24Client:
+    """A client for the connection; rotated OAuth tokens are saved (encrypted) as soon as they arrive."""
+    if conn.mode == "webhook":
+        return Bitrix24Client(WebhookAuth(conn.webhook_url), rate=conn.rate, **kwargs)
+
+    async def save_tokens(tokens: OAuthTokens) -> None:
+        async with session_factory() as session:
+            row = await settings_row(session)
+            row.access_token_enc, row.refresh_token_enc = (
+                encrypt(tokens.access_token),
+                encrypt(tokens.refresh_token),
+            )
+            row.client_endpoint = tokens.client_endpoint
+            await session.commit()
+
+    auth = OAuthAuth(
+        conn.client_id,
+        conn.client_secret,
+        OAuthTokens(conn.access_token, conn.refresh_token, conn.client_endpoint),
+        oauth_url=conn.oauth_url,
+        on_refresh=save_tokens,
+    )
+    return Bitrix24Client(auth, rate=conn.rate, **kwargs)

@@ -1,0 +1,150 @@
+"""Pages of the clients slice: companies (list, card), employees and departments, pipelines with stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.services import record
+from crm.features.clients import figures, queries
+from crm.features.clients.connection import resolve
+from crm.features.clients.models import Company, Stage
+from crm.features.clients.services import all_departments, indented
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_response
+from crm.lib.i18n import gettext as _
+from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+
+VIEW = {"permission": "clients.view"}
+
+
+def company_filter(params: ListParams) -> queries.CompanyFilter:
+    responsible = [n for v in params.query.getall("responsible", []) if (n := parse_int(str(v), 0, 2**62)) is not None]
+    department = params.get("department")
+    active = params.get("active", "yes")
+    return queries.CompanyFilter(
+        q=params.get("q"),
+        inn="".join(ch for ch in params.get("inn") if ch.isdigit()),
+        responsible_ids=responsible,
+        department_id=parse_int(department, 1, 2**62),
+        industry=params.get("industry"),
+        region=params.get("region"),
+        active=active if active in {"yes", "no", "all"} else "yes",
+    )
+
+
+def _export_columns(info: dict[int, Any]) -> list[ExportColumn]:
+    return [
+        ExportColumn("bitrix_id", lambda c: c.id),
+        ExportColumn("title", lambda c: c.title),
+        ExportColumn("inn", lambda c: c.inn or ""),
+        ExportColumn("responsible", lambda c: info[c.id][1].full_name if info[c.id][1] else c.responsible_id),
+        ExportColumn("industry", lambda c: c.industry),
+        ExportColumn("region", lambda c: c.region or ""),
+        ExportColumn("city", lambda c: c.city or ""),
+        ExportColumn("revenue", lambda c: c.revenue),
+        ExportColumn("last_communication_at", lambda c: info[c.id][0]),
+        ExportColumn("active", lambda c: c.active),
+    ]
+
+
+@get("/companies", opt=VIEW, include_in_schema=False)
+async def companies_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="title")
+    scope = await queries.employee_scope(db_session, current_user(request))
+    filters = company_filter(params)
+    stmt = queries.companies_query(filters, scope)
+    if params.get("format") in {"csv", "xlsx"}:
+        rows = await fetch_all(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
+        info = await queries.decorate(db_session, rows)
+        return export_response(rows, _export_columns(info), "companies", params.get("format"))
+    page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
+    context = {
+        "params": params,
+        "page": page,
+        "filters": filters,
+        "info": await queries.decorate(db_session, page.rows),
+        "departments": [
+            (d.id, "\u00a0\u00a0" * depth + d.name)
+            for d, depth in indented(await all_departments(db_session))
+        ],
+        **await queries.company_choices(db_session, scope),
+    }
+    return render(request, "clients/companies.html", context, block="list")
+
+
+@get("/companies/{company_id:int}", opt=VIEW, include_in_schema=False)
+async def company_page(
+    request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    scope = await queries.employee_scope(db_session, current_user(request))
+    company = await queries.get_company(db_session, company_id, scope)
+    if company is None:
+        raise NotFoundException()
+    card = await queries.company_card(db_session, company)
+    return render(request, "clients/company.html", {"company": company, **card})
+
+
+@get("/employees", opt=VIEW, include_in_schema=False)
+async def employees_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    scope = await queries.employee_scope(db_session, current_user(request))
+    inactive = request.query_params.get("inactive") == "yes"
+    tree = await queries.department_tree(db_session, scope, with_inactive=inactive)
+    if not scope.everything:
+        tree = queries.prune(tree, scope.department_ids)
+    accounts: dict[int, str] = {}
+    if current_user(request).can("users.manage"):
+        from crm.features.accounts.models import User
+
+        rows = await db_session.execute(select(User.employee_bitrix_id, User.email).where(
+            User.employee_bitrix_id.is_not(None)))
+        accounts = {int(e): email for e, email in rows.all()}
+    return render(request, "clients/employees.html", {"tree": tree, "inactive": inactive, "accounts": accounts})
+
+
+@get("/pipelines", opt=VIEW, include_in_schema=False)
+async def pipelines_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return render(
+        request, "clients/pipelines.html", {"pipelines": await queries.pipelines_with_stages(db_session)}
+    )
+
+
+@post("/pipelines/stages/preparation", opt={"permission": "integrations.manage"}, include_in_schema=False)
+async def stage_preparation(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    stage = await db_session.get(Stage, str(form.get("status_id", "")))
+    if stage is None:
+        raise NotFoundException()
+    value = form.get("preparation") == "true"
+    if stage.preparation != value:
+        await record(
+            db_session,
+            current_user(request),
+            "stage",
+            stage.status_id,
+            "update",
+            {"preparation": [stage.preparation, value]},
+        )
+        stage.preparation = value
+        await db_session.flush()
+        conn = await resolve(db_session)
+        await figures.pipeline_stage_changed(db_session, conn.min_call_seconds)
+    toast(
+        request,
+        _("Stage «%(name)s»: preparation %(state)s.", name=stage.name, state=_("on") if value else _("off")),
+    )
+    return Redirect("/pipelines", status_code=303)
+
+
+async def _stage_exists(db_session: AsyncSession, status_id: str) -> bool:
+    return (await db_session.scalar(select(Stage.status_id).where(Stage.status_id == status_id))) is not None
+
+
+ROUTES = [companies_page, company_page, employees_page, pipelines_page, stage_preparation]

@@ -1,0 +1,155 @@
+"""Derived figures: a company's last communication, active/won sums per company and pipeline, and daily call and
+meeting counts per manager. ``recompute`` brings up to date only the keys a sync touched; ``rebuild`` recomputes
+everything with the same SQL (so the two must agree, which a test checks)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, BindParameter, Date, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.clients.store import Touched
+from crm.lib.i18n import local_tz
+
+COMMUNICATION_KINDS = ("call", "meeting", "email")
+
+_LAST_COMMUNICATION = """
+INSERT INTO company_figures (company_id, last_communication_at)
+SELECT company_id, max(at) FROM (
+    SELECT a.company_id, a.start_at AS at FROM activities a
+    WHERE a.active AND a.completed AND a.kind IN ('call', 'meeting', 'email') AND a.company_id IS NOT NULL
+      AND a.start_at IS NOT NULL {acts}
+      AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.activity_id = a.id AND k.active AND k.duration < :min_seconds)
+    UNION ALL
+    SELECT k.company_id, k.start_at FROM calls k
+    WHERE k.active AND k.company_id IS NOT NULL AND k.duration >= :min_seconds AND k.start_at IS NOT NULL {calls}
+) s GROUP BY company_id
+"""
+
+_PIPELINES = """
+INSERT INTO company_pipeline_figures
+    (company_id, pipeline_id, active_sum, active_count, won_sum, won_count, preparation_count)
+SELECT d.company_id, d.pipeline_id,
+       coalesce(sum(d.amount) FILTER (WHERE d.semantic = 'P'), 0), count(*) FILTER (WHERE d.semantic = 'P'),
+       coalesce(sum(d.amount) FILTER (WHERE d.semantic = 'S'), 0), count(*) FILTER (WHERE d.semantic = 'S'),
+       count(*) FILTER (WHERE d.semantic = 'P' AND s.preparation)
+FROM deals d LEFT JOIN stages s ON s.status_id = d.stage_id
+WHERE d.active AND d.company_id IS NOT NULL {deals}
+GROUP BY d.company_id, d.pipeline_id
+HAVING count(*) FILTER (WHERE d.semantic IN ('P', 'S')) > 0
+"""
+
+_MANAGER_DAYS = """
+WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),
+calls_by_day AS (
+    SELECT k.user_id AS employee_id, (k.start_at AT TIME ZONE :tz)::date AS day,
+           count(DISTINCT k.company_id) FILTER (WHERE k.duration >= :min_seconds)
+             + count(*) FILTER (WHERE k.company_id IS NULL AND k.duration >= :min_seconds) AS calls,
+           count(*) AS calls_total, coalesce(sum(k.duration), 0) AS call_seconds
+    FROM calls k
+    WHERE k.active AND k.call_type = 1 AND k.user_id IS NOT NULL AND k.start_at IS NOT NULL {calls}
+    GROUP BY 1, 2
+),
+meetings_by_day AS (
+    SELECT a.responsible_id AS employee_id, (coalesce(a.end_at, a.start_at) AT TIME ZONE :tz)::date AS day,
+           count(*) AS meetings
+    FROM activities a
+    WHERE a.active AND a.completed AND a.kind = 'meeting' AND a.responsible_id IS NOT NULL
+      AND coalesce(a.end_at, a.start_at) IS NOT NULL {meetings}
+    GROUP BY 1, 2
+)
+INSERT INTO manager_day_figures (employee_id, day, calls, calls_total, call_seconds, meetings)
+SELECT coalesce(c.employee_id, m.employee_id), coalesce(c.day, m.day), coalesce(c.calls, 0),
+       coalesce(c.calls_total, 0), coalesce(c.call_seconds, 0), coalesce(m.meetings, 0)
+FROM calls_by_day c FULL JOIN meetings_by_day m ON m.employee_id = c.employee_id AND m.day = c.day
+WHERE {keys_filter}
+"""
+
+
+def _ids(name: str, values: list[int]) -> BindParameter[Any]:
+    return bindparam(name, values, type_=ARRAY(BigInteger))
+
+
+async def recompute(session: AsyncSession, touched: Touched | None, min_seconds: int = 20) -> None:
+    """Recompute the touched keys (``None``: everything)."""
+    if touched is None:
+        await rebuild(session, min_seconds)
+        return
+    companies = sorted(touched.companies)
+    for i in range(0, len(companies), 5000):
+        part = companies[i : i + 5000]
+        await session.execute(
+            text("DELETE FROM company_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
+        )
+        await session.execute(
+            text(
+                _LAST_COMMUNICATION.format(
+                    acts="AND a.company_id = ANY(:ids)", calls="AND k.company_id = ANY(:ids)"
+                )
+            ).bindparams(_ids("ids", part), min_seconds=min_seconds)
+        )
+        await session.execute(
+            text("DELETE FROM company_pipeline_figures WHERE company_id = ANY(:ids)").bindparams(
+                _ids("ids", part)
+            )
+        )
+        await session.execute(
+            text(_PIPELINES.format(deals="AND d.company_id = ANY(:ids)")).bindparams(_ids("ids", part))
+        )
+    days = sorted(touched.manager_days)
+    for i in range(0, len(days), 5000):
+        await _manager_days(session, days[i : i + 5000], min_seconds)
+
+
+async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], min_seconds: int) -> None:
+    emps, days = [k[0] for k in keys], [k[1] for k in keys]
+    params: list[BindParameter[Any]] = [
+        bindparam("emps", emps, type_=ARRAY(BigInteger)),
+        bindparam("days", days, type_=ARRAY(Date)),
+    ]
+    await session.execute(
+        text(
+            "DELETE FROM manager_day_figures f USING unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(e, d) "
+            "WHERE f.employee_id = k.e AND f.day = k.d"
+        ).bindparams(*params)
+    )
+    lo, hi = min(days), max(days)
+    tz = str(local_tz())
+    window = (
+        "AND k.user_id = ANY(:emps) AND k.start_at >= CAST(:lo AS date) - interval '1 day' "
+        "AND k.start_at < CAST(:hi AS date) + interval '2 day'"
+    )
+    mwindow = (
+        "AND a.responsible_id = ANY(:emps) AND coalesce(a.end_at, a.start_at) >= CAST(:lo AS date) - "
+        "interval '1 day' AND coalesce(a.end_at, a.start_at) < CAST(:hi AS date) + interval '2 day'"
+    )
+    sql = _MANAGER_DAYS.format(
+        calls=window,
+        meetings=mwindow,
+        keys_filter="(coalesce(c.employee_id, m.employee_id), coalesce(c.day, m.day)) IN "
+        "(SELECT employee_id, day FROM keys)",
+    )
+    await session.execute(text(sql).bindparams(*params, tz=tz, min_seconds=min_seconds, lo=lo, hi=hi))
+
+
+async def rebuild(session: AsyncSession, min_seconds: int = 20) -> None:
+    """Everything from scratch (after a full import, on ``crm bitrix24 rebuild-figures``)."""
+    await session.execute(text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures"))
+    await session.execute(
+        text(_LAST_COMMUNICATION.format(acts="", calls="")).bindparams(min_seconds=min_seconds)
+    )
+    await session.execute(text(_PIPELINES.format(deals="")))
+    sql = _MANAGER_DAYS.format(calls="", meetings="", keys_filter="true").replace(
+        "WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),",
+        "WITH",
+    )
+    await session.execute(text(sql).bindparams(tz=str(local_tz()), min_seconds=min_seconds))
+
+
+async def pipeline_stage_changed(session: AsyncSession, min_seconds: int = 20) -> None:
+    """The "preparation" flag changed: the pipeline figures of every company may change."""
+    await session.execute(text("TRUNCATE company_pipeline_figures"))
+    await session.execute(text(_PIPELINES.format(deals="")))

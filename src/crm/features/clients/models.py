@@ -1,0 +1,264 @@
+"""The local copy of the Bitrix24 CRM: departments, employees, pipelines and stages, companies with requisites,
+deals, activities and calls. Records keep Bitrix24's ids as their own primary keys (departments excepted: they
+may exist before any sync), never vanish (deleted in Bitrix24 → ``active = false``), and carry ``synced_at``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column, synonym
+
+from crm.lib.db import BigIntAuditBase, DefaultBase
+
+MONEY = Numeric(14, 2)
+
+
+def _synced() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Department(BigIntAuditBase):
+    """A department of the organisation (a Bitrix24 department when synced)."""
+
+    __tablename__ = "departments"
+
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    bitrix_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    sort: Mapped[int] = mapped_column(default=500)
+    # Bitrix24 UF_HEAD (absent or 0 when no head is set; the effective head is then the nearest parent's)
+    head_bitrix_id: Mapped[int | None] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class Employee(DefaultBase):
+    """A Bitrix24 user (``user.get``); ``id`` is the Bitrix24 user id (users link to it by employee_bitrix_id)."""
+
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bitrix_id = synonym("id")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255), default="")
+    second_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    position: Mapped[str] = mapped_column(String(255), default="")
+    department_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    department_bitrix_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.name) if p) or f"#{self.id}"
+
+
+class Pipeline(DefaultBase):
+    """A deal pipeline ("direction", ``crm.category.list`` entityTypeId 2); id 0 is the general one."""
+
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255))
+    sort: Mapped[int] = mapped_column(Integer, default=500)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Stage(DefaultBase):
+    """A deal stage (``crm.status.list`` DEAL_STAGE[_n]); ``preparation`` is a local flag set by an admin."""
+
+    __tablename__ = "stages"
+    __table_args__ = (Index("ix_stages_pipeline_sort", "pipeline_id", "sort"),)
+
+    status_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bitrix_id: Mapped[int | None] = mapped_column(BigInteger)
+    pipeline_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(255))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    semantics: Mapped[str] = mapped_column(String(1), default="P")  # P in progress, S won, F lost
+    color: Mapped[str] = mapped_column(String(16), default="")
+    preparation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Company(DefaultBase):
+    """A client company (``crm.company.list``) with its INN (first requisite) and region/city (address)."""
+
+    __tablename__ = "companies"
+    __table_args__ = (
+        Index("ix_companies_inn_prefix", "inn", postgresql_ops={"inn": "text_pattern_ops"}),
+        Index("ix_companies_active_responsible", "active", "responsible_id"),
+        Index("ix_companies_title_lower", text("lower(title)")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bitrix_id = synonym("id")
+    title: Mapped[str] = mapped_column(String(512), default="")
+    company_type: Mapped[str] = mapped_column(String(64), default="")
+    industry: Mapped[str] = mapped_column(String(64), default="", index=True)
+    employees: Mapped[str] = mapped_column(String(64), default="")
+    revenue: Mapped[Decimal | None] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(8), default="")
+    responsible_id: Mapped[int | None] = mapped_column(BigInteger)
+    bitrix_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bitrix_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    inn: Mapped[str | None] = mapped_column(String(16))
+    kpp: Mapped[str | None] = mapped_column(String(16))
+    legal_name: Mapped[str | None] = mapped_column(String(512))
+    region: Mapped[str | None] = mapped_column(String(255), index=True)
+    city: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(512))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # mapped UF_* values
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Requisite(DefaultBase):
+    """A company requisite (``crm.requisite.list`` ENTITY_TYPE_ID 4): a company may have 0..n."""
+
+    __tablename__ = "company_requisites"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    company_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    inn: Mapped[str | None] = mapped_column(String(16), index=True)
+    kpp: Mapped[str | None] = mapped_column(String(16))
+    ogrn: Mapped[str | None] = mapped_column(String(20))
+    legal_name: Mapped[str | None] = mapped_column(String(512))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class CompanyAddress(DefaultBase):
+    """The company's address of the configured type (``crm.address.list``; legal address, TYPE_ID 6)."""
+
+    __tablename__ = "company_addresses"
+
+    company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    region: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(512))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Deal(DefaultBase):
+    """A deal (``crm.deal.list``)."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        Index("ix_deals_company_pipeline", "company_id", "pipeline_id"),
+        Index("ix_deals_closed_on", "close_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bitrix_id = synonym("id")
+    title: Mapped[str] = mapped_column(String(512), default="")
+    pipeline_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    stage_id: Mapped[str] = mapped_column(String(64), default="")
+    semantic: Mapped[str] = mapped_column(String(1), default="P")  # P in progress, S won, F lost
+    amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(8), default="")
+    company_id: Mapped[int | None] = mapped_column(BigInteger)
+    contact_id: Mapped[int | None] = mapped_column(BigInteger)
+    responsible_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    type_id: Mapped[str] = mapped_column(String(64), default="")
+    source_id: Mapped[str] = mapped_column(String(64), default="")
+    utm_source: Mapped[str] = mapped_column(String(255), default="")
+    begin_date: Mapped[date | None] = mapped_column(Date)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    bitrix_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    bitrix_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # mapped UF_* (e.g. contract_type)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Activity(DefaultBase):
+    """A CRM activity (``crm.activity.list``); ``kind`` comes from PROVIDER_ID (call, meeting, email, task,
+    todo, other); ``company_id`` is the owner company, or the company of the owner deal."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_company_start", "company_id", "start_at"),
+        Index("ix_activities_responsible_start", "responsible_id", "start_at"),
+        Index("ix_activities_owner", "owner_type_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner_type_id: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    company_id: Mapped[int | None] = mapped_column(BigInteger)
+    deal_id: Mapped[int | None] = mapped_column(BigInteger)
+    type_id: Mapped[int] = mapped_column(Integer, default=0)
+    provider_id: Mapped[str] = mapped_column(String(64), default="")
+    provider_type_id: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    direction: Mapped[int] = mapped_column(Integer, default=0)  # 1 incoming, 2 outgoing
+    responsible_id: Mapped[int | None] = mapped_column(BigInteger)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bitrix_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bitrix_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class Call(DefaultBase):
+    """A telephony call (``voximplant.statistic.get``)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_user_start", "user_id", "start_at"),
+        Index("ix_calls_company_start", "company_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    call_id: Mapped[str] = mapped_column(String(255), default="")
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    call_type: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # 1 out, 2 in, 3 in-redirect, 4 callback, 5 info
+    duration: Mapped[int] = mapped_column(Integer, default=0)
+    start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_code: Mapped[str] = mapped_column(String(16), default="")
+    crm_entity_type: Mapped[str] = mapped_column(String(16), default="")
+    crm_entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    company_id: Mapped[int | None] = mapped_column(BigInteger)
+    activity_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+    @property
+    def outgoing(self) -> bool:
+        return self.call_type == 1

@@ -1,0 +1,380 @@
+"""Read side of the clients slice: row scope by employee, the companies list, the company card, the employee
+and department tree, pipelines with stages, deals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.scope import row_scope
+from crm.features.clients.models import Activity, Call, Company, Deal, Department, Employee, Pipeline, Stage
+from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
+
+# --------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class EmployeeScope:
+    """Row scope over Bitrix24 records: everything; the employees of a department subtree (heads); or the
+    user's own employee (managers). ``clause(col)`` takes a column holding an employee id."""
+
+    everything: bool = False
+    employee_id: int | None = None
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def clause(self, employee_col: Any) -> ColumnElement[bool] | None:
+        if self.everything:
+            return None
+        parts = []
+        if self.employee_id is not None:
+            parts.append(employee_col == self.employee_id)
+        if self.department_ids:
+            parts.append(
+                employee_col.in_(select(Employee.id).where(Employee.department_id.in_(self.department_ids)))
+            )
+        return or_(*parts) if parts else false()
+
+
+async def employee_scope(session: AsyncSession, user: Any) -> EmployeeScope:
+    scope = await row_scope(session, user)
+    if scope.everything:
+        return EmployeeScope(everything=True)
+    return EmployeeScope(
+        employee_id=user.employee_bitrix_id, department_ids=scope.department_ids or frozenset()
+    )
+
+
+def scoped(stmt: Select[Any], clause: ColumnElement[bool] | None) -> Select[Any]:
+    return stmt if clause is None else stmt.where(clause)
+
+
+# --------------------------------------------------------------------------- companies
+
+
+@dataclass
+class CompanyFilter:
+    q: str = ""
+    inn: str = ""
+    responsible_ids: list[int] = field(default_factory=list)
+    department_id: int | None = None
+    industry: str = ""
+    region: str = ""
+    active: str = "yes"  # yes, no, "" (both)
+
+
+COMPANY_SORTS: dict[str, Any] = {
+    "title": func.lower(Company.title),
+    "inn": Company.inn,
+    "responsible": Company.responsible_id,
+    "industry": Company.industry,
+    "region": Company.region,
+    "revenue": Company.revenue,
+    "last": CompanyFigure.last_communication_at,
+    "modified": Company.bitrix_modified_at,
+}
+
+
+def companies_query(filters: CompanyFilter, scope: EmployeeScope) -> Select[Any]:
+    stmt = (
+        select(Company)
+        .outerjoin(CompanyFigure, CompanyFigure.company_id == Company.id)
+        .outerjoin(Employee, Employee.id == Company.responsible_id)
+    )
+    stmt = scoped(stmt, scope.clause(Company.responsible_id))
+    if filters.q:
+        stmt = stmt.where(Company.title.ilike(f"%{_like(filters.q)}%"))
+    if filters.inn:
+        stmt = stmt.where(Company.inn.startswith(filters.inn.strip(), autoescape=True))
+    if filters.responsible_ids:
+        stmt = stmt.where(Company.responsible_id.in_(filters.responsible_ids))
+    if filters.department_id:
+        stmt = stmt.where(Employee.department_id == filters.department_id)
+    if filters.industry:
+        stmt = stmt.where(Company.industry == filters.industry)
+    if filters.region:
+        stmt = stmt.where(Company.region == filters.region)
+    if filters.active in {"yes", "no"}:
+        stmt = stmt.where(Company.active.is_(filters.active == "yes"))
+    return stmt
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any, Employee | None]]:
+    """Company id → (last communication, responsible employee) for a page of companies."""
+    ids = [c.id for c in companies]
+    last: dict[int, Any] = dict(
+        (  # type: ignore[arg-type]
+            await session.execute(
+                select(CompanyFigure.company_id, CompanyFigure.last_communication_at).where(
+                    CompanyFigure.company_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    people = {
+        e.id: e
+        for e in (
+            await session.scalars(
+                select(Employee).where(
+                    Employee.id.in_({c.responsible_id for c in companies if c.responsible_id})
+                )
+            )
+        ).all()
+    }
+    return {c.id: (last.get(c.id), people.get(c.responsible_id or -1)) for c in companies}
+
+
+async def company_choices(session: AsyncSession, scope: EmployeeScope) -> dict[str, Any]:
+    base = scoped(
+        select(Company).where(Company.active.is_(True)), scope.clause(Company.responsible_id)
+    ).subquery()
+    industries = [
+        i
+        for (i,) in (await session.execute(select(base.c.industry).distinct().order_by(base.c.industry)))
+        if i
+    ]
+    regions = [
+        r for (r,) in (await session.execute(select(base.c.region).distinct().order_by(base.c.region))) if r
+    ]
+    managers = (
+        await session.scalars(
+            scoped(
+                select(Employee).where(Employee.id.in_(select(base.c.responsible_id))),
+                scope.clause(Employee.id),
+            ).order_by(Employee.last_name, Employee.name)
+        )
+    ).all()
+    return {"industries": industries, "regions": regions, "managers": list(managers)}
+
+
+async def get_company(session: AsyncSession, company_id: int, scope: EmployeeScope) -> Company | None:
+    stmt = scoped(select(Company).where(Company.id == company_id), scope.clause(Company.responsible_id))
+    return (await session.scalars(stmt)).first()
+
+
+async def company_card(session: AsyncSession, company: Company) -> dict[str, Any]:
+    from crm.features.clients.models import CompanyAddress, Requisite
+
+    requisites = (
+        await session.scalars(
+            select(Requisite)
+            .where(Requisite.company_id == company.id)
+            .order_by(Requisite.active.desc(), Requisite.id)
+        )
+    ).all()
+    address = await session.get(CompanyAddress, company.id)
+    pipelines = {p.id: p for p in (await session.scalars(select(Pipeline).order_by(Pipeline.sort))).all()}
+    stages = {s.status_id: s for s in (await session.scalars(select(Stage))).all()}
+    deals = (
+        await session.scalars(
+            select(Deal)
+            .where(Deal.company_id == company.id)
+            .order_by(Deal.active.desc(), Deal.bitrix_created_at.desc())
+        )
+    ).all()
+    by_pipeline: dict[int, list[Deal]] = {}
+    for d in deals:
+        by_pipeline.setdefault(d.pipeline_id, []).append(d)
+    sums = {
+        f.pipeline_id: f
+        for f in (
+            await session.scalars(
+                select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id)
+            )
+        ).all()
+    }
+    acts = (
+        await session.scalars(
+            select(Activity)
+            .where(Activity.company_id == company.id, Activity.active.is_(True))
+            .order_by(Activity.start_at.desc().nulls_last())
+            .limit(100)
+        )
+    ).all()
+    calls = (
+        await session.scalars(
+            select(Call)
+            .where(Call.company_id == company.id, Call.active.is_(True))
+            .order_by(Call.start_at.desc().nulls_last())
+            .limit(100)
+        )
+    ).all()
+    linked = {c.activity_id: c for c in calls if c.activity_id}
+    timeline: list[tuple[str, Any, Any, Any]] = [("activity", a.start_at, a, linked.get(a.id)) for a in acts]
+    timeline += [
+        ("call", c.start_at, c, None)
+        for c in calls
+        if not c.activity_id or c.activity_id not in {a.id for a in acts}
+    ]
+    timeline.sort(key=lambda t: (t[1] is not None, t[1]), reverse=True)
+    people = {
+        e.id: e
+        for e in (
+            await session.scalars(
+                select(Employee).where(
+                    Employee.id.in_(
+                        {company.responsible_id}
+                        | {d.responsible_id for d in deals}
+                        | {a.responsible_id for a in acts}
+                        | {c.user_id for c in calls}
+                    )
+                )
+            )
+        ).all()
+    }
+    figure = await session.get(CompanyFigure, company.id)
+    return {
+        "requisites": requisites,
+        "address": address,
+        "pipelines": pipelines,
+        "stages": stages,
+        "deals_by_pipeline": by_pipeline,
+        "sums": sums,
+        "timeline": timeline[:150],
+        "people": people,
+        "last_communication_at": figure.last_communication_at if figure else None,
+    }
+
+
+# --------------------------------------------------------------------------- employees and departments
+
+
+def effective_heads(departments: list[Department]) -> dict[int, int | None]:
+    """Department id → head's employee id; a department without a head takes the nearest parent's."""
+    by_id = {d.id: d for d in departments}
+    out: dict[int, int | None] = {}
+
+    def head(d: Department, depth: int = 0) -> int | None:
+        if d.id in out:
+            return out[d.id]
+        if d.head_bitrix_id:
+            value: int | None = d.head_bitrix_id
+        elif d.parent_id in by_id and depth < 64:
+            value = head(by_id[d.parent_id], depth + 1)
+        else:
+            value = None
+        out[d.id] = value
+        return value
+
+    for d in departments:
+        head(d)
+    return out
+
+
+async def department_tree(
+    session: AsyncSession, scope: EmployeeScope, with_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """Nested nodes: department, effective head (own or the nearest parent's), employees, children."""
+    from crm.features.clients.services import indented
+
+    departments = list(
+        (
+            await session.scalars(
+                select(Department)
+                .where(Department.active.is_(True))
+                .order_by(Department.sort, Department.name)
+            )
+        ).all()
+    )
+    heads = effective_heads(departments)
+    stmt = scoped(select(Employee), scope.clause(Employee.id)).order_by(Employee.last_name, Employee.name)
+    if not with_inactive:
+        stmt = stmt.where(Employee.active.is_(True))
+    employees = list((await session.scalars(stmt)).all())
+    all_people = {e.id: e for e in (await session.scalars(select(Employee))).all()}
+    by_department: dict[int | None, list[Employee]] = {}
+    for e in employees:
+        by_department.setdefault(e.department_id, []).append(e)
+    nodes: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for d, depth in indented(departments):
+        head_id = heads.get(d.id)
+        node = {
+            "department": d,
+            "depth": depth,
+            "head_id": head_id,
+            "head": all_people.get(head_id or -1),
+            "own_head": bool(d.head_bitrix_id),
+            "employees": by_department.get(d.id, []),
+            "children": [],
+        }
+        nodes[d.id] = node
+        parent = nodes.get(d.parent_id or -1)
+        (parent["children"] if parent else roots).append(node)
+    if by_department.get(None):
+        roots.append(
+            {
+                "department": None,
+                "depth": 0,
+                "head_id": None,
+                "head": None,
+                "own_head": False,
+                "employees": by_department[None],
+                "children": [],
+            }
+        )
+    return roots
+
+
+def prune(nodes: list[dict[str, Any]], keep: frozenset[int]) -> list[dict[str, Any]]:
+    """Only branches with visible employees or departments in ``keep``."""
+    out = []
+    for node in nodes:
+        children = prune(node["children"], keep)
+        d = node["department"]
+        if children or node["employees"] or (d is not None and d.id in keep):
+            out.append({**node, "children": children})
+    return out
+
+
+async def pipelines_with_stages(session: AsyncSession) -> list[tuple[Pipeline, list[Stage]]]:
+    pipelines = (
+        await session.scalars(
+            select(Pipeline).where(Pipeline.active.is_(True)).order_by(Pipeline.sort, Pipeline.id)
+        )
+    ).all()
+    stages = (
+        await session.scalars(
+            select(Stage).where(Stage.active.is_(True)).order_by(Stage.pipeline_id, Stage.sort)
+        )
+    ).all()
+    grouped: dict[int, list[Stage]] = {}
+    for s in stages:
+        grouped.setdefault(s.pipeline_id, []).append(s)
+    return [(p, grouped.get(p.id, [])) for p in pipelines]
+
+
+# --------------------------------------------------------------------------- deals
+
+DEAL_SORTS: dict[str, Any] = {
+    "id": Deal.id,
+    "amount": Deal.amount,
+    "created": Deal.bitrix_created_at,
+    "closed": Deal.close_date,
+    "title": func.lower(Deal.title),
+}
+
+
+def deals_query(
+    scope: EmployeeScope,
+    company_id: int | None = None,
+    pipeline_id: int | None = None,
+    semantic: str = "",
+    active: bool | None = True,
+) -> Select[Any]:
+    stmt = scoped(select(Deal), scope.clause(Deal.responsible_id))
+    if company_id is not None:
+        stmt = stmt.where(Deal.company_id == company_id)
+    if pipeline_id is not None:
+        stmt = stmt.where(Deal.pipeline_id == pipeline_id)
+    if semantic in {"P", "S", "F"}:
+        stmt = stmt.where(Deal.semantic == semantic)
+    if active is not None:
+        stmt = stmt.where(Deal.active.is_(active))
+    return stmt

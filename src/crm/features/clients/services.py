@@ -1,0 +1,36 @@
+"""Rules over the shared CRM records (departments so far)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.clients.models import Department
+
+
+async def department_subtree_ids(session: AsyncSession, root_id: int) -> frozenset[int]:
+    """A department and every department below it (recursive CTE, one query)."""
+    tree = select(Department.id).where(Department.id == root_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Department.id).where(Department.parent_id == tree.c.id))
+    return frozenset((await session.scalars(select(tree.c.id))).all())
+
+
+async def all_departments(session: AsyncSession) -> list[Department]:
+    return list((await session.scalars(select(Department).order_by(Department.sort, Department.name))).all())
+
+
+def indented(departments: list[Department]) -> list[tuple[Department, int]]:
+    """Departments in tree order with their depth, for select boxes and trees."""
+    children: dict[int | None, list[Department]] = {}
+    ids = {d.id for d in departments}
+    for d in departments:
+        children.setdefault(d.parent_id if d.parent_id in ids else None, []).append(d)
+    out: list[tuple[Department, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for d in children.get(parent, []):
+            out.append((d, depth))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    return out

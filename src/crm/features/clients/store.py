@@ -1,0 +1,461 @@
+"""Bitrix24 records → local rows, and idempotent upserts (INSERT … ON CONFLICT DO UPDATE). Every upsert reports
+which derived figures it touched (old and new keys), so the figures are brought up to date only for those.
+The sync jobs and ``crm demo load`` go through the same functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, bindparam, func, select, text, true, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.clients.mapping import (
+    _s,
+    activity_row,
+    address_row,
+    call_row,
+    company_row,
+    deal_row,
+    employee_row,
+    requisite_row,
+)
+from crm.features.clients.models import (
+    Activity,
+    Call,
+    Company,
+    CompanyAddress,
+    Deal,
+    Department,
+    Employee,
+    Pipeline,
+    Requisite,
+    Stage,
+)
+from crm.integrations.bitrix24 import as_bool, as_int
+from crm.lib.i18n import local_tz
+
+CHUNK = 1000
+
+
+@dataclass
+class Touched:
+    """Keys whose derived figures must be recomputed."""
+
+    companies: set[int] = field(default_factory=set)
+    manager_days: set[tuple[int, Any]] = field(default_factory=set)  # (employee id, local date)
+
+    def merge(self, other: Touched) -> None:
+        self.companies |= other.companies
+        self.manager_days |= other.manager_days
+
+    def __bool__(self) -> bool:
+        return bool(self.companies or self.manager_days)
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.astimezone(local_tz()).date() if moment else None
+
+
+# --------------------------------------------------------------------------- generic upsert
+
+
+async def upsert(
+    session: AsyncSession,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str] = ("id",),
+    keep: Iterable[str] = (),
+) -> int:
+    """Insert or update by ``key`` (executemany, batched by the driver); columns in ``keep`` are never
+    overwritten (local flags); ``synced_at`` is set to now. Last row wins when a key repeats within ``rows``."""
+    if not rows:
+        return 0
+    unique = list(
+        {tuple(r[k] for k in key): r for r in rows if all(r.get(k) is not None for k in key)}.values()
+    )
+    keep = set(keep) | set(key)
+    columns = [c for c in unique[0] if c not in keep]
+    stmt = insert(model.__table__)  # Core executemany (insertmanyvalues), not the ORM's per-row bulk path
+    set_: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
+    if "synced_at" in model.__table__.c:
+        set_["synced_at"] = func.now()
+    # a row that would not change is left alone (no write, not counted): re-reads of the overlap are free
+    table = model.__table__
+    compare = [c for c in columns if c != "synced_at"]
+    where = tuple_(*[table.c[c] for c in compare]).is_distinct_from(
+        tuple_(*[stmt.excluded[c] for c in compare])
+    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=set_, where=where)
+    if not session.info.get("count_changes", True):  # a full import: everything counts as changed, go faster
+        for i in range(0, len(unique), CHUNK * 5):
+            await session.execute(stmt, unique[i : i + CHUNK * 5])
+        session.info["changed"] = session.info.get("changed", 0) + len(unique)
+        return len(unique)
+    returning = stmt.returning(table.c[key[0]])
+    changed = 0
+    for i in range(0, len(unique), CHUNK * 5):
+        changed += len((await session.execute(returning, unique[i : i + CHUNK * 5])).all())
+    session.info["changed"] = session.info.get("changed", 0) + changed
+    return changed
+
+
+async def _old(session: AsyncSession, columns: Sequence[Any], id_col: Any, ids: list[int]) -> list[Any]:
+    out: list[Any] = []
+    for i in range(0, len(ids), 5000):
+        out.extend((await session.execute(select(*columns).where(id_col.in_(ids[i : i + 5000])))).all())
+    return out
+
+
+# --------------------------------------------------------------------------- per entity
+
+
+async def save_companies(
+    session: AsyncSession, raws: list[dict[str, Any]], field_map: dict[str, Any]
+) -> Touched:
+    rows = [company_row(r, field_map) for r in raws]
+    await upsert(session, Company, rows)
+    return Touched(companies={r["id"] for r in rows})
+
+
+async def save_deals(session: AsyncSession, raws: list[dict[str, Any]], field_map: dict[str, Any]) -> Touched:
+    rows = [deal_row(r, field_map) for r in raws]
+    ids = [r["id"] for r in rows]
+    old = await _old(session, [Deal.company_id], Deal.id, ids)
+    await upsert(session, Deal, rows)
+    touched = Touched(companies={c for (c,) in old if c} | {r["company_id"] for r in rows if r["company_id"]})
+    touched.merge(await relink_deal_activities(session, ids))
+    return touched
+
+
+async def relink_deal_activities(session: AsyncSession, deal_ids: list[int]) -> Touched:
+    """Activities owned by a deal belong to the deal's company: follow a deal that changed company (or arrived
+    after its activities)."""
+    touched = Touched()
+    for i in range(0, len(deal_ids), 5000):
+        rows = (
+            await session.execute(
+                text("""
+            WITH changed AS (
+                SELECT a.id, a.company_id AS old_company, d.company_id AS new_company
+                FROM activities a JOIN deals d ON a.owner_type_id = 2 AND a.owner_id = d.id
+                WHERE d.id = ANY(:ids) AND a.company_id IS DISTINCT FROM d.company_id)
+            UPDATE activities SET company_id = changed.new_company FROM changed WHERE activities.id = changed.id
+            RETURNING changed.old_company, changed.new_company
+        """).bindparams(bindparam("ids", deal_ids[i : i + 5000], type_=ARRAY(BigInteger)))
+            )
+        ).all()
+        for old_company, new_company in rows:
+            touched.companies |= {c for c in (old_company, new_company) if c}
+    return touched
+
+
+def _activity_days(row: Any) -> set[tuple[int, Any]]:
+    out = set()
+    responsible, kind, end_at, start_at = row
+    if responsible and kind == "meeting" and (end_at or start_at):
+        out.add((responsible, _day(end_at or start_at)))
+    return out
+
+
+async def save_activities(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
+    rows = [activity_row(r) for r in raws]
+    deal_ids = sorted({r["deal_id"] for r in rows if r["deal_id"]})
+    deal_company = (
+        dict(await _old(session, [Deal.id, Deal.company_id], Deal.id, deal_ids)) if deal_ids else {}
+    )
+    for r in rows:
+        if r["deal_id"]:
+            r["company_id"] = deal_company.get(r["deal_id"])
+    ids = [r["id"] for r in rows]
+    cols = [Activity.company_id, Activity.responsible_id, Activity.kind, Activity.end_at, Activity.start_at]
+    old = await _old(session, cols, Activity.id, ids)
+    await upsert(session, Activity, rows)
+    touched = Touched()
+    for o in old:
+        if o[0]:
+            touched.companies.add(o[0])
+        touched.manager_days |= _activity_days(o[1:])
+    for r in rows:
+        if r["company_id"]:
+            touched.companies.add(r["company_id"])
+        touched.manager_days |= _activity_days((r["responsible_id"], r["kind"], r["end_at"], r["start_at"]))
+    return touched
+
+
+async def save_calls(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
+    rows = [call_row(r) for r in raws]
+    old = await _old(
+        session,
+        [Call.company_id, Call.user_id, Call.start_at, Call.activity_id],
+        Call.id,
+        [r["id"] for r in rows],
+    )
+    await upsert(session, Call, rows)
+    touched = Touched()
+    for company, user, start, _act in old:
+        if company:
+            touched.companies.add(company)
+        if user and start:
+            touched.manager_days.add((user, _day(start)))
+    for r in rows:
+        if r["company_id"]:
+            touched.companies.add(r["company_id"])
+        if r["user_id"] and r["start_at"]:
+            touched.manager_days.add((r["user_id"], _day(r["start_at"])))
+    act_ids = [r["activity_id"] for r in rows if r["activity_id"]]
+    if act_ids:  # a call's duration decides whether its activity counts as a communication
+        touched.companies |= {
+            c for (c,) in await _old(session, [Activity.company_id], Activity.id, act_ids) if c
+        }
+    return touched
+
+
+async def save_requisites(session: AsyncSession, raws: list[dict[str, Any]]) -> set[int]:
+    rows = [requisite_row(r) for r in raws]
+    await upsert(session, Requisite, rows)
+    return {r["company_id"] for r in rows if r["company_id"]}
+
+
+async def save_addresses(session: AsyncSession, raws: list[dict[str, Any]]) -> set[int]:
+    rows = [address_row(r) for r in raws]
+    await upsert(session, CompanyAddress, rows, key=("company_id",))
+    return {r["company_id"] for r in rows if r["company_id"]}
+
+
+async def denormalise_companies(session: AsyncSession, company_ids: Iterable[int] | None = None) -> None:
+    """Copy the first active requisite (INN, KPP, legal name) and the address onto the companies."""
+    ids = None if company_ids is None else sorted(set(company_ids))
+    first = (
+        select(Requisite.company_id, Requisite.inn, Requisite.kpp, Requisite.legal_name)
+        .where(Requisite.active.is_(True))
+        .distinct(Requisite.company_id)
+        .order_by(Requisite.company_id, Requisite.id)
+        .subquery()
+    )
+    chunks = [None] if ids is None else [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
+    for part in chunks:
+        scope = Company.id.in_(part) if part is not None else true()
+        await session.execute(
+            update(Company)
+            .where(scope)
+            .values(
+                inn=select(first.c.inn).where(first.c.company_id == Company.id).scalar_subquery(),
+                kpp=select(first.c.kpp).where(first.c.company_id == Company.id).scalar_subquery(),
+                legal_name=select(first.c.legal_name)
+                .where(first.c.company_id == Company.id)
+                .scalar_subquery(),
+                region=select(CompanyAddress.region)
+                .where(CompanyAddress.company_id == Company.id, CompanyAddress.active.is_(True))
+                .scalar_subquery(),
+                city=select(CompanyAddress.city)
+                .where(CompanyAddress.company_id == Company.id, CompanyAddress.active.is_(True))
+                .scalar_subquery(),
+                address=select(CompanyAddress.address)
+                .where(CompanyAddress.company_id == Company.id, CompanyAddress.active.is_(True))
+                .scalar_subquery(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+async def save_departments(session: AsyncSession, raws: list[dict[str, Any]], complete: bool = True) -> int:
+    """Upsert by bitrix_id (local ids stay: users point at them), then link parents; with ``complete``,
+    departments no longer in Bitrix24 become inactive."""
+    rows = [
+        {
+            "bitrix_id": as_int(r["ID"]),
+            "name": _s(r.get("NAME")),
+            "sort": as_int(r.get("SORT")) or 500,
+            "head_bitrix_id": as_int(r.get("UF_HEAD")) or None,
+            "active": True,
+        }
+        for r in raws
+    ]
+    rows = [r for r in rows if r["bitrix_id"] is not None]
+    if rows:
+        stmt = insert(Department).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["bitrix_id"],
+            set_={c: stmt.excluded[c] for c in ("name", "sort", "head_bitrix_id", "active")}
+            | {"updated_at": func.now()},
+        )
+        await session.execute(stmt)
+    by_bitrix: dict[int, int] = dict(
+        (  # type: ignore[arg-type]
+            await session.execute(
+                select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None))
+            )
+        ).all()
+    )
+    for r in raws:
+        own, parent = as_int(r["ID"]), as_int(r.get("PARENT"))
+        await session.execute(
+            update(Department)
+            .where(Department.bitrix_id == own)
+            .values(parent_id=by_bitrix.get(parent) if parent else None)
+        )
+    if complete:
+        seen = [r["bitrix_id"] for r in rows]
+        await session.execute(
+            update(Department)
+            .where(Department.bitrix_id.is_not(None), Department.bitrix_id.not_in(seen))
+            .values(active=False)
+        )
+    return len(rows)
+
+
+async def save_employees(session: AsyncSession, raws: list[dict[str, Any]]) -> int:
+    rows = [employee_row(r) for r in raws]
+    by_bitrix: dict[int, int] = dict(
+        (  # type: ignore[arg-type]
+            await session.execute(
+                select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None))
+            )
+        ).all()
+    )
+    for r in rows:
+        r["department_id"] = next((by_bitrix[d] for d in r["department_bitrix_ids"] if d in by_bitrix), None)
+    return await upsert(session, Employee, rows)
+
+
+async def save_pipelines(
+    session: AsyncSession, categories: list[dict[str, Any]], statuses: list[dict[str, Any]]
+) -> int:
+    pipelines = [
+        {
+            "id": int(c["id"]),
+            "name": _s(c.get("name")),
+            "sort": as_int(c.get("sort")) or 500,
+            "is_default": as_bool(c.get("isDefault")),
+            "active": True,
+        }
+        for c in categories
+    ]
+    await upsert(session, Pipeline, pipelines)
+    stages = []
+    for s in statuses:
+        entity = str(s.get("ENTITY_ID") or "")
+        if not entity.startswith("DEAL_STAGE"):
+            continue
+        pipeline = int(entity.rsplit("_", 1)[1]) if entity != "DEAL_STAGE" else 0
+        sem = s.get("SEMANTICS") or ""
+        stages.append(
+            {
+                "status_id": _s(s.get("STATUS_ID"), 64),
+                "bitrix_id": as_int(s.get("ID")),
+                "pipeline_id": pipeline,
+                "name": _s(s.get("NAME")),
+                "sort": as_int(s.get("SORT")) or 0,
+                "semantics": sem if sem in {"S", "F"} else "P",
+                "color": _s(s.get("COLOR"), 16),
+                "active": True,
+            }
+        )
+    await upsert(session, Stage, stages, key=("status_id",), keep=("preparation",))
+    if pipelines:
+        await session.execute(
+            update(Pipeline).where(Pipeline.id.not_in([p["id"] for p in pipelines])).values(active=False)
+        )
+    if stages:
+        await session.execute(
+            update(Stage).where(Stage.status_id.not_in([s["status_id"] for s in stages])).values(active=False)
+        )
+    return len(pipelines)
+
+
+# --------------------------------------------------------------------------- deletions
+
+ENTITY_MODELS: dict[str, Any] = {
+    "company": Company,
+    "deal": Deal,
+    "activity": Activity,
+    "call": Call,
+    "requisite": Requisite,
+}
+
+
+async def deactivate(session: AsyncSession, entity: str, ids: Iterable[int]) -> Touched:
+    """Deleted in Bitrix24 → inactive here (kept for history); returns the figures that change."""
+    model = ENTITY_MODELS[entity]
+    ids = sorted(set(ids))
+    touched = Touched()
+    if not ids:
+        return touched
+    if entity == "company":
+        touched.companies |= set(ids)
+        await session.execute(update(Requisite).where(Requisite.company_id.in_(ids)).values(active=False))
+        await session.execute(
+            update(CompanyAddress).where(CompanyAddress.company_id.in_(ids)).values(active=False)
+        )
+    elif entity == "deal":
+        touched.companies |= {c for (c,) in await _old(session, [Deal.company_id], Deal.id, ids) if c}
+    elif entity == "activity":
+        for o in await _old(
+            session,
+            [Activity.company_id, Activity.responsible_id, Activity.kind, Activity.end_at, Activity.start_at],
+            Activity.id,
+            ids,
+        ):
+            if o[0]:
+                touched.companies.add(o[0])
+            touched.manager_days |= _activity_days(o[1:])
+    elif entity == "call":
+        for company, user, start in await _old(
+            session, [Call.company_id, Call.user_id, Call.start_at], Call.id, ids
+        ):
+            if company:
+                touched.companies.add(company)
+            if user and start:
+                touched.manager_days.add((user, _day(start)))
+    gone = 0
+    for i in range(0, len(ids), 5000):
+        result = await session.execute(
+            update(model)
+            .where(model.id.in_(ids[i : i + 5000]), model.active.is_(True))
+            .values(active=False, synced_at=func.now())
+        )
+        gone += result.rowcount or 0  # type: ignore[attr-defined]
+    session.info["changed"] = session.info.get("changed", 0) + gone
+    return touched
+
+
+async def missing_ids(session: AsyncSession, model: Any, keep_ids: set[int], where: Any = None) -> list[int]:
+    """Local active ids of ``model`` (matching ``where``) that are not in ``keep_ids``."""
+    stmt = select(model.id).where(model.active.is_(True))
+    if where is not None:
+        stmt = stmt.where(where)
+    return [i for (i,) in (await session.execute(stmt)).all() if i not in keep_ids]
+
+
+async def link_users_by_email(session: AsyncSession) -> int:
+    """Users not yet linked to a Bitrix24 employee get the active employee with the same email (audited)."""
+    from crm.features.accounts.models import User
+    from crm.features.accounts.services import update_user
+
+    pairs = (
+        await session.execute(
+            select(User, Employee.id)
+            .join(Employee, func.lower(Employee.email) == func.lower(User.email))
+            .where(User.employee_bitrix_id.is_(None), Employee.active.is_(True), Employee.email != "")
+        )
+    ).all()
+    linked = 0
+    taken = set(
+        (
+            await session.scalars(select(User.employee_bitrix_id).where(User.employee_bitrix_id.is_not(None)))
+        ).all()
+    )
+    for user, employee_id in pairs:
+        if employee_id in taken:
+            continue
+        await update_user(session, user, None, employee_bitrix_id=employee_id)
+        taken.add(employee_id)
+        linked += 1
+    return linked

@@ -1,0 +1,1 @@
+"""Lead desk: intake API, de-duplication of leads and weighted distribution of contacts among operators."""

@@ -1,0 +1,231 @@
+"""``crm demo load`` for the lead desk: four operators, three sources with weights, a month of contacts.
+
+The history is given out by the same rule as live intake (``distribution.choose_operator`` with each contact's
+draw), so the statistics page shows shares close to the weights; today's contacts are partly open, and the
+partner source overflows its one small operator, so the unassigned queue has a few waiting contacts.
+Running it twice adds nothing. ``--scale large`` adds 1,000,000 contacts of 600,000 leads (by COPY).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts import services as accounts
+from crm.features.accounts.models import User
+from crm.features.clients.models import Department
+from crm.features.leads import desk, distribution
+from crm.features.leads.distribution import Candidate
+from crm.features.leads.intake import local_zone
+from crm.features.leads.models import LeadSource
+
+# email, name, max_load (operator@example.com is created with the other demo users)
+OPERATORS = [
+    ("operator@example.com", "Ольга Лидова", 10),
+    ("operator2@example.com", "Пётр Звонарёв", 12),
+    ("operator3@example.com", "Светлана Заявкина", 8),
+    ("operator4@example.com", "Денис Партнёров", 3),
+]
+# source → weight per operator (by position in OPERATORS)
+SOURCES = {
+    "Telegram-бот": [10, 20, 10, 0],
+    "Сайт: форма заявки": [10, 10, 0, 5],
+    "Партнёры": [0, 0, 0, 10],
+}
+MESSAGES = [
+    "Хочу узнать цену", "Перезвоните, пожалуйста", "Нужна консультация по тарифу", "Есть ли доставка в регионы?",
+    "Интересует оптовая закупка", "Пришлите коммерческое предложение", "Не могу оформить заказ на сайте",
+    "Когда будет в наличии?", "Хочу подключить компанию", "Вопрос по счёту",
+]  # fmt: skip
+FIRST = ["Иван", "Анна", "Сергей", "Мария", "Алексей", "Елена", "Дмитрий", "Ольга", "Николай", "Татьяна", "Павел",
+         "Юлия", "Андрей", "Наталья", "Михаил", "Ирина"]  # fmt: skip
+LAST = ["Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов",
+        "Волков", "Алексеев", "Лебедев", "Семёнов"]  # fmt: skip
+LARGE_CONTACTS = 1_000_000
+
+
+def _person(rng: random.Random, n: int) -> dict[str, Any]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    if first.endswith("а") or first.endswith("я"):
+        last = last + "а"
+    kind = rng.random()
+    return {
+        "name": f"{first} {last}",
+        "phone": f"+79{rng.randint(10, 99)}{n:07d}"[:12] if kind < 0.8 else None,
+        "email": f"client{n}@example.ru" if kind > 0.6 else None,
+        "external_id": f"tg:{100000 + n}" if kind < 0.3 else None,
+    }
+
+
+async def _operators(session: AsyncSession, password: str) -> list[int]:
+    department = await session.scalar(select(Department.id).where(Department.name == "Колл-центр"))
+    ids = []
+    for email, name, max_load in OPERATORS:
+        user = await session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = await accounts.create_user(
+                session, email=email, password=password, name=name, roles=["operator"], department_id=department
+            )
+        operator_id = await desk.operator_id_of(session, user.id)
+        if operator_id is None:
+            operator_id = (await desk.create_operator(session, user, None, max_load=max_load)).id
+        ids.append(operator_id)
+    return ids
+
+
+async def load(session: AsyncSession, scale: str = "small") -> list[str]:
+    from crm.demo import DEMO_PASSWORD
+
+    if await session.scalar(select(func.count()).select_from(LeadSource)):
+        return ["Lead desk: already loaded."]
+    operator_ids = await _operators(session, DEMO_PASSWORD)
+    keys: list[str] = []
+    sources: dict[int, list[Candidate]] = {}
+    for name, weights in SOURCES.items():
+        source, raw = await desk.create_source(session, name, None)
+        pairs = [(op, w) for op, w in zip(operator_ids, weights, strict=True) if w]
+        await desk.replace_competences(session, source.id, pairs, None)
+        keys.append(f"  {name:22} {raw}")
+        maxima = {op: m for op, (_e, _n, m) in zip(operator_ids, OPERATORS, strict=True)}
+        sources[source.id] = [Candidate(op, w, 0, maxima[op]) for op, w in pairs]
+    leads, contacts, waiting = await _history(session, sources, random.Random(2026))
+    lines = [
+        f"Lead desk: {len(operator_ids)} operators ({', '.join(e for e, _n, _m in OPERATORS)}), {len(SOURCES)} "
+        f"sources, {leads} leads, {contacts} contacts ({waiting} waiting unassigned).",
+        "Intake keys (shown once; rotate them on /leads/sources):",
+        *keys,
+    ]
+    if scale == "large":
+        lines.append(await _large(session, list(sources), operator_ids))
+    return lines
+
+
+async def _history(
+    session: AsyncSession, sources: dict[int, list[Candidate]], rng: random.Random
+) -> tuple[int, int, int]:
+    """Thirty days of contacts, most closed; today's are open within each operator's max load."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    people = [_person(rng, n) for n in range(260)]  # every one has a phone or an email
+    lead_ids: list[int] = []
+    for p in people:
+        lead_ids.append(
+            await session.scalar(
+                text(
+                    "INSERT INTO leads (external_id, phone, email, name, created_at, updated_at) "
+                    "VALUES (:external_id, :phone, :email, :name, :at, :at) ON CONFLICT DO NOTHING RETURNING id"
+                ),
+                {**p, "at": now - timedelta(days=31)},
+            )
+        )
+    lead_ids = [i for i in lead_ids if i is not None]
+    owner: dict[int, int | None] = {}
+    open_load: dict[int, int] = {}
+    rows = []
+    source_ids = list(sources)
+    for n in range(420):
+        age = timedelta(minutes=int((30 * 24 * 60) * (1 - n / 420) ** 1.3))
+        created = now - age
+        is_open = age < timedelta(hours=24)
+        # today the partners send more than their one small operator can take: a few wait in the queue
+        source_id = rng.choices(source_ids, weights=[4, 3, 3] if is_open else [5, 4, 1])[0]
+        lead_id = rng.choice(lead_ids)
+        candidates = [
+            Candidate(c.operator_id, c.weight, open_load.get(c.operator_id, 0) if is_open else 0, c.max_load)
+            for c in sources[source_id]
+        ]
+        contact_id = await session.scalar(text("SELECT nextval(pg_get_serial_sequence('lead_contacts', 'id'))"))
+        choice = distribution.choose_operator(
+            candidates, owner.get(lead_id), distribution.draw_for(int(contact_id or 0))
+        )
+        if choice.operator_id is not None:
+            owner[lead_id] = choice.operator_id
+            if is_open:
+                open_load[choice.operator_id] = open_load.get(choice.operator_id, 0) + 1
+        closed = None if is_open else created + timedelta(minutes=rng.randint(3, 240))
+        rows.append({
+            "id": contact_id, "lead": lead_id, "source": source_id, "op": choice.operator_id,
+            "msg": rng.choice(MESSAGES), "status": "open" if is_open else "closed", "code": choice.code,
+            "params": json.dumps(choice.params), "at": created, "assigned": created if choice.operator_id else None,
+            "closed": closed,
+        })  # fmt: skip
+    await session.execute(
+        text("INSERT INTO lead_contacts (id, lead_id, source_id, operator_id, message, status, reason_code, "
+             "reason_params, created_at, assigned_at, closed_at) VALUES (:id, :lead, :source, :op, :msg, :status, "
+             ":code, CAST(:params AS jsonb), :at, :assigned, :closed)"),
+        rows,
+    )  # fmt: skip
+    for lead_id, operator_id in owner.items():
+        await session.execute(
+            text("UPDATE leads SET operator_id = :op WHERE id = :id"), {"op": operator_id, "id": lead_id}
+        )
+    await _recount(session)
+    waiting = sum(1 for r in rows if r["op"] is None and r["status"] == "open")
+    return len(lead_ids), len(rows), waiting
+
+
+async def _recount(session: AsyncSession) -> None:
+    """The derived figures from the contacts (what ``queue.reconcile`` does), inside this transaction."""
+    await session.execute(
+        text("UPDATE lead_operators o SET open_count = (SELECT count(*) FROM lead_contacts c "
+             "WHERE c.operator_id = o.id AND c.status = 'open')")
+    )  # fmt: skip
+    await session.execute(text("DELETE FROM lead_daily_counts"))
+    await session.execute(
+        text("INSERT INTO lead_daily_counts (day, source_id, operator_id, contacts) "
+             "SELECT (created_at AT TIME ZONE :zone)::date, source_id, operator_id, count(*) FROM lead_contacts "
+             "WHERE operator_id IS NOT NULL GROUP BY 1, 2, 3"),
+        {"zone": local_zone()},
+    )  # fmt: skip
+
+
+async def _large(session: AsyncSession, source_ids: list[int], operator_ids: list[int]) -> str:
+    """A year of closed contacts at the spec's scale, written by COPY (about a minute)."""
+    rng = random.Random(7)
+    raw = await (await session.connection()).get_raw_connection()
+    conn = raw.driver_connection
+    assert conn is not None
+    now = datetime.now(UTC)
+    base = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM leads")) + 1
+    leads = int(LARGE_CONTACTS * 0.6)
+    await conn.copy_records_to_table(
+        "leads",
+        records=[
+            (
+                base + n,
+                f"+7800{n:07d}",
+                f"lead{n}@example.com" if n % 2 else None,
+                f"Лид {n}",
+                rng.choice(operator_ids),
+                now - timedelta(days=400),
+                now - timedelta(days=400),
+            )
+            for n in range(leads)
+        ],
+        columns=["id", "phone", "email", "name", "operator_id", "created_at", "updated_at"],
+    )
+    start = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM lead_contacts")) + 1
+    for chunk in range(0, LARGE_CONTACTS, 200_000):
+        records = []
+        for n in range(chunk, min(chunk + 200_000, LARGE_CONTACTS)):
+            created = now - timedelta(seconds=rng.randint(86400, 365 * 86400))
+            records.append(
+                (start + n, base + (n if n < leads else rng.randrange(leads)), rng.choice(source_ids),
+                 rng.choice(operator_ids), rng.choice(MESSAGES), "closed", distribution.WEIGHT, "{}", created,
+                 created, created + timedelta(minutes=rng.randint(3, 600)))
+            )  # fmt: skip
+        await conn.copy_records_to_table(
+            "lead_contacts", records=records,
+            columns=["id", "lead_id", "source_id", "operator_id", "message", "status", "reason_code",
+                     "reason_params", "created_at", "assigned_at", "closed_at"],
+        )  # fmt: skip
+    await conn.execute("SELECT setval(pg_get_serial_sequence('leads', 'id'), (SELECT max(id) FROM leads))")
+    await conn.execute(
+        "SELECT setval(pg_get_serial_sequence('lead_contacts', 'id'), (SELECT max(id) FROM lead_contacts))"
+    )
+    await _recount(session)
+    return f"Lead desk (large): {leads:,} more leads and {LARGE_CONTACTS:,} closed contacts over the last year."

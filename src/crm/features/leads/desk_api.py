@@ -1,0 +1,215 @@
+"""JSON API of the desk's set-up: operators (profiles of users, with their load) and sources with weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.leads import desk, schemas
+from crm.features.leads.api_common import MANAGE, TAGS, PageNo, PageSize, field_error
+from crm.lib.auth import current_user
+
+
+def _page_of(views: list[Any], page: int, page_size: int) -> list[Any]:
+    """A page of a short list kept in memory (operators and sources number in the tens)."""
+    start = (page - 1) * page_size
+    return views[start : start + page_size]
+
+
+# --------------------------------------------------------------------------- operators
+
+
+@get("/api/v1/operators", opt=MANAGE, tags=TAGS, summary="Operators with their current load and weights")
+async def list_operators(
+    db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
+) -> schemas.OperatorPage:
+    views = await desk.list_operators(db_session)
+    return schemas.OperatorPage(
+        total=len(views),
+        page=page,
+        page_size=page_size,
+        rows=[schemas.operator_out(v) for v in _page_of(views, page, page_size)],
+    )
+
+
+async def _operator(db_session: AsyncSession, operator_id: int) -> schemas.OperatorOut:
+    view = await desk.get_operator(db_session, operator_id)
+    if view is None:
+        raise NotFoundException(detail="No such operator")
+    return schemas.operator_out(view)
+
+
+@get("/api/v1/operators/{operator_id:int}", opt=MANAGE, tags=TAGS, summary="One operator")
+async def get_operator(operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> schemas.OperatorOut:
+    return await _operator(db_session, operator_id)
+
+
+@post("/api/v1/operators", opt=MANAGE, tags=TAGS, status_code=201, summary="Put a user on the desk as an operator")
+async def create_operator(
+    request: Request, data: JSONBody[schemas.OperatorIn], db_session: NamedDependency[AsyncSession]
+) -> schemas.OperatorOut:
+    if data.user_id is not None:
+        user = await db_session.get(User, data.user_id)
+    elif data.email:
+        user = await db_session.scalar(select(User).where(User.email == data.email.strip().lower()))
+    else:
+        raise field_error("user_id", "Give user_id or email of an existing user.")
+    if user is None:
+        raise field_error("user_id" if data.user_id else "email", "No such user.")
+    try:
+        operator = await desk.create_operator(
+            db_session, user, current_user(request), max_load=data.max_load, is_active=data.is_active
+        )
+    except desk.DeskError as exc:
+        raise field_error(exc.field, exc.text()) from None
+    await db_session.commit()
+    return await _operator(db_session, operator.id)
+
+
+@patch("/api/v1/operators/{operator_id:int}", opt=MANAGE, tags=TAGS, summary="Change name, is_active, max_load")
+async def patch_operator(
+    request: Request,
+    operator_id: FromPath[int],
+    data: JSONBody[schemas.OperatorPatch],
+    db_session: NamedDependency[AsyncSession],
+) -> schemas.OperatorOut:
+    try:
+        _op, _changes, more_room = await desk.update_operator(
+            db_session,
+            operator_id,
+            current_user(request),
+            name=data.name,
+            is_active=data.is_active,
+            max_load=data.max_load,
+        )
+    except LookupError:
+        raise NotFoundException(detail="No such operator") from None
+    except desk.DeskError as exc:
+        raise field_error(exc.field, exc.text()) from None
+    await db_session.commit()
+    if more_room:
+        await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)
+    return await _operator(db_session, operator_id)
+
+
+# --------------------------------------------------------------------------- sources and weights
+
+
+@get("/api/v1/sources", opt=MANAGE, tags=TAGS, summary="Sources with their weights (keys are never shown)")
+async def list_sources(
+    db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
+) -> schemas.SourcePage:
+    views = await desk.list_sources(db_session)
+    return schemas.SourcePage(
+        total=len(views),
+        page=page,
+        page_size=page_size,
+        rows=[schemas.source_out(v) for v in _page_of(views, page, page_size)],
+    )
+
+
+@post(
+    "/api/v1/sources",
+    opt=MANAGE,
+    tags=TAGS,
+    status_code=201,
+    summary="Create a source; the answer carries its intake key, shown this once",
+)
+async def create_source(
+    request: Request, data: JSONBody[schemas.SourceIn], db_session: NamedDependency[AsyncSession]
+) -> schemas.SourceOut:
+    try:
+        source, raw = await desk.create_source(db_session, data.name, current_user(request))
+    except desk.DeskError as exc:
+        raise field_error(exc.field, exc.text()) from None
+    await db_session.commit()
+    return await _source(db_session, source.id, raw)
+
+
+async def _source(db_session: AsyncSession, source_id: int, intake_key: str | None = None) -> schemas.SourceOut:
+    view = await desk.get_source(db_session, source_id)
+    if view is None:
+        raise NotFoundException(detail="No such source")
+    return schemas.source_out(view, intake_key=intake_key)
+
+
+@get("/api/v1/sources/{source_id:int}", opt=MANAGE, tags=TAGS, summary="One source")
+async def get_source(source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> schemas.SourceOut:
+    return await _source(db_session, source_id)
+
+
+@patch("/api/v1/sources/{source_id:int}", opt=MANAGE, tags=TAGS, summary="Rename, activate or deactivate a source")
+async def patch_source(
+    request: Request,
+    source_id: FromPath[int],
+    data: JSONBody[schemas.SourcePatch],
+    db_session: NamedDependency[AsyncSession],
+) -> schemas.SourceOut:
+    try:
+        await desk.update_source(db_session, source_id, current_user(request), name=data.name, is_active=data.is_active)
+    except LookupError:
+        raise NotFoundException(detail="No such source") from None
+    except desk.DeskError as exc:
+        raise field_error(exc.field, exc.text()) from None
+    await db_session.commit()
+    return await _source(db_session, source_id)
+
+
+@post(
+    "/api/v1/sources/{source_id:int}/intake-key",
+    opt=MANAGE,
+    tags=TAGS,
+    status_code=200,
+    summary="Issue a new intake key (the old one stops working); shown this once",
+)
+async def rotate_key(
+    request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> schemas.SourceOut:
+    try:
+        raw = await desk.rotate_intake_key(db_session, source_id, current_user(request))
+    except LookupError:
+        raise NotFoundException(detail="No such source") from None
+    await db_session.commit()
+    return await _source(db_session, source_id, raw)
+
+
+@put(
+    "/api/v1/sources/{source_id:int}/competences",
+    opt=MANAGE,
+    tags=TAGS,
+    status_code=200,
+    summary="Replace the source's weights: [{operator_id, weight}, …]; an unknown operator → 400",
+)
+async def put_competences(
+    request: Request,
+    source_id: FromPath[int],
+    data: JSONBody[list[schemas.CompetenceIn]],
+    db_session: NamedDependency[AsyncSession],
+) -> list[schemas.CompetenceOut]:
+    try:
+        wanted = await desk.replace_competences(
+            db_session, source_id, [(c.operator_id, c.weight) for c in data], current_user(request)
+        )
+    except LookupError:
+        raise NotFoundException(detail="No such source") from None
+    except desk.DeskError as exc:
+        if exc.field == "operator_id":
+            raise ClientException(status_code=400, detail=exc.text()) from None
+        raise field_error(exc.field, exc.text()) from None
+    await db_session.commit()
+    if any(w > 0 for w in wanted.values()):
+        await desk.enqueue_give_out(getattr(request.app.state, "queue", None))
+    return [schemas.CompetenceOut(operator_id=op, weight=w) for op, w in sorted(wanted.items())]
+
+
+ROUTES: list[Any] = [
+    list_operators, get_operator, create_operator, patch_operator, list_sources, create_source, get_source,
+    patch_source, rotate_key, put_competences,
+]  # fmt: skip

@@ -1,0 +1,256 @@
+"""Pages that set the desk up: operators (load, availability, max load), sources with the weights matrix and
+their intake keys, and the distribution statistics."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.leads import api, desk, stats
+from crm.features.leads.pages import MANAGE, desk_context, htmx_events
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.web import FormErrors, is_htmx, parse_int, render, toast
+
+# --------------------------------------------------------------------------- operators
+
+
+async def _operators_context(request: Request, db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
+    return {
+        **await desk_context(request, db_session, "operators"),
+        "operators": await desk.list_operators(db_session),
+        "sources": await desk.list_sources(db_session),
+        "candidates": await desk.users_without_profile(db_session),
+        "errors": FormErrors(),
+        "form": {"user_id": "", "email": "", "max_load": "10"},
+        **extra,
+    }
+
+
+@get("/leads/operators", opt=MANAGE, include_in_schema=False)
+async def operators_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return render(request, "leads/operators.html", await _operators_context(request, db_session))
+
+
+@post("/leads/operators", opt=MANAGE, include_in_schema=False)
+async def operator_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    values = {
+        "user_id": (form.get("user_id") or "").strip(),
+        "email": (form.get("email") or "").strip().lower(),
+        "max_load": (form.get("max_load") or "").strip(),
+    }
+    errors = FormErrors()
+    user = None
+    if values["user_id"]:
+        with contextlib.suppress(ValueError):
+            user = await db_session.get(User, uuid.UUID(values["user_id"]))
+    elif values["email"]:
+        user = await db_session.scalar(select(User).where(User.email == values["email"]))
+        if user is None or not user.is_active:
+            errors.add("email", _("No active user has this email."))
+    if user is None or not user.is_active:
+        errors.add("user_id", _("Choose a user with the operator role or give the email of another user."))
+    max_load = parse_int(values["max_load"], 0, desk.MAX_LOAD_LIMIT)
+    if max_load is None:
+        errors.add("max_load", _("A whole number from 0 to 100000."))
+    if not errors and user is not None and max_load is not None:
+        try:
+            await desk.create_operator(db_session, user, current_user(request), max_load=max_load)
+        except desk.DeskError as exc:
+            errors.add(exc.field, exc.text(localized=True))
+    if errors or user is None:
+        context = await _operators_context(request, db_session, errors=errors, form=values)
+        return render(request, "leads/operators.html", context, status_code=422)
+    toast(
+        request,
+        _("%(name)s is on the desk now. Give them weights on the sources they serve.", name=user.name or user.email),
+    )
+    return Redirect("/leads/operators", status_code=303)
+
+
+async def _operator_row(request: Request, db_session: AsyncSession, operator_id: int, **extra: Any) -> Any:
+    view = await desk.get_operator(db_session, operator_id)
+    if view is None:
+        raise NotFoundException()
+    context = {"o": view, "sources": await desk.list_sources(db_session), "row_error": "", **extra}
+    return render(request, "leads/_operator_row.html", context, status_code=422 if context["row_error"] else 200)
+
+
+@post("/leads/operators/{operator_id:int}/active", opt=MANAGE, include_in_schema=False)
+async def operator_active(
+    request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    active = (await request.form()).get("active") == "true"
+    try:
+        _op, _changes, more_room = await desk.update_operator(
+            db_session, operator_id, current_user(request), is_active=active
+        )
+    except LookupError:
+        raise NotFoundException() from None
+    await db_session.commit()
+    if more_room:
+        await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)
+    if not is_htmx(request):
+        return Redirect("/leads/operators", status_code=303)
+    response = await _operator_row(request, db_session, operator_id)
+    message = _("Takes new contacts again.") if active else _("Takes no new contacts now; their open contacts stay.")
+    response.headers.update(htmx_events(toast=message))
+    return response
+
+
+@post("/leads/operators/{operator_id:int}/max-load", opt=MANAGE, include_in_schema=False)
+async def operator_max_load(
+    request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    value = parse_int((await request.form()).get("max_load"), 0, desk.MAX_LOAD_LIMIT)
+    if value is None:
+        return await _operator_row(request, db_session, operator_id, row_error=_("A whole number from 0 to 100000."))
+    try:
+        _op, _changes, more_room = await desk.update_operator(
+            db_session, operator_id, current_user(request), max_load=value
+        )
+    except LookupError:
+        raise NotFoundException() from None
+    await db_session.commit()
+    if more_room:
+        await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)
+    if not is_htmx(request):
+        return Redirect("/leads/operators", status_code=303)
+    response = await _operator_row(request, db_session, operator_id)
+    response.headers.update(htmx_events(toast=_("Maximum load saved.")))
+    return response
+
+
+# --------------------------------------------------------------------------- sources and weights
+
+
+async def _sources_context(request: Request, db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
+    return {
+        **await desk_context(request, db_session, "sources"),
+        "sources": await desk.list_sources(db_session),
+        "operators": await desk.list_operators(db_session),
+        "errors": FormErrors(),
+        "name": "",
+        "new_key": None,
+        **extra,
+    }
+
+
+@get("/leads/sources", opt=MANAGE, include_in_schema=False)
+async def sources_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return render(request, "leads/sources.html", await _sources_context(request, db_session), block="weights")
+
+
+@post("/leads/sources", opt=MANAGE, include_in_schema=False)
+async def source_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The key is shown on this answer only (it is not kept), so the page is rendered here, not redirected."""
+    name = ((await request.form()).get("name") or "").strip()
+    try:
+        source, raw = await desk.create_source(db_session, name, current_user(request))
+    except desk.DeskError as exc:
+        errors = FormErrors()
+        errors.add(exc.field, exc.text(localized=True))
+        context = await _sources_context(request, db_session, errors=errors, name=name)
+        return render(request, "leads/sources.html", context, status_code=422)
+    await db_session.commit()
+    context = await _sources_context(request, db_session, new_key=(source.name, raw))
+    return render(request, "leads/sources.html", context, status_code=201)
+
+
+@post("/leads/sources/{source_id:int}/rotate", opt=MANAGE, include_in_schema=False)
+async def source_rotate(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    try:
+        raw = await desk.rotate_intake_key(db_session, source_id, current_user(request))
+    except LookupError:
+        raise NotFoundException() from None
+    await db_session.commit()
+    view = await desk.get_source(db_session, source_id)
+    context = await _sources_context(request, db_session, new_key=(view.name if view else "", raw))
+    return render(request, "leads/sources.html", context)
+
+
+@post("/leads/sources/{source_id:int}/active", opt=MANAGE, include_in_schema=False)
+async def source_active(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    active = (await request.form()).get("active") == "true"
+    try:
+        source = await desk.update_source(db_session, source_id, current_user(request), is_active=active)
+    except LookupError:
+        raise NotFoundException() from None
+    await db_session.commit()
+    toast(request, _("%(name)s accepts contacts again.", name=source.name) if active
+          else _("%(name)s accepts no contacts now (its key answers 404).", name=source.name))  # fmt: skip
+    return Redirect("/leads/sources", status_code=303)
+
+
+@post("/leads/sources/{source_id:int}/weights/{operator_id:int}", opt=MANAGE, include_in_schema=False)
+async def weight_set(
+    request: Request, source_id: FromPath[int], operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    """One cell of the matrix; the answer is the whole matrix (sums and expected shares change with it)."""
+    value = parse_int((await request.form()).get("weight"), 0, desk.MAX_WEIGHT)
+    cell_error = None
+    if value is None:
+        cell_error = (source_id, operator_id, _("A whole number from 0 to 1000000."))
+    else:
+        try:
+            before = await desk.set_weight(db_session, source_id, operator_id, value, current_user(request))
+        except LookupError:
+            raise NotFoundException() from None
+        except desk.DeskError as exc:
+            cell_error = (source_id, operator_id, exc.text(localized=True))
+        else:
+            await db_session.commit()
+            if value > (before or 0):
+                await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)
+    if not is_htmx(request):
+        return Redirect("/leads/sources", status_code=303)
+    context = await _sources_context(request, db_session, cell_error=cell_error)
+    response = render(request, "leads/sources.html", context, block="weights", status_code=422 if cell_error else 200)
+    if not cell_error:
+        response.headers.update(htmx_events(toast=_("Weight saved.")))
+    return response
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@get("/leads/stats", opt=MANAGE, include_in_schema=False)
+async def stats_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    query = request.query_params
+    errors = FormErrors()
+    try:
+        day_from, day_to, start, end = api.period_bounds(query.get("from"), query.get("to"))
+    except ValidationException:  # a malformed date: the default period, with a message
+        errors.add("from", _("Dates look like 2026-11-01; the start comes before the end."))
+        day_from, day_to, start, end = api.period_bounds(None, None)
+    rows, totals = await stats.distribution_stats(db_session, day_from, day_to, start, end)
+    assigned = [r for r in rows if r.operator_id is not None]
+    labels = [f"{r.source_name} · {r.operator_name}" for r in assigned]
+    datasets = [
+        {"label": _("Actual share, %"), "data": [round(r.share * 100, 1) for r in assigned], "digits": 1},
+        {"label": _("Expected by weight, %"), "data": [round((r.expected_share or 0) * 100, 1) for r in assigned],
+         "digits": 1},
+    ]  # fmt: skip
+    context = {
+        **await desk_context(request, db_session, "stats"),
+        "day_from": day_from, "day_to": day_to, "rows": rows, "totals": totals, "labels": labels,
+        "datasets": datasets, "errors": errors,
+    }  # fmt: skip
+    return render(request, "leads/stats.html", context)
+
+
+ROUTES: list[Any] = [
+    operators_page, operator_add, operator_active, operator_max_load, sources_page, source_add, source_rotate,
+    source_active, weight_set, stats_page,
+]  # fmt: skip

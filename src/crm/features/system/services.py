@@ -1,0 +1,91 @@
+"""The settings page: what the installation is configured with (no secrets) and SMTP test messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import Settings
+from crm.features.system.models import MailTest
+from crm.integrations import mail
+from crm.lib.i18n import N_
+
+
+@dataclass(frozen=True)
+class ConfigLine:
+    label: str
+    value: str
+    variable: str
+
+
+def configuration(settings: Settings) -> list[ConfigLine]:
+    """The effective configuration as people need to see it; passwords only as set / not set."""
+    smtp = settings.smtp
+    security = "SSL" if smtp.ssl else "STARTTLS" if smtp.starttls else N_("none")
+    return [
+        ConfigLine(N_("Time zone"), settings.timezone, "CRM_TIMEZONE"),
+        ConfigLine(N_("Default language"), settings.default_locale, "CRM_LOCALE"),
+        ConfigLine(N_("Public address"), settings.base_url, "CRM_BASE_URL"),
+        ConfigLine(
+            N_("Database"),
+            N_("embedded PostgreSQL") if settings.embedded_database else "PostgreSQL",
+            "CRM_DATABASE_URL",
+        ),
+        ConfigLine(
+            N_("Job queue"),
+            "Redis" if (settings.queue_url or "").startswith("redis") else "PostgreSQL",
+            "CRM_QUEUE_URL",
+        ),
+        ConfigLine(
+            N_("Worker"),
+            N_("inside the web process") if settings.worker_in_process else N_("separate processes"),
+            "CRM_WORKER_IN_PROCESS",
+        ),
+        ConfigLine(
+            N_("Sessions and cache"),
+            "Redis" if settings.redis_url else N_("database and process memory"),
+            "CRM_REDIS_URL",
+        ),
+        ConfigLine(
+            N_("SMTP server"), f"{smtp.host}:{smtp.port}" if smtp.host else N_("not configured"), "CRM_SMTP_HOST"
+        ),
+        ConfigLine(N_("SMTP security"), security, "CRM_SMTP_STARTTLS / CRM_SMTP_SSL"),
+        ConfigLine(N_("SMTP user"), smtp.user or "—", "CRM_SMTP_USER"),
+        ConfigLine(N_("SMTP password"), N_("set") if smtp.password else N_("not set"), "CRM_SMTP_PASSWORD"),
+        ConfigLine(N_("Sender"), smtp.sender, "CRM_SMTP_FROM"),
+        ConfigLine(N_("Secure cookies"), N_("yes") if settings.secure_cookies else N_("no"), "CRM_SECURE_COOKIES"),
+    ]
+
+
+async def request_mail_test(session: AsyncSession, requested_by: str, recipient: str) -> MailTest:
+    test = MailTest(requested_by=requested_by, recipient=recipient)
+    session.add(test)
+    await session.flush()
+    return test
+
+
+async def recent_mail_tests(session: AsyncSession, limit: int = 10) -> list[MailTest]:
+    return list((await session.scalars(select(MailTest).order_by(MailTest.id.desc()).limit(limit))).all())
+
+
+async def send_mail_test(session: AsyncSession, settings: Settings, test_id: int) -> str:
+    """Send one test message and record the outcome; a test already decided is not sent again."""
+    test = await session.get(MailTest, test_id, with_for_update=True)
+    if test is None or test.status != "queued":
+        return test.status if test else "missing"
+    message = mail.build_message(
+        settings.smtp.sender,
+        [test.recipient],
+        "CRM: test message",
+        f"This is a test message from the CRM at {settings.base_url}, requested by {test.requested_by}.\n"
+        "If you read this, outgoing mail works.",
+    )
+    try:
+        await mail.send(settings.smtp, message)
+    except mail.MailError as exc:
+        test.status, test.error = "failed", str(exc)
+    else:
+        test.status = "sent"
+    return test.status

@@ -1,0 +1,37 @@
+"""Telegraph office: telegram journal, tariffs, the cost calculator, daily registries, billing, detail sheets."""
+
+from crm.features.accounts.audit_labels import register
+from crm.lib.i18n import N_
+
+register(
+    {
+        # entities
+        "telegram": N_("Telegram"),
+        "telegram_tariff": N_("Russian telegram tariff"),
+        "telegram_country_tariff": N_("Country telegram tariff"),
+        "telegram_country": N_("Telegram country"),
+        "telegram_client": N_("Telegraph client"),
+        "telegram_registry": N_("Telegram registry"),
+        "telegram_detail": N_("Detail sheet sending"),
+        # actions
+        "add": N_("telegrams added"),
+        "remove": N_("telegram removed"),
+        "form": N_("formed"),
+        "reopen": N_("reopened"),
+        "bill": N_("billed"),
+        "unbill": N_("billing cancelled"),
+        "queue": N_("queued"),
+        "sent": N_("sent"),
+        "failed": N_("failed"),
+        "import": N_("imported"),
+        # fields
+        "status": N_("Status"),
+        "records": N_("Telegrams"),
+        "valid_from": N_("Valid from"),
+        "valid_to": N_("Valid until"),
+        "short_name": N_("Short name"),
+        "full_name": N_("Full name"),
+        "inn": N_("INN"),
+        "code": N_("Code"),
+    }
+)

@@ -1,0 +1,126 @@
+"""Clients of the telegraph office (the organisations billed): list with search and exports, create, edit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.services import record
+from crm.features.tariffs.models import TelegramClient
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_response
+from crm.lib.i18n import gettext as _
+from crm.lib.web import FormErrors, ListParams, fetch_all, fetch_page, render, toast
+
+MANAGE = {"permission": ("billing.manage", "tariffs.manage")}
+SORTS = {"code": TelegramClient.code, "name": TelegramClient.short_name, "email": TelegramClient.email}
+FIELDS = ("code", "short_name", "full_name", "inn", "email")
+
+
+def _getter(name: str) -> Callable[[Any], Any]:
+    return lambda c: getattr(c, name)
+
+
+EXPORT = [ExportColumn(f, _getter(f)) for f in FIELDS]
+
+
+def _query(q: str) -> Any:
+    stmt = select(TelegramClient)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                TelegramClient.code.ilike(like),
+                TelegramClient.short_name.ilike(like),
+                TelegramClient.full_name.ilike(like),
+                TelegramClient.inn.ilike(like),
+            )
+        )
+    return stmt
+
+
+@get("/telegram-clients", opt=MANAGE, include_in_schema=False)
+async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="code")
+    stmt = _query(params.get("q"))
+    if params.get("format") in {"csv", "xlsx"}:
+        rows = await fetch_all(db_session, stmt, params, SORTS, TelegramClient.id)
+        return export_response(rows, EXPORT, "telegram-clients", params.get("format"))
+    page = await fetch_page(db_session, stmt, params, SORTS, TelegramClient.id)
+    return render(request, "tariffs/clients.html", {"params": params, "page": page}, block="list")
+
+
+def _parse(form: Any) -> tuple[dict[str, str], FormErrors]:
+    data = {f: (form.get(f) or "").strip() for f in FIELDS}
+    errors = FormErrors()
+    if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", data["code"]):
+        errors.add("code", _("Letters, digits or '-', up to 20 (e.g. 00001)."))
+    if not data["short_name"] or len(data["short_name"]) > 120:
+        errors.add("short_name", _("Enter a short name (up to 120 characters)."))
+    if len(data["full_name"]) > 400:
+        errors.add("full_name", _("At most 400 characters."))
+    if data["inn"] and not re.fullmatch(r"\d{10}|\d{12}", data["inn"]):
+        errors.add("inn", _("An INN has 10 or 12 digits."))
+    if data["email"] and not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", data["email"]):
+        errors.add("email", _("Enter an email address like name@company.ru."))
+    return data, errors
+
+
+@get(["/telegram-clients/new", "/telegram-clients/{client_id:int}"], opt=MANAGE, include_in_schema=False)
+async def client_form(request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None) -> Any:
+    client = await db_session.get(TelegramClient, client_id) if client_id else None
+    if client_id and client is None:
+        raise NotFoundException()
+    form = {f: getattr(client, f) for f in FIELDS} if client else {}
+    return render(request, "tariffs/client_form.html", {"form": form, "errors": {}, "client": client})
+
+
+@post(["/telegram-clients/new", "/telegram-clients/{client_id:int}"], opt=MANAGE, include_in_schema=False)
+async def client_save(request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None) -> Any:
+    client = await db_session.get(TelegramClient, client_id) if client_id else None
+    if client_id and client is None:
+        raise NotFoundException()
+    data, errors = _parse(await request.form())
+    clash = await db_session.scalar(
+        select(func.count()).where(
+            TelegramClient.code == data["code"], TelegramClient.id != (client.id if client else 0)
+        )
+    )
+    if clash:
+        errors.add("code", _("Another client has this code."))
+    if errors:
+        return render(
+            request,
+            "tariffs/client_form.html",
+            {"form": data, "errors": errors, "client": client},
+            status_code=422,
+        )
+    target = client or TelegramClient()
+    changes = {f: [getattr(target, f, None), v] for f, v in data.items() if getattr(target, f, None) != v}
+    for name, (_old, new) in changes.items():
+        setattr(target, name, new)
+    if client is None:
+        db_session.add(target)
+    await db_session.flush()
+    await record(
+        db_session,
+        current_user(request),
+        "telegram_client",
+        str(target.id),
+        "create" if client is None else "update",
+        changes,
+        summary=target.short_name,
+    )
+    toast(request, _("Client saved."))
+    return Redirect("/telegram-clients", status_code=303)
+
+
+ROUTES: list[Any] = [clients_page, client_form, client_save]

@@ -1,0 +1,175 @@
+"""Journal screens: the hub, the filtered journal with exports, a telegram's card, the upload screen."""
+
+from __future__ import annotations
+
+from datetime import date
+from operator import attrgetter
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.tariffs import journal, registries, tariffs
+from crm.features.tariffs.detect import detect
+from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord, Telegram
+from crm.features.tariffs.pricing import WARNINGS, QuoteError
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_response
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_today
+from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+
+VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
+MANAGE = {"permission": "tariffs.manage"}
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
+JOURNAL_EXPORT = [
+    ExportColumn(name, attrgetter(name))
+    for name in (
+        "un_name",
+        "inp_gate_date",
+        "inp_chan",
+        "inp_num",
+        "kn",
+        "categ",
+        "fl_uved",
+        "fl_urgent",
+        "pp",
+        "address",
+        "subscribe",
+        "out_gate_date",
+        "out_chan",
+        "out_num",
+    )
+]
+
+
+@get("/telegraph", opt=VIEW, include_in_schema=False)
+async def hub(request: Request) -> Any:
+    return render(
+        request,
+        "tariffs/hub.html",
+        {"today": local_today().isoformat(), "month": local_today().strftime("%Y-%m")},
+    )
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _num(raw: str) -> int | None:
+    return parse_int(raw)
+
+
+def journal_filter(params: ListParams) -> journal.JournalFilter:
+    return journal.JournalFilter(
+        date_from=_day(params.get("date_from")),
+        date_to=_day(params.get("date_to")),
+        inp_chan=params.get("inp_chan"),
+        out_chan=params.get("out_chan"),
+        inp_num=_num(params.get("inp_num")),
+        out_num=_num(params.get("out_num")),
+        q=params.get("q"),
+    )
+
+
+@get("/telegrams", opt=VIEW, include_in_schema=False)
+async def journal_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="-time")
+    user: User = current_user(request)
+    stmt = journal.journal_query(user, journal_filter(params))
+    fmt = params.get("format")
+    if fmt in {"csv", "xlsx"}:
+        rows = await fetch_all(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
+        return export_response(rows, JOURNAL_EXPORT, "telegrams", fmt)
+    page = await fetch_page(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
+    return render(
+        request,
+        "tariffs/journal.html",
+        {
+            "params": params,
+            "page": page,
+            "office": journal.office_of(user),
+            "can_import": user.can("tariffs.manage"),
+        },
+        block="list",
+    )
+
+
+@get("/telegrams/{un_name:str}", opt=VIEW, include_in_schema=False)
+async def telegram_card(request: Request, un_name: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
+    telegram = await journal.get_visible(db_session, current_user(request), un_name)
+    if telegram is None:
+        raise NotFoundException()
+    found = detect(telegram)
+    quote, problem = None, ""
+    try:
+        quote = await tariffs.quote(db_session, telegram.inp_gate_date, found.country, found.params)
+    except QuoteError as exc:
+        problem = _(exc.message)
+    registry = await db_session.scalar(
+        select(Registry)
+        .join(RegistryRecord, RegistryRecord.registry_id == Registry.id)
+        .where(RegistryRecord.telegram_id == telegram.id, registries.visible_clause(current_user(request)))
+    )
+    return render(
+        request,
+        "tariffs/telegram.html",
+        {
+            "t": telegram,
+            "found": found,
+            "quote": quote,
+            "problem": problem,
+            "registry": registry,
+            "warnings": [_(WARNINGS[c]) for c in quote.warnings] if quote else [],
+        },
+    )
+
+
+@get("/telegrams/import", opt=MANAGE, include_in_schema=False)
+async def upload_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    uploads = (await db_session.scalars(select(JournalUpload).order_by(JournalUpload.id.desc()).limit(10))).all()
+    pending = any(u.status in {"queued", "running"} for u in uploads)
+    return render(request, "tariffs/upload.html", {"uploads": uploads, "pending": pending}, block="uploads")
+
+
+@post("/telegrams/import", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1_000_000)
+async def upload(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+) -> Any:
+    data = await request.form()
+    file = data.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        toast(request, _("Choose a journal file (CSV) to import."), "error")
+        return Redirect("/telegrams/import", status_code=303)
+    content = await file.read()
+    if not content or len(content) > UPLOAD_LIMIT:
+        toast(request, _("The file is empty or larger than 50 MB."), "error")
+        return Redirect("/telegrams/import", status_code=303)
+    item = JournalUpload(filename=file.filename[:255], content=content, actor_id=current_user(request).id)
+    db_session.add(item)
+    await db_session.flush()
+    await db_session.commit()
+    await request.app.state.queue.enqueue(
+        "tariffs_import_journal",
+        upload_id=item.id,
+        key=f"tariffs-journal-upload-{item.id}",
+        timeout=1800,
+        retries=1,
+    )
+    toast(request, _("The file is being imported; the result appears below."))
+    return Redirect("/telegrams/import", status_code=303)
+
+
+ROUTES: list[Any] = [hub, journal_page, upload_page, upload, telegram_card]

@@ -1,0 +1,479 @@
+"""Daily registries of paid telegrams: who sees which, adding telegrams, pricing rows, and the status machine.
+
+Statuses: draft → formed (signed by the operator) → closed (billed). The operator may reopen a formed
+registry (→ draft) until it is billed; billing staff close formed ones and may cancel billing (closed →
+formed). Rows change only in a draft; every transition is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.accounts.services import record as audit
+from crm.features.tariffs.detect import detect
+from crm.features.tariffs.journal import _like_prefix
+from crm.features.tariffs.models import Country, Registry, RegistryRecord, Telegram, TelegramClient
+from crm.features.tariffs.pricing import BLANKS, CATEGORIES, NOTIFICATIONS, QuoteError, QuoteInput
+from crm.features.tariffs.tariffs import TariffBook, load_book, local_midnight
+from crm.lib.i18n import N_
+from crm.lib.web import parse_int
+
+DRAFT, FORMED, CLOSED = "draft", "formed", "closed"
+STATUS_LABELS = {DRAFT: N_("draft"), FORMED: N_("formed"), CLOSED: N_("closed")}
+AMOUNTS = (
+    "delivery_amount",
+    "words_amount",
+    "notification_amount",
+    "blank_amount",
+    "deliver_on_date_amount",
+    "paid_reply_amount",
+    "total",
+    "vat",
+    "total_with_vat",
+)
+COMPONENTS = AMOUNTS[:6]
+
+
+class RegistryError(ValueError):
+    """A change the registry's status or the user's role does not allow; the message says why."""
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+def visible_clause(user: User) -> Any:
+    """Own registries; billing staff also every registry that is not a draft."""
+    own = Registry.operator_id == user.id
+    if user.can("billing.manage"):
+        return or_(own, Registry.status != DRAFT)
+    return own
+
+
+async def get_visible(session: AsyncSession, user: User, registry_id: int, *, lock: bool = False) -> Registry | None:
+    stmt = select(Registry).where(Registry.id == registry_id, visible_clause(user))
+    if lock:
+        stmt = stmt.with_for_update(of=Registry)
+    return await session.scalar(stmt)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def month_query(user: User, month: date) -> Select[Any]:
+    first, after = month_bounds(month)
+    totals = (
+        select(
+            RegistryRecord.registry_id,
+            func.count().label("n"),
+            func.coalesce(func.sum(RegistryRecord.total), 0).label("total"),
+            func.coalesce(func.sum(RegistryRecord.total_with_vat), 0).label("total_with_vat"),
+        )
+        # Only this month's registries: the totals must not scan every record ever stored.
+        .where(
+            RegistryRecord.registry_id.in_(select(Registry.id).where(Registry.day >= first, Registry.day < after))
+        )
+        .group_by(RegistryRecord.registry_id)
+        .subquery()
+    )
+    return (
+        select(
+            Registry,
+            func.coalesce(totals.c.n, 0),
+            func.coalesce(totals.c.total, 0),
+            func.coalesce(totals.c.total_with_vat, 0),
+        )
+        .outerjoin(totals, totals.c.registry_id == Registry.id)
+        .where(Registry.day >= first, Registry.day < after, visible_clause(user))
+        .order_by(Registry.day, Registry.office, Registry.id)
+    )
+
+
+# --------------------------------------------------------------------------- the day's telegrams
+
+
+@dataclass
+class DayTelegram:
+    telegram: Telegram
+    registry_id: int | None
+    mine: bool
+
+
+async def office_day(session: AsyncSession, user: User, day: date) -> list[DayTelegram]:
+    """The office's telegrams of the day (by the operator's channel prefix), marked if already registered."""
+    if not user.telegraph_prefix:
+        return []
+    start = local_midnight(day)
+    rows = await session.execute(
+        select(Telegram, RegistryRecord.registry_id, Registry.operator_id)
+        .outerjoin(RegistryRecord, RegistryRecord.telegram_id == Telegram.id)
+        .outerjoin(Registry, Registry.id == RegistryRecord.registry_id)
+        .where(
+            Telegram.inp_chan.like(_like_prefix(user.telegraph_prefix)),
+            Telegram.inp_gate_date >= start,
+            Telegram.inp_gate_date < local_midnight(day + timedelta(days=1)),
+        )
+        .order_by(Telegram.inp_gate_date, Telegram.id)
+    )
+    return [DayTelegram(t, reg_id, op_id == user.id) for t, reg_id, op_id in rows.all()]
+
+
+async def day_registry(session: AsyncSession, user: User, day: date) -> Registry | None:
+    return await session.scalar(select(Registry).where(Registry.operator_id == user.id, Registry.day == day))
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _apply_quote(row: RegistryRecord, book: TariffBook, when: datetime) -> None:
+    params = QuoteInput(
+        words=row.words,
+        category=row.category,
+        notification=row.notification,
+        blank=row.blank,
+        deliver_on_date=row.deliver_on_date,
+        paid_reply=row.paid_reply,
+    )
+    try:
+        quote = book.quote(when, row.country, params)
+    except QuoteError as exc:
+        for name in AMOUNTS:
+            setattr(row, name, Decimal("0.00"))
+        row.warnings, row.error = [], exc.message
+        return
+    values = [
+        quote.delivery,
+        quote.words,
+        quote.notification,
+        quote.blank,
+        quote.deliver_on_date,
+        quote.paid_reply,
+        quote.total,
+        quote.vat,
+        quote.total_with_vat,
+    ]
+    for name, value in zip(AMOUNTS, values, strict=True):
+        setattr(row, name, value)
+    row.warnings, row.error = list(quote.warnings), ""
+
+
+def auto_row(row: RegistryRecord, telegram: Telegram, book: TariffBook) -> None:
+    """Parameters detected from the telegram, priced by the tariffs in force at its input time."""
+    p = detect(telegram).params
+    row.country_id, row.country = None, None
+    row.category, row.notification, row.blank = p.category, p.notification, p.blank
+    row.deliver_on_date, row.paid_reply, row.words, row.manual = (
+        p.deliver_on_date,
+        p.paid_reply,
+        p.words,
+        False,
+    )
+    _apply_quote(row, book, telegram.inp_gate_date)
+
+
+async def _lock_draft(session: AsyncSession, user: User, registry_id: int) -> Registry:
+    registry = await session.scalar(
+        select(Registry).where(Registry.id == registry_id, Registry.operator_id == user.id).with_for_update(of=Registry)
+    )
+    if registry is None:
+        raise LookupError(registry_id)
+    if registry.status != DRAFT:
+        raise RegistryError(N_("Only a draft registry can be changed; reopen it first."))
+    return registry
+
+
+async def add_telegrams(session: AsyncSession, user: User, day: date, telegram_ids: list[int]) -> tuple[Registry, int]:
+    """Put the ticked telegrams of the office's day into the operator's registry (created on first add)."""
+    if not user.telegraph_prefix:
+        raise RegistryError(N_("Your account has no telegraph office (channel prefix); ask an administrator."))
+    await session.execute(
+        insert(Registry)
+        .values(
+            operator_id=user.id,
+            day=day,
+            office=user.telegraph_prefix,
+            status=DRAFT,
+            created_at=func.now(),
+            updated_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=[Registry.operator_id, Registry.day])
+    )
+    registry_id = await session.scalar(select(Registry.id).where(Registry.operator_id == user.id, Registry.day == day))
+    registry = await _lock_draft(session, user, int(registry_id or 0))
+    wanted = {d.telegram.id: d for d in await office_day(session, user, day) if d.registry_id is None}
+    chosen = [wanted[i].telegram for i in dict.fromkeys(telegram_ids) if i in wanted]
+    if not chosen:
+        return registry, 0
+    book = await load_book(session)
+    values = []
+    for telegram in chosen:
+        row = RegistryRecord(registry_id=registry.id, telegram_id=telegram.id)
+        auto_row(row, telegram, book)
+        values.append(
+            {
+                c.key: getattr(row, c.key)
+                for c in RegistryRecord.__table__.columns
+                if c.key not in {"id", "created_at", "updated_at"}
+            }
+            | {"country_id": None}
+        )
+    added = 0
+    for start in range(0, len(values), 500):  # PostgreSQL takes at most 32,767 parameters a statement
+        result = await session.execute(
+            insert(RegistryRecord)
+            .values(values[start : start + 500])
+            .on_conflict_do_nothing(index_elements=[RegistryRecord.telegram_id])
+            .returning(RegistryRecord.id)
+        )
+        added += len(result.all())
+    if added:
+        await audit(
+            session,
+            user,
+            "telegram_registry",
+            str(registry.id),
+            "add",
+            {"records": [None, added]},
+            summary=f"{registry.day} {registry.office}",
+        )
+    return registry, added
+
+
+async def rows_of(session: AsyncSession, registry: Registry) -> list[RegistryRecord]:
+    stmt = (
+        select(RegistryRecord)
+        .join(Telegram, Telegram.id == RegistryRecord.telegram_id)
+        .where(RegistryRecord.registry_id == registry.id)
+        .order_by(Telegram.inp_gate_date, RegistryRecord.id)
+    )
+    return list((await session.scalars(stmt)).unique().all())
+
+
+async def _row(session: AsyncSession, registry: Registry, record_id: int) -> RegistryRecord:
+    row = await session.scalar(
+        select(RegistryRecord).where(RegistryRecord.id == record_id, RegistryRecord.registry_id == registry.id)
+    )
+    if row is None:
+        raise LookupError(record_id)
+    return row
+
+
+def _money(raw: str) -> Decimal:
+    value = Decimal((raw or "0").strip().replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+    if not value.is_finite() or abs(value) >= 1_000_000_000:
+        raise ValueError(raw)
+    return value.quantize(Decimal("0.01"))
+
+
+async def update_row(
+    session: AsyncSession,
+    user: User,
+    registry_id: int,
+    record_id: int,
+    form: dict[str, str],
+    changed: str = "",
+) -> RegistryRecord:
+    """Apply a row's edited fields. Client, country and kinds reprice at once; in manual mode words reprice and
+    amounts are taken as typed (a changed part with an unchanged total recomputes the totals)."""
+    registry = await _lock_draft(session, user, registry_id)
+    row = await _row(session, registry, record_id)
+    if "client" in form:  # the searchable field: "00001 таможня", a code, or part of a name
+        found = await find_client(session, form["client"])
+        row.client_id = found.id if found else None
+    else:
+        client_raw = (form.get("client_id") or "").strip()
+        client_id = parse_int(client_raw, 1, 2**62)
+        if client_id is not None and await session.get(TelegramClient, client_id) is not None:
+            row.client_id = client_id
+        elif not client_raw:
+            row.client_id = None
+    country_raw = (form.get("country_id") or "").strip()
+    country_id = parse_int(country_raw, 1, 2**62)
+    country = await session.get(Country, country_id) if country_id is not None else None
+    row.country_id, row.country = (country.id, country) if country else (None, None)
+    category, notification, blank = form.get("category", ""), form.get("notification", ""), form.get("blank", "")
+    row.category = category if category in CATEGORIES else row.category
+    row.notification = notification if notification in NOTIFICATIONS else row.notification
+    row.blank = blank if blank in BLANKS else row.blank
+    row.deliver_on_date = form.get("deliver_on_date") in {"on", "true", "1"}
+    row.paid_reply = form.get("paid_reply") in {"on", "true", "1"}
+    manual = form.get("manual") in {"on", "true", "1"}
+    if not manual and row.manual:
+        auto_row(row, row.telegram, await load_book(session))
+        return row
+    row.manual = manual
+    words = parse_int(form.get("words"), 0, 100_000)
+    if manual and words is not None:
+        row.words = words
+    if manual:
+        try:
+            typed = {name: _money(form[name]) for name in AMOUNTS if name in form}
+        except (ArithmeticError, ValueError):
+            raise RegistryError(N_("Enter amounts like 43.00.")) from None
+        # The amount a person typed over (htmx names the row, not the field, so compare with what is stored).
+        edited = [name for name, value in typed.items() if value != getattr(row, name)]
+        if changed in AMOUNTS and changed not in edited:
+            edited.append(changed)
+        if edited:
+            for name, value in typed.items():
+                setattr(row, name, value)
+            if all(name in COMPONENTS for name in edited):
+                row.total = sum((getattr(row, n) for n in COMPONENTS), Decimal(0))
+                rate = await _vat_rate(session, row)
+                row.vat = (row.total * rate / 100).quantize(Decimal("0.01"))
+                row.total_with_vat = row.total + row.vat
+            return row
+    _apply_quote(row, await load_book(session), row.telegram.inp_gate_date)
+    return row
+
+
+async def find_client(session: AsyncSession, typed: str) -> TelegramClient | None:
+    """The client a person picked or typed: by code (the first word), else the one name that contains the text."""
+    text = " ".join((typed or "").split())
+    if not text:
+        return None
+    by_code = await session.scalar(select(TelegramClient).where(TelegramClient.code == text.split()[0]))
+    if by_code is not None:
+        return by_code
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = (
+        await session.scalars(
+            select(TelegramClient)
+            .where(or_(TelegramClient.short_name.ilike(pattern), TelegramClient.full_name.ilike(pattern)))
+            .limit(2)
+        )
+    ).all()
+    if len(matches) != 1:
+        raise RegistryError(N_("No single client matches what was typed; pick one from the list."))
+    return matches[0]
+
+
+async def _vat_rate(session: AsyncSession, row: RegistryRecord) -> Decimal:
+    prices = (await load_book(session)).russian_at(row.telegram.inp_gate_date)
+    return prices.vat_percent if prices else Decimal(0)
+
+
+async def reset_row(session: AsyncSession, user: User, registry_id: int, record_id: int) -> RegistryRecord:
+    registry = await _lock_draft(session, user, registry_id)
+    row = await _row(session, registry, record_id)
+    auto_row(row, row.telegram, await load_book(session))
+    return row
+
+
+async def remove_row(session: AsyncSession, user: User, registry_id: int, record_id: int) -> None:
+    registry = await _lock_draft(session, user, registry_id)
+    row = await _row(session, registry, record_id)
+    await audit(
+        session,
+        user,
+        "telegram_registry",
+        str(registry.id),
+        "remove",
+        {"telegram": [row.telegram.un_name, None]},
+    )
+    await session.delete(row)
+
+
+async def reprice_all(session: AsyncSession, user: User, registry_id: int) -> int:
+    """Auto-tariffication of every non-manual row (one tariff load for the whole registry)."""
+    registry = await _lock_draft(session, user, registry_id)
+    book = await load_book(session)
+    rows = [r for r in await rows_of(session, registry) if not r.manual]
+    for row in rows:
+        auto_row(row, row.telegram, book)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+async def _transition(session: AsyncSession, user: User, registry: Registry, new: str, action: str) -> None:
+    old = registry.status
+    registry.status = new
+    await audit(
+        session,
+        user,
+        "telegram_registry",
+        str(registry.id),
+        action,
+        {"status": [old, new]},
+        summary=f"{registry.day} {registry.office}",
+    )
+
+
+async def confirm(session: AsyncSession, user: User, registry_id: int, signature: str) -> Registry:
+    """Sign the draft: every row needs a client and a price; the operator's surname is kept."""
+    registry = await _lock_draft(session, user, registry_id)
+    rows = await rows_of(session, registry)
+    if not rows:
+        raise RegistryError(N_("The registry has no telegrams."))
+    if any(r.client_id is None for r in rows):
+        raise RegistryError(N_("Assign a client to every telegram first."))
+    if any(r.error for r in rows):
+        raise RegistryError(N_("Some telegrams could not be priced; fix them or price them by hand."))
+    signature = " ".join(signature.split())
+    if len(signature) < 2 or len(signature) > 120:
+        raise RegistryError(N_("Sign with your surname."))
+    registry.signed_by, registry.formed_at = signature, datetime.now(UTC)
+    await _transition(session, user, registry, FORMED, "form")
+    return registry
+
+
+async def _locked(session: AsyncSession, user: User, registry_id: int) -> Registry:
+    registry = await get_visible(session, user, registry_id, lock=True)
+    if registry is None:
+        raise LookupError(registry_id)
+    return registry
+
+
+async def reopen(session: AsyncSession, user: User, registry_id: int) -> Registry:
+    registry = await _locked(session, user, registry_id)
+    if registry.operator_id != user.id:
+        raise RegistryError(N_("Only the operator who formed the registry can reopen it."))
+    if registry.status != FORMED:
+        raise RegistryError(N_("Only a formed registry that is not billed yet can be reopened."))
+    await _transition(session, user, registry, DRAFT, "reopen")
+    return registry
+
+
+async def close(session: AsyncSession, user: User, registry_id: int) -> Registry:
+    registry = await _locked(session, user, registry_id)
+    if not user.can("billing.manage"):
+        raise RegistryError(N_("Only billing staff can bill a registry."))
+    if registry.status != FORMED:
+        raise RegistryError(N_("Only a formed registry can be billed."))
+    registry.closed_at = datetime.now(UTC)
+    await _transition(session, user, registry, CLOSED, "bill")
+    return registry
+
+
+async def cancel_billing(session: AsyncSession, user: User, registry_id: int) -> Registry:
+    registry = await _locked(session, user, registry_id)
+    if not user.can("billing.manage"):
+        raise RegistryError(N_("Only billing staff can cancel billing."))
+    if registry.status != CLOSED:
+        raise RegistryError(N_("The registry is not billed."))
+    registry.closed_at = None
+    await _transition(session, user, registry, FORMED, "unbill")
+    return registry
+
+
+# --------------------------------------------------------------------------- clients
+
+
+async def clients(session: AsyncSession) -> list[TelegramClient]:
+    return list((await session.scalars(select(TelegramClient).order_by(TelegramClient.code))).all())
+
+
+def in_month_closed(month: date) -> Any:
+    first, after = month_bounds(month)
+    return and_(Registry.status == CLOSED, Registry.day >= first, Registry.day < after)

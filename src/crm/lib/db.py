@@ -1,0 +1,96 @@
+"""Database kernel: model bases, the SQLAlchemy config, and the embedded PostgreSQL for `make run`."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from advanced_alchemy.base import BigIntAuditBase, DefaultBase, UUIDv7AuditBase, orm_registry
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AsyncSession",
+    "BigIntAuditBase",
+    "DefaultBase",
+    "UUIDv7AuditBase",
+    "alchemy_config",
+    "database_url",
+    "metadata",
+    "queue_url",
+]
+
+metadata = orm_registry.metadata
+
+
+@lru_cache(maxsize=1)
+def _embedded_uri() -> str:
+    """Start (or join) PostgreSQL under ``var/pg``: unix socket only, stopped when the last user exits."""
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - depends on the interpreter
+        raise SystemExit(
+            "The embedded PostgreSQL (pgserver) is not available for this Python. "
+            "Set CRM_DATABASE_URL=postgresql+asyncpg://user:pass@host/db to use your own server."
+        ) from exc
+    settings = get_settings()
+    pgdata = settings.var_dir / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server.psql("SELECT 1;")
+    return server.get_uri("postgres")
+
+
+def _with_driver(url: str, driver: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme in {"postgres", "postgresql"}:
+        scheme = "postgresql" if not driver else f"postgresql+{driver}"
+    query = dict(parse_qsl(parts.query))
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The asyncpg URL of the application database (embedded PostgreSQL when none is configured)."""
+    settings = settings or get_settings()
+    raw = settings.database_url or _embedded_uri()
+    return _with_driver(raw, "asyncpg")
+
+
+def queue_url(settings: Settings | None = None) -> str:
+    """The SAQ broker: Redis when configured, otherwise the application's PostgreSQL (psycopg URL)."""
+    settings = settings or get_settings()
+    if settings.queue_url:
+        if settings.queue_url.startswith("redis"):
+            return settings.queue_url
+        return _with_driver(settings.queue_url, "")
+    return _with_driver(database_url(settings), "")
+
+
+def alchemy_config(settings: Settings | None = None, **engine_kwargs: Any) -> SQLAlchemyAsyncConfig:
+    settings = settings or get_settings()
+    return SQLAlchemyAsyncConfig(
+        connection_string=database_url(settings),
+        before_send_handler="autocommit_include_redirects",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # No pre-ping: it costs round trips on every checkout; connections are recycled instead.
+        engine_config=EngineConfig(pool_size=10, max_overflow=10, pool_recycle=1800, **engine_kwargs),
+        alembic_config=AlembicAsyncConfig(
+            script_config=str(PROJECT_ROOT / "alembic.ini"),
+            script_location=str(PROJECT_ROOT / "migrations"),
+            version_table_name="alembic_version",
+            compare_type=True,
+            render_as_batch=False,
+        ),
+    )

@@ -1,0 +1,121 @@
+"""Locale of the current request, gettext for Python and Jinja, locale-aware numbers and dates."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import LazyProxy, Translations
+
+from crm.config import PACKAGE_ROOT, get_settings
+
+LANGUAGES: dict[str, str] = {"ru": "Русский", "en": "English"}
+DEFAULT_LOCALE = "ru"
+LOCALE_DIR = PACKAGE_ROOT / "locale"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("crm_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> Translations:
+    """Catalogue of one language, compiled in memory from its .po file (no .mo files to keep in sync)."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return Translations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def normalize_locale(value: str | None) -> str:
+    if not value:
+        return get_settings().default_locale if get_settings().default_locale in LANGUAGES else DEFAULT_LOCALE
+    code = value.split("-")[0].split("_")[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LOCALE
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    return _current.set(normalize_locale(locale))
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(get_locale()).ugettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(get_locale()).ungettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+def lazy_gettext(message: str) -> LazyProxy:
+    return LazyProxy(gettext, message, enable_cache=False)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+_ = gettext
+
+
+def fmt_number(value: int | float | Decimal | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=Locale.parse(get_locale()))
+
+
+def fmt_money(value: Decimal | int | float | None) -> str:
+    return fmt_number(value, 2)
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_today() -> date:
+    """Today in the organisation's time zone (not the server's)."""
+    return datetime.now(local_tz()).date()
+
+
+def fmt_datetime(value: datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return _format_datetime(value, format=fmt, tzinfo=local_tz(), locale=get_locale())
+
+
+def fmt_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(local_tz()).date()
+    return _format_date(value, format=fmt, locale=get_locale())
+
+
+def month_name(month: int, width: str = "wide") -> str:
+    return Locale.parse(get_locale()).months["stand-alone"][width][month]
+
+
+def weekday_names(width: str = "abbreviated") -> list[str]:
+    days = Locale.parse(get_locale()).days["stand-alone"][width]
+    return [days[i] for i in range(7)]

@@ -1,0 +1,22 @@
+"""Worker start-up: a database session factory in the job context."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from crm.lib.db import alchemy_config
+
+log = logging.getLogger("crm.worker")
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    config = alchemy_config()
+    ctx["db"] = config
+    log.info("worker started")
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    config = ctx.get("db")
+    if config is not None:
+        await config.get_engine().dispose()

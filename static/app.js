@@ -1,0 +1,109 @@
+// Small behaviours on top of htmx: confirm dialogs, one-shot forms, "/" to search, toasts, charts.
+(function () {
+  "use strict";
+
+  function confirmDialog(text) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return Promise.resolve(window.confirm(text));
+    document.getElementById("confirm-text").textContent = text;
+    dialog.returnValue = "";
+    dialog.showModal();
+    document.getElementById("confirm-ok").focus();
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function () { resolve(dialog.returnValue === "ok"); }, { once: true });
+    });
+  }
+
+  // Forms (or the clicked button) with data-confirm ask first, for plain submits and htmx requests alike.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+    if (question && !form.dataset.confirmed) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      confirmDialog(question).then(function (ok) {
+        if (!ok) return;
+        form.dataset.confirmed = "1";
+        if (submitter) { form.requestSubmit(submitter); } else { form.requestSubmit(); }
+        delete form.dataset.confirmed;
+      });
+      return;
+    }
+    // A submitted form cannot be sent twice while the first request is under way. Disabled buttons are not
+    // sent, so the clicked button's name and value travel in a hidden field.
+    if (form.hasAttribute("data-once") && !form.hasAttribute("hx-post")) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      if (submitter && submitter.name) {
+        var carry = document.createElement("input");
+        carry.type = "hidden";
+        carry.name = submitter.name;
+        carry.value = submitter.value;
+        carry.dataset.carried = "1";
+        form.appendChild(carry);
+      }
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    }
+  }, true);
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.querySelectorAll("input[data-carried]").forEach(function (i) { i.remove(); });
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    });
+  });
+
+  // Filter forms leave empty fields out of the URL, so addresses stay short and shareable.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.classList || !elt.classList.contains("filters")) return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) { if (params[key] === "") delete params[key]; });
+  });
+
+  // "/" focuses the search of the current list.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var tag = (document.activeElement && document.activeElement.tagName) || "";
+    if (/INPUT|TEXTAREA|SELECT/.test(tag) || (document.activeElement && document.activeElement.isContentEditable)) return;
+    var search = document.querySelector("[data-list-search]");
+    if (search) { event.preventDefault(); search.focus(); search.select(); }
+  });
+
+  // Toasts fade after a while; HX-Trigger {"toast": "..."} adds one.
+  function dismissLater(el) { setTimeout(function () { el.remove(); }, 6000); }
+  document.querySelectorAll(".toast").forEach(dismissLater);
+  document.body.addEventListener("toast", function (event) {
+    var box = document.getElementById("toasts");
+    var el = document.createElement("div");
+    var detail = event.detail || {};
+    el.className = "toast toast-" + (detail.category || "success");
+    el.setAttribute("role", "status");
+    el.textContent = detail.value || detail.message || "";
+    box.appendChild(el);
+    dismissLater(el);
+  });
+
+  // Charts: <canvas data-chart="id-of-json"> drawn by the vendored Chart.js when the page loads it.
+  function drawCharts(root) {
+    if (!window.Chart) return;
+    (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) return;
+      var spec = JSON.parse(source.textContent);
+      var dashes = [[], [6, 4], [2, 3], [10, 4, 2, 4]];
+      spec.datasets.forEach(function (ds, i) { if (spec.type === "line") ds.borderDash = dashes[i % dashes.length]; });
+      canvas.dataset.drawn = "1";
+      new window.Chart(canvas, {
+        type: spec.type,
+        data: { labels: spec.labels, datasets: spec.datasets },
+        options: { responsive: true, maintainAspectRatio: false, animation: false,
+          plugins: { legend: { position: "bottom" } } }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.body.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
+})();

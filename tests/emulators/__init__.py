@@ -1,0 +1,1 @@
+"""Emulators of outside systems for tests and demos."""

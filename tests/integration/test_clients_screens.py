@@ -1,0 +1,329 @@
+"""The clients slice through HTTP: companies list and card, employees tree, pipelines, the Integrations screen,
+the API, and row scope (managers see their companies, heads their department subtree)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.features.clients.models import Company, Department, Employee, Stage
+from crm.features.clients.sync_models import Bitrix24Settings, SyncRun
+from tests.conftest import login, make_user, post_form
+from tests.emulators.bitrix24 import Portal, running
+from tests.emulators.fixtures import fast_portal
+
+
+@pytest.fixture
+def portal() -> Portal:
+    return fast_portal()
+
+
+@pytest.fixture
+def emulator(portal: Portal) -> Iterator[Any]:
+    with running(portal) as server:
+        yield server
+
+
+async def loaded(db: Any) -> dict[str, Any]:
+    """The demo: departments, users, and the generated portal loaded through the sync's upserts."""
+    from crm.demo import load_demo
+
+    await load_demo(db)
+    await db.commit()
+    return {"companies": await db.scalar(select(func.count()).select_from(Company))}
+
+
+async def test_the_companies_list_filters_by_title_inn_responsible_industry_and_region(client, db) -> None:
+    await loaded(db)
+    await login(client, "admin@example.com", "crm-demo-2026")
+    page = await client.get("/companies")
+    assert page.status_code == 200 and "Companies" in page.text
+    company = (
+        await db.scalars(
+            select(Company).where(Company.inn.is_not(None), Company.region.is_not(None)).order_by(Company.id)
+        )
+    ).first()
+    by_inn = await client.get(
+        f"/companies?inn={company.inn[:6]}", headers={"hx-request": "true", "hx-target": "list"}
+    )
+    assert company.title in by_inn.text and "<html" not in by_inn.text
+    by_all = await client.get(
+        "/companies",
+        params={
+            "q": company.title[4:9],
+            "responsible": company.responsible_id,
+            "industry": company.industry,
+            "region": company.region,
+        },
+    )
+    assert f"/companies/{company.id}" in by_all.text
+    nothing = await client.get("/companies?inn=0000000000000")
+    assert "No companies match the filter" in nothing.text
+    export = await client.get(f"/companies?format=csv&industry={company.industry}")
+    assert export.status_code == 200 and company.inn in export.text.splitlines()[1 + 0] + export.text
+
+
+async def test_the_company_card_shows_requisites_deals_by_pipeline_and_a_timeline(client, db) -> None:
+    await loaded(db)
+    await login(client, "admin@example.com", "crm-demo-2026")
+    company = (await db.scalars(select(Company).where(Company.inn.is_not(None)).order_by(Company.id))).first()
+    card = await client.get(f"/companies/{company.id}")
+    assert card.status_code == 200
+    for text in (company.inn, "Deals by pipeline", "Timeline"):
+        assert text in card.text
+    assert (await client.get("/companies/999999999")).status_code == 404
+
+
+async def test_managers_see_only_their_companies_and_heads_their_subtree(client, db) -> None:
+    await loaded(db)
+    manager = await db.scalar(select(func.count()).select_from(Company))
+    assert manager
+    from crm.features.accounts.models import User
+
+    user = await db.scalar(select(User).where(User.email == "manager@example.com"))
+    assert user.employee_bitrix_id
+    own = (await db.scalars(select(Company).where(Company.responsible_id == user.employee_bitrix_id))).all()
+    other = (
+        await db.scalars(select(Company).where(Company.responsible_id != user.employee_bitrix_id))
+    ).first()
+    await login(client, "manager@example.com", "crm-demo-2026")
+    listing = await client.get(
+        "/api/v1/companies?page_size=500", headers=await bearer(client, "manager@example.com")
+    )
+    assert listing.status_code == 200
+    assert {r["id"] for r in listing.json()["rows"]} == {c.id for c in own if c.active}
+    assert (await client.get(f"/companies/{other.id}")).status_code == 404
+    auth = await bearer(client, "manager@example.com")
+    assert (await client.get(f"/api/v1/companies/{other.id}", headers=auth)).status_code == 404
+    client.cookies.clear()
+
+    head = await db.scalar(select(User).where(User.email == "head@example.com"))
+    await login(client, "head@example.com", "crm-demo-2026")
+    from crm.features.clients.services import department_subtree_ids
+
+    subtree = await department_subtree_ids(db, head.department_id)
+    people = set((await db.scalars(select(Employee.id).where(Employee.department_id.in_(subtree)))).all())
+    expected = (
+        await db.scalars(
+            select(Company.id).where(
+                Company.active.is_(True),
+                (Company.responsible_id.in_(people) | (Company.responsible_id == head.employee_bitrix_id)),
+            )
+        )
+    ).all()
+    seen = (
+        await client.get("/api/v1/companies?page_size=500", headers=await bearer(client, "head@example.com"))
+    ).json()
+    assert seen["total"] == len(expected) and 0 < seen["total"] < (await loaded_count(db))
+
+
+async def bearer(client: Any, email: str, password: str = "crm-demo-2026") -> dict[str, str]:  # noqa: S107
+    reply = await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+async def loaded_count(db: Any) -> int:
+    return int(
+        await db.scalar(select(func.count()).select_from(Company).where(Company.active.is_(True))) or 0
+    )
+
+
+async def test_the_api_gives_a_company_with_pipeline_sums_the_department_tree_and_deals(client, db) -> None:
+    await loaded(db)
+    await make_user(db, "api@example.com", ["admin"])
+    token = (
+        await client.post(
+            "/api/v1/auth/token", json={"email": "api@example.com", "password": "correct-horse-42"}
+        )
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    rows = (await client.get("/api/v1/companies?sort=-last&page_size=5", headers=auth)).json()["rows"]
+    assert len(rows) == 5 and rows[0]["last_communication_at"]
+    detail = (await client.get(f"/api/v1/companies/{rows[0]['id']}", headers=auth)).json()
+    assert detail["bitrix_id"] == rows[0]["id"] and isinstance(detail["pipelines"], dict)
+    tree = (await client.get("/api/v1/departments", headers=auth)).json()
+    assert tree and tree[0]["head_id"] and tree[0]["children"]
+    deals = (
+        await client.get(f"/api/v1/deals?company_id={rows[0]['id']}&stage_semantic=S", headers=auth)
+    ).json()
+    assert all(d["stage_semantic"] == "S" and d["company_id"] == rows[0]["id"] for d in deals["rows"])
+    assert (await client.get("/api/v1/companies?page_size=501", headers=auth)).status_code == 422
+    employees = (await client.get("/api/v1/employees", headers=auth)).json()
+    assert employees["total"] > 0
+
+
+async def test_the_employees_tree_shows_heads_and_inherits_a_missing_one(client, db) -> None:
+    await loaded(db)
+    await login(client, "admin@example.com", "crm-demo-2026")
+    page = await client.get("/employees")
+    assert page.status_code == 200 and "Head" in page.text
+    for d in (await db.scalars(select(Department))).all():
+        assert d.name in page.text
+
+
+async def test_an_admin_marks_a_stage_as_preparation_and_a_manager_cannot(client, db) -> None:
+    await loaded(db)
+    stage = (await db.scalars(select(Stage).where(Stage.semantics == "P").order_by(Stage.status_id))).first()
+    await login(client, "manager@example.com", "crm-demo-2026")
+    assert (await client.get("/pipelines")).status_code == 200
+    denied = await post_form(
+        client, "/pipelines/stages/preparation", {"status_id": stage.status_id, "preparation": "true"}
+    )
+    assert denied.status_code == 403
+    client.cookies.clear()
+    await login(client, "admin@example.com", "crm-demo-2026")
+    done = await post_form(
+        client, "/pipelines/stages/preparation", {"status_id": stage.status_id, "preparation": "true"}
+    )
+    assert done.status_code in (200, 303)
+    await db.refresh(stage)
+    assert stage.preparation is True
+
+
+async def test_the_integrations_screen_connects_tests_and_starts_a_sync_without_showing_secrets(
+    client, db, emulator, portal
+) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    bad = await post_form(
+        client,
+        "/integrations/bitrix24",
+        {"mode": "webhook", "webhook_url": "https://x.example/abc", "rate": "2", "min_call_seconds": "20"},
+    )
+    assert bad.status_code == 422 and "webhook URL looks like" in bad.text
+    bad_map = await post_form(
+        client,
+        "/integrations/bitrix24",
+        {
+            "mode": "webhook",
+            "webhook_url": emulator.webhook_url,
+            "rate": "2",
+            "min_call_seconds": "20",
+            "field_map": "{not json",
+        },
+    )
+    assert bad_map.status_code == 422 and emulator.webhook_url in bad_map.text  # what was typed is kept
+    saved = await post_form(
+        client,
+        "/integrations/bitrix24",
+        {
+            "mode": "webhook",
+            "webhook_url": emulator.webhook_url,
+            "rate": "2",
+            "min_call_seconds": "20",
+            "field_map": '{"deal": {"contract_type": "UF_CRM_1"}}',
+        },
+        follow_redirects=True,
+    )
+    code = next(iter(portal.webhooks.values()))
+    assert saved.status_code == 200 and code not in saved.text and "connected" in saved.text
+    row = await db.get(Bitrix24Settings, 1)
+    await db.refresh(row)
+    assert code not in row.webhook_url_enc and row.field_map == {"deal": {"contract_type": "UF_CRM_1"}}
+    tested = await post_form(client, "/integrations/bitrix24/test", {})
+    assert "Connected to 127.0.0.1" in tested.text and "telephony" in tested.text and code not in tested.text
+    started = await post_form(client, "/integrations/bitrix24/sync", {"kind": "full"}, follow_redirects=True)
+    assert started.status_code == 200
+    run = await db.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    assert run.kind == "full" and run.status == "queued"
+    from crm.features.clients import jobs
+    from crm.lib.db import alchemy_config
+
+    config = alchemy_config()
+    outcome = await jobs.execute(config.get_session, run.id)  # what the worker does with the queued job
+    await config.get_engine().dispose()
+    assert outcome.status == "done", outcome.error
+    page = await client.get("/integrations/bitrix24")
+    assert "done" in page.text and "companies" in page.text
+
+
+async def test_heads_may_resync_a_period_but_not_change_the_connection(client, db) -> None:
+    await make_user(db, "h@example.com", ["head"])
+    await login(client, "h@example.com")
+    page = await client.get("/integrations/bitrix24")
+    assert (
+        page.status_code == 200
+        and "Refresh data for a period" in page.text
+        and "Webhook URL" not in page.text
+    )
+    assert (await post_form(client, "/integrations/bitrix24", {"mode": "webhook"})).status_code == 403
+    wrong = await post_form(
+        client, "/integrations/bitrix24/period", {"since": "2026-03-10", "until": "2026-03-01"}
+    )
+    assert wrong.status_code == 422 and "before the start" in wrong.text
+    ok = await post_form(
+        client, "/integrations/bitrix24/period", {"since": "2026-03-01", "until": "2026-03-31"}
+    )
+    assert ok.status_code in (200, 303)
+    run = await db.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    assert run.kind == "period" and run.params == {"since": "2026-03-01", "until": "2026-03-31"}
+
+
+async def test_people_without_clients_view_get_403(client, db) -> None:
+    await make_user(db, "op@example.com", ["operator"])
+    await login(client, "op@example.com")
+    for url in ("/companies", "/employees", "/pipelines", "/integrations/bitrix24"):
+        assert (await client.get(url)).status_code == 403, url
+    auth = await bearer(client, "op@example.com", "correct-horse-42")
+    assert (await client.get("/api/v1/companies", headers=auth)).status_code == 403
+
+
+async def test_the_local_app_install_handler_stores_only_proven_tokens_of_the_configured_portal(
+        client, db, emulator, portal) -> None:
+    from urllib.parse import urlsplit
+
+    from crm.features.clients.connection import decrypt, encrypt, settings_row
+
+    row = await settings_row(db)
+    row.mode, row.portal, row.client_id = "app", emulator.base_url, portal.client_id
+    row.client_secret_enc = encrypt(portal.client_secret)
+    await db.commit()
+    tokens = portal.issue_tokens()
+    form = {"event": "ONAPPINSTALL", "auth[access_token]": tokens["access_token"],
+            "auth[refresh_token]": tokens["refresh_token"], "auth[client_endpoint]": emulator.client_endpoint,
+            "auth[domain]": urlsplit(emulator.base_url).netloc}
+    stranger = await client.post("/integrations/bitrix24/install", data={**form, "auth[domain]": "evil.example"})
+    assert stranger.status_code == 403
+    forged = await client.post("/integrations/bitrix24/install", data={**form, "auth[access_token]": "forged"})
+    assert forged.status_code == 403
+    ok = await client.post("/integrations/bitrix24/install", data=form)
+    assert ok.status_code in (200, 201)
+    await db.refresh(row)
+    assert decrypt(row.access_token_enc) == tokens["access_token"]
+    assert tokens["refresh_token"] not in row.refresh_token_enc
+
+
+async def test_the_runs_block_alone_is_sent_to_htmx_and_the_api_is_documented(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    partial = await client.get("/integrations/bitrix24", headers={"hx-request": "true", "hx-target": "runs"})
+    assert partial.status_code == 200 and 'id="runs"' in partial.text and "<html" not in partial.text
+    schema = await client.get("/docs/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/v1/companies", "/api/v1/companies/{company_id}", "/api/v1/employees", "/api/v1/departments",
+                 "/api/v1/deals"):
+        assert path in paths, path
+
+
+async def test_testing_an_app_connection_with_an_expired_token_keeps_the_rotated_refresh_token(
+        client, db, emulator, portal) -> None:
+    from crm.features.clients.connection import decrypt, encrypt, settings_row
+
+    tokens = portal.issue_tokens()
+    row = await settings_row(db)
+    row.mode, row.portal, row.client_id = "app", emulator.base_url, portal.client_id
+    row.client_secret_enc, row.client_endpoint, row.oauth_url = encrypt(portal.client_secret), \
+        emulator.client_endpoint, emulator.oauth_url
+    row.access_token_enc, row.refresh_token_enc = encrypt(tokens["access_token"]), encrypt(tokens["refresh_token"])
+    await make_user(db, "boss@example.com", ["admin"])
+    await db.commit()
+    portal.expire_tokens()
+    await login(client, "boss@example.com")
+    tested = await post_form(client, "/integrations/bitrix24/test", {})
+    assert "Connected to" in tested.text and portal.refreshes == 1
+    await db.refresh(row)
+    assert decrypt(row.refresh_token_enc) in portal.refresh_tokens  # the new one, usable next time

@@ -1,0 +1,115 @@
+"""The permission matrix, the audit log and the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.features.accounts.models import AuditEntry, Role
+from crm.features.calendar import services as calendar
+from crm.features.calendar.models import CalendarDay
+from crm.features.clients.models import Department
+from tests.conftest import login, make_user, post_form
+
+
+async def test_an_admin_grants_a_permission_and_the_role_gets_it_at_the_next_click(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await make_user(db, "bob@example.com", ["manager"])
+    await login(client, "admin@example.com")
+    page = await client.get("/roles")
+    assert page.status_code == 200 and 'name="perm:manager"' in page.text
+    assert 'name="perm:admin" value="users.manage"' in page.text and " checked disabled>" in page.text
+
+    manager = await db.scalar(select(Role).where(Role.name == "manager"))
+    form = {f"perm:{r.name}": list(r.permissions) for r in (await db.scalars(select(Role))).all()}
+    form["perm:manager"] = [*manager.permissions, "audit.view"]
+    assert (await post_form(client, "/roles", form, follow_redirects=False)).status_code == 303
+    entry = await db.scalar(select(AuditEntry).where(AuditEntry.entity == "role"))
+    assert entry.entity_id == "manager" and entry.changes["added"] == [None, "audit.view"]
+
+    client.cookies.clear()
+    await login(client, "bob@example.com")
+    assert (await client.get("/audit")).status_code == 200
+
+
+async def test_the_admin_role_keeps_the_permissions_to_repair_the_matrix(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    await post_form(client, "/roles", {"perm:admin": ["calendar.manage"]})
+    admin = await db.scalar(select(Role).where(Role.name == "admin"))
+    await db.refresh(admin)
+    assert {"users.manage", "roles.manage"} <= set(admin.permissions)
+    assert (await client.get("/roles")).status_code == 200
+
+
+async def test_the_audit_log_filters_and_a_head_sees_only_their_departments(client, db):
+    sales = Department(name="Продажи")
+    db.add(sales)
+    await db.flush()
+    team = Department(name="Группа 1", parent_id=sales.id)
+    other = Department(name="Склад")
+    db.add_all([team, other])
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    await make_user(db, "head@example.com", ["head"], department_id=sales.id)
+    await make_user(db, "in-team@example.com", ["manager"], department_id=team.id)
+    await make_user(db, "outside@example.com", ["manager"], department_id=other.id)
+    from crm.features.accounts import services
+
+    for email in ("in-team@example.com", "outside@example.com"):
+        user = await db.scalar(select(services.User).where(services.User.email == email))
+        await services.record(db, user, "plan", email, "update", {"calls": [1, 2]}, summary=f"plan of {email}")
+    await db.commit()
+
+    await login(client, "head@example.com")
+    page = await client.get("/audit?entity=plan")
+    assert "plan of in-team@example.com" in page.text
+    assert "plan of outside@example.com" not in page.text
+
+    client.cookies.clear()
+    await login(client, "admin@example.com")
+    everything = await client.get("/audit?entity=plan")
+    assert "plan of outside@example.com" in everything.text
+    by_actor = await client.get("/audit?actor=outside")
+    assert "plan of outside@example.com" in by_actor.text and "plan of in-team" not in by_actor.text
+    csv_export = await client.get("/audit?entity=plan&format=csv")
+    assert csv_export.content.decode("utf-8-sig").count("plan of") == 2
+
+
+async def test_a_new_year_is_filled_from_the_russian_production_calendar(db, client):
+    await calendar.ensure_year(db, 2026)
+    await db.commit()
+    days = await calendar.working_days(db, date(2026, 1, 1), date(2026, 12, 31))
+    assert len(days) == 247  # the official count for 2026
+    assert not await calendar.is_working_day(db, date(2026, 1, 7))  # Christmas
+    assert not await calendar.is_working_day(db, date(2026, 3, 9))  # 8 March falls on a Sunday: moved to Monday
+    assert await calendar.is_working_day(db, date(2026, 3, 11))
+    assert not await calendar.is_working_day(db, date(2026, 3, 14))  # a Saturday
+
+
+async def test_an_admin_toggles_a_day_and_the_change_is_audited_and_kept(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    page = await client.get("/calendar?year=2026")
+    assert page.status_code == 200 and 'id="d-2026-03-11"' in page.text
+    response = await post_form(client, "/calendar/2026-03-11/toggle", {}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "<html" not in response.text and 'aria-pressed="true"' in response.text
+    day = await db.get(CalendarDay, date(2026, 3, 11))
+    assert day.is_working is False and day.edited
+    entry = await db.scalar(select(AuditEntry).where(AuditEntry.entity == "calendar"))
+    assert entry.entity_id == "2026-03-11" and entry.changes["is_working"] == [True, False]
+    await calendar.ensure_year(db, 2026)  # filling again keeps the hand edit
+    await db.commit()
+    await db.refresh(day)
+    assert day.is_working is False
+
+
+async def test_everyone_may_look_at_the_calendar_but_only_admins_change_it(client, db):
+    await make_user(db, "bob@example.com", ["manager"])
+    await login(client, "bob@example.com")
+    page = await client.get("/calendar?year=2026")
+    assert page.status_code == 200 and "hx-post" not in page.text
+    assert (await post_form(client, "/calendar/2026-03-11/toggle", {})).status_code == 403
+    assert (await client.get("/calendar?year=1800")).status_code == 404
+    assert (await client.get("/calendar?year=abc")).status_code == 400
