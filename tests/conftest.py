@@ -227,6 +227,10 @@ async def drain_queue(queue: Any | None = None) -> None:
     from crm.workers.context import shutdown, startup
 
     queue = queue or saq_plugin().get_queue(QUEUE_NAME)
+    if type(queue).__name__ == "RedisQueue":
+        # SAQ's Redis worker sweeps as it starts; a job it dequeues in that same moment is still "queued" in
+        # the sweep's eyes and gets aborted. Sweeping first takes the sweep lock for a minute and avoids the race.
+        await queue.sweep()
     worker = Worker(
         queue,
         functions=job_functions(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.conftest import shot, sign_in
@@ -17,7 +19,7 @@ async def test_an_admin_signs_in_switches_language_and_creates_a_user(page, db):
     await page.fill("input[name=email]", "admin@example.com")
     await page.fill("input[name=password]", "wrong-password")
     await page.click("form[action='/login'] button[type=submit]")
-    assert await page.locator(".alert-error").is_visible()
+    await expect(page.locator(".alert-error")).to_be_visible()
     await sign_in(page, "admin@example.com", DEFAULT_PASSWORD)
     await shot(page, "home")
     assert await page.locator("html").get_attribute("lang") == "ru"
@@ -30,7 +32,7 @@ async def test_an_admin_signs_in_switches_language_and_creates_a_user(page, db):
     await page.click("a[href='/users/new']")
     await page.fill("input[name=email]", "not-an-email")
     await page.click("form button.btn-primary")
-    assert await page.locator("#e-email").is_visible()
+    await expect(page.locator("#e-email")).to_be_visible()
     assert await page.locator("input[name=name]").input_value() == ""
     await shot(page, "user-form-errors")
     await page.fill("input[name=email]", "new.manager@example.com")
@@ -44,7 +46,7 @@ async def test_an_admin_signs_in_switches_language_and_creates_a_user(page, db):
     await page.fill("input[name=q]", "new.man")
     await expect(page.locator("#list tbody tr")).to_have_count(1)
     await expect(page.locator("#list")).to_have_count(1)  # swapped in place, not nested
-    assert "q=new.man" in page.url
+    await expect(page).to_have_url(re.compile(r"q=new\.man"))
     await shot(page, "users-filtered")
 
     await page.click("details.usermenu summary")
@@ -66,4 +68,4 @@ async def test_an_admin_toggles_a_day_in_the_calendar(page, db):
     assert "edited" in (await page.locator("#d-2026-03-11 button").get_attribute("class") or "")
     await shot(page, "calendar")
     await page.reload()
-    assert await page.locator("#d-2026-03-11 button").get_attribute("aria-pressed") == "true"
+    await expect(page.locator("#d-2026-03-11 button")).to_have_attribute("aria-pressed", "true")
