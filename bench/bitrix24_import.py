@@ -32,13 +32,33 @@ ROOT = Path(__file__).resolve().parents[1]
 # a database of its own: other benchmarks reset ``crm_bench`` and may run at the same time
 common.BENCH_DB = "crm_bench_bitrix24"
 common.PG_DSN = f"{common.PG_SERVER}/{common.BENCH_DB}"
-os.environ["CRM_DATABASE_URL"] = f"{common.PG_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{common.BENCH_DB}"
+os.environ["CRM_DATABASE_URL"] = (
+    f"{common.PG_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{common.BENCH_DB}"
+)
 
 
 def start_emulator(args: argparse.Namespace, port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "tests.emulators.bitrix24", "--port", str(port), "--seed", "1",
-           "--companies", str(args.companies), "--deals", str(args.deals), "--activities", str(args.activities),
-           "--calls", str(args.calls), "--rate", str(args.rate), "--bucket", "50"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.emulators.bitrix24",
+        "--port",
+        str(port),
+        "--seed",
+        "1",
+        "--companies",
+        str(args.companies),
+        "--deals",
+        str(args.deals),
+        "--activities",
+        str(args.activities),
+        "--calls",
+        str(args.calls),
+        "--rate",
+        str(args.rate),
+        "--bucket",
+        "50",
+    ]
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 900
     while time.time() < deadline:
@@ -71,9 +91,15 @@ async def import_all(webhook: str, rate: float) -> dict[str, object]:
         started = time.perf_counter()
         outcome = await jobs.execute(config.get_session, run.id)
         wall = time.perf_counter() - started
-        return {"status": outcome.status, "error": outcome.error, "counts": dict(outcome.counts),
-                "requests": outcome.requests, "wall": wall, "started": outcome.started_at,
-                "finished": outcome.finished_at}
+        return {
+            "status": outcome.status,
+            "error": outcome.error,
+            "counts": dict(outcome.counts),
+            "requests": outcome.requests,
+            "wall": wall,
+            "started": outcome.started_at,
+            "finished": outcome.finished_at,
+        }
     finally:
         await config.get_engine().dispose()
 
@@ -104,19 +130,29 @@ def main() -> None:
     all_rows = main_rows + sum(int(counts.get(k, 0)) for k in ("requisites", "addresses"))  # type: ignore[union-attr]
     wall = float(result["wall"])  # type: ignore[arg-type]
     bound = args.rate * 50 * 50
-    minimal = sum(math.ceil(int(counts.get(k, 0)) / 2500) for k in  # type: ignore[union-attr]
-                  ("companies", "deals", "activities", "calls", "requisites", "addresses"))
+    minimal = sum(
+        math.ceil(int(counts.get(k, 0)) / 2500)
+        for k in ("companies", "deals", "activities", "calls", "requisites", "addresses")  # type: ignore[union-attr]
+    )
     print(f"status: {result['status']} {result['error'] or ''}")
-    print(f"rows: companies {counts.get('companies')}, deals {counts.get('deals')}, "  # type: ignore[union-attr]
-          f"activities {counts.get('activities')}, calls {counts.get('calls')}, "  # type: ignore[union-attr]
-          f"requisites {counts.get('requisites')}, addresses {counts.get('addresses')}")  # type: ignore[union-attr]
+    print(
+        f"rows: companies {counts.get('companies')}, deals {counts.get('deals')}, "  # type: ignore[union-attr]
+        f"activities {counts.get('activities')}, calls {counts.get('calls')}, "  # type: ignore[union-attr]
+        f"requisites {counts.get('requisites')}, addresses {counts.get('addresses')}"
+    )  # type: ignore[union-attr]
     print(f"requests: {result['requests']} (list pages alone need ≥ {minimal} at 2,500 rows per request)")
-    print(f"wall time: {wall:.1f} s (whole job: reference data, totals, six keyset streams, denormalisation, "
-          f"figures rebuild)")
-    print(f"throughput: {all_rows / wall:,.0f} rows/s of all lists, {main_rows / wall:,.0f} rows/s of the four "
-          f"main lists; bound {bound:,.0f} rows/s")
-    print(f"ratio: {all_rows / wall / bound:.2f} (all rows), {main_rows / wall / bound:.2f} (companies, deals, "
-          f"activities, calls only)")
+    print(
+        f"wall time: {wall:.1f} s (whole job: reference data, totals, six keyset streams, denormalisation, "
+        f"figures rebuild)"
+    )
+    print(
+        f"throughput: {all_rows / wall:,.0f} rows/s of all lists, {main_rows / wall:,.0f} rows/s of the four "
+        f"main lists; bound {bound:,.0f} rows/s"
+    )
+    print(
+        f"ratio: {all_rows / wall / bound:.2f} (all rows), {main_rows / wall / bound:.2f} (companies, deals, "
+        f"activities, calls only)"
+    )
     print(f"machine: {os.cpu_count()} CPUs")
 
 

@@ -319,9 +319,7 @@ async def test_offline_events_give_an_equal_copy_and_survive_a_worker_dying_befo
 async def test_a_period_resync_replaces_the_local_copy_of_the_range(sessions, emulator, portal) -> None:
     client = await connect(sessions, emulator, portal)
     assert (await run(sessions, "full", client)).status == "done"
-    victim = next(
-        a for a in portal.tables["activities"].rows.values() if a["START_TIME"].startswith("2026-10")
-    )
+    victim = next(a for a in portal.tables["activities"].rows.values() if a["START_TIME"].startswith("2026-10"))
     portal.tables["activities"].remove(int(victim["ID"]))  # vanished without an event or a modify date
     outcome = await run(sessions, "period", client, {"since": "2026-10-01", "until": "2026-10-31"})
     assert outcome.status == "done", outcome.error
@@ -425,8 +423,9 @@ async def test_a_generated_portal_of_thousands_of_companies_survives_changes_and
         assert await figures_snapshot(sessions) == incremental
 
 
-async def test_the_worker_jobs_run_a_queued_run_and_the_cron_skips_while_another_sync_runs(sessions, emulator,
-                                                                                           portal) -> None:
+async def test_the_worker_jobs_run_a_queued_run_and_the_cron_skips_while_another_sync_runs(
+    sessions, emulator, portal
+) -> None:
     from sqlalchemy import text as sql
 
     from crm.lib.db import alchemy_config
@@ -473,10 +472,20 @@ async def test_a_long_call_recorded_after_the_last_poll_is_not_missed(sessions, 
     client = await connect(sessions, emulator, portal)
     assert (await run(sessions, "full", client)).status == "done"
     new_id = portal.tables["calls"].ids[-1] + 1
-    portal.tables["calls"].put({  # started two hours ago, written to the statistics only now, when it ended
-        "ID": str(new_id), "CALL_ID": "long", "PORTAL_USER_ID": portal.tables["users"].ids[0], "CALL_TYPE": "1",
-        "CALL_DURATION": "7200", "CALL_START_DATE": "2020-01-01T10:00:00+03:00", "CALL_FAILED_CODE": "200",
-        "CRM_ENTITY_TYPE": None, "CRM_ENTITY_ID": None, "CRM_ACTIVITY_ID": None})
+    portal.tables["calls"].put(
+        {  # started two hours ago, written to the statistics only now, when it ended
+            "ID": str(new_id),
+            "CALL_ID": "long",
+            "PORTAL_USER_ID": portal.tables["users"].ids[0],
+            "CALL_TYPE": "1",
+            "CALL_DURATION": "7200",
+            "CALL_START_DATE": "2020-01-01T10:00:00+03:00",
+            "CALL_FAILED_CODE": "200",
+            "CRM_ENTITY_TYPE": None,
+            "CRM_ENTITY_ID": None,
+            "CRM_ACTIVITY_ID": None,
+        }
+    )
     assert (await run(sessions, "incremental", client)).status == "done"
     async with sessions() as session:
         assert (await session.get(Call, new_id)) is not None

@@ -46,9 +46,7 @@ async def test_the_companies_list_filters_by_title_inn_responsible_industry_and_
             select(Company).where(Company.inn.is_not(None), Company.region.is_not(None)).order_by(Company.id)
         )
     ).first()
-    by_inn = await client.get(
-        f"/companies?inn={company.inn[:6]}", headers={"hx-request": "true", "hx-target": "list"}
-    )
+    by_inn = await client.get(f"/companies?inn={company.inn[:6]}", headers={"hx-request": "true", "hx-target": "list"})
     assert company.title in by_inn.text and "<html" not in by_inn.text
     by_all = await client.get(
         "/companies",
@@ -86,13 +84,9 @@ async def test_managers_see_only_their_companies_and_heads_their_subtree(client,
     user = await db.scalar(select(User).where(User.email == "manager@example.com"))
     assert user.employee_bitrix_id
     own = (await db.scalars(select(Company).where(Company.responsible_id == user.employee_bitrix_id))).all()
-    other = (
-        await db.scalars(select(Company).where(Company.responsible_id != user.employee_bitrix_id))
-    ).first()
+    other = (await db.scalars(select(Company).where(Company.responsible_id != user.employee_bitrix_id))).first()
     await login(client, "manager@example.com", "crm-demo-2026")
-    listing = await client.get(
-        "/api/v1/companies?page_size=500", headers=await bearer(client, "manager@example.com")
-    )
+    listing = await client.get("/api/v1/companies?page_size=500", headers=await bearer(client, "manager@example.com"))
     assert listing.status_code == 200
     assert {r["id"] for r in listing.json()["rows"]} == {c.id for c in own if c.active}
     assert (await client.get(f"/companies/{other.id}")).status_code == 404
@@ -126,18 +120,14 @@ async def bearer(client: Any, email: str, password: str = "crm-demo-2026") -> di
 
 
 async def loaded_count(db: Any) -> int:
-    return int(
-        await db.scalar(select(func.count()).select_from(Company).where(Company.active.is_(True))) or 0
-    )
+    return int(await db.scalar(select(func.count()).select_from(Company).where(Company.active.is_(True))) or 0)
 
 
 async def test_the_api_gives_a_company_with_pipeline_sums_the_department_tree_and_deals(client, db) -> None:
     await loaded(db)
     await make_user(db, "api@example.com", ["admin"])
     token = (
-        await client.post(
-            "/api/v1/auth/token", json={"email": "api@example.com", "password": "correct-horse-42"}
-        )
+        await client.post("/api/v1/auth/token", json={"email": "api@example.com", "password": "correct-horse-42"})
     ).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     rows = (await client.get("/api/v1/companies?sort=-last&page_size=5", headers=auth)).json()["rows"]
@@ -146,9 +136,7 @@ async def test_the_api_gives_a_company_with_pipeline_sums_the_department_tree_an
     assert detail["bitrix_id"] == rows[0]["id"] and isinstance(detail["pipelines"], dict)
     tree = (await client.get("/api/v1/departments", headers=auth)).json()
     assert tree and tree[0]["head_id"] and tree[0]["children"]
-    deals = (
-        await client.get(f"/api/v1/deals?company_id={rows[0]['id']}&stage_semantic=S", headers=auth)
-    ).json()
+    deals = (await client.get(f"/api/v1/deals?company_id={rows[0]['id']}&stage_semantic=S", headers=auth)).json()
     assert all(d["stage_semantic"] == "S" and d["company_id"] == rows[0]["id"] for d in deals["rows"])
     assert (await client.get("/api/v1/companies?page_size=501", headers=auth)).status_code == 422
     employees = (await client.get("/api/v1/employees", headers=auth)).json()
@@ -244,19 +232,11 @@ async def test_heads_may_resync_a_period_but_not_change_the_connection(client, d
     await make_user(db, "h@example.com", ["head"])
     await login(client, "h@example.com")
     page = await client.get("/integrations/bitrix24")
-    assert (
-        page.status_code == 200
-        and "Refresh data for a period" in page.text
-        and "Webhook URL" not in page.text
-    )
+    assert page.status_code == 200 and "Refresh data for a period" in page.text and "Webhook URL" not in page.text
     assert (await post_form(client, "/integrations/bitrix24", {"mode": "webhook"})).status_code == 403
-    wrong = await post_form(
-        client, "/integrations/bitrix24/period", {"since": "2026-03-10", "until": "2026-03-01"}
-    )
+    wrong = await post_form(client, "/integrations/bitrix24/period", {"since": "2026-03-10", "until": "2026-03-01"})
     assert wrong.status_code == 422 and "before the start" in wrong.text
-    ok = await post_form(
-        client, "/integrations/bitrix24/period", {"since": "2026-03-01", "until": "2026-03-31"}
-    )
+    ok = await post_form(client, "/integrations/bitrix24/period", {"since": "2026-03-01", "until": "2026-03-31"})
     assert ok.status_code in (200, 303)
     run = await db.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
     assert run.kind == "period" and run.params == {"since": "2026-03-01", "until": "2026-03-31"}
@@ -272,7 +252,8 @@ async def test_people_without_clients_view_get_403(client, db) -> None:
 
 
 async def test_the_local_app_install_handler_stores_only_proven_tokens_of_the_configured_portal(
-        client, db, emulator, portal) -> None:
+    client, db, emulator, portal
+) -> None:
     from urllib.parse import urlsplit
 
     from crm.features.clients.connection import decrypt, encrypt, settings_row
@@ -282,9 +263,13 @@ async def test_the_local_app_install_handler_stores_only_proven_tokens_of_the_co
     row.client_secret_enc = encrypt(portal.client_secret)
     await db.commit()
     tokens = portal.issue_tokens()
-    form = {"event": "ONAPPINSTALL", "auth[access_token]": tokens["access_token"],
-            "auth[refresh_token]": tokens["refresh_token"], "auth[client_endpoint]": emulator.client_endpoint,
-            "auth[domain]": urlsplit(emulator.base_url).netloc}
+    form = {
+        "event": "ONAPPINSTALL",
+        "auth[access_token]": tokens["access_token"],
+        "auth[refresh_token]": tokens["refresh_token"],
+        "auth[client_endpoint]": emulator.client_endpoint,
+        "auth[domain]": urlsplit(emulator.base_url).netloc,
+    }
     stranger = await client.post("/integrations/bitrix24/install", data={**form, "auth[domain]": "evil.example"})
     assert stranger.status_code == 403
     forged = await client.post("/integrations/bitrix24/install", data={**form, "auth[access_token]": "forged"})
@@ -304,20 +289,29 @@ async def test_the_runs_block_alone_is_sent_to_htmx_and_the_api_is_documented(cl
     schema = await client.get("/docs/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    for path in ("/api/v1/companies", "/api/v1/companies/{company_id}", "/api/v1/employees", "/api/v1/departments",
-                 "/api/v1/deals"):
+    for path in (
+        "/api/v1/companies",
+        "/api/v1/companies/{company_id}",
+        "/api/v1/employees",
+        "/api/v1/departments",
+        "/api/v1/deals",
+    ):
         assert path in paths, path
 
 
 async def test_testing_an_app_connection_with_an_expired_token_keeps_the_rotated_refresh_token(
-        client, db, emulator, portal) -> None:
+    client, db, emulator, portal
+) -> None:
     from crm.features.clients.connection import decrypt, encrypt, settings_row
 
     tokens = portal.issue_tokens()
     row = await settings_row(db)
     row.mode, row.portal, row.client_id = "app", emulator.base_url, portal.client_id
-    row.client_secret_enc, row.client_endpoint, row.oauth_url = encrypt(portal.client_secret), \
-        emulator.client_endpoint, emulator.oauth_url
+    row.client_secret_enc, row.client_endpoint, row.oauth_url = (
+        encrypt(portal.client_secret),
+        emulator.client_endpoint,
+        emulator.oauth_url,
+    )
     row.access_token_enc, row.refresh_token_enc = encrypt(tokens["access_token"]), encrypt(tokens["refresh_token"])
     await make_user(db, "boss@example.com", ["admin"])
     await db.commit()

@@ -72,9 +72,7 @@ def test_values_are_parsed_from_bitrix_strings() -> None:
 
 
 def test_query_strings_round_trip_like_php() -> None:
-    query = http_build_query(
-        {"filter": {">ID": 5, "@ID": [1, 2]}, "select": ["ID", "TITLE"], "start": -1, "x": True}
-    )
+    query = http_build_query({"filter": {">ID": 5, "@ID": [1, 2]}, "select": ["ID", "TITLE"], "start": -1, "x": True})
     assert query.startswith("filter[%3EID]=5&filter[%40ID][0]=1")
     assert parse_str(query) == {
         "filter": {">ID": "5", "@ID": ["1", "2"]},
@@ -238,11 +236,7 @@ async def test_keyset_paging_one_page_per_request_stops_on_a_short_page(emulator
 
 async def test_offset_paging_stops_when_next_is_absent_even_though_pages_wrap_around(emulator) -> None:
     async with hook(emulator) as client:
-        ids = [
-            r["ID"]
-            async for page in client.iter_offset("crm.company.list", {"order": {"ID": "ASC"}})
-            for r in page
-        ]
+        ids = [r["ID"] async for page in client.iter_offset("crm.company.list", {"order": {"ID": "ASC"}}) for r in page]
         again = await client.call("crm.company.list", {"order": {"ID": "ASC"}, "start": 10_000})
     assert len(ids) == 300 == len(set(ids))
     assert again.result[0]["ID"] == ids[0]  # out of range: page 1 again
@@ -317,9 +311,7 @@ async def test_the_offline_queue_merges_reserves_clears_and_marks_errors(emulato
         portal.update("deal", deal, {"TITLE": "y"})  # reserved row: a new free one
         second = (await client.call("event.offline.get", {"clear": 0})).result
         assert len(second["events"]) == 1 and second["process_id"] != first["process_id"]
-        again = (
-            await client.call("event.offline.get", {"process_id": first["process_id"], "clear": 0})
-        ).result
+        again = (await client.call("event.offline.get", {"process_id": first["process_id"], "clear": 0})).result
         assert again["events"] == first["events"]  # re-read of an unfinished batch
         await client.call(
             "event.offline.clear",
@@ -341,20 +333,12 @@ async def test_the_offline_queue_merges_reserves_clears_and_marks_errors(emulato
 async def test_changes_made_by_the_app_with_its_connector_are_not_echoed(emulator, portal) -> None:
     tokens = portal.issue_tokens()
     async with app_client(emulator, portal, tokens) as client:
-        await client.call(
-            "event.bind", {"event": "ONCRMDEALUPDATE", "event_type": "offline", "auth_connector": "crm"}
-        )
+        await client.call("event.bind", {"event": "ONCRMDEALUPDATE", "event_type": "offline", "auth_connector": "crm"})
         deal = portal.tables["deals"].ids[1]
-        await client.call(
-            "crm.deal.update", {"id": deal, "fields": {"TITLE": "mine"}, "auth_connector": "crm"}
-        )
-        assert (await client.call("event.offline.get", {"clear": 0, "auth_connector": "crm"})).result[
-            "events"
-        ] == []
+        await client.call("crm.deal.update", {"id": deal, "fields": {"TITLE": "mine"}, "auth_connector": "crm"})
+        assert (await client.call("event.offline.get", {"clear": 0, "auth_connector": "crm"})).result["events"] == []
         portal.update("deal", deal, {"TITLE": "theirs"})
-        events = (await client.call("event.offline.get", {"clear": 0, "auth_connector": "crm"})).result[
-            "events"
-        ]
+        events = (await client.call("event.offline.get", {"clear": 0, "auth_connector": "crm"})).result["events"]
         assert len(events) == 1 and events[0]["EVENT_DATA"] == {"FIELDS": {"ID": deal}}
 
 
@@ -414,8 +398,9 @@ async def test_an_operating_limit_inside_a_chained_batch_waits_and_resumes_witho
         ticks[0] += 20.0
         return ticks[0]
 
-    portal = Portal(small_dataset(), rate=1e9, bucket=1e9, operating_limit=0.5, costs={"crm.company.list": 0.2},
-                    clock=clock)
+    portal = Portal(
+        small_dataset(), rate=1e9, bucket=1e9, operating_limit=0.5, costs={"crm.company.list": 0.2}, clock=clock
+    )
     with running(portal) as server:
         async with hook(server, operating_wait=0.01) as client:
             ids = [int(r["ID"]) async for page in client.iter_keyset(COMPANIES) for r in page]

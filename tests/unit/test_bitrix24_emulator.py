@@ -29,8 +29,10 @@ def post(server: Any, method: str, body: dict[str, Any] | None = None, **kw: Any
 
 def test_errors_have_no_time_object_and_the_documented_status(server) -> None:
     reply = post(server, "crm.nothing.list")
-    assert reply.status_code == 404 and reply.json() == {"error": "ERROR_METHOD_NOT_FOUND",
-                                                         "error_description": "Method not found!"}
+    assert reply.status_code == 404 and reply.json() == {
+        "error": "ERROR_METHOD_NOT_FOUND",
+        "error_description": "Method not found!",
+    }
     missing = post(server, "crm.deal.get", {"id": 10**9})
     assert missing.status_code == 400 and missing.json() == {"error": "", "error_description": "Not found"}
     anonymous = httpx.post(server.client_endpoint + "crm.deal.list", json={}, timeout=10)
@@ -60,19 +62,27 @@ def test_batch_maps_follow_php_json_and_references_resolve(server) -> None:
     assert isinstance(numeric["result"], list)  # keys 0..n-1 → a JSON list
     assert numeric["result_error"] == {"1": {"error": "", "error_description": "Not found"}}  # key 1 alone: object
     assert numeric["result_total"] == [] and numeric["result_next"] == []
-    chained = post(server, "batch", {"halt": 0, "cmd": {
-        "a": "crm.company.list?order%5BID%5D=ASC&start=0",
-        "b": "crm.company.list?order%5BID%5D=ASC&start=$next[a]",
-        "c": "crm.company.get?id=$result[a][0][ID]",
-    }}).json()["result"]
+    chained = post(
+        server,
+        "batch",
+        {
+            "halt": 0,
+            "cmd": {
+                "a": "crm.company.list?order%5BID%5D=ASC&start=0",
+                "b": "crm.company.list?order%5BID%5D=ASC&start=$next[a]",
+                "c": "crm.company.get?id=$result[a][0][ID]",
+            },
+        },
+    ).json()["result"]
     assert chained["result_next"] == {"a": 50, "b": 100}
     assert int(chained["result"]["b"][0]["ID"]) > int(chained["result"]["a"][-1]["ID"])  # start=$next[a]: page 2
     assert chained["result"]["c"]["ID"] == chained["result"]["a"][0]["ID"]
 
 
 def test_form_and_query_bodies_are_read_like_php(server) -> None:
-    reply = httpx.post(server.webhook_url + "crm.company.list.json?start=-1",
-                       data={"filter[>ID]": "0", "select[0]": "ID"}, timeout=10).json()
+    reply = httpx.post(
+        server.webhook_url + "crm.company.list.json?start=-1", data={"filter[>ID]": "0", "select[0]": "ID"}, timeout=10
+    ).json()
     assert len(reply["result"]) == 50 and set(reply["result"][0]) == {"ID"}
 
 

@@ -24,10 +24,22 @@ def test_activities_are_classified_by_provider_not_only_by_type() -> None:
 
 
 def test_deals_parse_amounts_dates_and_mapped_custom_fields() -> None:
-    row = deal_row({"ID": "410", "CATEGORY_ID": "2", "STAGE_ID": "C2:WON", "STAGE_SEMANTIC_ID": "S",
-                    "OPPORTUNITY": "1000000.00", "COMPANY_ID": "9", "ASSIGNED_BY_ID": "1", "CLOSEDATE":
-                    "2024-09-09T02:00:00+02:00", "DATE_CREATE": "2024-08-30T14:29:00+02:00", "CLOSED": "Y",
-                    "UF_CRM_1": "A"}, {"deal": {"contract_type": "UF_CRM_1"}})
+    row = deal_row(
+        {
+            "ID": "410",
+            "CATEGORY_ID": "2",
+            "STAGE_ID": "C2:WON",
+            "STAGE_SEMANTIC_ID": "S",
+            "OPPORTUNITY": "1000000.00",
+            "COMPANY_ID": "9",
+            "ASSIGNED_BY_ID": "1",
+            "CLOSEDATE": "2024-09-09T02:00:00+02:00",
+            "DATE_CREATE": "2024-08-30T14:29:00+02:00",
+            "CLOSED": "Y",
+            "UF_CRM_1": "A",
+        },
+        {"deal": {"contract_type": "UF_CRM_1"}},
+    )
     assert row["amount"] == Decimal("1000000.00") and row["pipeline_id"] == 2 and row["semantic"] == "S"
     assert str(row["close_date"]) == "2024-09-09" and row["closed"] is True
     assert row["bitrix_created_at"] == datetime(2024, 8, 30, 12, 29, tzinfo=UTC)
@@ -39,9 +51,17 @@ def test_deals_parse_amounts_dates_and_mapped_custom_fields() -> None:
 def test_companies_and_calls_keep_ids_and_link_companies() -> None:
     company = company_row({"ID": "2909", "TITLE": "GAZPROM", "REVENUE": "0", "ASSIGNED_BY_ID": "139"}, {})
     assert (company["id"], company["revenue"], company["responsible_id"]) == (2909, Decimal("0"), 139)
-    call = call_row({"ID": "7", "PORTAL_USER_ID": "1269", "CALL_DURATION": "95", "CALL_TYPE": "2",
-                     "CRM_ENTITY_TYPE": "COMPANY", "CRM_ENTITY_ID": "797",
-                     "CALL_START_DATE": "2026-03-10T11:19:38+01:00"})
+    call = call_row(
+        {
+            "ID": "7",
+            "PORTAL_USER_ID": "1269",
+            "CALL_DURATION": "95",
+            "CALL_TYPE": "2",
+            "CRM_ENTITY_TYPE": "COMPANY",
+            "CRM_ENTITY_ID": "797",
+            "CALL_START_DATE": "2026-03-10T11:19:38+01:00",
+        }
+    )
     assert (call["company_id"], call["duration"], call["call_type"], call["user_id"]) == (797, 95, 2, 1269)
     contact = call_row({"ID": "8", "CRM_ENTITY_TYPE": "CONTACT", "CRM_ENTITY_ID": "5"})
     assert contact["company_id"] is None

@@ -98,9 +98,7 @@ def test_every_string_of_the_sources_has_a_russian_translation(extracted, ru):
         elif entry.fuzzy:
             problem = "fuzzy"
         elif isinstance(message, tuple) and (
-            not isinstance(entry.string, tuple)
-            or len(entry.string) != ru.num_plurals
-            or not all(entry.string)
+            not isinstance(entry.string, tuple) or len(entry.string) != ru.num_plurals or not all(entry.string)
         ):
             problem = f"needs {ru.num_plurals} plural forms"
         elif not entry.string or not all(entry.string):
@@ -109,8 +107,7 @@ def test_every_string_of_the_sources_has_a_russian_translation(extracted, ru):
             continue
         missing.append(f"  {msgid!r}: {problem} — used at {', '.join(where)}")
     assert not missing, (
-        f"{len(missing)} message(s) lack a Russian translation in {RU_PO.relative_to(ROOT)}:\n"
-        + "\n".join(missing)
+        f"{len(missing)} message(s) lack a Russian translation in {RU_PO.relative_to(ROOT)}:\n" + "\n".join(missing)
     )
 
 
@@ -140,9 +137,7 @@ def test_gettext_speaks_russian_for_ru(locale):
     locale("ru")
     assert i18n.gettext("Sign in") == "Войти"
     assert i18n.gettext("Wrong email or password.") == "Неверный email или пароль."
-    assert (
-        i18n.gettext("Reload the page and submit it again.") == "Обновите страницу и отправьте форму ещё раз."
-    )
+    assert i18n.gettext("Reload the page and submit it again.") == "Обновите страницу и отправьте форму ещё раз."
     assert (
         i18n.gettext("Too many failed attempts. Try again in %(minutes)s min.", minutes=15)
         == "Слишком много неудачных попыток. Повторите через 15 мин."

@@ -12,9 +12,7 @@ from crm.integrations.bitrix24.dataset import Dataset, generate
 from tests.emulators.bitrix24.portal import Portal, RestError
 from tests.emulators.bitrix24.server import EmulatorServer
 
-DEPARTMENTS_JSON = (
-    Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "bitrix24" / "departments.json"
-)
+DEPARTMENTS_JSON = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "bitrix24" / "departments.json"
 
 
 def real_departments() -> list[dict[str, Any]] | None:

@@ -76,9 +76,7 @@ def matches(row: dict[str, Any], conditions: list[tuple[str, str, Any]]) -> bool
             if hit == (op == "!@"):
                 return False
         elif op in {"=", "!", "!="}:
-            hit = (
-                norm(have) in {norm(v) for v in want} if isinstance(want, list) else norm(have) == norm(want)
-            )
+            hit = norm(have) in {norm(v) for v in want} if isinstance(want, list) else norm(have) == norm(want)
             if hit == (op != "="):
                 return False
         elif op in {"%", "!%", "=%", "%=", "!=%"}:

@@ -32,9 +32,7 @@ class Methods:
     def m_user_current(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         row = self.tables["users"].rows.get(auth["user_id"])
         return (
-            dict(row)
-            if row
-            else {"ID": str(auth["user_id"]), "NAME": "Admin", "LAST_NAME": "Emulator", "ACTIVE": True}
+            dict(row) if row else {"ID": str(auth["user_id"]), "NAME": "Admin", "LAST_NAME": "Emulator", "ACTIVE": True}
         )
 
     def m_app_info(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
@@ -67,9 +65,7 @@ class Methods:
             else {k: v for k, v in p.items() if k.upper() in {"ID", "NAME", "SORT", "PARENT", "UF_HEAD"}}
         )
         order = [(str(p["sort"]).upper(), str(p.get("order", "ASC")).upper())] if p.get("sort") else []
-        return self._list(
-            self.tables["departments"], flt, order, _start(p.get("START", p.get("start", 0))), "A"
-        )
+        return self._list(self.tables["departments"], flt, order, _start(p.get("START", p.get("start", 0))), "A")
 
     def m_crm_category_list(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         if str(p.get("entityTypeId", "")) != "2":
@@ -153,9 +149,7 @@ class Methods:
             "PHONE_NUMBER",
         }
         raw = p.get("FILTER") if isinstance(p.get("FILTER"), dict) else {}
-        flt = {
-            k.upper(): v for k, v in raw.items() if k.upper().lstrip("><=!@%?") in known
-        }  # unknown: dropped
+        flt = {k.upper(): v for k, v in raw.items() if k.upper().lstrip("><=!@%?") in known}  # unknown: dropped
         order = []
         if p.get("SORT") and str(p.get("ORDER", "")).upper() in {"ASC", "DESC"}:
             order = [(str(p["SORT"]).upper(), str(p["ORDER"]).upper())]
@@ -164,9 +158,7 @@ class Methods:
     def m_im_message_add(self, p: dict[str, Any], auth: dict[str, Any]) -> int:
         if not p.get("MESSAGE") and not p.get("ATTACH"):
             raise RestError(400, "MESSAGE_EMPTY", "Message can't be empty")
-        self.published.append(
-            {"kind": "message", "dialog": str(p.get("DIALOG_ID")), "text": p.get("MESSAGE")}
-        )
+        self.published.append({"kind": "message", "dialog": str(p.get("DIALOG_ID")), "text": p.get("MESSAGE")})
         return len(self.published)
 
     def m_im_disk_folder_get(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:

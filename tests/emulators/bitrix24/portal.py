@@ -113,9 +113,7 @@ class Portal(Methods):
             self.statuses = [dict(s) for s in ds.statuses]
 
     def now_iso(self) -> str:
-        return (
-            datetime.fromtimestamp(self.clock(), tz=UTC).astimezone(PORTAL_TZ).isoformat(timespec="seconds")
-        )
+        return datetime.fromtimestamp(self.clock(), tz=UTC).astimezone(PORTAL_TZ).isoformat(timespec="seconds")
 
     def add(self, entity: str, fields: dict[str, Any], origin: tuple[str, str] | None = None) -> int:
         with self.lock:
@@ -124,8 +122,7 @@ class Portal(Methods):
             self.next_ids[table_name] += 1
             new_id = self.next_ids[table_name]
             row = {
-                k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-                for k, v in fields.items()
+                k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in fields.items()
             }
             row[table.key] = str(new_id)
             if modified:
@@ -160,18 +157,14 @@ class Portal(Methods):
                 self.deleted[entity].add(int(record_id))
             if entity == "company":
                 self.tables["addresses"].remove(int(record_id))
-                for rid in [
-                    k for k, r in self.tables["requisites"].rows.items() if r["ENTITY_ID"] == str(record_id)
-                ]:
+                for rid in [k for k, r in self.tables["requisites"].rows.items() if r["ENTITY_ID"] == str(record_id)]:
                     self.tables["requisites"].remove(rid)
             if event:
                 self.emit(event + "DELETE", {"FIELDS": {"ID": int(record_id)}}, origin)
 
     # ------------------------------------------------------------------ offline events (reference §5)
 
-    def emit(
-        self, name: str, data: dict[str, Any], origin: tuple[str, str] | None = None, user_id: int = 1
-    ) -> None:
+    def emit(self, name: str, data: dict[str, Any], origin: tuple[str, str] | None = None, user_id: int = 1) -> None:
         for event, connector in list(self.bindings):
             if event != name or (origin is not None and origin == ("app", connector)):
                 continue
@@ -188,9 +181,7 @@ class Portal(Methods):
                 None,
             )
             if row is not None:
-                row.update(
-                    TIMESTAMP_X=self.now_iso(), EVENT_DATA=data, EVENT_ADDITIONAL={"user_id": str(user_id)}
-                )
+                row.update(TIMESTAMP_X=self.now_iso(), EVENT_DATA=data, EVENT_ADDITIONAL={"user_id": str(user_id)})
                 continue
             self.event_seq += 1
             self.events.append(
@@ -209,9 +200,7 @@ class Portal(Methods):
 
     @staticmethod
     def _event_out(row: dict[str, Any], full: bool = False) -> dict[str, Any]:
-        out = {
-            k: row[k] for k in ("TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA", "EVENT_ADDITIONAL", "MESSAGE_ID")
-        }
+        out = {k: row[k] for k in ("TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA", "EVENT_ADDITIONAL", "MESSAGE_ID")}
         out["ID"] = str(row["ID"])
         if full:
             out["PROCESS_ID"], out["ERROR"] = row["PROCESS_ID"], str(row["ERROR"])
@@ -246,9 +235,7 @@ class Portal(Methods):
             free.sort(key=lambda r: (r["TIMESTAMP_X"], r["ID"]))
             for r in free[:limit]:
                 r["PROCESS_ID"] = pid
-        mine = sorted(
-            (r for r in self.events if r["PROCESS_ID"] == pid), key=lambda r: (r["TIMESTAMP_X"], r["ID"])
-        )
+        mine = sorted((r for r in self.events if r["PROCESS_ID"] == pid), key=lambda r: (r["TIMESTAMP_X"], r["ID"]))
         out = [self._event_out(r) for r in mine[:limit]]
         if clear and out:
             self.events = [r for r in self.events if r["PROCESS_ID"] != pid]
@@ -257,9 +244,7 @@ class Portal(Methods):
     def offline_clear(self, p: dict[str, Any]) -> bool:
         pid = str(p.get("process_id") or "")
         if "process_id" not in p:
-            raise RestError(
-                400, "ERROR_ARGUMENT", "Argument 'PROCESS_ID' is null or empty", argument="PROCESS_ID"
-            )
+            raise RestError(400, "ERROR_ARGUMENT", "Argument 'PROCESS_ID' is null or empty", argument="PROCESS_ID")
         mids = p.get("message_id")
         ids = p.get("id")
         if mids is not None:
@@ -279,14 +264,10 @@ class Portal(Methods):
         pid = str(p.get("process_id") or "")
         mids = p.get("message_id")
         if not isinstance(mids, list):
-            raise RestError(
-                400, "ERROR_ARGUMENT", "Value must be array of MESSAGE_ID values", argument="MESSAGE_ID"
-            )
+            raise RestError(400, "ERROR_ARGUMENT", "Value must be array of MESSAGE_ID values", argument="MESSAGE_ID")
         mids_set = set(mids)
         self.events = [
-            r
-            for r in self.events
-            if not (r["MESSAGE_ID"] in mids_set and r["ERROR"] == 0 and r["PROCESS_ID"] != pid)
+            r for r in self.events if not (r["MESSAGE_ID"] in mids_set and r["ERROR"] == 0 and r["PROCESS_ID"] != pid)
         ]
         for r in self.events:
             if r["PROCESS_ID"] == pid and r["MESSAGE_ID"] in mids_set:
@@ -339,9 +320,7 @@ class Portal(Methods):
 
     # ------------------------------------------------------------------ faults
 
-    def inject(
-        self, kind: str, count: int = 1, method: str | None = None, delay: float = 0.0, skip: int = 0
-    ) -> None:
+    def inject(self, kind: str, count: int = 1, method: str | None = None, delay: float = 0.0, skip: int = 0) -> None:
         with self.lock:
             self.faults.append(Fault(kind, method, count, delay, skip))
 
@@ -429,17 +408,13 @@ class Portal(Methods):
 
     # ------------------------------------------------------------------ dispatch
 
-    def call(
-        self, method: str, params: dict[str, Any], auth: dict[str, Any], in_batch: bool = False
-    ) -> dict[str, Any]:
+    def call(self, method: str, params: dict[str, Any], auth: dict[str, Any], in_batch: bool = False) -> dict[str, Any]:
         """Run one method: ``{"result", "total"?, "next"?, "time"}`` or raise RestError."""
         start = self.clock()
         method = method.lower()
         if method == "batch":
             if in_batch:
-                raise RestError(
-                    405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"
-                )
+                raise RestError(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
             return {"result": self.batch(params, auth), "time": self.time_obj(start)}
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         if handler is None:
@@ -484,9 +459,7 @@ class Portal(Methods):
             sub = self._substitute(parse_str(query), maps)
             try:
                 if method.lower() in {"batch", "upload", "download"}:
-                    raise RestError(
-                        405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"
-                    )
+                    raise RestError(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
                 out = self.call(method, sub, auth, in_batch=True)
             except RestError as exc:
                 maps["error"][name] = exc.body()
@@ -574,9 +547,7 @@ class Portal(Methods):
                         bound = 0
                     lo = max(
                         lo,
-                        bisect.bisect_right(table.ids, bound)
-                        if op == ">"
-                        else bisect.bisect_left(table.ids, bound),
+                        bisect.bisect_right(table.ids, bound) if op == ">" else bisect.bisect_left(table.ids, bound),
                     )
             ids = table.ids[lo:] if asc else reversed(table.ids)
             for k in ids:
@@ -637,11 +608,7 @@ class Portal(Methods):
         if not isinstance(flt, dict):
             raise RestError(400, "", "Parameter 'filter' must be array.")
         order_raw = p.get("order") or p.get("ORDER") or {}
-        order = (
-            [(str(k).upper(), str(v).upper()) for k, v in order_raw.items()]
-            if isinstance(order_raw, dict)
-            else []
-        )
+        order = [(str(k).upper(), str(v).upper()) for k, v in order_raw.items()] if isinstance(order_raw, dict) else []
         select = p.get("select") or p.get("SELECT")
         return flt, order, _start(p.get("start", 0)), list(select) if isinstance(select, list) else None
 

@@ -118,17 +118,13 @@ class Handler(BaseHTTPRequestHandler):
                 },
             )
         elif fault.kind == "400":
-            self._json(
-                400, {"error": "ERROR_ARGUMENT", "error_description": "Invalid filter", "argument": "filter"}
-            )
+            self._json(400, {"error": "ERROR_ARGUMENT", "error_description": "Invalid filter", "argument": "filter"})
         elif fault.kind == "500":
             self._json(500, {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"})
         elif fault.kind == "502":
             self._send(502, HTML_502, "text/html")
         elif fault.kind == "expired_token" and kind == "oauth":
-            self._json(
-                401, {"error": "expired_token", "error_description": "The access token provided has expired"}
-            )
+            self._json(401, {"error": "expired_token", "error_description": "The access token provided has expired"})
         elif fault.kind == "timeout":
             time.sleep(fault.delay or 5.0)
             self._json(504, {"error": "", "error_description": "late"})

@@ -144,15 +144,12 @@ async def api_companies(
     sort: Annotated[
         str,
         QueryParameter(
-            description="title, inn, responsible, industry, region, revenue, last, "
-            "modified; '-' for descending"
+            description="title, inn, responsible, industry, region, revenue, last, modified; '-' for descending"
         ),
     ] = "title",
     q: Annotated[str, QueryParameter(description="part of the title")] = "",
     inn: Annotated[str, QueryParameter(description="INN prefix")] = "",
-    responsible_id: Annotated[
-        list[int] | None, QueryParameter(description="employee ids (Bitrix24 user ids)")
-    ] = None,
+    responsible_id: Annotated[list[int] | None, QueryParameter(description="employee ids (Bitrix24 user ids)")] = None,
     department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
     industry: FromQuery[str] = "",
     region: FromQuery[str] = "",
@@ -193,9 +190,7 @@ async def api_company(
     info = await queries.decorate(db_session, [company])
     names = {pid: name for pid, name in (await db_session.execute(select(Pipeline.id, Pipeline.name))).all()}
     sums = (
-        await db_session.scalars(
-            select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id)
-        )
+        await db_session.scalars(select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id))
     ).all()
     return CompanyDetail(
         **_company(company, info[company.id][0]),
@@ -232,9 +227,7 @@ async def api_employees(
         stmt = stmt.where(Employee.department_id == department_id)
     if active in {"yes", "no"}:
         stmt = stmt.where(Employee.active.is_(active == "yes"))
-    result = await fetch_page(
-        db_session, stmt, params, {"name": Employee.last_name, "id": Employee.id}, Employee.id
-    )
+    result = await fetch_page(db_session, stmt, params, {"name": Employee.last_name, "id": Employee.id}, Employee.id)
     rows = [
         EmployeeOut(
             id=e.id,
@@ -291,9 +284,7 @@ async def api_deals(
     stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
     if company_id is not None and not scope.everything:
         # a manager also sees the deals of companies they are responsible for
-        stmt = queries.deals_query(
-            queries.EmployeeScope(everything=True), company_id, pipeline_id, stage_semantic
-        )
+        stmt = queries.deals_query(queries.EmployeeScope(everything=True), company_id, pipeline_id, stage_semantic)
         if await queries.get_company(db_session, company_id, scope) is None:
             stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
     result = await fetch_page(db_session, stmt, params, queries.DEAL_SORTS, Deal.id)

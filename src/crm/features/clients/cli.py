@@ -31,9 +31,7 @@ def _run(kind: str, params: dict[str, Any]) -> None:
 
     run = run_async(work)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()) if v)
-    click.echo(
-        f"Sync run {run.id} ({kind}): {run.status}; {run.requests} requests; {counts or 'nothing changed'}"
-    )
+    click.echo(f"Sync run {run.id} ({kind}): {run.status}; {run.requests} requests; {counts or 'nothing changed'}")
     if run.status != "done":
         click.secho(f"Error: {run.error}", fg="red", err=True)
         raise SystemExit(1)
@@ -45,12 +43,8 @@ def _run(kind: str, params: dict[str, Any]) -> None:
     "--since/--until re-syncs a period; --deletions reconciles deletions.",
 )
 @click.option("--full", is_flag=True, help="Full import (continues an interrupted one).")
-@click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Period start, YYYY-MM-DD."
-)
-@click.option(
-    "--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Period end, YYYY-MM-DD."
-)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Period start, YYYY-MM-DD.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Period end, YYYY-MM-DD.")
 @click.option("--deletions", is_flag=True, help="Compare id lists and mark deleted records inactive.")
 def sync_command(full: bool, since: Any, until: Any, deletions: bool) -> None:
     if since or until:

@@ -115,9 +115,7 @@ def load_field_map(path: str) -> dict[str, dict[str, str]]:
 async def settings_row(session: AsyncSession) -> Bitrix24Settings:
     row = await session.get(Bitrix24Settings, 1)
     if row is None:
-        row = Bitrix24Settings(
-            id=1, field_map={}, rate=Decimal("2"), min_call_seconds=20, auth_connector="crm"
-        )
+        row = Bitrix24Settings(id=1, field_map={}, rate=Decimal("2"), min_call_seconds=20, auth_connector="crm")
         session.add(row)
         await session.flush()
     return row

@@ -72,8 +72,7 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
         "filters": filters,
         "info": await queries.decorate(db_session, page.rows),
         "departments": [
-            (d.id, "\u00a0\u00a0" * depth + d.name)
-            for d, depth in indented(await all_departments(db_session))
+            (d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in indented(await all_departments(db_session))
         ],
         **await queries.company_choices(db_session, scope),
     }
@@ -81,9 +80,7 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
 
 
 @get("/companies/{company_id:int}", opt=VIEW, include_in_schema=False)
-async def company_page(
-    request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def company_page(request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     scope = await queries.employee_scope(db_session, current_user(request))
     company = await queries.get_company(db_session, company_id, scope)
     if company is None:
@@ -103,17 +100,16 @@ async def employees_page(request: Request, db_session: NamedDependency[AsyncSess
     if current_user(request).can("users.manage"):
         from crm.features.accounts.models import User
 
-        rows = await db_session.execute(select(User.employee_bitrix_id, User.email).where(
-            User.employee_bitrix_id.is_not(None)))
+        rows = await db_session.execute(
+            select(User.employee_bitrix_id, User.email).where(User.employee_bitrix_id.is_not(None))
+        )
         accounts = {int(e): email for e, email in rows.all()}
     return render(request, "clients/employees.html", {"tree": tree, "inactive": inactive, "accounts": accounts})
 
 
 @get("/pipelines", opt=VIEW, include_in_schema=False)
 async def pipelines_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return render(
-        request, "clients/pipelines.html", {"pipelines": await queries.pipelines_with_stages(db_session)}
-    )
+    return render(request, "clients/pipelines.html", {"pipelines": await queries.pipelines_with_stages(db_session)})
 
 
 @post("/pipelines/stages/preparation", opt={"permission": "integrations.manage"}, include_in_schema=False)

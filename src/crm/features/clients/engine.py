@@ -38,9 +38,7 @@ OVERLAP = timedelta(minutes=5)
 
 
 class Sync(OfflineEvents):
-    def __init__(
-        self, sessions: SessionFactory, client: Bitrix24Client, conn: Connection, run_id: int
-    ) -> None:
+    def __init__(self, sessions: SessionFactory, client: Bitrix24Client, conn: Connection, run_id: int) -> None:
         self.client, self.conn, self.run_id = client, conn, run_id
         self._factory = sessions
         self.defer_figures = False  # a full import rebuilds them at the end instead
@@ -78,9 +76,7 @@ class Sync(OfflineEvents):
         """Progress and request count on the run row (a short transaction of its own: streams never wait on it)."""
         async with self.sessions() as session:
             await session.execute(
-                text(
-                    "UPDATE sync_runs SET progress = CAST(:progress AS jsonb), requests = :requests WHERE id = :id"
-                ),
+                text("UPDATE sync_runs SET progress = CAST(:progress AS jsonb), requests = :requests WHERE id = :id"),
                 {"progress": json.dumps(self.progress), "requests": self.client.requests, "id": self.run_id},
             )
             await session.commit()
@@ -135,17 +131,13 @@ class Sync(OfflineEvents):
                 "crm.status.list",
                 {
                     "order": {"SORT": "ASC"},
-                    "filter": {
-                        "ENTITY_ID": "DEAL_STAGE" if int(c["id"]) == 0 else f"DEAL_STAGE_{int(c['id'])}"
-                    },
+                    "filter": {"ENTITY_ID": "DEAL_STAGE" if int(c["id"]) == 0 else f"DEAL_STAGE_{int(c['id'])}"},
                 },
             )
             for c in categories
         }
         result = await self.client.batch(entities) if entities else None
-        statuses = [
-            s for v in (result.result.values() if result else []) for s in (v if isinstance(v, list) else [])
-        ]
+        statuses = [s for v in (result.result.values() if result else []) for s in (v if isinstance(v, list) else [])]
         async with self.sessions() as session:
             self.counts["departments"] = await store.save_departments(session, departments)
             self.counts["employees"] = await store.save_employees(session, users)
@@ -201,9 +193,7 @@ class Sync(OfflineEvents):
         self.defer_figures = True
         started = datetime.now(UTC)  # changes during the import are picked up by the next incremental run
         if self.conn.mode == "app":
-            await (
-                self.ensure_bindings()
-            )  # events from now on are queued: nothing slips between import and events
+            await self.ensure_bindings()  # events from now on are queued: nothing slips between import and events
         await self.reference()
         totals = await self._totals()
         order = ["companies", "requisites", "addresses", "deals", "activities", "calls"]
@@ -247,9 +237,7 @@ class Sync(OfflineEvents):
                 # a call's record is written when it ends, with the start time: poll by id, not by date
                 after = int(marks.get("calls_last_id", 0))
                 rows = [
-                    r
-                    async for page in self.client.iter_keyset(stream.spec, stream.filter, after=after)
-                    for r in page
+                    r async for page in self.client.iter_keyset(stream.spec, stream.filter, after=after) for r in page
                 ]
                 await self._apply(name, rows)
                 marks["calls_last_id"] = max([after, *(int(r["ID"]) for r in rows)])
@@ -280,9 +268,7 @@ class Sync(OfflineEvents):
             company_ids,
             {"ENTITY_TYPE_ID": 4},
         )
-        addresses = await self.client.get_by_ids(
-            STREAMS["addresses"].spec, company_ids, STREAMS["addresses"].filter
-        )
+        addresses = await self.client.get_by_ids(STREAMS["addresses"].spec, company_ids, STREAMS["addresses"].filter)
         async with self.sessions() as session:
             seen = {int(r["ID"]) for r in reqs}
             gone = await store.missing_ids(session, Requisite, seen, Requisite.company_id.in_(company_ids))
@@ -333,9 +319,7 @@ class Sync(OfflineEvents):
                 (spec.id_field,) if spec.order == "crm" else (),
             )
             remote = {
-                int(r["ID"])
-                async for page in self.client.iter_keyset(ids_only, STREAMS[name].filter)
-                for r in page
+                int(r["ID"]) async for page in self.client.iter_keyset(ids_only, STREAMS[name].filter) for r in page
             }
             async with self.sessions() as session:
                 gone = await store.missing_ids(session, model, remote)

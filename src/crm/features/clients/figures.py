@@ -86,15 +86,11 @@ async def recompute(session: AsyncSession, touched: Touched | None, min_seconds:
         )
         await session.execute(
             text(
-                _LAST_COMMUNICATION.format(
-                    acts="AND a.company_id = ANY(:ids)", calls="AND k.company_id = ANY(:ids)"
-                )
+                _LAST_COMMUNICATION.format(acts="AND a.company_id = ANY(:ids)", calls="AND k.company_id = ANY(:ids)")
             ).bindparams(_ids("ids", part), min_seconds=min_seconds)
         )
         await session.execute(
-            text("DELETE FROM company_pipeline_figures WHERE company_id = ANY(:ids)").bindparams(
-                _ids("ids", part)
-            )
+            text("DELETE FROM company_pipeline_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
         )
         await session.execute(
             text(_PIPELINES.format(deals="AND d.company_id = ANY(:ids)")).bindparams(_ids("ids", part))
@@ -138,9 +134,7 @@ async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], min
 async def rebuild(session: AsyncSession, min_seconds: int = 20) -> None:
     """Everything from scratch (after a full import, on ``crm bitrix24 rebuild-figures``)."""
     await session.execute(text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures"))
-    await session.execute(
-        text(_LAST_COMMUNICATION.format(acts="", calls="")).bindparams(min_seconds=min_seconds)
-    )
+    await session.execute(text(_LAST_COMMUNICATION.format(acts="", calls="")).bindparams(min_seconds=min_seconds))
     await session.execute(text(_PIPELINES.format(deals="")))
     sql = _MANAGER_DAYS.format(calls="", meetings="", keys_filter="true").replace(
         "WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),",

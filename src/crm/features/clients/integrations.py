@@ -42,9 +42,7 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
         "webhook_masked": mask_url(conn.webhook_url) if conn.webhook_url else "",
         "secret_masked": mask(conn.client_secret),
         "token_set": bool(conn.access_token),
-        "field_map_text": json.dumps(row.field_map or {}, ensure_ascii=False, indent=2)
-        if row.field_map
-        else "",
+        "field_map_text": json.dumps(row.field_map or {}, ensure_ascii=False, indent=2) if row.field_map else "",
         "errors": FormErrors(),
         "form": {},
         "today": local_today().isoformat(),
@@ -73,9 +71,7 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
         if webhook:
             parts = [p for p in urlsplit(webhook).path.split("/") if p]
             if len(parts) < 3 or parts[0] != "rest" or not parts[1].isdigit():
-                errors.add(
-                    "webhook_url", _("A webhook URL looks like https://portal.bitrix24.ru/rest/1/code/.")
-                )
+                errors.add("webhook_url", _("A webhook URL looks like https://portal.bitrix24.ru/rest/1/code/."))
             else:
                 try:
                     check_url(webhook)
@@ -208,9 +204,7 @@ async def integrations_period(request: Request, db_session: NamedDependency[Asyn
     if errors:
         context = await _context(db_session, errors=errors, form=dict(form))
         return render(request, "clients/integrations.html", context, status_code=422)
-    return await _start(
-        request, db_session, "period", {"since": since.isoformat(), "until": until.isoformat()}
-    )
+    return await _start(request, db_session, "period", {"since": since.isoformat(), "until": until.isoformat()})
 
 
 async def _start(request: Request, db_session: AsyncSession, kind: str, params: dict[str, Any]) -> Any:
@@ -243,7 +237,9 @@ async def integrations_install(request: Request, db_session: NamedDependency[Asy
         raise NotAuthorizedException(detail="No tokens in the install request")
     prover = Bitrix24Client(
         OAuthAuth(row.client_id, "", OAuthTokens(access, refresh, row.portal.rstrip("/") + "/rest/")),
-        timeout=15, max_retries=1, limit_retries=2,
+        timeout=15,
+        max_retries=1,
+        limit_retries=2,
     )
     try:
         app = (await prover.call("app.info")).result or {}

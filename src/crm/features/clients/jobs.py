@@ -69,9 +69,7 @@ async def execute(
     async with sessions() as lock_session:
         # one sync at a time: a run asked for by a person waits its turn; the every-minute cron just skips
         deadline = time.monotonic() + wait
-        while not (
-            got := await lock_session.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})
-        ):
+        while not (got := await lock_session.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})):
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(min(2.0, max(0.05, deadline - time.monotonic())))
@@ -157,9 +155,7 @@ async def _execute(
         if own_client and client is not None:
             await client.close()
     run = await _finish(sessions, run_id, status, dict(sync.counts), requests, error)
-    log.info(
-        "sync run %s (%s): %s, %s requests, counts %s", run_id, kind, status, requests, dict(sync.counts)
-    )
+    log.info("sync run %s (%s): %s, %s requests, counts %s", run_id, kind, status, requests, dict(sync.counts))
     return run
 
 
@@ -193,7 +189,5 @@ async def bump_data_version(session: AsyncSession, run_id: int) -> None:
 
 async def data_version(session: AsyncSession) -> int:
     """A number that grows whenever a sync changed the local copy (0 before the first)."""
-    value = await session.scalar(
-        text("SELECT (value->>'version')::bigint FROM sync_state WHERE key = 'data_version'")
-    )
+    value = await session.scalar(text("SELECT (value->>'version')::bigint FROM sync_state WHERE key = 'data_version'"))
     return int(value or 0)

@@ -246,9 +246,7 @@ class Call(DefaultBase):
     call_id: Mapped[str] = mapped_column(String(255), default="")
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     phone: Mapped[str] = mapped_column(String(64), default="")
-    call_type: Mapped[int] = mapped_column(
-        Integer, default=0
-    )  # 1 out, 2 in, 3 in-redirect, 4 callback, 5 info
+    call_type: Mapped[int] = mapped_column(Integer, default=0)  # 1 out, 2 in, 3 in-redirect, 4 callback, 5 info
     duration: Mapped[int] = mapped_column(Integer, default=0)
     start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_code: Mapped[str] = mapped_column(String(16), default="")

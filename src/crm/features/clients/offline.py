@@ -110,9 +110,7 @@ class OfflineEvents:
             await self._apply(stream, rows)
             if missing:  # deleted (or no longer visible): inactive, never silently gone
                 async with self.sessions() as session:
-                    await self._touch(
-                        session, await store.deactivate(session, ENTITY_OF_STREAM[stream], missing)
-                    )
+                    await self._touch(session, await store.deactivate(session, ENTITY_OF_STREAM[stream], missing))
                     await session.commit()
                 self.counts[f"{stream}_deleted"] += len(missing)
 

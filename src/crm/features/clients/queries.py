@@ -32,9 +32,7 @@ class EmployeeScope:
         if self.employee_id is not None:
             parts.append(employee_col == self.employee_id)
         if self.department_ids:
-            parts.append(
-                employee_col.in_(select(Employee.id).where(Employee.department_id.in_(self.department_ids)))
-            )
+            parts.append(employee_col.in_(select(Employee.id).where(Employee.department_id.in_(self.department_ids))))
         return or_(*parts) if parts else false()
 
 
@@ -42,9 +40,7 @@ async def employee_scope(session: AsyncSession, user: Any) -> EmployeeScope:
     scope = await row_scope(session, user)
     if scope.everything:
         return EmployeeScope(everything=True)
-    return EmployeeScope(
-        employee_id=user.employee_bitrix_id, department_ids=scope.department_ids or frozenset()
-    )
+    return EmployeeScope(employee_id=user.employee_bitrix_id, department_ids=scope.department_ids or frozenset())
 
 
 def scoped(stmt: Select[Any], clause: ColumnElement[bool] | None) -> Select[Any]:
@@ -121,9 +117,7 @@ async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any
         e.id: e
         for e in (
             await session.scalars(
-                select(Employee).where(
-                    Employee.id.in_({c.responsible_id for c in companies if c.responsible_id})
-                )
+                select(Employee).where(Employee.id.in_({c.responsible_id for c in companies if c.responsible_id}))
             )
         ).all()
     }
@@ -131,17 +125,11 @@ async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any
 
 
 async def company_choices(session: AsyncSession, scope: EmployeeScope) -> dict[str, Any]:
-    base = scoped(
-        select(Company).where(Company.active.is_(True)), scope.clause(Company.responsible_id)
-    ).subquery()
+    base = scoped(select(Company).where(Company.active.is_(True)), scope.clause(Company.responsible_id)).subquery()
     industries = [
-        i
-        for (i,) in (await session.execute(select(base.c.industry).distinct().order_by(base.c.industry)))
-        if i
+        i for (i,) in (await session.execute(select(base.c.industry).distinct().order_by(base.c.industry))) if i
     ]
-    regions = [
-        r for (r,) in (await session.execute(select(base.c.region).distinct().order_by(base.c.region))) if r
-    ]
+    regions = [r for (r,) in (await session.execute(select(base.c.region).distinct().order_by(base.c.region))) if r]
     managers = (
         await session.scalars(
             scoped(
@@ -163,9 +151,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
 
     requisites = (
         await session.scalars(
-            select(Requisite)
-            .where(Requisite.company_id == company.id)
-            .order_by(Requisite.active.desc(), Requisite.id)
+            select(Requisite).where(Requisite.company_id == company.id).order_by(Requisite.active.desc(), Requisite.id)
         )
     ).all()
     address = await session.get(CompanyAddress, company.id)
@@ -184,9 +170,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
     sums = {
         f.pipeline_id: f
         for f in (
-            await session.scalars(
-                select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id)
-            )
+            await session.scalars(select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id))
         ).all()
     }
     acts = (
@@ -208,9 +192,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
     linked = {c.activity_id: c for c in calls if c.activity_id}
     timeline: list[tuple[str, Any, Any, Any]] = [("activity", a.start_at, a, linked.get(a.id)) for a in acts]
     timeline += [
-        ("call", c.start_at, c, None)
-        for c in calls
-        if not c.activity_id or c.activity_id not in {a.id for a in acts}
+        ("call", c.start_at, c, None) for c in calls if not c.activity_id or c.activity_id not in {a.id for a in acts}
     ]
     timeline.sort(key=lambda t: (t[1] is not None, t[1]), reverse=True)
     people = {
@@ -276,9 +258,7 @@ async def department_tree(
     departments = list(
         (
             await session.scalars(
-                select(Department)
-                .where(Department.active.is_(True))
-                .order_by(Department.sort, Department.name)
+                select(Department).where(Department.active.is_(True)).order_by(Department.sort, Department.name)
             )
         ).all()
     )
@@ -335,14 +315,10 @@ def prune(nodes: list[dict[str, Any]], keep: frozenset[int]) -> list[dict[str, A
 
 async def pipelines_with_stages(session: AsyncSession) -> list[tuple[Pipeline, list[Stage]]]:
     pipelines = (
-        await session.scalars(
-            select(Pipeline).where(Pipeline.active.is_(True)).order_by(Pipeline.sort, Pipeline.id)
-        )
+        await session.scalars(select(Pipeline).where(Pipeline.active.is_(True)).order_by(Pipeline.sort, Pipeline.id))
     ).all()
     stages = (
-        await session.scalars(
-            select(Stage).where(Stage.active.is_(True)).order_by(Stage.pipeline_id, Stage.sort)
-        )
+        await session.scalars(select(Stage).where(Stage.active.is_(True)).order_by(Stage.pipeline_id, Stage.sort))
     ).all()
     grouped: dict[int, list[Stage]] = {}
     for s in stages:

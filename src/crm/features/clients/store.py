@@ -74,9 +74,7 @@ async def upsert(
     overwritten (local flags); ``synced_at`` is set to now. Last row wins when a key repeats within ``rows``."""
     if not rows:
         return 0
-    unique = list(
-        {tuple(r[k] for k in key): r for r in rows if all(r.get(k) is not None for k in key)}.values()
-    )
+    unique = list({tuple(r[k] for k in key): r for r in rows if all(r.get(k) is not None for k in key)}.values())
     keep = set(keep) | set(key)
     columns = [c for c in unique[0] if c not in keep]
     stmt = insert(model.__table__)  # Core executemany (insertmanyvalues), not the ORM's per-row bulk path
@@ -86,9 +84,7 @@ async def upsert(
     # a row that would not change is left alone (no write, not counted): re-reads of the overlap are free
     table = model.__table__
     compare = [c for c in columns if c != "synced_at"]
-    where = tuple_(*[table.c[c] for c in compare]).is_distinct_from(
-        tuple_(*[stmt.excluded[c] for c in compare])
-    )
+    where = tuple_(*[table.c[c] for c in compare]).is_distinct_from(tuple_(*[stmt.excluded[c] for c in compare]))
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=set_, where=where)
     if not session.info.get("count_changes", True):  # a full import: everything counts as changed, go faster
         for i in range(0, len(unique), CHUNK * 5):
@@ -113,9 +109,7 @@ async def _old(session: AsyncSession, columns: Sequence[Any], id_col: Any, ids: 
 # --------------------------------------------------------------------------- per entity
 
 
-async def save_companies(
-    session: AsyncSession, raws: list[dict[str, Any]], field_map: dict[str, Any]
-) -> Touched:
+async def save_companies(session: AsyncSession, raws: list[dict[str, Any]], field_map: dict[str, Any]) -> Touched:
     rows = [company_row(r, field_map) for r in raws]
     await upsert(session, Company, rows)
     return Touched(companies={r["id"] for r in rows})
@@ -164,9 +158,7 @@ def _activity_days(row: Any) -> set[tuple[int, Any]]:
 async def save_activities(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
     rows = [activity_row(r) for r in raws]
     deal_ids = sorted({r["deal_id"] for r in rows if r["deal_id"]})
-    deal_company = (
-        dict(await _old(session, [Deal.id, Deal.company_id], Deal.id, deal_ids)) if deal_ids else {}
-    )
+    deal_company = dict(await _old(session, [Deal.id, Deal.company_id], Deal.id, deal_ids)) if deal_ids else {}
     for r in rows:
         if r["deal_id"]:
             r["company_id"] = deal_company.get(r["deal_id"])
@@ -208,9 +200,7 @@ async def save_calls(session: AsyncSession, raws: list[dict[str, Any]]) -> Touch
             touched.manager_days.add((r["user_id"], _day(r["start_at"])))
     act_ids = [r["activity_id"] for r in rows if r["activity_id"]]
     if act_ids:  # a call's duration decides whether its activity counts as a communication
-        touched.companies |= {
-            c for (c,) in await _old(session, [Activity.company_id], Activity.id, act_ids) if c
-        }
+        touched.companies |= {c for (c,) in await _old(session, [Activity.company_id], Activity.id, act_ids) if c}
     return touched
 
 
@@ -245,9 +235,7 @@ async def denormalise_companies(session: AsyncSession, company_ids: Iterable[int
             .values(
                 inn=select(first.c.inn).where(first.c.company_id == Company.id).scalar_subquery(),
                 kpp=select(first.c.kpp).where(first.c.company_id == Company.id).scalar_subquery(),
-                legal_name=select(first.c.legal_name)
-                .where(first.c.company_id == Company.id)
-                .scalar_subquery(),
+                legal_name=select(first.c.legal_name).where(first.c.company_id == Company.id).scalar_subquery(),
                 region=select(CompanyAddress.region)
                 .where(CompanyAddress.company_id == Company.id, CompanyAddress.active.is_(True))
                 .scalar_subquery(),
@@ -289,9 +277,7 @@ async def save_departments(session: AsyncSession, raws: list[dict[str, Any]], co
         await session.execute(stmt)
     by_bitrix: dict[int, int] = dict(
         (  # type: ignore[arg-type]
-            await session.execute(
-                select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None))
-            )
+            await session.execute(select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None)))
         ).all()
     )
     for r in raws:
@@ -315,9 +301,7 @@ async def save_employees(session: AsyncSession, raws: list[dict[str, Any]]) -> i
     rows = [employee_row(r) for r in raws]
     by_bitrix: dict[int, int] = dict(
         (  # type: ignore[arg-type]
-            await session.execute(
-                select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None))
-            )
+            await session.execute(select(Department.bitrix_id, Department.id).where(Department.bitrix_id.is_not(None)))
         ).all()
     )
     for r in rows:
@@ -391,9 +375,7 @@ async def deactivate(session: AsyncSession, entity: str, ids: Iterable[int]) -> 
     if entity == "company":
         touched.companies |= set(ids)
         await session.execute(update(Requisite).where(Requisite.company_id.in_(ids)).values(active=False))
-        await session.execute(
-            update(CompanyAddress).where(CompanyAddress.company_id.in_(ids)).values(active=False)
-        )
+        await session.execute(update(CompanyAddress).where(CompanyAddress.company_id.in_(ids)).values(active=False))
     elif entity == "deal":
         touched.companies |= {c for (c,) in await _old(session, [Deal.company_id], Deal.id, ids) if c}
     elif entity == "activity":
@@ -407,9 +389,7 @@ async def deactivate(session: AsyncSession, entity: str, ids: Iterable[int]) -> 
                 touched.companies.add(o[0])
             touched.manager_days |= _activity_days(o[1:])
     elif entity == "call":
-        for company, user, start in await _old(
-            session, [Call.company_id, Call.user_id, Call.start_at], Call.id, ids
-        ):
+        for company, user, start in await _old(session, [Call.company_id, Call.user_id, Call.start_at], Call.id, ids):
             if company:
                 touched.companies.add(company)
             if user and start:
@@ -448,9 +428,7 @@ async def link_users_by_email(session: AsyncSession) -> int:
     ).all()
     linked = 0
     taken = set(
-        (
-            await session.scalars(select(User.employee_bitrix_id).where(User.employee_bitrix_id.is_not(None)))
-        ).all()
+        (await session.scalars(select(User.employee_bitrix_id).where(User.employee_bitrix_id.is_not(None)))).all()
     )
     for user, employee_id in pairs:
         if employee_id in taken:

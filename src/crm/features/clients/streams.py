@@ -84,18 +84,14 @@ ADDRESS_SELECT = ("TYPE_ID", "ENTITY_TYPE_ID", "ENTITY_ID", "ADDRESS_1", "ADDRES
 STREAMS = {
     "companies": Stream("companies", ListSpec("crm.company.list", select=COMPANY_SELECT), {}, "DATE_MODIFY"),
     "deals": Stream("deals", ListSpec("crm.deal.list", select=DEAL_SELECT), {}, "DATE_MODIFY"),
-    "activities": Stream(
-        "activities", ListSpec("crm.activity.list", select=ACTIVITY_SELECT), {}, "LAST_UPDATED"
-    ),
+    "activities": Stream("activities", ListSpec("crm.activity.list", select=ACTIVITY_SELECT), {}, "LAST_UPDATED"),
     "calls": Stream(
         "calls",
         ListSpec("voximplant.statistic.get", filter_key="FILTER", order="sort"),
         {},
         "CALL_START_DATE",
     ),
-    "requisites": Stream(
-        "requisites", ListSpec("crm.requisite.list", select=REQUISITE_SELECT), {"ENTITY_TYPE_ID": 4}
-    ),
+    "requisites": Stream("requisites", ListSpec("crm.requisite.list", select=REQUISITE_SELECT), {"ENTITY_TYPE_ID": 4}),
     "addresses": Stream(
         "addresses",
         ListSpec("crm.address.list", id_field="ENTITY_ID", select=ADDRESS_SELECT),

@@ -79,9 +79,7 @@ def month_query(user: User, month: date) -> Select[Any]:
             func.coalesce(func.sum(RegistryRecord.total_with_vat), 0).label("total_with_vat"),
         )
         # Only this month's registries: the totals must not scan every record ever stored.
-        .where(
-            RegistryRecord.registry_id.in_(select(Registry.id).where(Registry.day >= first, Registry.day < after))
-        )
+        .where(RegistryRecord.registry_id.in_(select(Registry.id).where(Registry.day >= first, Registry.day < after)))
         .group_by(RegistryRecord.registry_id)
         .subquery()
     )

@@ -237,9 +237,7 @@ class Bitrix24Client:
                 err.token = used
             raise err
         if reply.status_code >= 400:
-            raise TransientError(
-                "HTTP", f"status {reply.status_code} without an error", reply.status_code, method
-            )
+            raise TransientError("HTTP", f"status {reply.status_code} without an error", reply.status_code, method)
         tm: dict[str, Any] = body["time"] if isinstance(body.get("time"), dict) else {}
         self._note_operating(method, tm)
         if isinstance(tm.get("start"), (int, float)):
@@ -260,9 +258,7 @@ class Bitrix24Client:
     def _delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_backoff, self.backoff * (2**attempt)))
 
-    async def call(
-        self, method: str, params: dict[str, Any] | None = None, idempotent: bool = True
-    ) -> Response:
+    async def call(self, method: str, params: dict[str, Any] | None = None, idempotent: bool = True) -> Response:
         """One method call with the retry policy of reference §2.4. A call that creates something
         (``idempotent=False``) is not repeated after it may have run (timeout, dropped connection, 5xx)."""
         params = params or {}
@@ -363,12 +359,8 @@ class Bitrix24Client:
                 body = body if isinstance(body, dict) else {"error": str(body)}
                 err = error_from(body, 200, commands.get(name, ("batch",))[0])
                 out.errors[name] = err
-            out.total.update(
-                {k: int(v) for k, v in _as_map(res.get("result_total")).items() if _int(v) is not None}
-            )
-            out.next.update(
-                {k: int(v) for k, v in _as_map(res.get("result_next")).items() if _int(v) is not None}
-            )
+            out.total.update({k: int(v) for k, v in _as_map(res.get("result_total")).items() if _int(v) is not None})
+            out.next.update({k: int(v) for k, v in _as_map(res.get("result_next")).items() if _int(v) is not None})
             times = _as_map(res.get("result_time"))
             for name, tm in times.items():  # nested calls count against their own methods' operating time
                 if name in commands and isinstance(tm, dict):
@@ -379,9 +371,7 @@ class Bitrix24Client:
 
     # ---------------------------------------------------------------- paging
 
-    async def iter_offset(
-        self, method: str, params: dict[str, Any] | None = None
-    ) -> AsyncIterator[list[Any]]:
+    async def iter_offset(self, method: str, params: dict[str, Any] | None = None) -> AsyncIterator[list[Any]]:
         """Offset paging: follow ``next`` until it is absent (never stop on an empty page)."""
         params = dict(params or {})
         start = 0

@@ -319,9 +319,7 @@ def generate(
             )
 
     # deals
-    stage_by_cat = {
-        c: [(s if c == 0 else f"C{c}:{s}", sem) for s, _n, _o, sem in STAGES] for c, _n, _s in PIPELINES
-    }
+    stage_by_cat = {c: [(s if c == 0 else f"C{c}:{s}", sem) for s, _n, _o, sem in STAGES] for c, _n, _s in PIPELINES}
     deal_company: dict[int, int] = {}
     did = 0
     for _ in range(deals):

@@ -54,9 +54,7 @@ class Bitrix24Error(Exception):
             status,
             method,
         )
-        super().__init__(
-            f"{method or 'bitrix24'}: {code or 'error'} (HTTP {status}) {self.description}".strip()
-        )
+        super().__init__(f"{method or 'bitrix24'}: {code or 'error'} (HTTP {status}) {self.description}".strip())
 
 
 class TransientError(Bitrix24Error):

@@ -13,9 +13,7 @@ class LeakyBucket:
     """Client side of the portal's limit: each request adds 1, the level drains ``rate`` per second, and a
     request waits while the level would exceed ``burst``. One bucket per portal per process."""
 
-    def __init__(
-        self, rate: float = 2.0, burst: float = 40.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, rate: float = 2.0, burst: float = 40.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate, self.burst, self.clock = rate, burst, clock
         self.level = 0.0
         self.t = clock()

@@ -18,9 +18,7 @@ async def chat_message(client: Bitrix24Client, dialog_id: str, text: str, attach
     return int((await client.call("im.message.add", params, idempotent=False)).result)
 
 
-async def chat_file(
-    client: Bitrix24Client, dialog_id: str, filename: str, content: bytes, text: str = ""
-) -> int:
+async def chat_file(client: Bitrix24Client, dialog_id: str, filename: str, content: bytes, text: str = "") -> int:
     """Upload a file into the chat's Drive folder and post it to the chat with ``text``; returns the file id."""
     folder = (await client.call("im.disk.folder.get", {"DIALOG_ID": dialog_id})).result or {}
     uploaded = (
