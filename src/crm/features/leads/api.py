@@ -14,7 +14,7 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from crm.features.leads import desk, desk_api, schemas, services, stats
@@ -57,7 +57,7 @@ async def create_contact(
     data: JSONBody[schemas.ContactIn],
     db_engine: NamedDependency[AsyncEngine],
     intake_key: Annotated[
-        str | None, Parameter(header="X-Intake-Key", required=False, description="The intake key of the source")
+        str | None, HeaderParameter(name="X-Intake-Key", required=False, description="The intake key of the source")
     ] = None,
 ) -> schemas.ContactCreated:
     user = current_user(request)
@@ -198,12 +198,8 @@ def period_bounds(raw_from: str | None, raw_to: str | None) -> tuple[date, date,
 )
 async def lead_stats(
     db_session: NamedDependency[AsyncSession],
-    date_from: Annotated[
-        str | None, QueryParameter(query="from", description="YYYY-MM-DD, default 30 days ago")
-    ] = None,
-    date_to: Annotated[
-        str | None, QueryParameter(query="to", description="YYYY-MM-DD inclusive, default today")
-    ] = None,
+    date_from: Annotated[str | None, QueryParameter(name="from", description="YYYY-MM-DD, default 30 days ago")] = None,
+    date_to: Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD inclusive, default today")] = None,
 ) -> schemas.StatsOut:
     day_from, day_to, start, end = period_bounds(date_from, date_to)
     rows, totals = await stats.distribution_stats(db_session, day_from, day_to, start, end)

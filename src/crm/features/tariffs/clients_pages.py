@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,8 +75,9 @@ def _parse(form: Any) -> tuple[dict[str, str], FormErrors]:
     return data, errors
 
 
-@get(["/telegram-clients/new", "/telegram-clients/{client_id:int}"], opt=MANAGE, include_in_schema=False)
-async def client_form(request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None) -> Any:
+async def _client_form(
+    request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
+) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
     if client_id and client is None:
         raise NotFoundException()
@@ -83,8 +85,21 @@ async def client_form(request: Request, db_session: NamedDependency[AsyncSession
     return render(request, "tariffs/client_form.html", {"form": form, "errors": {}, "client": client})
 
 
-@post(["/telegram-clients/new", "/telegram-clients/{client_id:int}"], opt=MANAGE, include_in_schema=False)
-async def client_save(request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None) -> Any:
+@get("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
+async def client_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _client_form(request, db_session=db_session, client_id=None)
+
+
+@get("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
+async def client_form_edit(
+    request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    return await _client_form(request, db_session=db_session, client_id=client_id)
+
+
+async def _client_save(
+    request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
+) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
     if client_id and client is None:
         raise NotFoundException()
@@ -123,4 +138,16 @@ async def client_save(request: Request, db_session: NamedDependency[AsyncSession
     return Redirect("/telegram-clients", status_code=303)
 
 
-ROUTES: list[Any] = [clients_page, client_form, client_save]
+@post("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
+async def client_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _client_save(request, db_session=db_session, client_id=None)
+
+
+@post("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
+async def client_save_edit(
+    request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    return await _client_save(request, db_session=db_session, client_id=client_id)
+
+
+ROUTES: list[Any] = [clients_page, client_form_new, client_form_edit, client_save_new, client_save_edit]

@@ -75,8 +75,7 @@ async def _russian(db_session: AsyncSession, tariff_id: int) -> RussianTariff:
     return tariff
 
 
-@get(["/tariffs/russian/new", "/tariffs/russian/{tariff_id:int}"], opt=MANAGE, include_in_schema=False)
-async def russian_form(
+async def _russian_form(
     request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
 ) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
@@ -92,8 +91,19 @@ async def russian_form(
     )
 
 
-@post(["/tariffs/russian/new", "/tariffs/russian/{tariff_id:int}"], opt=MANAGE, include_in_schema=False)
-async def russian_save(
+@get("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
+async def russian_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _russian_form(request, db_session=db_session, tariff_id=None)
+
+
+@get("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
+async def russian_form_edit(
+    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    return await _russian_form(request, db_session=db_session, tariff_id=tariff_id)
+
+
+async def _russian_save(
     request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
 ) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
@@ -110,6 +120,18 @@ async def russian_save(
         )
     toast(request, _("Tariff saved."))
     return Redirect("/tariffs", status_code=303)
+
+
+@post("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
+async def russian_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _russian_save(request, db_session=db_session, tariff_id=None)
+
+
+@post("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
+async def russian_save_edit(
+    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    return await _russian_save(request, db_session=db_session, tariff_id=tariff_id)
 
 
 @post("/tariffs/russian/{tariff_id:int}/delete", opt=MANAGE, include_in_schema=False)
@@ -155,15 +177,7 @@ async def country_flags(request: Request, country_id: FromPath[int], db_session:
     return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
 
 
-@post(
-    [
-        "/tariffs/countries/{country_id:int}/tariffs",
-        "/tariffs/countries/{country_id:int}/tariffs/{tariff_id:int}",
-    ],
-    opt=MANAGE,
-    include_in_schema=False,
-)
-async def country_tariff_save(
+async def _country_tariff_save(
     request: Request,
     country_id: FromPath[int],
     db_session: NamedDependency[AsyncSession],
@@ -199,6 +213,20 @@ async def country_tariff_save(
         )
     toast(request, _("Tariff saved."))
     return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
+
+
+@post("/tariffs/countries/{country_id:int}/tariffs", opt=MANAGE, include_in_schema=False)
+async def country_tariff_save_new(
+    request: Request, db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
+) -> Any:
+    return await _country_tariff_save(request, country_id=country_id, db_session=db_session, tariff_id=None)
+
+
+@post("/tariffs/countries/{country_id:int}/tariffs/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
+async def country_tariff_save_edit(
+    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
+) -> Any:
+    return await _country_tariff_save(request, country_id=country_id, db_session=db_session, tariff_id=tariff_id)
 
 
 def _cell(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -320,12 +348,15 @@ async def tariffs_upload(
 
 ROUTES: list[Any] = [
     tariffs_page,
-    russian_form,
-    russian_save,
+    russian_form_new,
+    russian_form_edit,
+    russian_save_new,
+    russian_save_edit,
     russian_delete,
     country_page,
     country_flags,
-    country_tariff_save,
+    country_tariff_save_new,
+    country_tariff_save_edit,
     sheet_page,
     calculator,
     tariffs_upload,
