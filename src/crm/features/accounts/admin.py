@@ -15,7 +15,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts import services
+from crm.features.accounts import employees, services
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import PERMISSIONS
 from crm.features.accounts.schemas import UserForm
@@ -40,15 +40,48 @@ async def _choices(db_session: AsyncSession) -> dict[str, Any]:
     }
 
 
-USER_EXPORT = [
-    ExportColumn("email", lambda u: u.email),
-    ExportColumn("name", lambda u: u.name),
-    ExportColumn("roles", lambda u: ", ".join(u.role_names)),
-    ExportColumn("department", lambda u: u.department.name if u.department else ""),
-    ExportColumn("active", lambda u: u.is_active),
-    ExportColumn("last_login_at", lambda u: u.last_login_at),
-    ExportColumn("created_at", lambda u: u.created_at),
-]
+def _user_export(employee_names: dict[int, str]) -> list[ExportColumn]:
+    return [
+        ExportColumn("email", lambda u: u.email),
+        ExportColumn("name", lambda u: u.name),
+        ExportColumn("roles", lambda u: ", ".join(u.role_names)),
+        ExportColumn("department", lambda u: u.department.name if u.department else ""),
+        ExportColumn("employee_bitrix_id", lambda u: u.employee_bitrix_id),
+        ExportColumn("employee", lambda u: employee_names.get(u.employee_bitrix_id, "")),
+        ExportColumn("active", lambda u: u.is_active),
+        ExportColumn("last_login_at", lambda u: u.last_login_at),
+        ExportColumn("created_at", lambda u: u.created_at),
+    ]
+
+
+async def _employee_names(db_session: AsyncSession, users: Any) -> dict[int, str]:
+    return await employees.employee_names(db_session, {u.employee_bitrix_id for u in users if u.employee_bitrix_id})
+
+
+async def _picker(
+    db_session: AsyncSession, selected_id: int | None, query: str, user_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """The employee picker: the chosen employee (kept whatever the search), then the matches of ``query``."""
+    selected = await employees.employee_choice(db_session, selected_id, for_user=user_id)
+    if selected is None and selected_id is not None:
+        selected = employees.EmployeeChoice(
+            id=selected_id, name=_("Unknown employee"), email="", position="", department="", active=False
+        )
+    found, more = await employees.search_employees(db_session, query, for_user=user_id)
+    matches = [e for e in found if e.id != selected_id]
+    return {"selected": selected, "matches": matches, "more": more, "found": len(found), "query": query}
+
+
+async def _check_employee(db_session: AsyncSession, form: UserForm, user: User | None) -> None:
+    if form.employee_given and "employee_bitrix_id" not in form.errors:
+        problem = await employees.link_problem(
+            db_session,
+            form.employee_bitrix_id,
+            user_id=user.id if user else None,
+            current_id=user.employee_bitrix_id if user else None,
+        )
+        if problem:
+            form.errors.add("employee_bitrix_id", problem)
 
 
 def _user_filter(params: ListParams) -> services.UserFilter:
@@ -68,20 +101,48 @@ async def users_list(request: Request, db_session: NamedDependency[AsyncSession]
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:
         rows = await fetch_all(db_session, stmt, params, services.USER_SORTS, User.id)
-        return export_response(rows, USER_EXPORT, "users", fmt)
+        return export_response(rows, _user_export(await _employee_names(db_session, rows)), "users", fmt)
     page = await fetch_page(db_session, stmt, params, services.USER_SORTS, User.id)
     return render(
         request,
         "accounts/users.html",
-        {"params": params, "page": page, **await _choices(db_session)},
+        {
+            "params": params,
+            "page": page,
+            "employee_names": await _employee_names(db_session, page.rows),
+            **await _choices(db_session),
+        },
         block="list",
     )
 
 
+def _search_text(request: Request) -> str:
+    return (request.query_params.get("employee_q") or "").strip()[:100]
+
+
+@get("/users/employees", opt=MANAGE_USERS, include_in_schema=False)
+async def user_employee_choices(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The picker's choices for what was typed (htmx swaps them into the user form)."""
+    query = request.query_params
+    selected = parse_int(query.get("employee_bitrix_id"), 1, 2**63 - 1)
+    try:
+        user_id = uuid.UUID(query.get("user") or "")
+    except ValueError:
+        user_id = None
+    picker = await _picker(db_session, selected, _search_text(request), user_id)
+    return render(request, "accounts/_employee_choices.html", {"picker": picker})
+
+
 @get("/users/new", opt=MANAGE_USERS, include_in_schema=False)
 async def user_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = UserForm(password=_temporary_password(), roles=["manager"])
-    return render(request, "accounts/user_form.html", {"form": form, "creating": True, **await _choices(db_session)})
+    form = UserForm(password=_temporary_password(), roles=["manager"], employee_given=True)
+    form.employee_q = _search_text(request)
+    picker = await _picker(db_session, None, form.employee_q, None)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "creating": True, "picker": picker, **await _choices(db_session)},
+    )
 
 
 def _temporary_password() -> str:
@@ -99,8 +160,15 @@ async def user_create(request: Request, db_session: NamedDependency[AsyncSession
     )
     if not form.errors and await services.email_taken(db_session, form.email):
         form.errors.add("email", _("A user with this email already exists."))
+    await _check_employee(db_session, form, None)
     if form.errors:
-        return render(request, "accounts/user_form.html", {"form": form, "creating": True, **choices}, status_code=422)
+        picker = await _picker(db_session, form.employee_bitrix_id, form.employee_q, None)
+        return render(
+            request,
+            "accounts/user_form.html",
+            {"form": form, "creating": True, "picker": picker, **choices},
+            status_code=422,
+        )
     user = await services.create_user(
         db_session,
         email=form.email,
@@ -109,6 +177,7 @@ async def user_create(request: Request, db_session: NamedDependency[AsyncSession
         roles=form.roles,
         department_id=form.department_id,
         telegraph_prefix=form.telegraph_prefix,
+        employee_bitrix_id=form.employee_bitrix_id,
         must_change_password=True,
         actor=current_user(request),
     )
@@ -138,11 +207,15 @@ async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: 
         roles=user.role_names,
         department_id=user.department_id,
         telegraph_prefix=user.telegraph_prefix or "",
+        employee_bitrix_id=user.employee_bitrix_id,
+        employee_given=True,
+        employee_q=_search_text(request),
     )
+    picker = await _picker(db_session, user.employee_bitrix_id, form.employee_q, user.id)
     return render(
         request,
         "accounts/user_form.html",
-        {"form": form, "creating": False, "user_obj": user, **await _choices(db_session)},
+        {"form": form, "creating": False, "user_obj": user, "picker": picker, **await _choices(db_session)},
     )
 
 
@@ -160,22 +233,25 @@ async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session
     if user.id == me.id and "admin" in user.role_names and "admin" not in form.roles:
         form.errors.add("roles", _("You cannot take the admin role from yourself."))
     form.email = user.email
+    await _check_employee(db_session, form, user)
     if form.errors:
+        selected = form.employee_bitrix_id if form.employee_given else user.employee_bitrix_id
+        picker = await _picker(db_session, selected, form.employee_q, user.id)
         return render(
             request,
             "accounts/user_form.html",
-            {"form": form, "creating": False, "user_obj": user, **choices},
+            {"form": form, "creating": False, "user_obj": user, "picker": picker, **choices},
             status_code=422,
         )
-    await services.update_user(
-        db_session,
-        user,
-        me,
-        name=form.name,
-        roles=form.roles,
-        department_id=form.department_id,
-        telegraph_prefix=form.telegraph_prefix or None,
-    )
+    changes: dict[str, Any] = {
+        "name": form.name,
+        "roles": form.roles,
+        "department_id": form.department_id,
+        "telegraph_prefix": form.telegraph_prefix or None,
+    }
+    if form.employee_given:
+        changes["employee_bitrix_id"] = form.employee_bitrix_id
+    await services.update_user(db_session, user, me, **changes)
     toast(request, _("Changes saved."))
     return Redirect(f"/users/{user.id}", status_code=303)
 
@@ -279,6 +355,7 @@ async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]
 
 ROUTES = [
     users_list,
+    user_employee_choices,
     user_new,
     user_create,
     user_edit,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+import msgspec
+from litestar import Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.exceptions import NotAuthorizedException, NotFoundException, TooManyRequestsException, ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts import schemas, services
+from crm.features.accounts import employees, schemas, services
 from crm.features.accounts.controllers import client_address
 from crm.features.accounts.models import User
 from crm.lib.auth import current_user
@@ -106,4 +108,51 @@ async def api_users(
     )
 
 
-ROUTES: list[Any] = [api_token, api_refresh, api_logout, api_me, api_users]
+MANAGE_USERS = {"permission": "users.manage"}
+
+
+async def _user(db_session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await db_session.get(User, user_id)
+    if user is None:
+        raise NotFoundException(detail="No such user")
+    return user
+
+
+@get("/api/v1/users/{user_id:uuid}", opt=MANAGE_USERS, tags=["users"], summary="One user")
+async def api_user(user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> schemas.UserOut:
+    return schemas.user_out(await _user(db_session, user_id))
+
+
+@patch(
+    "/api/v1/users/{user_id:uuid}",
+    opt=MANAGE_USERS,
+    tags=["users"],
+    summary="Change a user's name or linked Bitrix24 employee (audited)",
+    description=(
+        "Fields left out stay as they are. `employee_bitrix_id` links the user to an active Bitrix24 employee "
+        "that no other user is linked to (row scope of companies and deals follows it); `null` removes the link. "
+        "A bad value answers 422 with the field named in `errors`."
+    ),
+)
+async def api_user_update(
+    request: Request,
+    user_id: FromPath[uuid.UUID],
+    data: JSONBody[schemas.UserPatch],
+    db_session: NamedDependency[AsyncSession],
+) -> schemas.UserOut:
+    user = await _user(db_session, user_id)
+    values: dict[str, Any] = {}
+    if data.name is not msgspec.UNSET:
+        values["name"] = data.name.strip()
+    if data.employee_bitrix_id is not msgspec.UNSET:
+        problem = await employees.link_problem(
+            db_session, data.employee_bitrix_id, user_id=user.id, current_id=user.employee_bitrix_id
+        )
+        if problem:
+            raise ValidationException(detail=problem, extra=[{"key": "employee_bitrix_id", "message": problem}])
+        values["employee_bitrix_id"] = data.employee_bitrix_id
+    await services.update_user(db_session, user, current_user(request), **values)
+    return schemas.user_out(user)
+
+
+ROUTES: list[Any] = [api_token, api_refresh, api_logout, api_me, api_users, api_user, api_user_update]

@@ -24,6 +24,7 @@ LABELS: dict[str, str] = {
     "roles": N_("Roles"),
     "department_id": N_("Department"),
     "telegraph_prefix": N_("Telegraph channel prefix"),
+    "employee_bitrix_id": N_("Bitrix24 employee"),
     "is_active": N_("Active"),
     "is_working": N_("Working day"),
     "added": N_("Added"),

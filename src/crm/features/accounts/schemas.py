@@ -13,7 +13,7 @@ from litestar.datastructures import FormMultiDict
 
 from crm.features.accounts.services import password_problem
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors
+from crm.lib.web import FormErrors, parse_int
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -42,6 +42,7 @@ class UserOut(msgspec.Struct):
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None
+    employee_bitrix_id: int | None = None
 
 
 class UserPage(msgspec.Struct):
@@ -61,7 +62,26 @@ def user_out(user: Any) -> UserOut:
         is_active=user.is_active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        employee_bitrix_id=user.employee_bitrix_id,
     )
+
+
+EmployeeId = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=2**63 - 1,
+        description="Bitrix24 user id of an active employee not linked to another user; null to unlink",
+        examples=[17],
+    ),
+]
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; a field left out stays as it is. ``employee_bitrix_id: null`` removes the link."""
+
+    name: Annotated[str, msgspec.Meta(max_length=255, examples=["Мария Иванова"])] | msgspec.UnsetType = msgspec.UNSET
+    employee_bitrix_id: EmployeeId | msgspec.UnsetType | None = msgspec.UNSET
 
 
 def valid_email(value: str) -> bool:
@@ -78,6 +98,10 @@ class UserForm:
     department_id: int | None = None
     telegraph_prefix: str = ""
     password: str = ""
+    employee_bitrix_id: int | None = None
+    # False when the form did not carry the employee field at all: the link is then left as it is.
+    employee_given: bool = False
+    employee_q: str = ""
     errors: FormErrors = field(default_factory=FormErrors)
 
     @classmethod
@@ -89,8 +113,16 @@ class UserForm:
             roles=[r for r in form.getall("roles", []) if r],
             telegraph_prefix=(form.get("telegraph_prefix") or "").strip(),
             password=form.get("password") or "",
+            employee_q=(form.get("employee_q") or "").strip()[:100],
             errors=errors,
         )
+        if "employee_bitrix_id" in form:
+            data.employee_given = True
+            raw_employee = (form.get("employee_bitrix_id") or "").strip()
+            if raw_employee:
+                data.employee_bitrix_id = parse_int(raw_employee, 1, 2**63 - 1)
+                if data.employee_bitrix_id is None:
+                    errors.add("employee_bitrix_id", _("Choose an employee from the list."))
         raw_department = (form.get("department_id") or "").strip()
         if creating and not valid_email(data.email):
             errors.add("email", _("Enter an email address like name@company.ru."))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
 from crm.features.accounts.audit import AUDIT_SORTS, AuditFilter, audit_query, record
+from crm.features.accounts.employees import employee_label
 from crm.features.accounts.models import (
     ApiToken,
     PasswordResetToken,
@@ -185,6 +186,7 @@ async def create_user(
     roles: Sequence[str] = (),
     department_id: int | None = None,
     telegraph_prefix: str | None = None,
+    employee_bitrix_id: int | None = None,
     must_change_password: bool = False,
     locale: str | None = None,
     actor: User | None = None,
@@ -195,21 +197,17 @@ async def create_user(
         password_hash=await security.hash_password(password),
         department_id=department_id,
         telegraph_prefix=telegraph_prefix or None,
+        employee_bitrix_id=employee_bitrix_id,
         must_change_password=must_change_password,
         locale=locale,
     )
     user.roles = await roles_by_name(session, roles)
     session.add(user)
     await session.flush()
-    await record(
-        session,
-        actor,
-        "user",
-        str(user.id),
-        "create",
-        {"email": [None, user.email], "roles": [None, ", ".join(roles)]},
-        summary=user.email,
-    )
+    created: dict[str, list[Any]] = {"email": [None, user.email], "roles": [None, ", ".join(roles)]}
+    if employee_bitrix_id is not None:
+        created["employee_bitrix_id"] = [None, await employee_label(session, employee_bitrix_id)]
+    await record(session, actor, "user", str(user.id), "create", created, summary=user.email)
     return user
 
 
@@ -229,7 +227,11 @@ async def update_user(session: AsyncSession, user: User, actor: User | None, **v
     if changes.get("is_active") == [True, False] or "roles" in changes:
         user.session_epoch += 1
     if changes:
-        await record(session, actor, "user", str(user.id), "update", changes, summary=user.email)
+        audited = dict(changes)
+        if "employee_bitrix_id" in changes:
+            old, new = changes["employee_bitrix_id"]
+            audited["employee_bitrix_id"] = [await employee_label(session, old), await employee_label(session, new)]
+        await record(session, actor, "user", str(user.id), "update", audited, summary=user.email)
     return changes
 
 
