@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from litestar import Request, get, post
@@ -14,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import registries, tariffs
+from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.pricing import WARNINGS
 from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_response
+from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.i18n import local_today
-from crm.lib.web import parse_int, render, toast
+from crm.lib.web import ListParams, fetch_all, fetch_page, is_htmx, parse_int, render, toast
 
 OPERATE = {"permission": "telegrams.register"}
 SEE = {"permission": ("telegrams.register", "billing.manage")}
@@ -62,21 +66,103 @@ async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -
     return Redirect(f"/registries/{registry.id}", status_code=303)
 
 
-async def _context(db_session: AsyncSession, user: User, registry: registries.Registry) -> dict[str, Any]:
-    rows = await registries.rows_of(db_session, registry)
-    editable = registry.status == registries.DRAFT and registry.operator_id == user.id
+CATEGORY_LABELS = {"ordinary": N_("ordinary"), "urgent": N_("urgent"), "post": N_("post"), "box": N_("PO box")}
+NOTIFICATION_LABELS = {"none": "–", "ordinary": N_("ordinary"), "urgent": N_("urgent")}
+BLANK_LABELS = {"none": "–", "lux": "ЛЮКС", "lux_v": "ЛЮКС/В"}
+AMOUNT_LABELS = {
+    "delivery_amount": N_("Delivery"),
+    "words_amount": N_("Words"),
+    "notification_amount": N_("Notification"),
+    "blank_amount": N_("Blank"),
+    "deliver_on_date_amount": "ВРУЧИТЬ",
+    "paid_reply_amount": N_("Paid reply"),
+}
+
+
+def _label(labels: dict[str, str], value: str) -> str:
+    return _(labels[value]) if value in labels else value
+
+
+def _amount(name: str) -> Callable[[RegistryRecord], Any]:
+    return lambda r: getattr(r, name)
+
+
+EXPORT = [
+    ExportColumn("un_name", lambda r: r.telegram.un_name),
+    ExportColumn("inp_gate_date", lambda r: r.telegram.inp_gate_date),
+    ExportColumn("inp_chan", lambda r: r.telegram.inp_chan),
+    ExportColumn("inp_num", lambda r: r.telegram.inp_num),
+    ExportColumn("address", lambda r: r.telegram.address),
+    ExportColumn("client_code", lambda r: r.client.code if r.client else ""),
+    ExportColumn("client", lambda r: r.client.short_name if r.client else ""),
+    ExportColumn("country", lambda r: r.country.name if r.country else "Россия"),
+    ExportColumn("category", attrgetter("category")),
+    ExportColumn("notification", attrgetter("notification")),
+    ExportColumn("blank", attrgetter("blank")),
+    ExportColumn("deliver_on_date", attrgetter("deliver_on_date")),
+    ExportColumn("paid_reply", attrgetter("paid_reply")),
+    ExportColumn("words", attrgetter("words")),
+    ExportColumn("manual", attrgetter("manual")),
+    *(ExportColumn(name, _amount(name)) for name in registries.AMOUNTS),
+    ExportColumn("warnings", lambda r: " ".join(r.warnings)),
+    ExportColumn("error", attrgetter("error")),
+]
+
+
+def _list_params(request: Request) -> ListParams:
+    params = ListParams.from_request(request, default_sort="time")
+    if params.get("show") not in registries.SHOW_FILTERS:
+        params.query.pop("show", None)
+    return params
+
+
+def _editable(registry: registries.Registry, user: User) -> bool:
+    return registry.status == registries.DRAFT and registry.operator_id == user.id
+
+
+def _base(registry: registries.Registry, user: User, params: ListParams) -> dict[str, Any]:
+    """What the records block and the row partials share: labels, links that keep the list's query string."""
+    path = f"/registries/{registry.id}"
+    keep = {"edit": None, "format": None}
     return {
         "registry": registry,
-        "rows": rows,
-        "editable": editable,
+        "path": path,
+        "params": params,
+        "editable": _editable(registry, user),
         "user_obj": user,
-        "clients": await registries.clients(db_session) if editable else [],
-        "countries": await tariffs.countries(db_session) if editable else [],
         "warning_text": lambda code: _(WARNINGS.get(code) or str(code)),
         "status_label": lambda s: _(registries.STATUS_LABELS[s]),
-        "totals": {name: sum((getattr(r, name) for r in rows), 0) for name in ("total", "vat", "total_with_vat")},
-        "unassigned": sum(1 for r in rows if r.client_id is None),
+        "category_label": lambda v: _label(CATEGORY_LABELS, v),
+        "notification_label": lambda v: _label(NOTIFICATION_LABELS, v),
+        "blank_label": lambda v: _label(BLANK_LABELS, v),
+        "amount_labels": {name: _(label) for name, label in AMOUNT_LABELS.items()},
+        "row_url": lambda r, action="": params.url(f"{path}/records/{r.id}{action}", **keep),
+        "edit_link": lambda r: params.url(path, edit=r.id, format=None),
     }
+
+
+async def page_context(
+    db_session: AsyncSession, user: User, registry: registries.Registry, params: ListParams
+) -> dict[str, Any]:
+    """One page of the registry's rows (read-only; the row being edited, ``?edit=<id>``, with its controls) and
+    the totals of the whole registry: three statements whatever the registry's size."""
+    stmt = registries.records_query(registry.id, params.get("q"), params.get("show"))
+    page = await fetch_page(db_session, stmt, params, registries.RECORD_SORTS, RegistryRecord.id)
+    context = _base(registry, user, params)
+    editing = parse_int(params.get("edit"), 1, 2**62) if context["editable"] else None
+    if editing is not None and not any(r.id == editing for r in page.rows):
+        editing = None
+    context.update(
+        page=page,
+        totals=await registries.totals_of(db_session, registry.id),
+        editing=editing,
+        **(await _choices(db_session) if editing is not None else {}),
+    )
+    return context
+
+
+async def _choices(db_session: AsyncSession) -> dict[str, Any]:
+    return {"clients": await registries.clients(db_session), "countries": await tariffs.countries(db_session)}
 
 
 async def _visible(db_session: AsyncSession, user: User, registry_id: int) -> registries.Registry:
@@ -90,7 +176,73 @@ async def _visible(db_session: AsyncSession, user: User, registry_id: int) -> re
 async def registry_page(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
     registry = await _visible(db_session, user, registry_id)
-    return render(request, "tariffs/registry.html", await _context(db_session, user, registry), block="records")
+    params = _list_params(request)
+    fmt = params.get("format")
+    if fmt in {"csv", "xlsx"}:  # every row of the filter, whatever the page
+        stmt = registries.records_query(registry.id, params.get("q"), params.get("show"))
+        rows = await fetch_all(db_session, stmt, params, registries.RECORD_SORTS, RegistryRecord.id)
+        return export_response(rows, EXPORT, f"registry-{registry.day.isoformat()}-{registry.office}", fmt)
+    context = await page_context(db_session, user, registry, params)
+    return render(request, "tariffs/registry.html", context, block="records")
+
+
+async def _row_partial(
+    request: Request,
+    db_session: AsyncSession,
+    user: User,
+    registry: registries.Registry,
+    record_id: int,
+    *,
+    editing: bool,
+    totals: bool = False,
+    typed: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+    opening: bool = False,
+) -> Any:
+    """One row, read-only or with its controls, and (after a change) the registry's totals out of band."""
+    await db_session.flush()
+    try:
+        row = await registries.get_record(db_session, registry, record_id)
+    except LookupError:
+        raise NotFoundException() from None
+    params = _list_params(request)
+    context = _base(registry, user, params)
+    editing = editing and context["editable"]
+    context.update(
+        row=row,
+        editing=row.id if editing else None,
+        typed=typed or {},
+        row_error=error,
+        opening=opening,
+        refocus=not editing,
+        totals=await registries.totals_of(db_session, registry.id) if totals else None,
+        **(await _choices(db_session) if editing else {}),
+    )
+    return render(request, "tariffs/registry_row.html", context, status_code=status)
+
+
+@get("/registries/{registry_id:int}/records/{record_id:int}", opt=SEE, include_in_schema=False)
+async def row_view(
+    request: Request, registry_id: FromPath[int], record_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    user: User = current_user(request)
+    registry = await _visible(db_session, user, registry_id)
+    if not is_htmx(request):
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+    return await _row_partial(request, db_session, user, registry, record_id, editing=False)
+
+
+@get("/registries/{registry_id:int}/records/{record_id:int}/edit", opt=SEE, include_in_schema=False)
+async def row_edit(
+    request: Request, registry_id: FromPath[int], record_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> Any:
+    """The row's controls (country, kinds, client, manual amounts) swapped in place of the read-only row."""
+    user: User = current_user(request)
+    registry = await _visible(db_session, user, registry_id)
+    if not is_htmx(request):
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}", edit=record_id), status_code=303)
+    return await _row_partial(request, db_session, user, registry, record_id, editing=True, opening=True)
 
 
 async def _records_block(
@@ -98,28 +250,45 @@ async def _records_block(
 ) -> Any:
     await db_session.flush()
     registry = await _visible(db_session, user, registry_id)
-    return render(
-        request,
-        "tariffs/registry.html",
-        await _context(db_session, user, registry),
-        block="records",
-        status_code=status,
-    )
+    context = await page_context(db_session, user, registry, _list_params(request))
+    return render(request, "tariffs/registry.html", context, block="records", status_code=status)
 
 
-async def _row_action(request: Request, db_session: AsyncSession, registry_id: int, action: Any) -> Any:
+async def _row_action(
+    request: Request,
+    db_session: AsyncSession,
+    registry_id: int,
+    record_id: int,
+    action: Any,
+    typed: dict[str, str] | None = None,
+    *,
+    row_answer: bool = True,
+) -> Any:
+    """Run a row change and answer what asked for it: the row itself (htmx targeting ``#rec-<id>``: the row with
+    its controls and the totals), the records block (htmx targeting ``#records``), or a redirect (no htmx)."""
     user: User = current_user(request)
+    params = _list_params(request)
+    back = params.url(f"/registries/{registry_id}", edit=record_id if row_answer else None, format=None)
+    row_target = row_answer and is_htmx(request) and request.headers.get("hx-target") == f"rec-{record_id}"
     try:
         await action(user)
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
+        if row_target:
+            registry = await _visible(db_session, user, registry_id)
+            return await _row_partial(
+                request, db_session, user, registry, record_id, editing=True, typed=typed, error=_(str(exc)), status=422
+            )
         toast(request, _(str(exc)), "error")
-        if request.headers.get("hx-request") != "true":
-            return Redirect(f"/registries/{registry_id}", status_code=303)
+        if not is_htmx(request):
+            return Redirect(back, status_code=303)
         return await _records_block(request, db_session, user, registry_id, status=422)
-    if request.headers.get("hx-request") != "true":
-        return Redirect(f"/registries/{registry_id}", status_code=303)
+    if row_target:
+        registry = await _visible(db_session, user, registry_id)
+        return await _row_partial(request, db_session, user, registry, record_id, editing=True, totals=True)
+    if not is_htmx(request):
+        return Redirect(back, status_code=303)
     return await _records_block(request, db_session, user, registry_id)
 
 
@@ -130,13 +299,15 @@ async def row_update(
     record_id: FromPath[int],
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
-    form = dict((await request.form()).items())
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
     changed = request.headers.get("hx-trigger-name") or form.get("changed", "")
     return await _row_action(
         request,
         db_session,
         registry_id,
+        record_id,
         lambda user: registries.update_row(db_session, user, registry_id, record_id, form, changed),
+        typed=form,
     )
 
 
@@ -151,6 +322,7 @@ async def row_reset(
         request,
         db_session,
         registry_id,
+        record_id,
         lambda user: registries.reset_row(db_session, user, registry_id, record_id),
     )
 
@@ -166,15 +338,27 @@ async def row_delete(
         request,
         db_session,
         registry_id,
+        record_id,
         lambda user: registries.remove_row(db_session, user, registry_id, record_id),
+        row_answer=False,
     )
 
 
 @post("/registries/{registry_id:int}/reprice", opt=OPERATE, include_in_schema=False)
 async def reprice(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _row_action(
-        request, db_session, registry_id, lambda user: registries.reprice_all(db_session, user, registry_id)
-    )
+    user: User = current_user(request)
+    try:
+        await registries.reprice_all(db_session, user, registry_id)
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.RegistryError as exc:
+        toast(request, _(str(exc)), "error")
+        if not is_htmx(request):
+            return Redirect(f"/registries/{registry_id}", status_code=303)
+        return await _records_block(request, db_session, user, registry_id, status=422)
+    if not is_htmx(request):
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+    return await _records_block(request, db_session, user, registry_id)
 
 
 async def _transition(request: Request, db_session: AsyncSession, registry_id: int, action: Any, done: str) -> Any:
@@ -203,7 +387,7 @@ async def confirm(request: Request, registry_id: FromPath[int], db_session: Name
         registry = await registries.get_visible(db_session, user, registry_id)
         if registry is None:
             raise NotFoundException() from None
-        context = await _context(db_session, user, registry)
+        context = await page_context(db_session, user, registry, _list_params(request))
         context.update(signature=signature, confirm_error=_(str(exc)))
         return render(request, "tariffs/registry.html", context, status_code=422)
     toast(request, _("The registry is formed and can be billed."))
@@ -253,6 +437,8 @@ ROUTES: list[Any] = [
     day_page,
     day_add,
     registry_page,
+    row_view,
+    row_edit,
     row_update,
     row_reset,
     row_delete,
