@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from sqlalchemy import select
 
+from crm.features.accounts import employees, services
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.clients.models import Company, Department, Employee
 from tests.conftest import login, make_user, post_form
@@ -61,6 +63,11 @@ async def test_an_admin_links_a_user_to_an_employee_found_by_name_and_the_change
     assert 'value="102"' not in found.text
     by_email = await client.get("/users/employees", params={"employee_q": "SIDOROVA@"})
     assert 'value="102"' in by_email.text and 'value="101"' not in by_email.text
+    nothing = await client.get("/users/employees", params={"employee_q": "%"})
+    assert 'name="employee_bitrix_id" value="1' not in nothing.text and "No active employee matches" in nothing.text
+    # Without JavaScript the search box submits to the page itself, which lists the matches.
+    plain = await client.get(f"/users/{manager.id}", params={"employee_q": "петров иван"})
+    assert 'value="101"' in plain.text and 'value="103"' not in plain.text
 
     saved = await post_form(
         client, f"/users/{manager.id}", _form(manager, employee_bitrix_id="101"), follow_redirects=False
@@ -251,3 +258,30 @@ async def test_a_manager_linked_on_the_form_then_sees_exactly_the_companies_of_t
     seen = {int(i) for i in re.findall(r'href="/companies/(\d+)"', (await client.get("/companies")).text)}
     assert seen == {1, 2}
     assert (await client.get("/companies/3")).status_code == 404
+
+
+async def test_two_admins_linking_one_employee_at_once_cannot_both_succeed(client, db) -> None:
+    people = await _people(db)
+    other = await make_user(db, "other@example.com", ["manager"])
+    from crm.lib.db import alchemy_config
+
+    config = alchemy_config()
+    async with config.get_session() as first, config.get_session() as second:
+        a = await first.get(User, people["manager"].id)
+        assert await employees.link_problem(first, 101, user_id=a.id, current_id=None) is None
+        await services.update_user(first, a, None, employee_bitrix_id=101)
+        await first.flush()
+        b = await second.get(User, other.id)
+        waiting = asyncio.create_task(employees.link_problem(second, 101, user_id=b.id, current_id=None))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the first admin's transaction holds the employee
+        await first.commit()
+        problem = await asyncio.wait_for(waiting, 5)
+        await second.rollback()
+    assert problem is not None and "manager@example.com" in problem
+
+
+async def test_the_openapi_document_describes_the_user_update(client, db) -> None:
+    schema = (await client.get("/docs/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/users/{user_id}"]["patch"]
+    assert operation["tags"] == ["users"] and "employee_bitrix_id" in operation["description"]
