@@ -153,14 +153,16 @@ def _wait_healthy(server: Server, timeout: float) -> None:
 
 
 @contextmanager
-def app_server(timeout: float = 60.0) -> Iterator[Server]:
-    """``crm run --port <free port>`` (uvicorn, one process) on the bench database; stopped on exit."""
+def app_server(timeout: float = 60.0, processes: int = 1) -> Iterator[Server]:
+    """``crm run --port <free port>`` (uvicorn, ``processes`` worker processes) on the bench database; stopped on
+    exit."""
     port = free_port()
     log = VAR_DIR / f"server-{port}.log"
     env = {**os.environ, **BENCH_ENV}
     with log.open("wb") as out:
+        command = [str(VENV_BIN / "crm"), "run", "--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(
-            [str(VENV_BIN / "crm"), "run", "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "--web-concurrency", str(processes)],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -206,10 +208,22 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
 
 
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        kids += [int(k) for k in task.read_text().split()]
+    return kids
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc): the app's own work, whatever else runs."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its live descendants (Linux /proc), e.g. uvicorn's
+    worker processes: the app's own work, whatever else runs on the machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) for child in _children(pid))
 
 
 def machine_summary() -> str:

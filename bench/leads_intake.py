@@ -366,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--history", type=int, default=1_000_000, help="closed contacts generated beforehand")
     parser.add_argument("--users", type=int, default=2000, help="size of the generated organisation")
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn worker processes of the app (1–3)")
     parser.add_argument("--no-pages", dest="pages", action="store_false", help="skip timing the desk's screens")
     args = parser.parse_args(argv)
 
@@ -381,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     outcomes = []
     asyncio.run(make_admin_an_operator(desk))
-    with common.app_server() as server:
+    with common.app_server(processes=args.processes) as server:
         for name, phones, max_load in cases:
             asyncio.run(reset_loads(desk, max_load))
             bodies = [contact_body(p, i) for i, p in enumerate(phones)]

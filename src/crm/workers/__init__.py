@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import asyncio
+import contextlib
+from functools import lru_cache, partial
 
 from litestar.config.app import AppConfig
 from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
@@ -42,13 +44,28 @@ class QueuePlugin(SAQPlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config = super().on_app_init(app_config)
+        workers = list(self.get_workers().values())
         if not self._in_process:
-            hooks = {w.on_app_startup for w in self.get_workers().values()} | {
-                w.on_app_shutdown for w in self.get_workers().values()
-            }
+            hooks = {w.on_app_startup for w in workers} | {w.on_app_shutdown for w in workers}
             app_config.on_startup = [h for h in app_config.on_startup if h not in hooks]
             app_config.on_shutdown = [h for h in app_config.on_shutdown if h not in hooks]
+            return app_config
+        # litestar-saq's shutdown hook only schedules the worker's stop; the app then finishes shutting down and
+        # the worker is torn down with the event loop (noisy "never retrieved" errors at exit). Wait for it instead.
+        stops = {w.on_app_shutdown: w for w in workers}
+        app_config.on_shutdown = [
+            partial(_stop_in_process_worker, stops[h]) if h in stops else h for h in app_config.on_shutdown
+        ]
         return app_config
+
+
+async def _stop_in_process_worker(worker: Worker) -> None:
+    """Stop the in-process worker and wait (bounded) until its jobs and its own task have ended."""
+    running = getattr(worker, "_saq_asyncio_tasks", None)
+    await worker.stop()
+    if isinstance(running, asyncio.Task) and not running.done():
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(running, timeout=10)
 
 
 @lru_cache(maxsize=1)
