@@ -1,5 +1,6 @@
-"""The registry page (`GET /registries/{id}`) of a 1,000-telegram registry: server time over HTTP, and the cost
-split in-process into SQL, template and the per-row edit controls.
+"""The registry page (`GET /registries/{id}`) of a 1,000-telegram registry: server time over HTTP of its pages,
+filters, the row edit flow and the export, and the cost split in-process into SQL (statements, PostgreSQL time,
+ORM objects) and template (a page of read-only rows; one row with its controls).
 
     .venv/bin/python bench/registry_page.py [--registry 1000] [--requests 40] [--warmup 5]
 
@@ -44,13 +45,14 @@ PARTIAL_TARGET_BYTES = 40 * 1024
 # --------------------------------------------------------------------------- data
 
 
-async def _seed(registry_size: int) -> int:
+async def _seed(registry_size: int) -> tuple[int, int]:
+    """The data; answers the registry's id and the id of its first row (the one the edit cases open)."""
     from sqlalchemy import select, update
 
     from crm.features.accounts import services as accounts
     from crm.features.accounts.models import User
     from crm.features.tariffs import demo, journal, registries, tariff_import
-    from crm.features.tariffs.models import RegistryRecord, TelegramClient
+    from crm.features.tariffs.models import RegistryRecord, Telegram, TelegramClient
     from crm.lib.db import alchemy_config
 
     config = alchemy_config()
@@ -97,7 +99,14 @@ async def _seed(registry_size: int) -> int:
                     values["client_id"] = client_ids[index % len(client_ids)]
                 await session.execute(update(RegistryRecord).where(RegistryRecord.id == record_id).values(**values))
             await session.commit()
-            return int(registry.id)
+            first = await session.scalar(
+                select(RegistryRecord.id)
+                .join(Telegram, Telegram.id == RegistryRecord.telegram_id)
+                .where(RegistryRecord.registry_id == registry.id)
+                .order_by(Telegram.inp_gate_date, RegistryRecord.id)
+                .limit(1)
+            )
+            return int(registry.id), int(first or 0)
     finally:
         await config.get_engine().dispose()
 
@@ -110,9 +119,10 @@ def _ms(seconds: list[float]) -> float:
 
 
 async def split(registry_id: int, repeats: int) -> list[tuple[str, str]]:
-    """Statements and time of building the page's context (SQL + ORM), then the Jinja render of the records
-    block, editable (the operator's draft) and read-only (what billing staff see), median of ``repeats``."""
+    """Statements and time of building the page's context (SQL + ORM objects), then the Jinja render of the
+    records block (a page of read-only rows) and of one row with its controls, median of ``repeats``."""
     from jinja2_fragments import render_block
+    from litestar.datastructures import MultiDict
     from sqlalchemy import event, select
 
     from crm.app import create_app
@@ -120,6 +130,7 @@ async def split(registry_id: int, repeats: int) -> list[tuple[str, str]]:
     from crm.features.tariffs import registries, registry_pages
     from crm.lib import i18n
     from crm.lib.db import alchemy_config
+    from crm.lib.web import ListParams
 
     i18n.set_locale("ru")
     env = create_app().template_engine.engine  # type: ignore[union-attr]
@@ -133,39 +144,45 @@ async def split(registry_id: int, repeats: int) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     try:
         async with config.get_session() as session:
-            user = await session.scalar(select(User).where(User.email == OPERATOR))
-            registry = await registries.get_visible(session, user, registry_id)
-            assert user is not None and registry is not None
-            build = registry_pages._context
-            sql: list[float] = []
-            context: dict[str, Any] = {}
-            for _ in range(repeats):
-                session.expunge_all()
-                user = await session.scalar(select(User).where(User.email == OPERATOR))
-                registry = await registries.get_visible(session, user, registry_id)
-                statements.clear()
-                event.listen(engine.sync_engine, "before_cursor_execute", capture)
-                started = time.perf_counter()
-                context = await build(session, user, registry)
-                sql.append(time.perf_counter() - started)
-                event.remove(engine.sync_engine, "before_cursor_execute", capture)
-            out.append(("context: SQL + ORM objects", f"{_ms(sql):.1f} ms, {len(statements)} statements"))
-            db_ms = await _explain(statements)
-            out.append(("  of which PostgreSQL execution (EXPLAIN ANALYZE)", f"{db_ms:.1f} ms"))
-            for label, editable in (("records block, editable (operator)", True), ("read-only (billing)", False)):
-                ctx = {**context, "editable": editable, "user": user, "csrf_input": ""}
-                if not editable:
-                    ctx.update(clients=[], countries=[])
+            for label, query in (
+                ("page 1 of 50 rows", {}),
+                ("page 1, one row open for editing", {"edit": "__first__"}),
+            ):
                 times: list[float] = []
+                context: dict[str, Any] = {}
+                for _ in range(repeats):
+                    session.expunge_all()
+                    user = await session.scalar(select(User).where(User.email == OPERATOR))
+                    registry = await registries.get_visible(session, user, registry_id)  # type: ignore[arg-type]
+                    assert user is not None and registry is not None
+                    if query.get("edit") == "__first__":
+                        first = await registry_pages.page_context(session, user, registry, ListParams())
+                        query = {"edit": str(first["page"].rows[0].id)}
+                    params = ListParams(query=MultiDict(query))
+                    statements.clear()
+                    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+                    started = time.perf_counter()
+                    context = await registry_pages.page_context(session, user, registry, params)
+                    times.append(time.perf_counter() - started)
+                    event.remove(engine.sync_engine, "before_cursor_execute", capture)
+                db_ms = await _explain(statements)
+                out.append(
+                    (
+                        f"context, {label}: SQL + ORM objects",
+                        f"{_ms(times):.1f} ms, {len(statements)} statements ({db_ms:.1f} ms of PostgreSQL execution)",
+                    )
+                )
+                ctx = {**context, "user": user, "csrf_input": ""}
+                renders: list[float] = []
                 html = ""
                 for _ in range(repeats):
                     started = time.perf_counter()
                     html = render_block(env, "tariffs/registry.html", "records", ctx)
-                    times.append(time.perf_counter() - started)
+                    renders.append(time.perf_counter() - started)
                 out.append(
                     (
-                        f"render {label}",
-                        f"{_ms(times):.1f} ms, {len(html.encode()):,} bytes, {html.count('<select'):,} selects, "
+                        f"render the records block, {label}",
+                        f"{_ms(renders):.1f} ms, {len(html.encode()):,} bytes, {html.count('<select'):,} selects, "
                         f"{html.count('<option'):,} options",
                     )
                 )
@@ -226,30 +243,59 @@ def _rows(response: httpx.Response) -> int:
     return len(re.findall(r'<tr id="rec-\d+"', response.text))
 
 
-def cases(registry_id: int, size: int) -> list[Case]:
+def _shows(rows: int) -> Callable[[httpx.Response], str | None]:
+    return lambda r: None if _rows(r) == rows else f"{_rows(r)} rows instead of {rows}"
+
+
+def _csv(size: int) -> Callable[[httpx.Response], str | None]:
+    def check(response: httpx.Response) -> str | None:
+        rows = response.text.count("\r\n") - 1
+        return None if rows == size else f"{rows} rows in the export instead of {size}"
+
+    return check
+
+
+def cases(registry_id: int, size: int, first_row: int) -> list[Case]:
     url = f"/registries/{registry_id}"
     partial = {"HX-Request": "true", "HX-Target": "records"}
+    row = {"HX-Request": "true", "HX-Target": f"rec-{first_row}"}
+    last_page = max(1, -(-size // 50))
     return [
-        Case("whole page", url, check=lambda r: None if _rows(r) else "no rows"),
-        Case(
-            "htmx partial #records", url, headers=partial, partial=True, check=lambda r: None if _rows(r) else "no rows"
-        ),
+        Case("whole page (page 1 of 50 rows)", url, check=_shows(min(50, size))),
+        Case("htmx partial #records", url, headers=partial, partial=True, check=_shows(min(50, size))),
+        Case(f"last page (page={last_page})", url, {"page": str(last_page)}, check=lambda r: None if _rows(r) else "0"),
+        Case("sort=-total", url, {"sort": "-total"}, check=_shows(min(50, size))),
+        Case("show=flagged (warnings)", url, {"show": "flagged"}, check=lambda r: None),
+        Case("q=МОСКВА (search)", url, {"q": "МОСКВА"}, check=lambda r: None),
+        Case("edit row (htmx GET, controls)", f"{url}/records/{first_row}/edit", headers=row, check=_shows(1)),
+        Case("save row (htmx POST, row + totals)", f"{url}/records/{first_row}", headers=row, check=_shows(1)),
+        Case(f"export csv, all {size:,} rows", url, {"format": "csv"}, check=_csv(size), page=False),
     ]
 
 
+SAVE_FORM = {"client": "00001", "country_id": "", "category": "ordinary", "notification": "none", "blank": "none"}
+
+
+def _send(client: httpx.Client, case: Case) -> httpx.Response:
+    if case.name.startswith("save row"):
+        headers = {**case.headers, "x-csrftoken": client.cookies.get("crm_csrf") or ""}
+        return client.post(case.path, data=SAVE_FORM, headers=headers)
+    return client.get(case.path, params=case.params, headers=case.headers)
+
+
 def time_case(client: httpx.Client, case: Case, requests: int, warmup: int, pid: int) -> Result:
-    first = client.get(case.path, params=case.params, headers=case.headers)
+    first = _send(client, case)
     problem = f"status {first.status_code}" if first.status_code != 200 else case.check(first)
     if problem:
         raise RuntimeError(f"{case.name}: {problem}\n{first.text[:1500]}")
     for _ in range(warmup):
-        client.get(case.path, params=case.params, headers=case.headers)
+        _send(client, case)
     times: list[float] = []
     html = wire = 0
     cpu_before = common.cpu_seconds(pid)
     for _ in range(requests):
         started = time.perf_counter()
-        response = client.get(case.path, params=case.params, headers=case.headers)
+        response = _send(client, case)
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
         html, wire = len(response.content), response.num_bytes_downloaded
@@ -266,7 +312,7 @@ def main() -> None:
     args = parser.parse_args()
 
     common.run(common.reset_database())
-    registry_id = common.run(_seed(args.registry))
+    registry_id, first_row = common.run(_seed(args.registry))  # type: ignore[misc]
     common.run(common.analyze())
     print(f"Registry {registry_id}: {args.registry:,} telegrams\n")
 
@@ -278,7 +324,7 @@ def main() -> None:
     results: list[Result] = []
     with common.app_server() as server, closing(common.sign_in(server.base_url, OPERATOR)) as client:
         client.headers["Accept-Encoding"] = "gzip"
-        for case in cases(registry_id, args.registry):
+        for case in cases(registry_id, args.registry, first_row):
             result = time_case(client, case, args.requests, args.warmup, server.process.pid)
             results.append(result)
             print(f"  {case.name:32} p50 {common.percentile(result.times_ms, 50):7.1f} ms", flush=True)
