@@ -21,11 +21,11 @@ log = logging.getLogger("crm.sync")
 LOCK_KEY = 0x6231_3234  # "b124"
 KINDS = ("full", "incremental", "period", "reconcile", "rebuild")
 JOB_NAMES = {
-    "full": "crm.workers.sync.bitrix24_run",
-    "period": "crm.workers.sync.bitrix24_run",
-    "incremental": "crm.workers.sync.bitrix24_run",
-    "reconcile": "crm.workers.sync.bitrix24_run",
-    "rebuild": "crm.workers.sync.bitrix24_run",
+    "full": "bitrix24_run",
+    "period": "bitrix24_run",
+    "incremental": "bitrix24_run",
+    "reconcile": "bitrix24_run",
+    "rebuild": "bitrix24_run",
 }
 
 

@@ -75,7 +75,7 @@ def _parse(form: Any) -> tuple[dict[str, str], FormErrors]:
     return data, errors
 
 
-async def _client_form(
+async def _client_form_page(
     request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
 ) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
@@ -87,17 +87,17 @@ async def _client_form(
 
 @get("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
 async def client_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _client_form(request, db_session=db_session, client_id=None)
+    return await _client_form_page(request, db_session=db_session, client_id=None)
 
 
 @get("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
 async def client_form_edit(
     request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    return await _client_form(request, db_session=db_session, client_id=client_id)
+    return await _client_form_page(request, db_session=db_session, client_id=client_id)
 
 
-async def _client_save(
+async def _client_save_page(
     request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
 ) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
@@ -140,14 +140,14 @@ async def _client_save(
 
 @post("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
 async def client_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _client_save(request, db_session=db_session, client_id=None)
+    return await _client_save_page(request, db_session=db_session, client_id=None)
 
 
 @post("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
 async def client_save_edit(
     request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    return await _client_save(request, db_session=db_session, client_id=client_id)
+    return await _client_save_page(request, db_session=db_session, client_id=client_id)
 
 
 ROUTES: list[Any] = [clients_page, client_form_new, client_form_edit, client_save_new, client_save_edit]

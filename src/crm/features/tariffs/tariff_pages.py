@@ -75,7 +75,7 @@ async def _russian(db_session: AsyncSession, tariff_id: int) -> RussianTariff:
     return tariff
 
 
-async def _russian_form(
+async def _russian_form_page(
     request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
 ) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
@@ -93,17 +93,17 @@ async def _russian_form(
 
 @get("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
 async def russian_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _russian_form(request, db_session=db_session, tariff_id=None)
+    return await _russian_form_page(request, db_session=db_session, tariff_id=None)
 
 
 @get("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
 async def russian_form_edit(
     request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    return await _russian_form(request, db_session=db_session, tariff_id=tariff_id)
+    return await _russian_form_page(request, db_session=db_session, tariff_id=tariff_id)
 
 
-async def _russian_save(
+async def _russian_save_page(
     request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
 ) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
@@ -124,14 +124,14 @@ async def _russian_save(
 
 @post("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
 async def russian_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _russian_save(request, db_session=db_session, tariff_id=None)
+    return await _russian_save_page(request, db_session=db_session, tariff_id=None)
 
 
 @post("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
 async def russian_save_edit(
     request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    return await _russian_save(request, db_session=db_session, tariff_id=tariff_id)
+    return await _russian_save_page(request, db_session=db_session, tariff_id=tariff_id)
 
 
 @post("/tariffs/russian/{tariff_id:int}/delete", opt=MANAGE, include_in_schema=False)
@@ -177,7 +177,7 @@ async def country_flags(request: Request, country_id: FromPath[int], db_session:
     return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
 
 
-async def _country_tariff_save(
+async def _country_tariff_save_page(
     request: Request,
     country_id: FromPath[int],
     db_session: NamedDependency[AsyncSession],
@@ -219,14 +219,14 @@ async def _country_tariff_save(
 async def country_tariff_save_new(
     request: Request, db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
 ) -> Any:
-    return await _country_tariff_save(request, country_id=country_id, db_session=db_session, tariff_id=None)
+    return await _country_tariff_save_page(request, country_id=country_id, db_session=db_session, tariff_id=None)
 
 
 @post("/tariffs/countries/{country_id:int}/tariffs/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
 async def country_tariff_save_edit(
     request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
 ) -> Any:
-    return await _country_tariff_save(request, country_id=country_id, db_session=db_session, tariff_id=tariff_id)
+    return await _country_tariff_save_page(request, country_id=country_id, db_session=db_session, tariff_id=tariff_id)
 
 
 def _cell(name: str) -> Callable[[dict[str, Any]], Any]:
