@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
 
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record as audit
@@ -245,85 +244,6 @@ async def add_telegrams(session: AsyncSession, user: User, day: date, telegram_i
             summary=f"{registry.day} {registry.office}",
         )
     return registry, added
-
-
-# --------------------------------------------------------------------------- the registry screen's list
-
-SHOW_FILTERS = ("unassigned", "flagged", "manual")
-RECORD_SORTS: dict[str, Any] = {
-    "time": Telegram.inp_gate_date,
-    "client": TelegramClient.code,
-    "words": RegistryRecord.words,
-    "total": RegistryRecord.total,
-}
-
-
-def _flagged() -> Any:
-    return or_(func.jsonb_array_length(RegistryRecord.warnings) > 0, RegistryRecord.error != "")
-
-
-def records_query(registry_id: int, q: str = "", show: str = "") -> Select[Any]:
-    """The registry's rows with their telegram and client in one statement (no lazy loads per row), filtered by
-    a search (address, telegram name, header, client code or name) and a "show" filter (unassigned, flagged,
-    manual). Sort and page with ``crm.lib.web.fetch_page`` and ``RECORD_SORTS``; the tiebreak is the row id."""
-    stmt = (
-        select(RegistryRecord)
-        .join(Telegram, Telegram.id == RegistryRecord.telegram_id)
-        .outerjoin(TelegramClient, TelegramClient.id == RegistryRecord.client_id)
-        .options(contains_eager(RegistryRecord.telegram), contains_eager(RegistryRecord.client))
-        .where(RegistryRecord.registry_id == registry_id)
-    )
-    text = " ".join(q.split())
-    if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            or_(
-                Telegram.address.ilike(like),
-                Telegram.un_name.ilike(like),
-                Telegram.pp.ilike(like),
-                TelegramClient.code.ilike(like),
-                TelegramClient.short_name.ilike(like),
-            )
-        )
-    if show == "unassigned":
-        stmt = stmt.where(RegistryRecord.client_id.is_(None))
-    elif show == "flagged":
-        stmt = stmt.where(_flagged())
-    elif show == "manual":
-        stmt = stmt.where(RegistryRecord.manual.is_(True))
-    return stmt
-
-
-@dataclass(frozen=True)
-class RegistryTotals:
-    """Figures of the whole registry, whatever page or filter the screen shows."""
-
-    count: int
-    total: Decimal
-    vat: Decimal
-    total_with_vat: Decimal
-    unassigned: int
-    flagged: int
-    manual: int
-
-
-async def totals_of(session: AsyncSession, registry_id: int) -> RegistryTotals:
-    """Counts and sums of every row of the registry in one aggregate statement."""
-    zero = Decimal("0.00")
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(RegistryRecord.total), zero),
-                func.coalesce(func.sum(RegistryRecord.vat), zero),
-                func.coalesce(func.sum(RegistryRecord.total_with_vat), zero),
-                func.count().filter(RegistryRecord.client_id.is_(None)),
-                func.count().filter(_flagged()),
-                func.count().filter(RegistryRecord.manual.is_(True)),
-            ).where(RegistryRecord.registry_id == registry_id)
-        )
-    ).one()
-    return RegistryTotals(*row)
 
 
 async def get_record(session: AsyncSession, registry: Registry, record_id: int) -> RegistryRecord:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from litestar import Request, get, post
@@ -15,11 +13,11 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.tariffs import registries, tariffs
+from crm.features.tariffs import registries, registry_list, tariffs
 from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.pricing import WARNINGS
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.exports import export_response
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.web import ListParams, fetch_all, fetch_page, is_htmx, parse_int, render, toast
@@ -83,35 +81,9 @@ def _label(labels: dict[str, str], value: str) -> str:
     return _(labels[value]) if value in labels else value
 
 
-def _amount(name: str) -> Callable[[RegistryRecord], Any]:
-    return lambda r: getattr(r, name)
-
-
-EXPORT = [
-    ExportColumn("un_name", lambda r: r.telegram.un_name),
-    ExportColumn("inp_gate_date", lambda r: r.telegram.inp_gate_date),
-    ExportColumn("inp_chan", lambda r: r.telegram.inp_chan),
-    ExportColumn("inp_num", lambda r: r.telegram.inp_num),
-    ExportColumn("address", lambda r: r.telegram.address),
-    ExportColumn("client_code", lambda r: r.client.code if r.client else ""),
-    ExportColumn("client", lambda r: r.client.short_name if r.client else ""),
-    ExportColumn("country", lambda r: r.country.name if r.country else "Россия"),
-    ExportColumn("category", attrgetter("category")),
-    ExportColumn("notification", attrgetter("notification")),
-    ExportColumn("blank", attrgetter("blank")),
-    ExportColumn("deliver_on_date", attrgetter("deliver_on_date")),
-    ExportColumn("paid_reply", attrgetter("paid_reply")),
-    ExportColumn("words", attrgetter("words")),
-    ExportColumn("manual", attrgetter("manual")),
-    *(ExportColumn(name, _amount(name)) for name in registries.AMOUNTS),
-    ExportColumn("warnings", lambda r: " ".join(r.warnings)),
-    ExportColumn("error", attrgetter("error")),
-]
-
-
 def _list_params(request: Request) -> ListParams:
     params = ListParams.from_request(request, default_sort="time")
-    if params.get("show") not in registries.SHOW_FILTERS:
+    if params.get("show") not in registry_list.SHOW_FILTERS:
         params.query.pop("show", None)
     return params
 
@@ -146,15 +118,15 @@ async def page_context(
 ) -> dict[str, Any]:
     """One page of the registry's rows (read-only; the row being edited, ``?edit=<id>``, with its controls) and
     the totals of the whole registry: three statements whatever the registry's size."""
-    stmt = registries.records_query(registry.id, params.get("q"), params.get("show"))
-    page = await fetch_page(db_session, stmt, params, registries.RECORD_SORTS, RegistryRecord.id)
+    stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
+    page = await fetch_page(db_session, stmt, params, registry_list.RECORD_SORTS, RegistryRecord.id)
     context = _base(registry, user, params)
     editing = parse_int(params.get("edit"), 1, 2**62) if context["editable"] else None
     if editing is not None and not any(r.id == editing for r in page.rows):
         editing = None
     context.update(
         page=page,
-        totals=await registries.totals_of(db_session, registry.id),
+        totals=await registry_list.totals_of(db_session, registry.id),
         editing=editing,
         **(await _choices(db_session) if editing is not None else {}),
     )
@@ -179,9 +151,11 @@ async def registry_page(request: Request, registry_id: FromPath[int], db_session
     params = _list_params(request)
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:  # every row of the filter, whatever the page
-        stmt = registries.records_query(registry.id, params.get("q"), params.get("show"))
-        rows = await fetch_all(db_session, stmt, params, registries.RECORD_SORTS, RegistryRecord.id)
-        return export_response(rows, EXPORT, f"registry-{registry.day.isoformat()}-{registry.office}", fmt)
+        stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
+        rows = await fetch_all(db_session, stmt, params, registry_list.RECORD_SORTS, RegistryRecord.id)
+        return export_response(
+            rows, registry_list.EXPORT, f"registry-{registry.day.isoformat()}-{registry.office}", fmt
+        )
     context = await page_context(db_session, user, registry, params)
     return render(request, "tariffs/registry.html", context, block="records")
 
@@ -216,7 +190,7 @@ async def _row_partial(
         row_error=error,
         opening=opening,
         refocus=not editing,
-        totals=await registries.totals_of(db_session, registry.id) if totals else None,
+        totals=await registry_list.totals_of(db_session, registry.id) if totals else None,
         **(await _choices(db_session) if editing else {}),
     )
     return render(request, "tariffs/registry_row.html", context, status_code=status)
