@@ -191,3 +191,19 @@ async def test_an_uploaded_journal_is_imported_by_the_worker_and_the_outcome_sho
         "/telegrams", params={"date_from": "2022-08-01", "date_to": "2022-08-01", "format": "csv"}
     )
     assert export.text.count("\n") == 8
+
+
+async def test_the_telegram_card_names_the_detected_kinds_in_words_not_codes(client, db):
+    from tests.conftest import set_cookie
+    from tests.integration.test_tariffs_calculator import load_tariffs
+
+    await load_tariffs(db)
+    await import_tlg0(db)
+    await make_user(db, "tg@example.com", ["telegraph"], telegraph_prefix="123002")
+    await login(client, "tg@example.com")
+    english = await client.get("/telegrams/op0441e14.q")
+    assert "Delivery: ordinary · Notification: ordinary notification · Blank: none" in english.text
+    set_cookie(client, "crm_lang", "ru")
+    russian = await client.get("/telegrams/op0441e14.q")
+    assert "Доставка: обыкновенная · Уведомление: обыкновенное · Бланк: нет" in russian.text
+    assert "tg-props" in russian.text  # the card's value column may wrap inside a phone's width

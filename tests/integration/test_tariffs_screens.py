@@ -98,6 +98,30 @@ async def test_the_calculator_screen_names_the_bad_field(client, db):
     assert "<html" not in bad.text and "alert-error" in bad.text
 
 
+async def test_a_negative_word_count_shows_its_message_under_the_field_and_no_stale_figures(client, db):
+    await load_tariffs(db)
+    await _admin(client, db)
+    page = await client.get("/tariffs/calculator", params={"date": "2022-01-01"})
+    form = page.text[page.text.index('<form method="get" action="/tariffs/calculator"') :]
+    form = form[: form.index(">")]
+    assert "novalidate" in form  # the browser's own min check no longer stops the request silently
+    htmx = {"HX-Request": "true", "HX-Target": "result"}
+    bad = await client.get("/tariffs/calculator", params={"date": "2022-01-01", "words": "-3"}, headers=htmx)
+    assert bad.status_code == 422
+    assert "calc-total" not in bad.text  # no figures left on screen
+    slot = bad.text[bad.text.index('id="e-words"') :]
+    slot = slot[: slot.index("</p>")]
+    assert 'hx-swap-oob="true"' in slot and "cannot be negative" in slot and "hidden" not in slot
+    good = await client.get("/tariffs/calculator", params={"date": "2022-01-01", "words": "3"}, headers=htmx)
+    assert good.status_code == 200 and "calc-total" in good.text
+    cleared = good.text[good.text.index('id="e-words"') :]
+    assert "hidden" in cleared[: cleared.index("</p>")]  # the message under the field goes away again
+    whole = await client.get("/tariffs/calculator", params={"date": "2022-01-01", "words": "-3"})
+    assert whole.status_code == 422 and "hx-swap-oob" not in whole.text
+    under = whole.text[whole.text.index('id="e-words"') :]
+    assert "cannot be negative" in under[: under.index("</p>")]
+
+
 async def test_clients_are_validated_and_saved(client, db):
     await make_user(db, "bill-1@example.com", ["billing"])
     await login(client, "bill-1@example.com")

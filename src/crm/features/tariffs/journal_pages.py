@@ -19,7 +19,7 @@ from crm.features.accounts.models import User
 from crm.features.tariffs import journal, registries, tariffs
 from crm.features.tariffs.detect import detect
 from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord, Telegram
-from crm.features.tariffs.pricing import WARNINGS, QuoteError
+from crm.features.tariffs.pricing import BLANK_LABELS, CATEGORY_LABELS, NOTIFICATION_LABELS, WARNINGS, QuoteError
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
@@ -132,6 +132,7 @@ async def telegram_card(request: Request, un_name: FromPath[str], db_session: Na
             "problem": problem,
             "registry": registry,
             "warnings": [_(WARNINGS[c]) for c in quote.warnings] if quote else [],
+            "labels": {"delivery": CATEGORY_LABELS, "notification": NOTIFICATION_LABELS, "blank": BLANK_LABELS},
         },
     )
 

@@ -12,6 +12,19 @@ CATEGORIES = ("ordinary", "urgent", "post", "box")
 NOTIFICATIONS = ("none", "ordinary", "urgent")
 BLANKS = ("none", "lux", "lux_v")
 PAID_REPLY_WORDS = 15
+# Readable names of the codes above (translated where shown).
+CATEGORY_LABELS: dict[str, str] = {
+    "ordinary": N_("ordinary"),
+    "urgent": N_("urgent"),
+    "post": N_("by registered post"),
+    "box": N_("poste restante / PO box"),
+}
+NOTIFICATION_LABELS: dict[str, str] = {
+    "none": N_("none"),
+    "ordinary": N_("ordinary notification"),
+    "urgent": N_("urgent notification"),
+}
+BLANK_LABELS: dict[str, str] = {"none": N_("none"), "lux": "ЛЮКС", "lux_v": "ЛЮКС/В"}
 KOPECK = Decimal("0.01")
 
 # Warning texts (translated where shown); the codes are stable for the API and tests.

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tariffs import tariff_import, tariffs
 from crm.features.tariffs.models import Country, CountryTariff, RussianTariff
-from crm.features.tariffs.pricing import RUSSIA, WARNINGS, QuoteError
+from crm.features.tariffs.pricing import (
+    BLANK_LABELS,
+    CATEGORY_LABELS,
+    NOTIFICATION_LABELS,
+    RUSSIA,
+    WARNINGS,
+    QuoteError,
+)
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
@@ -290,6 +297,7 @@ async def sheet_page(request: Request, db_session: NamedDependency[AsyncSession]
     )
 
 
+CALC_FIELDS = ("date", "country", "words", "delivery", "notification", "blank", "deliver_on_date", "paid_reply")
 CALC_DEFAULTS = {
     "words": "10",
     "delivery": "ordinary",
@@ -318,6 +326,12 @@ async def calculator(request: Request, db_session: NamedDependency[AsyncSession]
             "errors": errors,
             "quote": quote,
             "countries": countries,
+            "delivery_options": [(code, _(label)) for code, label in CATEGORY_LABELS.items()],
+            "notification_options": [(code, _(label)) for code, label in NOTIFICATION_LABELS.items()],
+            "blank_options": [(code, _(label)) for code, label in BLANK_LABELS.items()],
+            # An htmx answer swaps only the result; the messages under the fields come with it out of band.
+            "oob": request.headers.get("hx-target") == "result",
+            "calc_fields": CALC_FIELDS,
             "warnings": [_(WARNINGS[c]) for c in quote.warnings] if quote else [],
         },
         block="result",
