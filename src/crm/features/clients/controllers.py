@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
-from crm.features.clients import figures, queries
+from crm.features.clients import figures, queries, references
 from crm.features.clients.connection import resolve
 from crm.features.clients.models import Company, Stage
 from crm.features.clients.services import all_departments, indented
@@ -40,13 +40,14 @@ def company_filter(params: ListParams) -> queries.CompanyFilter:
     )
 
 
-def _export_columns(info: dict[int, Any]) -> list[ExportColumn]:
+def _export_columns(info: dict[int, Any], labels: references.Labels) -> list[ExportColumn]:
     return [
         ExportColumn("bitrix_id", lambda c: c.id),
         ExportColumn("title", lambda c: c.title),
         ExportColumn("inn", lambda c: c.inn or ""),
         ExportColumn("responsible", lambda c: info[c.id][1].full_name if info[c.id][1] else c.responsible_id),
         ExportColumn("industry", lambda c: c.industry),
+        ExportColumn("industry_name", lambda c: labels.industry(c.industry)),
         ExportColumn("region", lambda c: c.region or ""),
         ExportColumn("city", lambda c: c.city or ""),
         ExportColumn("revenue", lambda c: c.revenue),
@@ -64,17 +65,22 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
     if params.get("format") in {"csv", "xlsx"}:
         rows = await fetch_all(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
         info = await queries.decorate(db_session, rows)
-        return export_response(rows, _export_columns(info), "companies", params.get("format"))
+        labels = await references.load(db_session)
+        return export_response(rows, _export_columns(info, labels), "companies", params.get("format"))
     page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
+    labels = await references.load(db_session)
+    choices = await queries.company_choices(db_session, scope)
+    choices["industries"] = labels.choices(references.INDUSTRY, choices["industries"])
     context = {
         "params": params,
         "page": page,
-        "filters": filters,
+        "flt": filters,
         "info": await queries.decorate(db_session, page.rows),
         "departments": [
             (d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in indented(await all_departments(db_session))
         ],
-        **await queries.company_choices(db_session, scope),
+        "labels": labels,
+        **choices,
     }
     return render(request, "clients/companies.html", context, block="list")
 
@@ -86,7 +92,12 @@ async def company_page(request: Request, company_id: FromPath[int], db_session: 
     if company is None:
         raise NotFoundException()
     card = await queries.company_card(db_session, company)
-    return render(request, "clients/company.html", {"company": company, **card})
+    labels = await references.load(db_session)
+    return render(
+        request,
+        "clients/company.html",
+        {"company": company, "labels": labels, "field_label": references.field_label, **card},
+    )
 
 
 @get("/employees", opt=VIEW, include_in_schema=False)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.clients import figures, store
+from crm.features.clients import figures, references, store
 from crm.features.clients.connection import DEFAULT_FIELD_MAP
 from crm.features.clients.models import Company, Department, Employee
 from crm.integrations.bitrix24.dataset import generate
@@ -44,6 +44,7 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     await store.save_departments(session, ds.departments, complete=False)
     await store.save_employees(session, ds.users)
     await store.save_pipelines(session, ds.categories, ds.statuses)
+    await references.save(session, ds.statuses)
     await store.save_companies(session, ds.companies, DEFAULT_FIELD_MAP)
     await store.save_requisites(session, ds.requisites)
     await store.save_addresses(session, ds.addresses)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.clients import figures, store
+from crm.features.clients import figures, references, store
 from crm.features.clients.connection import Connection
 from crm.features.clients.models import Activity, Call, Company, Deal, Requisite
 from crm.features.clients.offline import OfflineEvents
@@ -135,13 +135,14 @@ class Sync(OfflineEvents):
                 },
             )
             for c in categories
-        }
-        result = await self.client.batch(entities) if entities else None
+        } | references.reference_commands()
+        result = await self.client.batch(entities)
         statuses = [s for v in (result.result.values() if result else []) for s in (v if isinstance(v, list) else [])]
         async with self.sessions() as session:
             self.counts["departments"] = await store.save_departments(session, departments)
             self.counts["employees"] = await store.save_employees(session, users)
             self.counts["pipelines"] = await store.save_pipelines(session, categories, statuses)
+            await references.save(session, statuses)
             self.counts["users_linked"] += await store.link_users_by_email(session)
             await session.commit()
 

@@ -105,6 +105,20 @@ class Stage(DefaultBase):
     synced_at: Mapped[datetime] = _synced()
 
 
+class ReferenceValue(DefaultBase):
+    """An item of a Bitrix24 reference list (``crm.status.list`` ENTITY_ID INDUSTRY, EMPLOYEES, COMPANY_TYPE):
+    the portal's name for a code that companies carry."""
+
+    __tablename__ = "reference_values"
+
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
 class Company(DefaultBase):
     """A client company (``crm.company.list``) with its INN (first requisite) and region/city (address)."""
 

@@ -109,6 +109,48 @@ STAGES = [  # status id, name, sort, semantics (None = in progress)
     ("LOSE", "Сделка провалена", 70, "F"),
     ("APOLOGY", "Анализ причины", 80, "F"),
 ]
+# the portal's reference lists (crm.status.list): Bitrix24's standard items plus the portal's own industries
+REFERENCES: dict[str, list[tuple[str, str]]] = {
+    "INDUSTRY": [
+        ("IT", "Информационные технологии"),
+        ("TELECOM", "Телекоммуникации и связь"),
+        ("MANUFACTURING", "Производство"),
+        ("BANKING", "Банковские услуги"),
+        ("CONSULTING", "Консалтинг"),
+        ("FINANCE", "Финансы"),
+        ("GOVERNMENT", "Правительство"),
+        ("DELIVERY", "Доставка"),
+        ("ENTERTAINMENT", "Развлечения"),
+        ("NOTPROFIT", "Не для получения прибыли"),
+        ("CONSTRUCTION", "Строительство"),
+        ("RETAIL", "Розничная торговля"),
+        ("ENERGY", "Энергетика"),
+        ("AGRICULTURE", "Сельское хозяйство"),
+        ("HEALTHCARE", "Здравоохранение"),
+        ("TRANSPORT", "Транспорт и логистика"),
+        ("OTHER", "Другое"),
+    ],
+    "EMPLOYEES": [
+        ("EMPLOYEES_1", "менее 50"),
+        ("EMPLOYEES_2", "50-250"),
+        ("EMPLOYEES_3", "250-500"),
+        ("EMPLOYEES_4", "более 500"),
+    ],
+    "COMPANY_TYPE": [
+        ("CUSTOMER", "Клиент"),
+        ("SUPPLIER", "Поставщик"),
+        ("COMPETITOR", "Конкурент"),
+        ("PARTNER", "Партнер"),
+        ("OTHER", "Другое"),
+    ],
+}
+SUBJECTS = {  # PROVIDER_TYPE_ID → how people title such activities
+    "CALL": ["Звонок клиенту", "Входящий звонок", "Уточнить условия договора"],
+    "MEETING": ["Встреча в офисе клиента", "Презентация услуг"],
+    "EMAIL": ["Коммерческое предложение", "Ответ на запрос", "Счёт на оплату"],
+    "CRM_TODO": ["Подготовить договор", "Перезвонить", "Отправить документы"],
+    "TASK": ["Проверить оплату", "Собрать пакет документов"],
+}
 ACTIVITY_KINDS = [  # TYPE_ID, PROVIDER_ID, PROVIDER_TYPE_ID, weight
     ("2", "VOXIMPLANT_CALL", "CALL", 45),
     ("1", "CRM_MEETING", "MEETING", 15),
@@ -188,6 +230,32 @@ def stage_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return categories, statuses
 
 
+def reference_rows(first_id: int = 1000) -> list[dict[str, Any]]:
+    """The INDUSTRY, EMPLOYEES and COMPANY_TYPE lists as ``crm.status.list`` returns them."""
+    rows: list[dict[str, Any]] = []
+    for entity, items in REFERENCES.items():
+        for i, (status_id, name) in enumerate(items, start=1):
+            rows.append(
+                {
+                    "ID": str(first_id + len(rows)),
+                    "ENTITY_ID": entity,
+                    "STATUS_ID": status_id,
+                    "NAME": name,
+                    "NAME_INIT": name,
+                    "SORT": str(i * 10),
+                    "SYSTEM": "N",
+                    "CATEGORY_ID": None,
+                    "COLOR": None,
+                    "SEMANTICS": None,
+                }
+            )
+    return rows
+
+
+def _pick(options: list[str], n: int) -> str:
+    return options[n % len(options)]  # not from the generator: the rest of the dataset stays as it was
+
+
 def _inn(rng: random.Random) -> str:
     return "".join(str(rng.randint(0, 9)) for _ in range(10))
 
@@ -215,6 +283,7 @@ def generate(
     ds = Dataset()
     ds.departments = [dict(d) for d in (departments or synthetic_departments(rng))]
     ds.categories, ds.statuses = stage_rows()
+    ds.statuses += reference_rows()
 
     # employees: every named head, then others spread over the departments
     dep_ids = [int(d["ID"]) for d in ds.departments]
@@ -386,7 +455,7 @@ def generate(
                 "DIRECTION": direction,
                 "RESPONSIBLE_ID": str(resp),
                 "AUTHOR_ID": str(resp),
-                "SUBJECT": f"{provider_type.title()} #{aid}",
+                "SUBJECT": f"{_pick(SUBJECTS.get(provider_type, ['Дело']), aid)} №{aid}",
                 "START_TIME": fmt(start),
                 "END_TIME": fmt(end),
                 "DEADLINE": fmt(end),
