@@ -132,6 +132,7 @@ async def test_the_weights_matrix_is_edited_in_place(client, db):
     assert weight.scalar_one() == 3
     bad = await htmx_post(client, url, {"weight": "-1"}, "weights")
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    assert 'value="-1"' in bad.text and "novalidate" in bad.text  # typed figure kept; the browser lets it through
     weight = await db.execute(text("SELECT weight FROM lead_competences WHERE operator_id = :id"), {"id": desk["anna"]})
     assert weight.scalar_one() == 3
 
@@ -157,6 +158,37 @@ async def test_operators_are_added_toggled_and_given_a_max_load_in_place(client,
     assert bad.status_code == 422 and "⚠" in bad.text
     good = await htmx_post(client, f"/leads/operators/{desk['anna']}/max-load", {"max_load": "12"}, "x")
     assert good.status_code == 200 and 'value="12"' in good.text
+
+
+async def test_a_negative_max_load_reaches_the_server_and_is_refused_next_to_the_field(client, db):
+    desk = await _desk(client, db)
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    page = await client.get("/leads/operators")
+    form = page.text.split(f'action="/leads/operators/{desk["anna"]}/max-load"')[1].split(">")[0]
+    assert "novalidate" in form  # the browser's min check would otherwise swallow the request without a word
+    bad = await htmx_post(client, f"/leads/operators/{desk['anna']}/max-load", {"max_load": "-5"}, f"op-{desk['anna']}")
+    assert bad.status_code == 422
+    assert f'id="mle-{desk["anna"]}"' in bad.text and "A whole number from 0 to 100000." in bad.text
+    assert 'value="-5"' in bad.text and 'aria-invalid="true"' in bad.text  # what was typed stays, marked wrong
+    assert "HX-Trigger" not in bad.headers  # no "saved" toast
+    load = await db.execute(text("SELECT max_load FROM lead_operators WHERE id = :id"), {"id": desk["anna"]})
+    assert load.scalar_one() == 2
+
+
+async def test_the_status_filter_reads_as_a_status_in_russian(client, db):
+    from tests.conftest import set_cookie
+
+    await _desk(client, db)
+    await make_user(db, "admin@example.com", ["admin"])
+    set_cookie(client, "crm_lang", "ru")
+    for email, url in (("anna@example.com", "/leads/my"), ("admin@example.com", "/leads/contacts")):
+        await login(client, email)
+        page = await client.get(url)
+        options = page.text.split('id="flt-status"')[1].split("</select>")[0]
+        assert ">Открытые</option>" in options and ">Закрытые</option>" in options
+        assert "Открыть" not in options
+        await post_form(client, "/logout", {})
 
 
 async def test_a_new_source_shows_its_key_once(client, db):

@@ -83,7 +83,7 @@ async def _operator_row(request: Request, db_session: AsyncSession, operator_id:
     view = await desk.get_operator(db_session, operator_id)
     if view is None:
         raise NotFoundException()
-    context = {"o": view, "sources": await desk.list_sources(db_session), "row_error": "", **extra}
+    context = {"o": view, "sources": await desk.list_sources(db_session), "row_error": "", "typed": "", **extra}
     return render(request, "leads/_operator_row.html", context, status_code=422 if context["row_error"] else 200)
 
 
@@ -113,9 +113,12 @@ async def operator_active(
 async def operator_max_load(
     request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    value = parse_int((await request.form()).get("max_load"), 0, desk.MAX_LOAD_LIMIT)
-    if value is None:
-        return await _operator_row(request, db_session, operator_id, row_error=_("A whole number from 0 to 100000."))
+    typed = str((await request.form()).get("max_load") or "").strip()
+    value = parse_int(typed, 0, desk.MAX_LOAD_LIMIT)
+    if value is None:  # the form has novalidate: a bad figure comes here and is answered next to the field
+        return await _operator_row(
+            request, db_session, operator_id, row_error=_("A whole number from 0 to 100000."), typed=typed[:20]
+        )
     try:
         _op, _changes, more_room = await desk.update_operator(
             db_session, operator_id, current_user(request), max_load=value
@@ -198,17 +201,18 @@ async def weight_set(
     request: Request, source_id: FromPath[int], operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
     """One cell of the matrix; the answer is the whole matrix (sums and expected shares change with it)."""
-    value = parse_int((await request.form()).get("weight"), 0, desk.MAX_WEIGHT)
+    typed = str((await request.form()).get("weight") or "").strip()
+    value = parse_int(typed, 0, desk.MAX_WEIGHT)
     cell_error = None
-    if value is None:
-        cell_error = (source_id, operator_id, _("A whole number from 0 to 1000000."))
+    if value is None:  # the form has novalidate: a bad figure comes here and is answered in its cell
+        cell_error = (source_id, operator_id, _("A whole number from 0 to 1000000."), typed[:20])
     else:
         try:
             before = await desk.set_weight(db_session, source_id, operator_id, value, current_user(request))
         except LookupError:
             raise NotFoundException() from None
         except desk.DeskError as exc:
-            cell_error = (source_id, operator_id, exc.text(localized=True))
+            cell_error = (source_id, operator_id, exc.text(localized=True), typed[:20])
         else:
             await db_session.commit()
             if value > (before or 0):
