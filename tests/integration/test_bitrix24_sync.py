@@ -501,3 +501,39 @@ async def test_users_are_linked_to_employees_with_the_same_email(sessions, emula
     assert outcome.status == "done" and outcome.counts["users_linked"] == 1
     await db.refresh(user)
     assert user.employee_bitrix_id == int(employee["ID"])
+
+
+async def test_the_sync_copies_the_portals_reference_lists_and_follows_their_changes(
+    sessions, emulator, portal
+) -> None:
+    from crm.features.clients import references
+    from crm.features.clients.models import ReferenceValue
+    from crm.lib.i18n import set_locale
+
+    client = await connect(sessions, emulator, portal)
+    assert (await run(sessions, "incremental", client)).status == "done"
+    async with sessions() as session:
+        labels = await references.load(session)
+        assert labels.industry("ENERGY") == "Энергетика" and labels.industry("HEALTHCARE") == "Здравоохранение"
+        assert labels.employees("EMPLOYEES_3") == "250-500" and labels.company_type("CUSTOMER") == "Клиент"
+        used = set((await session.scalars(select(Company.industry).distinct())).all())
+        assert used <= set(labels.names["INDUSTRY"])  # every industry companies carry has the portal's name
+    # the portal renames one item and removes another
+    for s in portal.statuses:
+        if (s["ENTITY_ID"], s["STATUS_ID"]) == ("INDUSTRY", "ENERGY"):
+            s["NAME"] = "Энергетика и ЖКХ"
+    portal.statuses = [s for s in portal.statuses if (s["ENTITY_ID"], s["STATUS_ID"]) != ("INDUSTRY", "TELECOM")]
+    assert (await run(sessions, "incremental", client)).status == "done"
+    token = set_locale("en")
+    try:
+        async with sessions() as session:
+            labels = await references.load(session)
+            gone = await session.get(ReferenceValue, ("INDUSTRY", "TELECOM"))
+            assert gone is not None and gone.active is False
+        assert labels.industry("ENERGY") == "Энергетика и ЖКХ"
+        assert labels.industry("TELECOM") == "Telecommunications"  # Bitrix24's standard name, translated
+        assert labels.industry("SPACE") == "SPACE"  # neither the portal's nor a standard code
+    finally:
+        from crm.lib.i18n import _current
+
+        _current.reset(token)

@@ -320,3 +320,83 @@ async def test_testing_an_app_connection_with_an_expired_token_keeps_the_rotated
     assert "Connected to" in tested.text and portal.refreshes == 1
     await db.refresh(row)
     assert decrypt(row.refresh_token_enc) in portal.refresh_tokens  # the new one, usable next time
+
+
+async def test_companies_show_the_portals_names_of_industries_and_sizes_and_standard_names_as_fallback(
+    client, db
+) -> None:
+    from sqlalchemy import delete
+
+    from crm.features.clients.models import ReferenceValue
+
+    await loaded(db)
+    await login(client, "admin@example.com", "crm-demo-2026")
+    listing = await client.get("/companies?industry=ENERGY")
+    assert listing.status_code == 200
+    assert '<option value="ENERGY" selected>Энергетика</option>' in listing.text  # the filter offers names
+    assert "<td>Энергетика</td>" in listing.text and "<td>ENERGY</td>" not in listing.text
+    by_name = await client.get("/companies?sort=industry&page_size=10")  # by the names shown, not the codes
+    assert by_name.text.count("<td>Здравоохранение</td>") == 10, "AGRICULTURE would come first by code"
+    assert "Энергетика" in (await client.get("/companies?industry=ENERGY&format=csv")).text
+    company = (
+        await db.scalars(
+            select(Company).where(Company.employees == "EMPLOYEES_3", Company.fields["segment"].astext != "")
+        )
+    ).first()
+    card = await client.get(f"/companies/{company.id}")
+    assert "Number of employees</dt><dd>250-500" in card.text and "EMPLOYEES_3" not in card.text
+    assert "Company type</dt><dd>Клиент" in card.text and "<dt>Segment</dt>" in card.text
+    assert "<dt>segment</dt>" not in card.text
+    # a portal whose lists lack the codes (never synced, or items removed): Bitrix24's standard names, translated
+    await db.execute(delete(ReferenceValue))
+    company.industry, company.employees = "TELECOM", "EMPLOYEES_1"
+    await db.commit()
+    card = await client.get(f"/companies/{company.id}")
+    assert "Industry</dt><dd>Telecommunications" in card.text and "fewer than 50" in card.text
+    client.cookies.set("crm_lang", "ru", domain="testserver.local")
+    card = await client.get(f"/companies/{company.id}")
+    assert "Телекоммуникации и связь" in card.text and "менее 50" in card.text and "Сегмент" in card.text
+
+
+async def test_secondary_company_filters_are_behind_a_disclosure_that_opens_while_one_is_in_use(client, db) -> None:
+    import re
+
+    await loaded(db)
+    await login(client, "manager@example.com", "crm-demo-2026")
+    disclosure = re.compile(r'<details class="co-more-filters"\s*(open)?>\s*<summary>([^<]*)</summary>')
+    plain = disclosure.search((await client.get("/companies")).text)
+    assert plain is not None and plain.group(1) is None and plain.group(2).strip() == "Filters"
+    page = await client.get("/companies?active=all&region=Москва")
+    used = disclosure.search(page.text)
+    assert used is not None and used.group(1) == "open" and used.group(2).strip() == "Filters (2)"
+    assert '<option value="all" selected>' in page.text  # the status filter shows what is in use
+
+
+async def test_the_webhook_hint_shows_its_placeholders_in_both_languages(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    page = await client.get("/integrations/bitrix24")
+    assert "https://&lt;portal&gt;/rest/&lt;user id&gt;/&lt;code&gt;/" in page.text
+    client.cookies.set("crm_lang", "ru", domain="testserver.local")
+    page = await client.get("/integrations/bitrix24")
+    assert "https://&lt;портал&gt;/rest/&lt;id пользователя&gt;/&lt;код&gt;/" in page.text
+
+
+async def test_the_employees_tree_counts_people_with_plural_forms(client, db) -> None:
+    import re
+
+    await loaded(db)
+    await login(client, "admin@example.com", "crm-demo-2026")
+    english = re.findall(r"· (\d+) (employees?)</span>", (await client.get("/employees")).text)
+    assert english and any(n == "1" for n, _ in english)
+    assert all((word == "employee") == (n == "1") for n, word in english), english
+    client.cookies.set("crm_lang", "ru", domain="testserver.local")
+    russian = re.findall(r"· (\d+) (сотрудник\w*)</span>", (await client.get("/employees")).text)
+    assert len(russian) == len(english)
+
+    def form(n: int) -> str:
+        if n % 10 == 1 and n % 100 != 11:
+            return "сотрудник"
+        return "сотрудника" if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else "сотрудников"
+
+    assert all(word == form(int(n)) for n, word in russian), russian

@@ -10,7 +10,17 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.scope import row_scope
-from crm.features.clients.models import Activity, Call, Company, Deal, Department, Employee, Pipeline, Stage
+from crm.features.clients.models import (
+    Activity,
+    Call,
+    Company,
+    Deal,
+    Department,
+    Employee,
+    Pipeline,
+    ReferenceValue,
+    Stage,
+)
 from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
 
 # --------------------------------------------------------------------------- scope
@@ -65,7 +75,14 @@ COMPANY_SORTS: dict[str, Any] = {
     "title": func.lower(Company.title),
     "inn": Company.inn,
     "responsible": Company.responsible_id,
-    "industry": Company.industry,
+    "industry": func.lower(  # by the name shown, the portal's (the code when the portal's list lacks it)
+        func.coalesce(
+            select(ReferenceValue.name)
+            .where(ReferenceValue.entity_id == "INDUSTRY", ReferenceValue.status_id == Company.industry)
+            .scalar_subquery(),
+            Company.industry,
+        )
+    ),
     "region": Company.region,
     "revenue": Company.revenue,
     "last": CompanyFigure.last_communication_at,
