@@ -144,7 +144,9 @@ async def test_clients_are_validated_and_saved(client, db):
     assert "00001" in listing.text and listing.text.count("\n") == 2
 
 
-async def test_send_all_mails_every_client_with_an_address(client, db, mailbox):
+async def _billed_month(client, db, manual=None):
+    """Three telegrams of 2022-08-01 formed into a registry for clients 00001, 00002, 00101 and billed; ``manual``:
+    amounts typed by hand on the first row. Ends signed in as the billing user; returns the client ids by code."""
     from tests.integration.test_tariffs_registry import _setup
 
     clients = await _setup(db)
@@ -158,24 +160,32 @@ async def test_send_all_mails_every_client_with_an_address(client, db, mailbox):
     registry_id = await db.scalar(select(Registry.id))
     records = (await db.scalars(select(RegistryRecord.id).order_by(RegistryRecord.id))).all()
     codes = ["00001", "00002", "00101"]
-    for record_id, code in zip(records, codes, strict=True):
+    for index, (record_id, code) in enumerate(zip(records, codes, strict=True)):
         row = await db.get(RegistryRecord, record_id)
         await db.refresh(row)
+        form = {
+            "client_id": str(clients[code]),
+            "category": row.category,
+            "notification": row.notification,
+            "blank": row.blank,
+        }
+        if manual and index == 0:
+            form.update({"manual": "on", **manual})
         await post_form(
             client,
             f"/registries/{registry_id}/records/{record_id}",
-            {
-                "client_id": str(clients[code]),
-                "category": row.category,
-                "notification": row.notification,
-                "blank": row.blank,
-            },
+            form,
             headers={"HX-Request": "true", "HX-Target": "records"},
         )
     await post_form(client, f"/registries/{registry_id}/confirm", {"signature": "Покровская"})
     await post_form(client, "/logout", {})
     await login(client, "bill-1@example.com")
     await post_form(client, f"/registries/{registry_id}/close", {})
+    return clients
+
+
+async def test_send_all_mails_every_client_with_an_address(client, db, mailbox):
+    await _billed_month(client, db)
     await post_form(client, "/billing/detail/send-all", {"month": "2022-08"})
     await drain_queue()
     assert sorted(m["To"] for m in mailbox) == ["customs@example.com", "job@example.com"]  # 00002 has no address
@@ -228,3 +238,94 @@ async def test_a_detail_sending_job_run_twice_sends_once(client, db, mailbox):
     assert await tariffs_send_detail(context, sending_id=sending.id) == "sent"
     assert len(mailbox) == 1
     assert mailbox[0]["Subject"]
+
+
+async def test_the_detail_csv_has_one_charset_and_hand_typed_amounts_use_the_russian_decimal_comma(client, db):
+    from tests.conftest import set_cookie
+
+    clients = await _billed_month(client, db, manual={"delivery_amount": "601.7"})
+    url = f"/billing/detail/{clients['00001']}"
+    csv_file = await client.get(url, params={"month": "2022-08", "format": "csv"})
+    assert csv_file.status_code == 200
+    assert csv_file.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "601,70" in csv_file.content.decode("utf-8-sig")
+    set_cookie(client, "crm_lang", "ru")
+    for page in (
+        await client.get(url, params={"month": "2022-08"}),
+        await client.get("/billing/detail", params={"month": "2022-08"}),
+        await client.get("/billing", params={"month": "2022-08"}),
+    ):
+        assert page.status_code == 200
+        assert "601.70" not in page.text
+    assert "601,70" in (await client.get(url, params={"month": "2022-08"})).text
+
+
+async def test_a_detail_sheet_is_sent_with_a_send_button_on_the_list_and_on_the_clients_sheet(client, db, mailbox):
+    clients = await _billed_month(client, db)
+    listing = await client.get("/billing/detail", params={"month": "2022-08"})
+    row = listing.text[listing.text.index(f'action="/billing/detail/{clients["00001"]}/send"') :]
+    row = row[: row.index("</form>")]
+    assert "customs@example.com" in row  # the address stays in view
+    assert f'id="send-{clients["00001"]}"' in row and "✉ Send</button>" in row
+    sheet = await client.get(f"/billing/detail/{clients['00001']}", params={"month": "2022-08"})
+    assert "✉ Send</button>" in sheet.text
+    sent = await post_form(
+        client,
+        f"/billing/detail/{clients['00001']}/send",
+        {"month": "2022-08", "back": "client"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"/billing/detail/{clients['00001']}?month=2022-08"
+    await drain_queue()
+    assert [m["To"] for m in mailbox] == ["customs@example.com"]
+    again = await client.get(f"/billing/detail/{clients['00001']}", params={"month": "2022-08"})
+    assert "✉ Send again</button>" in again.text and 'name="again" value="yes"' in again.text
+    without = await client.get(f"/billing/detail/{clients['00002']}", params={"month": "2022-08"})
+    assert "/send" not in without.text  # no address, nothing to send
+
+
+async def test_the_month_of_registries_sorts_by_column_and_exports_what_it_shows(client, db):
+    await _billed_month(client, db)
+    await make_user(db, "pok-3@example.com", ["telegraph"], telegraph_prefix="123003", name="Александрова")
+    from datetime import date
+
+    from crm.features.accounts.models import User
+    from crm.features.tariffs.models import Registry
+
+    other = await db.scalar(select(User).where(User.email == "pok-3@example.com"))
+    db.add(Registry(operator_id=other.id, day=date(2022, 8, 2), office="123003", status="formed"))
+    await db.commit()
+    by_day = await client.get("/billing", params={"month": "2022-08"})
+    assert by_day.status_code == 200
+    assert by_day.text.index("123002") < by_day.text.index("123003")
+    assert 'href="/billing?month=2022-08&amp;sort=-day"' in by_day.text  # the day head now sorts the other way
+    by_total = await client.get(
+        "/billing",
+        params={"month": "2022-08", "sort": "-total"},
+        headers={"HX-Request": "true", "HX-Target": "list"},
+    )
+    assert "<html" not in by_total.text and by_total.text.index("123002") < by_total.text.index("123003")
+    by_operator = await client.get("/billing", params={"month": "2022-08", "sort": "operator"})
+    assert by_operator.text.index("Александрова") < by_operator.text.index("Покровская")
+    csv_file = await client.get("/billing", params={"month": "2022-08", "sort": "operator", "format": "csv"})
+    assert csv_file.headers["content-disposition"].endswith('registries-2022-08.csv"')
+    lines = csv_file.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 3 and "Александрова" in lines[1] and "Покровская" in lines[2]
+    xlsx_file = await client.get("/billing", params={"month": "2022-08", "format": "xlsx"})
+    assert xlsx_file.content[:2] == b"PK"
+
+
+async def test_a_bad_month_or_date_in_the_url_is_answered_with_the_reason_not_silently_replaced(client, db):
+    await make_user(db, "bill-1@example.com", ["billing"])
+    await login(client, "bill-1@example.com")
+    for url in ("/billing", "/billing/detail"):
+        bad = await client.get(url, params={"month": "2026-13"})
+        assert bad.status_code == 422, url
+        assert 'id="month-problem"' in bad.text and "“2026-13” is not a month" in bad.text
+        assert (await client.get(url, params={"month": "2026-11"})).status_code == 200
+        assert (await client.get(url)).status_code == 200  # no month: the current one, nothing to complain about
+    customer = TelegramClient(code="00001", short_name="таможня")
+    db.add(customer)
+    await db.commit()
+    sheet = await client.get(f"/billing/detail/{customer.id}", params={"month": "nope", "format": "csv"})
+    assert sheet.status_code == 422 and "“nope” is not a month" in sheet.text  # no file for a month nobody meant

@@ -2,72 +2,151 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import billing, mailing, registries, sheets
-from crm.features.tariffs.models import TelegramClient
+from crm.features.tariffs.models import Registry, TelegramClient
 from crm.lib.auth import current_user
-from crm.lib.exports import XLSX_MEDIA
+from crm.lib.exports import XLSX_MEDIA, ExportColumn, export_response
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import render, toast
+from crm.lib.web import ListParams, apply_sort, render, toast
 
 SEE = {"permission": ("telegrams.register", "billing.manage")}
 BILLING = {"permission": "billing.manage"}
 
 
 def parse_month(raw: str | None) -> date:
+    """A month typed as YYYY-MM; anything else raises ValueError."""
+    year, month = (raw or "").strip().split("-")
+    if len(year) != 4 or not year.isdigit() or not month.isdigit():
+        raise ValueError(raw)
+    return date(int(year), int(month), 1)
+
+
+def month_of(request: Request) -> tuple[date, str]:
+    """The month of the URL (the current one when none is given) and, for a bad one, the reason shown on the page."""
+    raw = (request.query_params.get("month") or "").strip()
+    if not raw:
+        return local_today().replace(day=1), ""
     try:
-        year, month = (raw or "").split("-")[:2]
-        return date(int(year), int(month), 1)
+        return parse_month(raw), ""
+    except ValueError:
+        current = local_today().replace(day=1)
+        return current, _(
+            "“%(raw)s” is not a month: enter it as YYYY-MM, e.g. %(example)s. Showing %(month)s.",
+            raw=raw[:20],
+            example=f"{current:%Y-%m}",
+            month=f"{current:%m.%Y}",
+        )
+
+
+def _form_month(raw: Any) -> date:
+    try:
+        return parse_month(raw if isinstance(raw, str) else None)
     except ValueError:
         return local_today().replace(day=1)
+
+
+def _column(index: int) -> Callable[[Any], Any]:
+    return lambda row: row[index]
+
+
+def _operator_name() -> Any:
+    return (
+        select(func.coalesce(func.nullif(User.name, ""), User.email))
+        .where(User.id == Registry.operator_id)
+        .scalar_subquery()
+    )
+
+
+def _registry_columns() -> list[ExportColumn]:
+    return [
+        ExportColumn(_("Day"), lambda row: row[0].day),
+        ExportColumn(_("Office"), lambda row: row[0].office),
+        ExportColumn(_("Operator"), lambda row: row[0].operator.name or row[0].operator.email),
+        ExportColumn(_("Status"), lambda row: _(registries.STATUS_LABELS[row[0].status])),
+        ExportColumn(_("Telegrams"), _column(1)),
+        ExportColumn(_("Total"), _column(2)),
+        ExportColumn(_("With VAT"), _column(3)),
+    ]
 
 
 @get("/billing", opt=SEE, include_in_schema=False)
 async def billing_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
-    month = parse_month(request.query_params.get("month"))
-    rows = (await db_session.execute(registries.month_query(user, month))).all()
+    month, problem = month_of(request)
+    params = ListParams.from_request(request, default_sort="day")
+    stmt = registries.month_query(user, month)
+    telegrams, total, total_vat = list(stmt.selected_columns)[-3:]  # after the registry's own columns
+    sorts = {
+        "day": Registry.day,
+        "office": Registry.office,
+        "operator": _operator_name(),
+        "status": Registry.status,
+        "telegrams": telegrams,
+        "total": total,
+        "total_vat": total_vat,
+    }
+    ordered = apply_sort(stmt.order_by(None), params.sort, sorts, Registry.id)
+    rows = (await db_session.execute(ordered)).all()
+    fmt = params.get("format")
+    if fmt in {"csv", "xlsx"} and not problem:
+        return export_response(rows, _registry_columns(), f"registries-{month:%Y-%m}", fmt)
     return render(
         request,
         "tariffs/billing.html",
         {
             "month": month,
+            "problem": problem,
+            # Sort and export links carry the month shown (a bad one in the URL is not repeated).
+            "params": ListParams(sort=params.sort, query=MultiDict({"month": f"{month:%Y-%m}", "sort": params.sort})),
             "rows": rows,
             "status_label": lambda s: _(registries.STATUS_LABELS[s]),
         },
+        block="list",
+        status_code=422 if problem else 200,
     )
 
 
 @get("/billing/detail", opt=BILLING, include_in_schema=False)
 async def detail_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    month = parse_month(request.query_params.get("month"))
+    month, problem = month_of(request)
     clients = await billing.month_clients(db_session, month)
-    return render(request, "tariffs/detail.html", {"month": month, "clients": clients}, block="sendings")
+    return render(
+        request,
+        "tariffs/detail.html",
+        {"month": month, "clients": clients, "problem": problem},
+        block="sendings",
+        status_code=422 if problem else 200,
+    )
 
 
 @get("/billing/detail/{client_id:int}", opt=BILLING, include_in_schema=False)
 async def client_detail(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    month = parse_month(request.query_params.get("month"))
+    month, problem = month_of(request)
     detail = await billing.client_detail(db_session, client_id, month)
     if detail is None:
         raise NotFoundException()
     fmt = request.query_params.get("format")
-    if fmt in {"pdf", "xlsx", "csv"}:
+    if fmt in {"pdf", "xlsx", "csv"} and not problem:
         body, media = {
             "pdf": (lambda: sheets.to_pdf(detail), "application/pdf"),
             "xlsx": (lambda: sheets.to_xlsx(detail), XLSX_MEDIA),
-            "csv": (lambda: sheets.to_csv(detail), "text/csv; charset=utf-8"),
+            # Litestar adds "; charset=utf-8" to every text/* type itself.
+            "csv": (lambda: sheets.to_csv(detail), "text/csv"),
         }[fmt]
         return Response(
             content=body(),
@@ -81,8 +160,10 @@ async def client_detail(request: Request, client_id: FromPath[int], db_session: 
             "detail": detail,
             "lines": sheets.lines(detail),
             "month": month,
+            "problem": problem,
             "sendings": await billing.sendings(db_session, client_id, month),
         },
+        status_code=422 if problem else 200,
     )
 
 
@@ -101,11 +182,16 @@ async def _enqueue(request: Request, sending_id: int) -> None:
 @post("/billing/detail/{client_id:int}/send", opt=BILLING, include_in_schema=False)
 async def send(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     form = await request.form()
-    month = parse_month(form.get("month"))
+    month = _form_month(form.get("month"))
     client = await db_session.get(TelegramClient, client_id)
     if client is None:
         raise NotFoundException()
-    back = f"/billing/detail?month={month:%Y-%m}"
+    # Sent from the client's own sheet: back there; from the month's list: back to the list.
+    back = (
+        f"/billing/detail/{client.id}?month={month:%Y-%m}"
+        if form.get("back") == "client"
+        else f"/billing/detail?month={month:%Y-%m}"
+    )
     earlier = await billing.sendings(db_session, client_id, month)
     if earlier and form.get("again") != "yes":
         toast(
@@ -126,7 +212,7 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
 
 @post("/billing/detail/send-all", opt=BILLING, include_in_schema=False)
 async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    month = parse_month((await request.form()).get("month"))
+    month = _form_month((await request.form()).get("month"))
     queued, skipped = [], 0
     for item in await billing.month_clients(db_session, month):
         # A client already sent this month's sheet (or with one on its way) is not sent it again by "send all".
