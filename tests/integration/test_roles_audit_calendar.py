@@ -113,3 +113,40 @@ async def test_everyone_may_look_at_the_calendar_but_only_admins_change_it(clien
     assert (await post_form(client, "/calendar/2026-03-11/toggle", {})).status_code == 403
     assert (await client.get("/calendar?year=1800")).status_code == 404
     assert (await client.get("/calendar?year=abc")).status_code == 400
+
+
+async def test_the_audit_log_reads_in_words_not_codes(client, db):
+    from tests.conftest import set_cookie
+    from tests.integration.test_leads_fixtures import make_operator, make_source
+
+    admin = await make_user(db, "admin@example.com", ["admin"])
+    anna = await make_operator(db, "anna@example.com", max_load=2, name="Анна Операторова")
+    await make_source(db, "Сайт", {anna: 1})
+    from crm.features.accounts import services
+
+    await services.record(db, admin, "telegram_registry", "7", "form", {"status": ["draft", "formed"]}, summary="R")
+    await services.record(db, admin, "calendar", "2026-01-16", "toggle", {"is_working": [False, True]})
+    await services.record(db, None, "telegram_detail", "3", "failed", {"status": ["queued", "failed"]},
+                          summary="SMTP is not configured (CRM_SMTP_HOST)")  # fmt: skip
+    await services.record(db, admin, "lead_operator", str(anna), "update", {"max_load": [2, 5]}, summary="anna")
+    await db.commit()
+    set_cookie(client, "crm_lang", "ru")
+    await login(client, "admin@example.com")
+    page = (await client.get("/audit")).text.split('id="list"')[1]  # option values of the filter are codes
+    for raw in ("lead_source", "lead_operator", ">weights<", "max_load", ">system<", "True", "False",
+                ">draft<", ">formed<", ">queued<", ">failed<", "SMTP is not configured"):  # fmt: skip
+        assert raw not in page, raw
+    assert "Источник обращений" in page and "веса изменены" in page and "Максимальная нагрузка" in page
+    assert "<b>Анна Операторова</b>: <del>∅</del> → <ins>1</ins>" in page  # weights by name, not operator id
+    assert "<del>нет</del> → <ins>да</ins>" in page
+    assert "<del>черновик</del> → <ins>сформирован</ins>" in page
+    assert "SMTP не настроен (CRM_SMTP_HOST)" in page and "система" in page
+
+
+async def test_an_empty_audit_says_there_are_no_changes_yet_unless_a_filter_hides_them(client, db):
+    await make_user(db, "head@example.com", ["head"])
+    await login(client, "head@example.com")
+    page = (await client.get("/audit")).text
+    assert "No changes yet." in page and "match the filter" not in page
+    filtered = (await client.get("/audit?actor=nobody")).text
+    assert "No changes match the filter." in filtered

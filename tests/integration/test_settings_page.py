@@ -44,3 +44,18 @@ async def test_only_admins_see_the_settings(client, db):
     await login(client, "head@example.com")
     assert (await client.get("/settings")).status_code == 403
     assert (await post_form(client, "/settings/mail-test", {})).status_code == 403
+
+
+async def test_the_mail_tests_say_to_whom_and_an_unconfigured_smtp_in_russian(client, db):
+    from tests.conftest import set_cookie
+
+    await make_user(db, "admin@example.com", ["admin"])
+    db.add(MailTest(requested_by="admin@example.com", recipient="admin@example.com", status="failed",
+                    error="SMTP is not configured (CRM_SMTP_HOST)"))  # fmt: skip
+    await db.commit()
+    set_cookie(client, "crm_lang", "ru")
+    await login(client, "admin@example.com")
+    page = (await client.get("/settings")).text
+    table = page.split('id="mail_tests"')[1]
+    assert '<th scope="col">Кому</th>' in table and '<th scope="col">По</th>' not in table
+    assert "SMTP не настроен (CRM_SMTP_HOST)" in table and "SMTP is not configured" not in table

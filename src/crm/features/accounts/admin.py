@@ -15,7 +15,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts import employees, services
+from crm.features.accounts import audit_labels, employees, services
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import PERMISSIONS
 from crm.features.accounts.schemas import UserForm
@@ -350,7 +350,15 @@ async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]
         return export_response(rows, AUDIT_EXPORT, "audit", fmt)
     page = await fetch_page(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
     entities = (await db_session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))).all()
-    return render(request, "accounts/audit.html", {"params": params, "page": page, "entities": entities}, block="list")
+    context = {
+        "params": params,
+        "page": page,
+        "entities": entities,
+        "filtered": any(params.get(k) for k in ("q", "entity", "actor", "from", "to")),
+        "field_names": await audit_labels.resolve_fields(db_session, page.rows),
+        "audit_value": audit_labels.audit_value,
+    }
+    return render(request, "accounts/audit.html", context, block="list")
 
 
 ROUTES = [

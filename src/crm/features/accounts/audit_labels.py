@@ -1,6 +1,10 @@
-"""Readable names of the codes in the audit log (entities, actions, fields); slices add theirs here."""
+"""Readable names of the codes in the audit log (entities, actions, fields, coded values); slices add theirs here."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from crm.lib.i18n import N_, gettext
 
@@ -32,11 +36,82 @@ LABELS: dict[str, str] = {
 }
 
 
-def register(labels: dict[str, str]) -> None:
+# Coded values of a field, shown by their labels (the field "status" of registries, sendings, contacts...).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "status": {
+        "draft": N_("draft"),
+        "formed": N_("formed"),
+        "closed": N_("closed"),
+        "open": N_("open"),
+        "queued": N_("queued"),
+        "sent": N_("sent"),
+        "failed": N_("failed"),
+    },
+}
+
+# Messages stored in English by the code that wrote them (mail errors...), translated where they are shown.
+MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"SMTP is not configured \(CRM_SMTP_HOST\)"), N_("SMTP is not configured (CRM_SMTP_HOST)")),
+    (
+        re.compile(r"SMTP server (?P<server>\S+) refused the credentials \((?P<code>[^)]*)\)"),
+        N_("SMTP server %(server)s refused the credentials (%(code)s)"),
+    ),
+    (re.compile(r"SMTP server (?P<server>\S+) failed: (?P<error>.+)"), N_("SMTP server %(server)s failed: %(error)s")),
+    (re.compile(r"client deleted"), N_("client deleted")),
+]
+
+# Field codes that are ids of something with a name (weights by operator id): (entity, action) → resolver that
+# answers {id: name} for the ids seen on one page, in one query.
+Resolver = Callable[[Any, set[str]], Awaitable[dict[str, str]]]
+FIELD_RESOLVERS: dict[tuple[str, str], Resolver] = {}
+
+
+def register(
+    labels: dict[str, str],
+    values: dict[str, dict[str, str]] | None = None,
+    resolvers: dict[tuple[str, str], Resolver] | None = None,
+) -> None:
     """Called by a slice at import time for the codes it writes to the audit log."""
     LABELS.update(labels)
+    for field, codes in (values or {}).items():
+        VALUE_LABELS.setdefault(field, {}).update(codes)
+    FIELD_RESOLVERS.update(resolvers or {})
+
+
+def stored_message(text: str) -> str:
+    """A known English message kept in the database (a mail error...) in the current language; others as they are."""
+    for pattern, msgid in MESSAGES:
+        found = pattern.fullmatch(text)
+        if found:
+            return gettext(msgid, **found.groupdict())
+    return text
 
 
 def audit_label(code: str) -> str:
+    """The readable name of a code; a stored message is translated; anything else is shown as it is."""
+    if not isinstance(code, str):
+        return "" if code is None else str(code)
     label = LABELS.get(code)
-    return gettext(label) if label else code
+    return gettext(label) if label else stored_message(code)
+
+
+def audit_value(field: str, value: Any) -> str:
+    """One old or new value of a change: ∅ for nothing, yes/no for flags, labels for coded values."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, str):
+        label = VALUE_LABELS.get(field, {}).get(value)
+        return gettext(label) if label else stored_message(value)
+    return str(value)
+
+
+async def resolve_fields(session: Any, entries: Iterable[Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """Names for the field codes that are ids, one query per kind of entry on the page."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        key = (entry.entity, entry.action)
+        if key in FIELD_RESOLVERS:
+            wanted.setdefault(key, set()).update(entry.changes or {})
+    return {key: await FIELD_RESOLVERS[key](session, ids) for key, ids in wanted.items() if ids}

@@ -327,7 +327,8 @@ async def replace_competences(
     session: AsyncSession, source_id: int, weights: Sequence[tuple[int, int]], actor: User | None
 ) -> dict[int, int]:
     """The source's weights become exactly ``weights`` (operator → weight); others are removed."""
-    if await session.get(LeadSource, source_id) is None:
+    source = await session.get(LeadSource, source_id)
+    if source is None:
         raise LookupError(source_id)
     wanted: dict[int, int] = {}
     for operator_id, weight in weights:
@@ -359,6 +360,7 @@ async def replace_competences(
                 for op in sorted(set(before) | set(wanted))
                 if before.get(op) != wanted.get(op)
             },
+            summary=source.name,
         )
     return wanted
 
@@ -368,7 +370,8 @@ async def set_weight(
 ) -> int | None:
     """One cell of the weights matrix; returns the previous weight."""
     _check_weight(weight)
-    if await session.get(LeadSource, source_id) is None:
+    source = await session.get(LeadSource, source_id)
+    if source is None:
         raise LookupError(source_id)
     await _check_operators(session, [operator_id])
     before = await session.scalar(
@@ -382,7 +385,13 @@ async def set_weight(
     )
     if before != weight:
         await accounts.record(
-            session, actor, "lead_source", str(source_id), "weights", {str(operator_id): [before, weight]}
+            session,
+            actor,
+            "lead_source",
+            str(source_id),
+            "weights",
+            {str(operator_id): [before, weight]},
+            summary=source.name,
         )
     return before
 
