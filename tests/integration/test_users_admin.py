@@ -150,7 +150,7 @@ async def test_exports_hold_exactly_the_filtered_rows_with_formulas_neutralised(
     await make_user(db, "op@example.com", ["operator"])
     response = await client.get("/users?role=manager&format=csv")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["email", "name"]
     assert [r[0] for r in rows[1:]] == ["evil@example.com"]

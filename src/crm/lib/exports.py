@@ -84,7 +84,7 @@ def export_response(rows: Iterable[Any], columns: Sequence[ExportColumn], name: 
     if fmt == "xlsx":
         body, media, ext = xlsx_bytes(rows, columns, title=name), XLSX_MEDIA, "xlsx"
     else:
-        body, media, ext = csv_bytes(rows, columns), "text/csv; charset=utf-8", "csv"
+        body, media, ext = csv_bytes(rows, columns), "text/csv", "csv"  # Litestar adds "; charset=utf-8"
     return Response(
         content=body,
         media_type=media,
