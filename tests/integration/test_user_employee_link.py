@@ -285,3 +285,48 @@ async def test_the_openapi_document_describes_the_user_update(client, db) -> Non
     schema = (await client.get("/docs/openapi.json")).json()
     operation = schema["paths"]["/api/v1/users/{user_id}"]["patch"]
     assert operation["tags"] == ["users"] and "employee_bitrix_id" in operation["description"]
+
+
+async def test_one_employee_cannot_be_linked_to_two_users_even_without_the_form(client, db) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    people = await _people(db)
+    other = await make_user(db, "other@example.com", ["manager"])
+    people["manager"].employee_bitrix_id = 101
+    await db.commit()
+    other.employee_bitrix_id = 101
+    try:
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+    else:
+        raise AssertionError("two users were linked to employee 101")
+
+
+async def test_the_sync_link_by_email_skips_an_employee_an_admin_links_at_the_same_moment(client, db) -> None:
+    from crm.features.clients.store import link_users_by_email
+    from crm.lib.db import alchemy_config
+
+    people = await _people(db)
+    namesake = await make_user(db, "PETROV@portal.ru", ["manager"])  # the email of employee 101
+    await make_user(db, "sidorova@portal.ru", ["manager"])  # employee 102: linked by the sync as usual
+    config = alchemy_config()
+    async with config.get_session() as admin, config.get_session() as sync:
+        manager = await admin.get(User, people["manager"].id)
+        await services.update_user(admin, manager, None, employee_bitrix_id=101)
+        await admin.flush()  # the admin's link is written, not yet committed
+        running = asyncio.create_task(link_users_by_email(sync))
+        await asyncio.sleep(0.5)
+        assert not running.done()  # the sync waits on the unique index for the admin's transaction
+        await admin.commit()
+        linked = await asyncio.wait_for(running, 10)
+        await sync.commit()  # no error: the sync goes on
+    assert linked == 1
+    rows = (await db.execute(select(User.email, User.employee_bitrix_id).order_by(User.email))).all()
+    assert dict(rows)["manager@example.com"] == 101 and dict(rows)["sidorova@portal.ru"] == 102
+    assert dict(rows)[namesake.email] is None
+    audit = (await db.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(namesake.id)))).all()
+    assert not [e for e in audit if "employee_bitrix_id" in e.changes]  # the undone link left no audit entry
+
+    async with config.get_session() as later:  # a later sync sees the link and does not even try
+        assert await link_users_by_email(later) == 0

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,15 @@ class Role(BigIntAuditBase):
 
 class User(UUIDv7AuditBase):
     __tablename__ = "users"
+    __table_args__ = (
+        # One user per Bitrix24 employee: the sync's link by email cannot race an admin's manual link into a pair.
+        Index(
+            "uq_users_employee_bitrix_id",
+            "employee_bitrix_id",
+            unique=True,
+            postgresql_where=text("employee_bitrix_id IS NOT NULL"),
+        ),
+    )
     email: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -415,25 +415,41 @@ async def missing_ids(session: AsyncSession, model: Any, keep_ids: set[int], whe
 
 
 async def link_users_by_email(session: AsyncSession) -> int:
-    """Users not yet linked to a Bitrix24 employee get the active employee with the same email (audited)."""
+    """Users not yet linked to a Bitrix24 employee get the active employee with the same email (audited).
+
+    An employee already linked to someone is skipped; one an admin links at this very moment (the partial unique
+    index on users.employee_bitrix_id answers when their transaction commits) is skipped too: the admin's link
+    stands and the sync goes on."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import aliased
+
     from crm.features.accounts.models import User
     from crm.features.accounts.services import update_user
 
+    holder = aliased(User)
     pairs = (
         await session.execute(
             select(User, Employee.id)
             .join(Employee, func.lower(Employee.email) == func.lower(User.email))
-            .where(User.employee_bitrix_id.is_(None), Employee.active.is_(True), Employee.email != "")
+            .where(
+                User.employee_bitrix_id.is_(None),
+                Employee.active.is_(True),
+                Employee.email != "",
+                ~select(holder.id).where(holder.employee_bitrix_id == Employee.id).exists(),
+            )
+            .order_by(User.created_at, User.id)
         )
     ).all()
     linked = 0
-    taken = set(
-        (await session.scalars(select(User.employee_bitrix_id).where(User.employee_bitrix_id.is_not(None)))).all()
-    )
+    taken: set[int] = set()
     for user, employee_id in pairs:
         if employee_id in taken:
             continue
-        await update_user(session, user, None, employee_bitrix_id=employee_id)
+        try:
+            async with session.begin_nested():
+                await update_user(session, user, None, employee_bitrix_id=employee_id)
+        except IntegrityError:
+            continue  # linked by someone else meanwhile: the savepoint undid this link and its audit entry
         taken.add(employee_id)
         linked += 1
     return linked
