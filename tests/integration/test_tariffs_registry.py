@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.features.accounts.models import AuditEntry
 from crm.features.tariffs.models import Registry, RegistryRecord, Telegram, TelegramClient
@@ -309,3 +309,16 @@ async def test_the_registries_api_follows_the_same_visibility_rules(client, db):
     assert (await client.get(f"/api/v1/registries/{rid}", headers=operator)).status_code == 404
     bad = await client.get("/api/v1/registries", params={"month": "August"}, headers=owner)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "month"
+
+
+async def test_a_day_that_is_not_a_date_is_refused_with_its_reason_and_adds_nothing(client, db):
+    await _setup(db)
+    await login(client, "pok-2@example.com")
+    page = await client.get("/registries/day", params={"date": "1 Aug"})
+    assert page.status_code == 422 and "is not a date" in page.text
+    ids = await _ids(db, "op0441e14.q")
+    refused = await post_form(
+        client, "/registries/day", {"date": "2022-13-01", "telegram": [ids["op0441e14.q"]]}, follow_redirects=True
+    )
+    assert "is not a date" in refused.text
+    assert await db.scalar(select(func.count()).select_from(Registry)) == 0

@@ -26,23 +26,28 @@ OPERATE = {"permission": "telegrams.register"}
 SEE = {"permission": ("telegrams.register", "billing.manage")}
 
 
-def _parse_day(raw: str | None) -> date:
+def _parse_day(request: Request, raw: str | None) -> tuple[date, bool]:
+    """The day asked for (today when none is given); False with a message shown when it is not a date."""
+    if not (raw or "").strip():
+        return local_today(), True
     try:
-        return date.fromisoformat(raw or "")
+        return date.fromisoformat((raw or "").strip()), True
     except ValueError:
-        return local_today()
+        toast(request, _("“%(value)s” is not a date: enter it as YYYY-MM-DD.", value=(raw or "")[:40]), "error")
+        return local_today(), False
 
 
 @get("/registries/day", opt=OPERATE, include_in_schema=False)
 async def day_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
-    day = _parse_day(request.query_params.get("date"))
+    day, valid = _parse_day(request, request.query_params.get("date"))
     items = await registries.office_day(db_session, user, day)
     registry = await registries.day_registry(db_session, user, day)
     return render(
         request,
         "tariffs/day.html",
         {"day": day, "items": items, "registry": registry, "office": user.telegraph_prefix},
+        status_code=200 if valid else 422,
     )
 
 
@@ -50,7 +55,9 @@ async def day_page(request: Request, db_session: NamedDependency[AsyncSession]) 
 async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
     form = await request.form()
-    day = _parse_day(form.get("date"))
+    day, valid = _parse_day(request, form.get("date"))
+    if not valid:  # never add the chosen telegrams to some other day's registry
+        return Redirect("/registries/day", status_code=303)
     ids = [n for v in form.getall("telegram", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
     try:
         registry, added = await registries.add_telegrams(db_session, user, day, ids)
