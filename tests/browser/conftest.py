@@ -107,7 +107,9 @@ async def page(request: pytest.FixtureRequest, browser: Any, live_server: str, c
 async def shot(page: Any, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}-{page.viewport_name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    # caret="initial": Playwright otherwise hides the caret with an empty style attribute on every input, which
+    # htmx then copies onto swapped-in inputs (blocked by the page's CSP, a console error)
+    await page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

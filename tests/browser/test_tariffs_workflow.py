@@ -30,14 +30,6 @@ async def _arrange(db):
     return {c.code: str(c.id) for c in (await db.scalars(select(TelegramClient))).all()}
 
 
-async def _shot(page, name):
-    """A screenshot in the middle of editing: Playwright hides the caret by leaving an empty ``style`` attribute on
-    every input, which htmx's settling would then copy onto the swapped row's inputs of the same id (blocked by the
-    page's CSP, so a console error); the attributes are taken away again."""
-    await shot(page, name)
-    await page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
-
-
 def _row(page, index):
     return page.locator("#records tbody tr").nth(index)
 
@@ -91,7 +83,7 @@ async def test_an_operator_forms_a_registry_and_billing_closes_it(page, db):
     await expect(total).not_to_have_text(before)  # the totals of the registry follow the row
     await _edit(page, 0, "select[name=category]", "post")
     await expect(_row(page, 0).locator(".badge-bad")).to_have_count(1)
-    await _shot(page, "registry-warning")
+    await shot(page, "registry-warning")
     await _edit(page, 0, "select[name=category]", "ordinary")
     await expect(_row(page, 0).locator(".badge-bad")).to_have_count(0)
     async with page.expect_response(lambda r: "/records/" in r.url):
@@ -115,7 +107,7 @@ async def test_an_operator_forms_a_registry_and_billing_closes_it(page, db):
     await expect(_row(page, 1).locator("input[name=total_with_vat]")).to_have_value("108.00")
     await _edit(page, 1, "input[name=total]", fill="100.00")  # a total typed over is kept as typed
     await expect(_row(page, 1).locator("input[name=total]")).to_have_value("100.00")
-    await _shot(page, "registry-table")
+    await shot(page, "registry-table")
 
     await page.fill("#f-signature", "Покровская")
     await page.click("#confirm-registry")
