@@ -168,3 +168,11 @@ def test_money_in_russian_groups_thousands_with_a_no_break_space_and_uses_a_deci
 def test_money_in_english_groups_thousands_with_commas_and_uses_a_decimal_point(locale):
     locale("en")
     assert i18n.fmt_money(Decimal("1234567.5")) == "1,234,567.50"
+
+
+def test_an_amount_in_an_input_uses_the_locales_decimal_sign_without_grouping(locale):
+    locale("ru")
+    assert i18n.fmt_amount_input(Decimal("1601.7")) == "1601,70"
+    locale("en")
+    assert i18n.fmt_amount_input(Decimal("1601.7")) == "1601.70"
+    assert i18n.fmt_amount_input(None) == ""

@@ -89,6 +89,13 @@ def fmt_money(value: Decimal | int | float | None) -> str:
     return fmt_number(value, 2)
 
 
+def fmt_amount_input(value: Decimal | int | float | None) -> str:
+    """An amount as the value of an input the user edits: the locale's decimal sign, no grouping (601,70)."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="0.00", locale=Locale.parse(get_locale()))
+
+
 def local_tz() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 

@@ -37,6 +37,7 @@ def configure(engine: JinjaTemplateEngine, extra_globals: dict[str, Any] | None 
     env.filters.update(
         number=i18n.fmt_number,
         money=i18n.fmt_money,
+        amount_input=i18n.fmt_amount_input,
         datetime=i18n.fmt_datetime,
         date=i18n.fmt_date,
         json_script=_json_script,
