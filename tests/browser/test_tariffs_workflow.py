@@ -101,12 +101,12 @@ async def test_an_operator_forms_a_registry_and_billing_closes_it(page, db):
     await _edit(page, 1, "input[name=manual]", check=True)
     await expect(_row(page, 1).locator("input[name=words]")).to_be_visible()
     await _edit(page, 1, "input[name=words]", fill="10")
-    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("83.00")
-    await _edit(page, 1, "input[name=delivery_amount]", fill="50.00")  # a part typed over: totals follow
-    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("90.00")
-    await expect(_row(page, 1).locator("input[name=total_with_vat]")).to_have_value("108.00")
-    await _edit(page, 1, "input[name=total]", fill="100.00")  # a total typed over is kept as typed
-    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("100.00")
+    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("83,00")
+    await _edit(page, 1, "input[name=delivery_amount]", fill="50,00")  # a part typed over: totals follow
+    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("90,00")
+    await expect(_row(page, 1).locator("input[name=total_with_vat]")).to_have_value("108,00")
+    await _edit(page, 1, "input[name=total]", fill="100,00")  # a total typed over is kept as typed
+    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("100,00")
     await shot(page, "registry-table")
 
     await page.fill("#f-signature", "Покровская")
