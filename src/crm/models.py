@@ -20,6 +20,7 @@ from crm.features.clients.models import (
     Department,
     Employee,
     Pipeline,
+    ReferenceValue,
     Requisite,
     Stage,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "ManagerDayFigure",
     "PasswordResetToken",
     "Pipeline",
+    "ReferenceValue",
     "RefreshToken",
     "Registry",
     "RegistryRecord",
