@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -126,6 +126,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed GET of a page benchmark."""
+
+    name: str
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    # What a correct answer looks like (the benchmark fails rather than time an error page).
+    check: Callable[[httpx.Response], str | None] = lambda r: None
+    page: bool = True  # a list page: the p95 target applies
+    partial: bool = False  # the 50-row table partial: the size target applies
 
 
 @dataclass

@@ -21,12 +21,13 @@ import statistics
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import common
 import httpx
+from common import Case
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -206,17 +207,6 @@ async def _explain(statements: list[tuple[str, Any]]) -> float:
 
 
 # --------------------------------------------------------------------------- over HTTP
-
-
-@dataclass
-class Case:
-    name: str
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    check: Callable[[httpx.Response], str | None] = lambda r: None
-    page: bool = True
-    partial: bool = False
 
 
 @dataclass

@@ -24,28 +24,17 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import common
 import generate
 import httpx
+from common import Case
 
 P95_TARGET_MS = 150.0
 PARTIAL_TARGET_BYTES = 40 * 1024
 HTMX_HEADERS = {"HX-Request": "true", "HX-Target": "list"}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    # What a correct answer looks like (the benchmark fails rather than time an error page).
-    check: Callable[[httpx.Response], str | None] = lambda r: None
-    page: bool = True  # a list page: the p95 target applies
-    partial: bool = False  # the 50-row table partial: the size target applies
 
 
 def _rows(response: httpx.Response) -> int:
