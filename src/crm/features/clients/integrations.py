@@ -21,13 +21,40 @@ from crm.features.clients.connection import encrypt, mask, mask_url, resolve, se
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.integrations.bitrix24.client import check_url
 from crm.lib.auth import current_user
+from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.i18n import local_today
 from crm.lib.web import FormErrors, render, toast
 
 SEE = {"permission": ("integrations.manage", "sync.period")}
 MANAGE = {"permission": "integrations.manage"}
 PAGE = "/integrations/bitrix24"
+
+
+# What a run counted, by the keys the sync uses (``<stream>_deleted`` for what became inactive).
+COUNT_LABELS = {
+    "companies": N_("companies"),
+    "deals": N_("deals"),
+    "activities": N_("activities"),
+    "calls": N_("calls"),
+    "requisites": N_("requisites"),
+    "addresses": N_("addresses"),
+    "departments": N_("departments"),
+    "employees": N_("employees"),
+    "pipelines": N_("pipelines"),
+    "changed": N_("records changed"),
+    "events": N_("events"),
+    "events_parked": N_("events set aside"),
+    "figures_companies": N_("company figures updated"),
+    "figures_manager_days": N_("manager-day figures updated"),
+    "users_linked": N_("users linked by email"),
+}
+
+
+def count_label(key: str) -> str:
+    """A run's count key in words: "deals_deleted" → "deals made inactive"; an unknown key as it is."""
+    if key.endswith("_deleted") and key[: -len("_deleted")] in COUNT_LABELS:
+        return _("%(what)s made inactive", what=_(COUNT_LABELS[key[: -len("_deleted")]]))
+    return _(COUNT_LABELS[key]) if key in COUNT_LABELS else key
 
 
 async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
@@ -38,6 +65,7 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
         "conn": conn,
         "row": row,
         "runs": runs,
+        "count_label": count_label,
         "running": any(r.status in {"queued", "running"} for r in runs),
         "webhook_masked": mask_url(conn.webhook_url) if conn.webhook_url else "",
         "secret_masked": mask(conn.client_secret),
