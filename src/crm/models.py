@@ -41,7 +41,7 @@ from crm.features.leads.models import (
     LeadOperator,
     LeadSource,
 )
-from crm.features.system.models import MailTest
+from crm.features.system.models import MailTest, SystemSettings
 from crm.features.tariffs.models import (
     Country,
     CountryTariff,
@@ -95,6 +95,7 @@ __all__ = [
     "Stage",
     "SyncRun",
     "SyncState",
+    "SystemSettings",
     "Telegram",
     "TelegramClient",
     "User",
