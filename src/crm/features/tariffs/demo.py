@@ -10,16 +10,21 @@ import csv
 import io
 import json
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.tariffs import journal, tariff_import
+from crm.features.accounts.models import User
+from crm.features.calendar import services as calendar
+from crm.features.tariffs import journal, registries, tariff_import
 from crm.features.tariffs.journal import COLUMNS
-from crm.features.tariffs.models import TelegramClient
-from crm.lib.i18n import local_tz
+from crm.features.tariffs.models import Country, RegistryRecord, TelegramClient
+from crm.features.tariffs.tariffs import local_midnight
+from crm.lib.i18n import local_today, local_tz
 
 # Public prices of the Russian tariffs (as the old tool held them): from, to (exclusive), prices.
 RUSSIAN = [
@@ -194,8 +199,141 @@ def generate_journal(
     return out.getvalue().encode("cp1251")
 
 
+# --------------------------------------------------------------------------- registries, as the office keeps them
+
+OPERATORS = [("telegraph@example.com", "Телеграфова"), ("tgn@example.com", "Таганрогова")]  # and their signatures
+BILLING_EMAIL = "billing@example.com"
+# The operator reads whose telegram it is from its signature (ДТ: the customs office).
+SIGNER_CLIENTS = dict(zip(SIGNERS, ("00001", "00002", "00001", "00101"), strict=True))
+PAST_DAYS = 4  # registries of past working days in each of the two months
+MAX_ROWS = 40  # paid telegrams an operator ticks at most in a day
+LEFT_FOR_LATER = 3  # rows of the draft still without a client
+
+
+async def registry_plan(session: AsyncSession, today: date) -> list[tuple[date, str]]:
+    """Registry days and the status each reaches: working days spread over the previous month and the latest ones
+    of this month (billed, the last of a month only formed unless it is the month's only one), and a draft on
+    today's or the last working day. Weekends and holidays come from the working-day calendar."""
+    first = today.replace(day=1)
+    worked = await calendar.working_days(session, (first - timedelta(days=1)).replace(day=1), today)
+    if not worked:
+        return []
+    draft = worked[-1]
+    before = [d for d in worked if d < first]
+    step = max(1, len(before) // PAST_DAYS)
+    months = [before[::-1][::step][:PAST_DAYS][::-1], [d for d in worked if first <= d < draft][-PAST_DAYS:]]
+    plan: list[tuple[date, str]] = []
+    for days in months:
+        plan += [(d, registries.FORMED if d == days[-1] and len(days) > 1 else registries.CLOSED) for d in days]
+    return [*plan, (draft, registries.DRAFT)]
+
+
+def _row_form(row: RegistryRecord, client: str, **changes: Any) -> dict[str, str]:
+    """What the row's controls post once the operator has changed ``changes`` (unticked boxes are not sent)."""
+    values: dict[str, Any] = {
+        "client": client,
+        "country_id": str(row.country_id or ""),
+        "category": row.category,
+        "notification": row.notification,
+        "blank": row.blank,
+        "deliver_on_date": row.deliver_on_date,
+        "paid_reply": row.paid_reply,
+        "manual": row.manual,
+        "words": str(row.words),
+    }
+    if changes.get("manual"):
+        values |= {name: f"{getattr(row, name):.2f}" for name in registries.AMOUNTS}
+    values |= changes
+    return {name: "on" if value is True else str(value) for name, value in values.items() if value is not False}
+
+
+async def _keep_day(
+    session: AsyncSession, operator: User, signature: str, billing: User | None, day: date, status: str
+) -> str | None:
+    """One operator's registry of the day through the screens' own services: tick the paid telegrams, name their
+    clients, fix a few rows by hand, sign; billing bills it. The status reached, or None if nothing was added."""
+    rng = random.Random(f"{operator.email} {day}")
+    offered = [d.telegram for d in await registries.office_day(session, operator, day) if d.registry_id is None]
+    if status == registries.DRAFT:  # only what has come in so far today
+        offered = [t for t in offered if t.inp_gate_date <= datetime.now(UTC)] or offered[:8]
+    paid = [t.id for t in offered if rng.random() < 0.8][:MAX_ROWS]
+    if not paid:
+        return None
+    registry, _added = await registries.add_telegrams(session, operator, day, paid)
+    rows = await registries.rows_of(session, registry)
+    names = {code: f"{code} {short}" for code, short, *_rest in CLIENTS}
+    abroad = await session.scalar(select(Country.id).where(Country.name == rng.choice(["Беларусь", "Казахстан"])))
+    # A paid reply (set by hand) on a telegram with a notification: priced, with the warning shown.
+    noted = [r for r in rows if r.notification != "none"]
+    reply_row = noted[0] if noted else None
+    recount = rng.choice(rows) if rng.random() < 0.6 else None  # the header's word count was wrong
+    retyped = rng.choice(rows) if rng.random() < 0.35 else None  # an amount typed over by hand
+    plain = [r for r in rows if r.notification == "none" and r.blank == "none"]
+    foreign = rng.choice(plain) if plain and rng.random() < 0.4 else None  # to a neighbour country
+    waiting = {r.id for r in rows[-LEFT_FOR_LATER:]} if status == registries.DRAFT else set()
+    for row in rows:
+        client = "" if row.id in waiting else names[SIGNER_CLIENTS.get(row.telegram.subscribe, "00001")]
+        changes: dict[str, Any] = {}
+        if row is reply_row:
+            changes["paid_reply"] = True
+        if row is foreign and row is not recount:
+            changes["country_id"] = str(abroad or "")
+        if row is recount:
+            changes |= {"manual": True, "words": str(row.words + rng.randint(1, 4))}
+        await registries.update_row(session, operator, registry.id, row.id, _row_form(row, client, **changes))
+        if row is retyped and row is not recount:
+            whole = row.words_amount.quantize(Decimal("1"), rounding=ROUND_FLOOR)
+            form = _row_form(row, client, manual=True, words_amount=f"{whole:.2f}")
+            await registries.update_row(session, operator, registry.id, row.id, form, "words_amount")
+    if status == registries.DRAFT:
+        return status
+    await registries.confirm(session, operator, registry.id, signature)
+    registry.formed_at = local_midnight(day) + timedelta(hours=18, minutes=rng.randint(0, 45))
+    if status != registries.CLOSED or billing is None:
+        return registries.FORMED
+    await registries.close(session, billing, registry.id)
+    registry.closed_at = min(local_midnight(day + timedelta(days=1)) + timedelta(hours=11), datetime.now(UTC))
+    return registries.CLOSED
+
+
+async def load_registries(session: AsyncSession, plan: list[tuple[date, str]]) -> str:
+    """The demo offices' registries of the planned days; a day an operator already has a registry for is left
+    as it is (whatever its status now), so loading again adds nothing."""
+    users = {
+        u.email: u
+        for u in (
+            await session.scalars(select(User).where(User.email.in_([BILLING_EMAIL, *(e for e, _s in OPERATORS)])))
+        ).all()
+    }
+    made: Counter[str] = Counter()
+    for email, signature in OPERATORS:
+        operator = users.get(email)
+        if operator is None or not operator.telegraph_prefix:
+            continue
+        for day, status in plan:
+            if await registries.day_registry(session, operator, day) is None:
+                reached = await _keep_day(session, operator, signature, users.get(BILLING_EMAIL), day, status)
+                made[reached or "none"] += 1
+    return (
+        f"Telegraph registries: {made['closed']} billed, {made['formed']} formed, {made['draft']} draft "
+        f"(days {plan[0][0]:%d.%m}–{plan[-1][0]:%d.%m})."
+        if plan
+        else "Telegraph registries: no working days."
+    )
+
+
+async def _import_days(session: AsyncSession, days: list[date], per_day: int) -> int:
+    """The journal of each day, generated from the day alone: a day looks the same whenever the demo is loaded,
+    so a later load neither changes the telegrams already registered nor adds twins of them."""
+    created = 0
+    for day in days:
+        content = generate_journal(day, 1, per_day, seed=day.toordinal())
+        created += (await journal.import_journal(session, content)).created
+    return created
+
+
 async def load(session: AsyncSession, scale: str = "small") -> list[str]:
-    """Clients, tariffs, the second office's operator and a journal of the last days (idempotent)."""
+    """Clients, tariffs, the second office's operator, a journal of the last days and the registries (idempotent)."""
     from crm.features.accounts import services as accounts
 
     lines: list[str] = []
@@ -216,12 +354,16 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
         if code not in existing:
             session.add(TelegramClient(code=code, short_name=short, full_name=full, inn=inn, email=email))
     summary = await tariff_import.import_fixture(session, json.dumps(tariff_fixture()).encode())
-    today = date.today()
+    today = local_today()
     days, per_day = (7, 60) if scale == "small" else (60, 400)
-    imported = await journal.import_journal(session, generate_journal(today - timedelta(days=days - 1), days, per_day))
+    window = [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
+    plan = await registry_plan(session, today)
+    journal_days = sorted(set(window) | {day for day, _status in plan})
+    created = await _import_days(session, journal_days, per_day)
     lines.insert(
         0,
         f"Telegraph: {len(CLIENTS)} clients, tariffs ({summary.created} new), "
-        f"journal of {days} days ({imported.created} new telegrams).",
+        f"journal of {len(journal_days)} days ({created} new telegrams).",
     )
+    lines.append(await load_registries(session, plan))
     return lines
