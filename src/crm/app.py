@@ -209,12 +209,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="debug",
             disable_stack_trace={404, 401, 403, 400, 422, 405},
         ),
-        on_startup=[_queue_hooks(queue_plugin, connect=True)],
+        on_startup=[_queue_hooks(queue_plugin, connect=True), _load_system_settings],
         on_shutdown=[_queue_hooks(queue_plugin, connect=False)],
         debug=False,
     )
     app.state.alchemy = alchemy
     return app
+
+
+async def _load_system_settings(app: Litestar) -> None:
+    """The organisation's settings stored on /settings (the time zone, kept fresh in this process)."""
+    from crm.features.system import settings as system_settings
+
+    await system_settings.start(app.state.alchemy)
 
 
 def _queue_hooks(plugin: Any, *, connect: bool) -> Any:

@@ -81,6 +81,13 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def set_in_environment(*names: str) -> bool:
+    """Whether any of these ``CRM_*`` variables (without the prefix) is set, in the environment or ``.env``:
+    such a value wins over the one stored from the settings page."""
+    get_settings()  # reads .env into the environment once
+    return any(_env(name) is not None for name in names)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)

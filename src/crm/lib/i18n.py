@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import io
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -96,8 +101,55 @@ def fmt_amount_input(value: Decimal | int | float | None) -> str:
     return format_decimal(value, format="0.00", locale=Locale.parse(get_locale()))
 
 
+# The organisation's time zone (CRM_TIMEZONE, else the settings page's, else Europe/Moscow), cached per process:
+# the app and the worker load it at start-up (``use_tz_loader``), a save sets it in its own process
+# (``set_local_tz``), and other processes re-read it at most every TZ_REFRESH_SECONDS, in the background.
+TZ_REFRESH_SECONDS = 30.0
+
+
+@dataclass
+class _TzCache:
+    zone: ZoneInfo | None = None
+    loaded: float = 0.0
+    loader: Callable[[], Awaitable[str]] | None = None
+    task: asyncio.Task[None] | None = None
+
+
+_tz = _TzCache()
+
+
+def set_local_tz(name: str | None) -> None:
+    """The zone this process shows times in from now on; ``None`` goes back to the environment's (or default)."""
+    _tz.zone = ZoneInfo(name) if name else None
+    _tz.loaded = time.monotonic()
+
+
+def use_tz_loader(loader: Callable[[], Awaitable[str]] | None) -> None:
+    """Where this process re-reads the effective zone from (an async function returning its name)."""
+    _tz.loader = loader
+
+
+async def refresh_local_tz() -> None:
+    """Read the zone again now (start-up; and in the background when the cached one is older than 30 s)."""
+    if _tz.loader is None:
+        return
+    try:
+        set_local_tz(await _tz.loader())
+    except Exception as exc:  # a database that is down: keep the zone we have, try again later
+        _tz.loaded = time.monotonic()
+        logging.getLogger("crm.i18n").warning("time zone not re-read: %s", type(exc).__name__)
+
+
 def local_tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
+    if _tz.loader is not None and time.monotonic() - _tz.loaded >= TZ_REFRESH_SECONDS:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        task = _tz.task
+        if loop is not None and (task is None or task.done() or task.get_loop() is not loop):
+            _tz.task = loop.create_task(refresh_local_tz())
+    return _tz.zone or ZoneInfo(get_settings().timezone)
 
 
 def local_today() -> date:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from crm.config import get_settings
+from crm.features.system.settings import with_effective_smtp
 from crm.integrations import mail
 from crm.lib import i18n
 
 
 async def send_password_reset(*, email: str, link: str, locale: str) -> None:
-    settings = get_settings()
+    settings = await with_effective_smtp()
     token = i18n.set_locale(locale)
     try:
         subject = i18n.gettext("Password reset")

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
 from crm.features.system import services
+from crm.features.system import settings as system_settings
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import render, toast
+from crm.lib.web import FormErrors, render, toast
 
 
 @get("/", include_in_schema=False)
@@ -43,19 +44,47 @@ async def health(request: Request, db_session: NamedDependency[AsyncSession]) ->
 SETTINGS = {"permission": "integrations.manage"}
 
 
+async def _settings_context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
+    tests = await services.recent_mail_tests(db_session)
+    row = await system_settings.stored(db_session)
+    env = system_settings.from_environment()
+    effective = system_settings.merge_smtp(row, get_settings().smtp, env)
+    return {
+        "config": services.configuration(get_settings()),
+        "tests": tests,
+        "waiting": any(t.status == "queued" for t in tests),
+        "env": env,
+        "variables": {name: " / ".join(f"CRM_{v}" for v in names) for name, names in system_settings.VARIABLES.items()},
+        "effective": effective,
+        "effective_security": "tls" if effective.ssl else "starttls" if effective.starttls else "none",
+        "timezone": system_settings.merge_timezone(row, env),
+        "password_saved": bool(row and row.smtp_password_enc),
+        "security_options": [(k, _(v)) for k, v in system_settings.SECURITY.items()],
+        "zones": system_settings.COMMON_ZONES,
+        "default_timezone": system_settings.DEFAULT_TIMEZONE,
+        "default_sender": system_settings.DEFAULT_SENDER,
+        "form": system_settings.form_values(row),
+        "errors": FormErrors(),
+        **extra,
+    }
+
+
 @get("/settings", opt=SETTINGS, include_in_schema=False)
 async def settings_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    tests = await services.recent_mail_tests(db_session)
-    return render(
-        request,
-        "system/settings.html",
-        {
-            "config": services.configuration(get_settings()),
-            "tests": tests,
-            "waiting": any(t.status == "queued" for t in tests),
-        },
-        block="mail_tests",
-    )
+    return render(request, "system/settings.html", await _settings_context(db_session), block="mail_tests")
+
+
+@post("/settings", opt=SETTINGS, include_in_schema=False)
+async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    raw = dict(await request.form())
+    saved = await system_settings.save(db_session, current_user(request), raw)
+    if saved.errors:
+        typed = {k: str(v) for k, v in raw.items() if k not in {"smtp_password", "_csrf_token"}}
+        context = await _settings_context(db_session, errors=saved.errors, form=typed)
+        return render(request, "system/settings.html", context, status_code=422)
+    await db_session.commit()
+    toast(request, _("Settings saved.") if saved.changes else _("Nothing to change."))
+    return Redirect("/settings", status_code=303)
 
 
 @post("/settings/mail-test", opt=SETTINGS, include_in_schema=False)
@@ -68,4 +97,4 @@ async def mail_test(request: Request, db_session: NamedDependency[AsyncSession])
     return Redirect("/settings", status_code=303)
 
 
-ROUTES = [home, health, settings_page, mail_test]
+ROUTES = [home, health, settings_page, settings_save, mail_test]

@@ -1,4 +1,4 @@
-"""The settings page: what the installation is configured with (no secrets) and SMTP test messages."""
+"""The settings page: the configuration set by the environment (no secrets) and SMTP test messages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import Settings
 from crm.features.system.models import MailTest
+from crm.features.system.settings import effective_smtp
 from crm.integrations import mail
 from crm.lib.i18n import N_
 
@@ -21,11 +22,9 @@ class ConfigLine:
 
 
 def configuration(settings: Settings) -> list[ConfigLine]:
-    """The effective configuration as people need to see it; passwords only as set / not set."""
-    smtp = settings.smtp
-    security = "SSL" if smtp.ssl else "STARTTLS" if smtp.starttls else N_("none")
+    """The rest of the configuration, set by the environment only (the SMTP server and the time zone are in the
+    form of the settings page)."""
     return [
-        ConfigLine(N_("Time zone"), settings.timezone, "CRM_TIMEZONE"),
         ConfigLine(N_("Default language"), settings.default_locale, "CRM_LOCALE"),
         ConfigLine(N_("Public address"), settings.base_url, "CRM_BASE_URL"),
         ConfigLine(
@@ -48,13 +47,6 @@ def configuration(settings: Settings) -> list[ConfigLine]:
             "Redis" if settings.redis_url else N_("database and process memory"),
             "CRM_REDIS_URL",
         ),
-        ConfigLine(
-            N_("SMTP server"), f"{smtp.host}:{smtp.port}" if smtp.host else N_("not configured"), "CRM_SMTP_HOST"
-        ),
-        ConfigLine(N_("SMTP security"), security, "CRM_SMTP_STARTTLS / CRM_SMTP_SSL"),
-        ConfigLine(N_("SMTP user"), smtp.user or "—", "CRM_SMTP_USER"),
-        ConfigLine(N_("SMTP password"), N_("set") if smtp.password else N_("not set"), "CRM_SMTP_PASSWORD"),
-        ConfigLine(N_("Sender"), smtp.sender, "CRM_SMTP_FROM"),
         ConfigLine(N_("Secure cookies"), N_("yes") if settings.secure_cookies else N_("no"), "CRM_SECURE_COOKIES"),
     ]
 
@@ -75,15 +67,16 @@ async def send_mail_test(session: AsyncSession, settings: Settings, test_id: int
     test = await session.get(MailTest, test_id, with_for_update=True)
     if test is None or test.status != "queued":
         return test.status if test else "missing"
+    smtp = await effective_smtp(session, settings.smtp)
     message = mail.build_message(
-        settings.smtp.sender,
+        smtp.sender,
         [test.recipient],
         "CRM: test message",
         f"This is a test message from the CRM at {settings.base_url}, requested by {test.requested_by}.\n"
         "If you read this, outgoing mail works.",
     )
     try:
-        await mail.send(settings.smtp, message)
+        await mail.send(smtp, message)
     except mail.MailError as exc:
         test.status, test.error = "failed", str(exc)
     else:

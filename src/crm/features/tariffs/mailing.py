@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.config import get_settings
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record
+from crm.features.system.settings import with_effective_smtp
 from crm.features.tariffs import billing, sheets
 from crm.features.tariffs.models import DetailSending, TelegramClient
 from crm.integrations import mail
@@ -52,7 +52,7 @@ async def deliver(session: AsyncSession, sending_id: int) -> str:
         return "missing"
     if sending.status != QUEUED:
         return sending.status
-    settings = get_settings()
+    settings = await with_effective_smtp(session)
     token = i18n.set_locale(settings.default_locale)
     try:
         detail = await billing.client_detail(session, sending.client_id, sending.month)
