@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from crm.demo import load_demo
 from crm.features.calendar import services as calendar
 from crm.features.tariffs import registries, tariffs
-from crm.features.tariffs.demo import generate_journal
+from crm.features.tariffs.demo import generate_journal, registry_plan
 from crm.features.tariffs.journal import JournalSummary, read_rows
 from crm.features.tariffs.models import Country, Registry, RegistryRecord, RussianTariff, Telegram, TelegramClient
 from crm.features.tariffs.pricing import QuoteInput
@@ -157,3 +157,20 @@ async def test_a_second_demo_load_changes_no_registry_telegram_or_audit_record(c
     await load_demo(db)
     await db.commit()
     assert await _snapshot(db) == before
+
+
+async def test_the_registry_days_skip_weekends_and_holidays_and_never_repeat_the_draft_day(client, db):
+    for today in (date(2026, 11, 22), date(2026, 8, 1), date(2027, 1, 11), date(2026, 6, 3)):
+        plan = await registry_plan(db, today)
+        days = [day for day, _status in plan]
+        assert len(days) == len(set(days)) and days == sorted(days), today
+        assert all([await calendar.is_working_day(db, day) for day in days]), today
+        draft_day, status = plan[-1]
+        assert (
+            status == "draft" and draft_day == (await calendar.working_days(db, today - timedelta(days=20), today))[-1]
+        )
+        assert [s for _d, s in plan].count("draft") == 1
+        previous = [s for d, s in plan if d < today.replace(day=1) and s != "draft"]
+        assert previous[-1] == "formed" and set(previous[:-1]) == {"closed"}, today
+    assert (await registry_plan(db, date(2026, 8, 1)))[-1][0] == date(2026, 7, 31)  # a Saturday the 1st
+    assert not [d for d, _s in await registry_plan(db, date(2027, 1, 11)) if d.month == 1 and d.day < 11]

@@ -219,9 +219,11 @@ async def registry_plan(session: AsyncSession, today: date) -> list[tuple[date, 
     if not worked:
         return []
     draft = worked[-1]
-    before = [d for d in worked if d < first]
-    step = max(1, len(before) // PAST_DAYS)
-    months = [before[::-1][::step][:PAST_DAYS][::-1], [d for d in worked if first <= d < draft][-PAST_DAYS:]]
+    before = [d for d in worked if d < min(first, draft)]
+    spread = sorted(
+        {before[round(i * (len(before) - 1) / (PAST_DAYS - 1))] for i in range(PAST_DAYS)} if before else set()
+    )
+    months = [spread, [d for d in worked if first <= d < draft][-PAST_DAYS:]]
     plan: list[tuple[date, str]] = []
     for days in months:
         plan += [(d, registries.FORMED if d == days[-1] and len(days) > 1 else registries.CLOSED) for d in days]
@@ -292,7 +294,10 @@ async def _keep_day(
     if status != registries.CLOSED or billing is None:
         return registries.FORMED
     await registries.close(session, billing, registry.id)
-    registry.closed_at = min(local_midnight(day + timedelta(days=1)) + timedelta(hours=11), datetime.now(UTC))
+    billed_on = (await calendar.working_days(session, day + timedelta(days=1), day + timedelta(days=31)))[:1]
+    registry.closed_at = min(
+        local_midnight(billed_on[0] if billed_on else day) + timedelta(hours=11), datetime.now(UTC)
+    )
     return registries.CLOSED
 
 
