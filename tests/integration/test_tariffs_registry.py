@@ -139,6 +139,22 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     await _row_post(client, rid, row, "", words="10", total="100.00", **amounts)  # htmx names the row, not the field
     row = (await _rows(db, rid))["op0441e72.q"]
     assert (str(row.total), row.manual) == ("100.00", True)
+    # What was typed by hand stays: a Save that changes nothing, a client picked; bad words are refused, not ignored
+    typed = {**amounts, "words": "10", "total": "100,00"}
+    await _row_post(client, rid, row, "", **typed)
+    for code in ("00001", "00101"):
+        await _row_post(client, rid, row, "client_id", **{**typed, "client_id": str(clients[code])})
+        row = (await _rows(db, rid))["op0441e72.q"]
+        assert (str(row.total), row.client_id) == ("100.00", clients[code])
+    bad = await post_form(
+        client,
+        f"/registries/{rid}/records/{row.id}",
+        {"client_id": str(row.client_id), "manual": "on", **typed, "words": "abc"},
+        headers={**HX, "HX-Target": f"rec-{row.id}"},  # the row's own form, as in the page
+    )
+    assert bad.status_code == 422 and "whole number" in bad.text and 'value="abc"' in bad.text
+    row = (await _rows(db, rid))["op0441e72.q"]
+    assert (str(row.total), row.words) == ("100.00", 10)
     await post_form(client, f"/registries/{rid}/records/{row.id}/reset", {}, headers=HX)
     row = (await _rows(db, rid))["op0441e72.q"]
     assert (row.manual, row.words, str(row.total)) == (False, 32, "171.00")

@@ -296,6 +296,7 @@ async def update_row(
     amounts are taken as typed (a changed part with an unchanged total recomputes the totals)."""
     registry = await _lock_draft(session, user, registry_id)
     row = await _row(session, registry, record_id)
+    priced_by = _pricing_inputs(row)
     if "client" in form:  # the searchable field: "00001 таможня", a code, or part of a name
         found = await find_client(session, form["client"])
         row.client_id = found.id if found else None
@@ -321,7 +322,10 @@ async def update_row(
         auto_row(row, row.telegram, await load_book(session))
         return row
     row.manual = manual
-    words = parse_int(form.get("words"), 0, 100_000)
+    words_raw = (form.get("words") or "").strip()
+    words = parse_int(words_raw, 0, 100_000)
+    if manual and words_raw and words is None:
+        raise RegistryError(N_("Enter the word count as a whole number from 0 to 100000."))
     if manual and words is not None:
         row.words = words
     if manual:
@@ -342,8 +346,23 @@ async def update_row(
                 row.vat = (row.total * rate / 100).quantize(Decimal("0.01"))
                 row.total_with_vat = row.total + row.vat
             return row
+        if _pricing_inputs(row) == priced_by:
+            return row  # nothing that prices the row changed (a client, a save): the amounts typed stay
     _apply_quote(row, await load_book(session), row.telegram.inp_gate_date)
     return row
+
+
+def _pricing_inputs(row: RegistryRecord) -> tuple[Any, ...]:
+    """What the price of a row follows: in manual mode a change of these recalculates, nothing else does."""
+    return (
+        row.country_id,
+        row.category,
+        row.notification,
+        row.blank,
+        row.deliver_on_date,
+        row.paid_reply,
+        row.words,
+    )
 
 
 async def find_client(session: AsyncSession, typed: str) -> TelegramClient | None:
