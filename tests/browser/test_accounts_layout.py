@@ -54,3 +54,16 @@ async def test_long_emails_wrap_on_the_users_list_the_user_page_and_the_profile(
             assert cell["x"] + cell["width"] <= frame["x"] + frame["width"] + 1 or page.viewport_name == "phone"
     radio = await page.locator("#employee-none").bounding_box()
     assert radio["height"] <= 24 and radio["width"] <= 24  # not stretched to a text input's size
+
+
+async def test_a_long_department_name_does_not_widen_the_user_form_or_the_users_filters_on_a_phone(page, db):
+    from crm.features.clients.models import Department
+
+    db.add(Department(name="Департамент по работе с ключевыми клиентами Северо-Западного федерального округа"))
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"], name="Анна")
+    await sign_in(page, "admin@example.com", DEFAULT_PASSWORD)
+    for url in ("/users/new", "/users"):
+        await page.goto(url)
+        assert await _page_width(page) <= page.viewport_size["width"], url
+    await shot(page, "users-long-department")

@@ -21,7 +21,7 @@ from crm.features.clients.connection import encrypt, mask, mask_url, resolve, se
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.integrations.bitrix24.client import check_url
 from crm.lib.auth import current_user
-from crm.lib.i18n import N_, local_today
+from crm.lib.i18n import N_, fmt_number, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
 
@@ -57,6 +57,13 @@ def count_label(key: str) -> str:
     return _(COUNT_LABELS[key]) if key in COUNT_LABELS else key
 
 
+def run_counts(counts: dict[str, int]) -> str:
+    """A run's non-zero counts in words, in a fixed order: "companies: 300, deals: 1 200, …"."""
+    order = {key: i for i, key in enumerate(COUNT_LABELS)}
+    shown = sorted((k for k, v in counts.items() if v), key=lambda k: (order.get(k.removesuffix("_deleted"), 99), k))
+    return ", ".join(f"{count_label(k)}: {fmt_number(counts[k])}" for k in shown)
+
+
 async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
     conn = await resolve(db_session)
     row = await settings_row(db_session)
@@ -66,6 +73,8 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
         "row": row,
         "runs": runs,
         "count_label": count_label,
+        "run_counts": run_counts,
+        "stored_text": _,  # a run's stored error in the user's language when it is a known message
         "running": any(r.status in {"queued", "running"} for r in runs),
         "webhook_masked": mask_url(conn.webhook_url) if conn.webhook_url else "",
         "secret_masked": mask(conn.client_secret),

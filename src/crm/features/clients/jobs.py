@@ -16,6 +16,7 @@ from crm.features.clients.connection import make_client, resolve
 from crm.features.clients.engine import SessionFactory, Sync
 from crm.features.clients.sync_models import SyncRun
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error
+from crm.lib.i18n import N_
 
 log = logging.getLogger("crm.sync")
 LOCK_KEY = 0x6231_3234  # "b124"
@@ -123,7 +124,7 @@ async def _execute(
     own_client = client is None
     if kind != "rebuild" and client is None:
         if not conn.configured:
-            return await _finish(sessions, run_id, "failed", {}, 0, "Bitrix24 is not connected.")
+            return await _finish(sessions, run_id, "failed", {}, 0, N_("Bitrix24 is not connected."))
         client = make_client(sessions, conn)
     sync = Sync(sessions, client, conn, run_id)  # type: ignore[arg-type]
     sync.before_clear = hook

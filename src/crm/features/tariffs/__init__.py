@@ -33,5 +33,17 @@ register(
         "full_name": N_("Full name"),
         "inn": N_("INN"),
         "code": N_("Code"),
+        "delivery_ordinary": N_("Delivery, ordinary"),
+        "delivery_urgent": N_("Delivery, urgent"),
+        "delivery_post": N_("Delivery by registered post"),
+        "delivery_box": N_("Delivery poste restante / PO box"),
+        "word_ordinary": N_("Word, ordinary"),
+        "word_urgent": N_("Word, urgent"),
+        "notification_ordinary": N_("Notification, ordinary"),
+        "notification_urgent": N_("Notification, urgent"),
+        "lux": N_("Blank ЛЮКС"),
+        "lux_v": N_("Blank ЛЮКС/В"),
+        "deliver_on_date": N_("Delivery on a set date (ВРУЧИТЬ)"),
+        "vat_percent": N_("VAT rate, per cent"),
     }
 )
