@@ -158,10 +158,10 @@ async def test_changing_the_zone_changes_how_times_are_shown(client, db):
     assert entry.changes["timezone"] == [None, "Asia/Yekaterinburg"]
 
 
-async def test_another_process_s_saved_zone_is_followed_within_thirty_seconds(client, db):
+async def test_another_process_s_saved_zone_is_followed_within_thirty_seconds(app, client, db):
     from crm.features.system import settings
 
-    await settings.start(settings._config())
+    await settings.start(app.state.alchemy)
     assert str(i18n.local_tz()) == "Europe/Moscow"
     db.add(SystemSettings(id=1, timezone="Asia/Vladivostok"))  # saved by another process
     await db.commit()
