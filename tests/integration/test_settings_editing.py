@@ -158,10 +158,12 @@ async def test_changing_the_zone_changes_how_times_are_shown(client, db):
     assert entry.changes["timezone"] == [None, "Asia/Yekaterinburg"]
 
 
-async def test_another_process_s_saved_zone_is_followed_within_thirty_seconds(app, client, db):
+async def test_another_process_s_saved_zone_is_followed_within_thirty_seconds(client, db):
     from crm.features.system import settings
+    from crm.lib.db import alchemy_config
 
-    await settings.start(app.state.alchemy)
+    config = alchemy_config()  # this test's own process-like start-up, on the test's event loop
+    await settings.start(config)
     assert str(i18n.local_tz()) == "Europe/Moscow"
     db.add(SystemSettings(id=1, timezone="Asia/Vladivostok"))  # saved by another process
     await db.commit()
@@ -171,6 +173,7 @@ async def test_another_process_s_saved_zone_is_followed_within_thirty_seconds(ap
     assert i18n._tz.task is not None
     await i18n._tz.task
     assert str(i18n.local_tz()) == "Asia/Vladivostok"
+    await config.get_engine().dispose()
 
 
 async def test_only_admins_save_settings(client, db):
