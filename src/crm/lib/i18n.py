@@ -112,6 +112,7 @@ class _TzCache:
     zone: ZoneInfo | None = None
     loaded: float = 0.0
     loader: Callable[[], Awaitable[str]] | None = None
+    loop: asyncio.AbstractEventLoop | None = None  # the loader's database connections belong to this loop
     task: asyncio.Task[None] | None = None
 
 
@@ -125,8 +126,13 @@ def set_local_tz(name: str | None) -> None:
 
 
 def use_tz_loader(loader: Callable[[], Awaitable[str]] | None) -> None:
-    """Where this process re-reads the effective zone from (an async function returning its name)."""
+    """Where this process re-reads the effective zone from (an async function returning its name); it is called
+    in the background only on the event loop that registered it."""
     _tz.loader = loader
+    try:
+        _tz.loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _tz.loop = None
 
 
 async def refresh_local_tz() -> None:
@@ -147,7 +153,7 @@ def local_tz() -> ZoneInfo:
         except RuntimeError:
             loop = None
         task = _tz.task
-        if loop is not None and (task is None or task.done() or task.get_loop() is not loop):
+        if loop is not None and loop is _tz.loop and (task is None or task.done()):
             _tz.task = loop.create_task(refresh_local_tz())
     return _tz.zone or ZoneInfo(get_settings().timezone)
 

@@ -17,7 +17,8 @@ from zoneinfo import available_timezones
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from crm.config import Settings, SmtpSettings, get_settings, set_in_environment
 from crm.features.accounts.models import User
@@ -157,10 +158,20 @@ async def effective_timezone(session: AsyncSession | None = None) -> str:
 
 
 async def start(config: SQLAlchemyAsyncConfig) -> None:
-    """At start-up of the app or a worker: use its database, load the time zone and keep it fresh."""
+    """At start-up of the app or a worker: use its database, load the time zone and keep it fresh (re-read with
+    a connection of its own each time, never one a request or a job is using)."""
     global _database
     _database = config
-    i18n.use_tz_loader(effective_timezone)
+    engine = create_async_engine(config.get_engine().url, poolclass=NullPool)
+
+    async def load() -> str:
+        try:
+            async with AsyncSession(engine) as session:
+                return await effective_timezone(session)
+        finally:
+            await engine.dispose()
+
+    i18n.use_tz_loader(load)
     await i18n.refresh_local_tz()
 
 
