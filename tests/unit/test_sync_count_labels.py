@@ -43,3 +43,14 @@ def test_the_audit_log_names_the_bitrix24_connection_and_its_fields() -> None:
         assert audit_value("mode", "app") == "local application"
     finally:
         i18n._current.reset(token)
+
+
+def test_the_audit_log_names_the_settings_fields() -> None:
+    import crm.features.system  # noqa: F401  (registers the slice's audit labels)
+    from crm.features.accounts.audit_labels import audit_label
+
+    token = i18n.set_locale("en")
+    try:
+        assert (audit_label("system_settings"), audit_label("smtp_host")) == ("Settings", "SMTP server")
+    finally:
+        i18n._current.reset(token)

@@ -42,15 +42,16 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.config import get_settings
 from crm.features.leads import connections, distribution
 from crm.features.leads.distribution import Candidate
+from crm.lib.i18n import local_tz
 from crm.lib.security import token_digest
 
 
 def local_zone() -> str:
-    """The organisation's time zone: statistics count contacts per day there."""
-    return get_settings().timezone
+    """The organisation's time zone (as set on /settings or by CRM_TIMEZONE): statistics count contacts per day
+    there."""
+    return str(local_tz())
 
 
 log = logging.getLogger("crm.leads")
