@@ -28,6 +28,7 @@ from typing import Any
 import common
 import httpx
 from common import Case
+from tariffs_bench import seed_tariffs_and_operator
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -36,7 +37,6 @@ common.PG_DSN = f"{common.PG_SERVER}/{common.BENCH_DB}"
 common.BENCH_ENV["CRM_DATABASE_URL"] = common.BENCH_ENV["CRM_DATABASE_URL"].rsplit("/", 1)[0] + "/" + common.BENCH_DB
 common.os.environ["CRM_DATABASE_URL"] = common.BENCH_ENV["CRM_DATABASE_URL"]
 
-TARIFF_FIXTURE = common.ROOT.parent / "shared" / "fixtures" / "telegrams" / "tariffs.django-fixture.json"
 REGISTRY_DAY = date(2022, 8, 15)
 OPERATOR = "pok-2@example.com"
 P95_TARGET_MS = 150.0
@@ -50,27 +50,15 @@ async def _seed(registry_size: int) -> tuple[int, int]:
     """The data; answers the registry's id and the id of its first row (the one the edit cases open)."""
     from sqlalchemy import select, update
 
-    from crm.features.accounts import services as accounts
     from crm.features.accounts.models import User
-    from crm.features.tariffs import demo, journal, registries, tariff_import
+    from crm.features.tariffs import demo, journal, registries
     from crm.features.tariffs.models import RegistryRecord, Telegram, TelegramClient
     from crm.lib.db import alchemy_config
 
     config = alchemy_config()
     try:
         async with config.get_session() as session:
-            content = (
-                TARIFF_FIXTURE.read_bytes() if TARIFF_FIXTURE.exists() else json.dumps(demo.tariff_fixture()).encode()
-            )
-            await tariff_import.import_fixture(session, content)
-            await accounts.create_user(
-                session,
-                email=OPERATOR,
-                password=common.PASSWORD,
-                name="Покровская",
-                roles=["telegraph"],
-                telegraph_prefix="123002",
-            )
+            await seed_tariffs_and_operator(session, OPERATOR)
             session.add_all(
                 TelegramClient(code=f"{n:05d}", short_name=f"клиент {n}", full_name=f"Организация номер {n}")
                 for n in range(1, 61)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import common
 
@@ -39,26 +40,30 @@ def timed(args: list[str]) -> tuple[float, str]:
     return seconds, done.stdout.strip().splitlines()[0]
 
 
-async def _seed_tariffs_and_operator() -> None:
+async def seed_tariffs_and_operator(session: Any, email: str = "pok-2@example.com") -> None:
+    """The old tool's tariffs (or the demo's) and a telegraph operator of office 123002 (not committed)."""
     from crm.features.accounts import services as accounts
     from crm.features.tariffs import demo, tariff_import
+
+    content = TARIFF_FIXTURE.read_bytes() if TARIFF_FIXTURE.exists() else json.dumps(demo.tariff_fixture()).encode()
+    await tariff_import.import_fixture(session, content)
+    await accounts.create_user(
+        session,
+        email=email,
+        password=common.PASSWORD,
+        name="Покровская",
+        roles=["telegraph"],
+        telegraph_prefix="123002",
+    )
+
+
+async def _seed_tariffs_and_operator() -> None:
     from crm.lib.db import alchemy_config
 
     config = alchemy_config()
     try:
         async with config.get_session() as session:
-            content = (
-                TARIFF_FIXTURE.read_bytes() if TARIFF_FIXTURE.exists() else json.dumps(demo.tariff_fixture()).encode()
-            )
-            await tariff_import.import_fixture(session, content)
-            await accounts.create_user(
-                session,
-                email="pok-2@example.com",
-                password=common.PASSWORD,
-                name="Покровская",
-                roles=["telegraph"],
-                telegraph_prefix="123002",
-            )
+            await seed_tariffs_and_operator(session)
             await session.commit()
     finally:
         await config.get_engine().dispose()
