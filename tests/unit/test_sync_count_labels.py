@@ -54,3 +54,15 @@ def test_the_audit_log_names_the_settings_fields() -> None:
         assert (audit_label("system_settings"), audit_label("smtp_host")) == ("Settings", "SMTP server")
     finally:
         i18n._current.reset(token)
+
+
+def test_a_stored_message_marked_for_translation_is_shown_in_the_users_language() -> None:
+    from crm.features.accounts.audit_labels import audit_label
+
+    token = i18n.set_locale("ru")
+    try:
+        assert audit_label("Bitrix24 is not connected.") == "Битрикс24 не подключён."
+        assert audit_label("a message nobody translated") == "a message nobody translated"
+        assert audit_label("") == ""
+    finally:
+        i18n._current.reset(token)

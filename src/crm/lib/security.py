@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import uuid
@@ -13,6 +14,7 @@ import anyio.to_thread
 import jwt
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.fernet import Fernet, InvalidToken
 
 from crm.config import get_settings
 
@@ -90,3 +92,27 @@ def decode_access_token(token: str) -> dict[str, Any] | None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class SecretBox:
+    """Secrets at rest (integration passwords, tokens): Fernet (AES-128-CBC + HMAC-SHA256) keyed by a hash of
+    CRM_SECRET_KEY and a purpose, so each kind of secret has its own key; tokens carry a version prefix."""
+
+    def __init__(self, purpose: str, prefix: str) -> None:
+        self.purpose, self.prefix = purpose, prefix
+
+    def _fernet(self) -> Fernet:
+        key = hashlib.sha256(f"{self.purpose}|{get_settings().secret_key}".encode()).digest()
+        return Fernet(base64.urlsafe_b64encode(key))
+
+    def encrypt(self, plain: str) -> str:
+        return self.prefix + self._fernet().encrypt(plain.encode()).decode() if plain else ""
+
+    def decrypt(self, token: str) -> str:
+        """The secret, or "" when there is none or it was sealed under another CRM_SECRET_KEY (entered again)."""
+        if not token or not token.startswith(self.prefix):
+            return ""
+        try:
+            return self._fernet().decrypt(token[len(self.prefix) :].encode()).decode()
+        except InvalidToken:
+            return ""

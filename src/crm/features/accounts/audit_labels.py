@@ -57,7 +57,6 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         N_("SMTP server %(server)s refused the credentials (%(code)s)"),
     ),
     (re.compile(r"SMTP server (?P<server>\S+) failed: (?P<error>.+)"), N_("SMTP server %(server)s failed: %(error)s")),
-    (re.compile(r"client deleted"), N_("client deleted")),
 ]
 
 # Field codes that are ids of something with a name (weights by operator id): (entity, action) → resolver that
@@ -79,12 +78,13 @@ def register(
 
 
 def stored_message(text: str) -> str:
-    """A known English message kept in the database (a mail error...) in the current language; others as they are."""
+    """A known English message kept in the database (a mail error, a run's error...) in the current language: a
+    message with parts (MESSAGES) or one marked with N_ where it was written; others as they are."""
     for pattern, msgid in MESSAGES:
         found = pattern.fullmatch(text)
         if found:
             return gettext(msgid, **found.groupdict())
-    return text
+    return gettext(text) if text else text  # gettext("") would answer the catalogue's header
 
 
 def audit_label(code: str) -> str:

@@ -3,8 +3,6 @@ encrypted at rest with the application's secret key; a ready client for the jobs
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import tomllib
@@ -13,12 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.config import get_settings
 from crm.features.clients.sync_models import Bitrix24Settings
 from crm.integrations.bitrix24 import Bitrix24Client, OAuthAuth, OAuthTokens, WebhookAuth
+from crm.lib.security import SecretBox
 
 DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
     "deal": {"contract_type": "UF_CRM_1721244482250"},
@@ -29,25 +26,8 @@ ADDRESS_TYPE = "6"  # legal address
 # --------------------------------------------------------------------------- secrets at rest
 
 
-def _fernet() -> Fernet:
-    """Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) keyed by a hash of CRM_SECRET_KEY."""
-    key = hashlib.sha256(("bitrix24-settings|" + get_settings().secret_key).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def encrypt(plain: str) -> str:
-    if not plain:
-        return ""
-    return "v2:" + _fernet().encrypt(plain.encode()).decode()
-
-
-def decrypt(token: str) -> str:
-    if not token or not token.startswith("v2:"):
-        return ""
-    try:
-        return _fernet().decrypt(token[3:].encode()).decode()
-    except InvalidToken:
-        return ""  # another secret key: the admin has to enter the secret again
+_SECRETS = SecretBox("bitrix24-settings", "v2:")
+encrypt, decrypt = _SECRETS.encrypt, _SECRETS.decrypt
 
 
 def mask(secret: str) -> str:

@@ -74,7 +74,6 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
         "runs": runs,
         "count_label": count_label,
         "run_counts": run_counts,
-        "stored_text": _,  # a run's stored error in the user's language when it is a known message
         "running": any(r.status in {"queued", "running"} for r in runs),
         "webhook_masked": mask_url(conn.webhook_url) if conn.webhook_url else "",
         "secret_masked": mask(conn.client_secret),

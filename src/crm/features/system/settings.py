@@ -7,8 +7,6 @@ back, never logged and never written to the audit log.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import cache
@@ -16,7 +14,6 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -28,6 +25,7 @@ from crm.features.system.models import SystemSettings
 from crm.lib import i18n
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
+from crm.lib.security import SecretBox
 from crm.lib.web import FormErrors
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
@@ -70,23 +68,8 @@ HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|
 # --------------------------------------------------------------------------- the password at rest
 
 
-def _fernet() -> Fernet:
-    """Fernet (AES-128-CBC + HMAC-SHA256) keyed by a hash of CRM_SECRET_KEY, separate from other secrets' keys."""
-    key = hashlib.sha256(("system-settings|" + get_settings().secret_key).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def encrypt(plain: str) -> str:
-    return "v1:" + _fernet().encrypt(plain.encode()).decode() if plain else ""
-
-
-def decrypt(token: str) -> str:
-    if not token.startswith("v1:"):
-        return ""
-    try:
-        return _fernet().decrypt(token[3:].encode()).decode()
-    except InvalidToken:
-        return ""  # stored under another secret key: the admin enters the password again
+_SECRETS = SecretBox("system-settings", "v1:")
+encrypt, decrypt = _SECRETS.encrypt, _SECRETS.decrypt
 
 
 # --------------------------------------------------------------------------- effective values

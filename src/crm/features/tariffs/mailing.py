@@ -57,7 +57,7 @@ async def deliver(session: AsyncSession, sending_id: int) -> str:
     try:
         detail = await billing.client_detail(session, sending.client_id, sending.month)
         if detail is None:
-            sending.status, sending.message = FAILED, "client deleted"
+            sending.status, sending.message = FAILED, i18n.N_("client deleted")
             return FAILED
         subject = i18n.gettext("Detail of paid telegrams for %(month)s", month=f"{sending.month:%m.%Y}")
         body = i18n.gettext(
