@@ -14,7 +14,6 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
-from litestar.logging import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -32,7 +31,7 @@ from crm import models
 from crm.cli import ProjectCommands
 from crm.config import PACKAGE_ROOT, PROJECT_ROOT, Settings, get_settings
 from crm.features.accounts.audit_labels import audit_label
-from crm.lib import auth, errors, i18n, templating
+from crm.lib import auth, errors, i18n, logs, templating
 from crm.lib.db import alchemy_config
 
 log = logging.getLogger("crm")
@@ -113,9 +112,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     alchemy = alchemy_config(settings)
     from crm.features.accounts import services as accounts
-    from crm.workers import build_queue_plugin, saq_plugin
+    from crm.workers import queue_plugins
 
-    queue_plugin = saq_plugin() if settings is get_settings() else build_queue_plugin(settings)
+    queue_plugin, queue_lifecycle = queue_plugins(settings)
 
     auth.configure_loaders(
         session=accounts.load_session_user,
@@ -162,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTMXPlugin(),
             FlashPlugin(config=FlashConfig(template_config=template_config)),
             queue_plugin,
+            queue_lifecycle,
             ProjectCommands(),
         ],
         middleware=[RequestIdMiddleware(), session_config.middleware, auth.AuthMiddleware(), LocaleMiddleware()],
@@ -204,11 +204,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"BearerToken": []}],
         ),
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            log_exceptions="debug",
-            disable_stack_trace={404, 401, 403, 400, 422, 405},
-        ),
+        logging_config=logs.logging_config(),
         on_startup=[_queue_hooks(queue_plugin, connect=True), _load_system_settings],
         on_shutdown=[_queue_hooks(queue_plugin, connect=False)],
         debug=False,

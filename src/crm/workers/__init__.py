@@ -7,6 +7,7 @@ import contextlib
 from functools import lru_cache, partial
 
 from litestar.config.app import AppConfig
+from litestar.plugins import InitPluginProtocol
 from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
 from litestar_saq.base import Worker
 
@@ -28,30 +29,28 @@ TASKS = [
 ]
 
 
-class QueuePlugin(SAQPlugin):
-    """litestar-saq without its heartbeat thread (our jobs report progress themselves), and without worker
-    hooks in web processes that do not run the worker in-process."""
+class QueueLifecycle(InitPluginProtocol):
+    """Adjusts litestar-saq's app hooks; registered right after the stock ``SAQPlugin`` (which must stay that
+    exact class: ``crm workers run`` finds it with ``app.plugins.get(SAQPlugin)``, by type).
 
-    def __init__(self, config: SAQConfig, in_process: bool) -> None:
-        super().__init__(config)
+    Web processes that do not run the worker in-process get no worker start/stop hooks. The in-process worker's
+    shutdown waits until the worker has stopped (litestar-saq's own hook only schedules the stop, and the worker
+    is then torn down with the event loop: noisy "never retrieved" errors at exit). Our jobs report progress
+    themselves, so litestar-saq's heartbeat thread is off."""
+
+    def __init__(self, saq: SAQPlugin, in_process: bool) -> None:
+        self._saq = saq
         self._in_process = in_process
 
-    def get_workers(self) -> dict[str, Worker]:
-        workers = super().get_workers()
-        for worker in workers.values():
-            worker._enable_heartbeat_manager = False
-        return workers
-
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config = super().on_app_init(app_config)
-        workers = list(self.get_workers().values())
+        workers = list(self._saq.get_workers().values())
+        for worker in workers:
+            worker._enable_heartbeat_manager = False
         if not self._in_process:
             hooks = {w.on_app_startup for w in workers} | {w.on_app_shutdown for w in workers}
             app_config.on_startup = [h for h in app_config.on_startup if h not in hooks]
             app_config.on_shutdown = [h for h in app_config.on_shutdown if h not in hooks]
             return app_config
-        # litestar-saq's shutdown hook only schedules the worker's stop; the app then finishes shutting down and
-        # the worker is torn down with the event loop (noisy "never retrieved" errors at exit). Wait for it instead.
         stops = {w.on_app_shutdown: w for w in workers}
         app_config.on_shutdown = [
             partial(_stop_in_process_worker, stops[h]) if h in stops else h for h in app_config.on_shutdown
@@ -69,15 +68,20 @@ async def _stop_in_process_worker(worker: Worker) -> None:
 
 
 @lru_cache(maxsize=1)
-def saq_plugin() -> QueuePlugin:
+def saq_plugin() -> SAQPlugin:
     """The queue plugin of the application built from the environment's settings."""
     return build_queue_plugin(get_settings())
 
 
-def build_queue_plugin(settings: Settings) -> QueuePlugin:
+def queue_plugins(settings: Settings) -> tuple[SAQPlugin, QueueLifecycle]:
+    """The queue plugin and its lifecycle adjustments, in the order the app must list them."""
+    saq = saq_plugin() if settings is get_settings() else build_queue_plugin(settings)
+    return saq, QueueLifecycle(saq, in_process=settings.worker_in_process)
+
+
+def build_queue_plugin(settings: Settings) -> SAQPlugin:
     dsn = queue_url(settings)
-    return QueuePlugin(
-        in_process=settings.worker_in_process,
+    return SAQPlugin(
         config=SAQConfig(
             web_enabled=False,
             use_server_lifespan=False,
@@ -118,6 +122,7 @@ def build_queue_plugin(settings: Settings) -> QueuePlugin:
                     separate_process=not settings.worker_in_process,
                     startup=["crm.workers.context.startup"],
                     shutdown=["crm.workers.context.shutdown"],
+                    after_process=["crm.workers.context.after_process"],
                     broker_options={} if dsn.startswith("redis") else {"min_size": 1, "max_size": 4},
                 )
             ],

@@ -22,3 +22,24 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     config = ctx.get("db")
     if config is not None:
         await config.get_engine().dispose()
+
+
+# Every-minute sweeps that usually find nothing to do: their successful runs are logged at DEBUG only.
+QUIET_WHEN_DONE = {"give_out_lead_queue", "bitrix24_incremental", "purge_expired"}
+
+
+async def after_process(ctx: dict[str, Any]) -> None:
+    """One line per job outcome (SAQ's own per-job lines are below the log level): name, status, time, attempt.
+    Never the job's arguments."""
+    job = ctx.get("job")
+    if job is None:
+        return
+    status = job.status.name.lower() if job.status is not None else "unknown"
+    seconds = max(0, (job.completed or job.touched or 0) - (job.started or 0)) / 1000
+    if status == "complete":
+        level = logging.DEBUG if job.function in QUIET_WHEN_DONE else logging.INFO
+    elif status in ("queued", "active"):  # to be retried
+        level = logging.WARNING
+    else:
+        level = logging.ERROR
+    log.log(level, "job %s %s in %.2f s (attempt %s)", job.function, status, seconds, job.attempts)
