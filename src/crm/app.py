@@ -26,6 +26,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
 
 from crm import models
 from crm.cli import ProjectCommands
@@ -33,6 +34,7 @@ from crm.config import PACKAGE_ROOT, PROJECT_ROOT, Settings, get_settings
 from crm.features.accounts.audit_labels import audit_label
 from crm.lib import auth, errors, i18n, logs, templating
 from crm.lib.db import alchemy_config
+from crm.lib.input_guard import InputGuardMiddleware
 
 log = logging.getLogger("crm")
 
@@ -164,7 +166,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             queue_lifecycle,
             ProjectCommands(),
         ],
-        middleware=[RequestIdMiddleware(), session_config.middleware, auth.AuthMiddleware(), LocaleMiddleware()],
+        middleware=[
+            RequestIdMiddleware(),
+            InputGuardMiddleware(),
+            session_config.middleware,
+            auth.AuthMiddleware(),
+            LocaleMiddleware(),
+        ],
         guards=[auth.access_guard],
         template_config=template_config,
         csrf_config=CSRFConfig(
@@ -181,6 +189,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             HTTPException: errors.handle_http,
             auth.PasswordChangeRequired: errors.handle_password_change,
+            OverflowError: errors.handle_bad_data,
+            DBAPIError: errors.handle_bad_data,
             Exception: errors.handle_internal,
         },
         openapi_config=OpenAPIConfig(

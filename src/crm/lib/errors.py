@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -21,6 +22,15 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from crm.lib.auth import PasswordChangeRequired
 
 log = logging.getLogger("crm.errors")
+
+
+class InvalidInput(ValidationException):
+    """A value the database cannot take (see crm.lib.input_guard): 422 naming the field."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(detail=message, extra=[{"key": field, "message": message}])
 
 
 def _wants_json(request: Request) -> bool:
@@ -65,6 +75,8 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Any]:
         errors = _field_errors(exc)
         code = 422 if errors and "JSON" not in str(exc.detail) else 400
         return Response({"detail": str(exc.detail), "errors": errors}, status_code=code)
+    if isinstance(exc, InvalidInput):
+        return _page(request, 422, _("Invalid input"), exc.detail)
     if _wants_json(request):
         detail = exc.detail
         if isinstance(exc, PermissionDeniedException) and detail == "missing_permission":
@@ -129,3 +141,35 @@ def handle_internal(request: Request, exc: Exception) -> Response[Any]:
         _("Something went wrong"),
         _("The error was logged. Quote this reference when you report it: %(ref)s", ref=request_id),
     )
+
+
+# asyncpg's server-side DataError (SQLSTATE class 22) and its client-side one (an argument it cannot encode).
+_BAD_DATA = (OverflowError, asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError)
+
+
+def _is_bad_data(exc: BaseException) -> bool:
+    """An overflow or a PostgreSQL data exception (class 22: a NUL, a value too long, out of range...) anywhere
+    in the chain of causes: SQLAlchemy wraps asyncpg's errors in DBAPIError."""
+    seen: BaseException | None = exc
+    for _depth in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, _BAD_DATA):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def handle_bad_data(request: Request, exc: Exception) -> Response[Any]:
+    """The safety net behind crm.lib.input_guard: input the database refuses is a 422, not a 500 (and is logged,
+    since it means a value reached SQL unchecked)."""
+    from crm.lib.i18n import gettext as _
+
+    if not _is_bad_data(exc):
+        return handle_internal(request, exc)
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.warning("input refused by the database request_id=%s path=%s: %s", request_id, request.url.path, exc)
+    message = _("A value is out of range or cannot be stored: check what was entered.")
+    if _wants_json(request):
+        return Response({"detail": message, "errors": []}, status_code=422)
+    return _page(request, 422, _("Invalid input"), message)
