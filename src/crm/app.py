@@ -78,7 +78,9 @@ PAGE_CSP = (
 
 def _security_headers(secure: bool) -> Any:
     """A before-send hook: every response (404s of unknown paths included) carries the security headers.
-    Swagger UI starts itself with an inline script, so /docs alone gets a CSP that allows it."""
+    Swagger UI starts itself with an inline script, so /docs alone gets a CSP that allows it. Everything but the
+    static files is ``no-store``: pages, partials, exports and API answers hold personal data and must not stay in
+    a shared or back-button cache."""
     common = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
@@ -92,9 +94,14 @@ def _security_headers(secure: bool) -> Any:
     async def hook(message: Any, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        csp = DOCS_CSP if str(scope.get("path", "")).startswith("/docs") else PAGE_CSP
+        path = str(scope.get("path", ""))
+        csp = DOCS_CSP if path.startswith("/docs") else PAGE_CSP
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-        message["headers"] = [*headers, *common, (b"content-security-policy", csp.encode())]
+        headers += [*common, (b"content-security-policy", csp.encode())]
+        if not path.startswith("/static/"):
+            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+            headers.append((b"cache-control", b"no-store"))
+        message["headers"] = headers
 
     return hook
 
@@ -177,7 +184,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="crm_csrf",
+            # Behind HTTPS the __Host- prefix pins the cookie to this host and path: a sibling subdomain cannot
+            # plant a token of its own (the weakness of a double-submit cookie).
+            cookie_name="__Host-crm_csrf" if settings.secure_cookies else "crm_csrf",
             header_name="x-csrftoken",
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",

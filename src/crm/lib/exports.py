@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 from litestar import Response
 from openpyxl import Workbook
 
-from crm.lib.i18n import local_tz
+from crm.lib.i18n import get_locale, local_tz
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,23 +44,39 @@ def _cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
+def _csv_field(value: Any) -> str:
+    """Text is quoted when it holds either separator (``,`` or ``;``), a quote or a line break, whichever the file
+    uses: an importer that guesses the separator is not misled by the text."""
+    text = str(value)
+    if any(ch in text for ch in ',;"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def csv_bytes(
     rows: Iterable[Any], columns: Sequence[ExportColumn], *, delimiter: str = ",", decimal_comma: bool = False
 ) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(c.label) for c in columns])
+    """UTF-8 with a byte-order mark (Excel reads it as UTF-8), CRLF line ends."""
+    lines = [delimiter.join(_csv_field(neutralise(c.label)) for c in columns)]
     for row in rows:
         out = []
         for column in columns:
             value = _cell(column.value(row))
             if isinstance(value, datetime):
                 value = value.strftime("%Y-%m-%d %H:%M")
-            elif isinstance(value, Decimal | float) and decimal_comma:
-                value = str(value).replace(".", ",")
-            out.append(value)
-        writer.writerow(out)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            elif isinstance(value, Decimal | float):  # a number is never quoted: a spreadsheet reads it as a number
+                out.append(str(value).replace(".", ",") if decimal_comma else str(value))
+                continue
+            out.append(_csv_field(value))
+        lines.append(delimiter.join(out))
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def csv_dialect() -> dict[str, Any]:
+    """The separators a spreadsheet of the user's language expects: ``;`` and a decimal comma in Russian."""
+    if get_locale() == "ru":
+        return {"delimiter": ";", "decimal_comma": True}
+    return {"delimiter": ",", "decimal_comma": False}
 
 
 def xlsx_bytes(rows: Iterable[Any], columns: Sequence[ExportColumn], title: str = "Sheet") -> bytes:
@@ -84,7 +99,8 @@ def export_response(rows: Iterable[Any], columns: Sequence[ExportColumn], name: 
     if fmt == "xlsx":
         body, media, ext = xlsx_bytes(rows, columns, title=name), XLSX_MEDIA, "xlsx"
     else:
-        body, media, ext = csv_bytes(rows, columns), "text/csv", "csv"  # Litestar adds "; charset=utf-8"
+        # Litestar adds "; charset=utf-8" to the media type.
+        body, media, ext = csv_bytes(rows, columns, **csv_dialect()), "text/csv", "csv"
     return Response(
         content=body,
         media_type=media,
