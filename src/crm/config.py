@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -60,6 +61,14 @@ class Settings:
     session_absolute_hours: int = 12
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # Failures of one (account, address) pair before it waits 1, 2, 4... minutes, up to this many minutes.
+    login_lock_max_minutes: int = 60
+    # Failures from one address within the window, whatever the accounts (password spraying).
+    login_address_max_failures: int = 50
+    # Reset requests from one address within the window (the mails themselves: one per account per minute).
+    reset_address_max_requests: int = 20
+    # CRM_TRUSTED_PROXIES: comma-separated IPs/CIDRs whose X-Forwarded-For is believed; empty trusts none.
+    trusted_proxies: str = ""
 
     @property
     def embedded_database(self) -> bool:
@@ -116,4 +125,15 @@ def get_settings() -> Settings:
         password_hash_profile=_env("PASSWORD_HASH_PROFILE", "default") or "default",
         base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         smtp=smtp,
+        trusted_proxies=_trusted_proxies(_env("TRUSTED_PROXIES", "") or ""),
     )
+
+
+def _trusted_proxies(value: str) -> str:
+    """CRM_TRUSTED_PROXIES checked at start-up: a typo must not turn every sign-in into an error."""
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"CRM_TRUSTED_PROXIES: {part!r} is not an IP address or network") from None
+    return value

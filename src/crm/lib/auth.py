@@ -7,19 +7,25 @@ bearer token (``configure_loaders``), and the guard reads permissions from the l
 from __future__ import annotations
 
 import copy
+import ipaddress
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import ASGIApp, Empty, Receive, Scope, Send
+from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import get_settings
 
 ROTATE_SESSION = "crm_rotate_session"
 SESSION_USER = "uid"
@@ -93,6 +99,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if not connection.cookies.get(self.config.key):
                 return
             scope_session = Empty
+        if scope_session is Empty:
+            await self._clear(message, connection)
+            return
         if isinstance(scope_session, dict):
             state = connection.scope.get("state", {})
             now = int(time.time())
@@ -101,6 +110,18 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 return
             scope_session[SESSION_RENEWED] = now
         await super().store_in_message(scope_session, message, connection)
+
+    async def _clear(self, message: Any, connection: ASGIConnection) -> None:
+        """Sign-out: the stored session goes, and the browser gets a cookie that is already expired (Max-Age=0 and
+        a date in 1970; Litestar's own clearing cookie expires "now" and has no Max-Age)."""
+        await self.delete(
+            self.get_session_id(connection), store=self.config.get_store_from_app(connection.scope["app"])
+        )
+        params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        params.pop("max_age", None)
+        params.pop("expires", None)
+        header = Cookie(value="", key=self.config.key, max_age=0, **params).to_header(header="")
+        MutableScopeHeaders.from_message(message).add("Set-Cookie", f"{header}; expires=Thu, 01 Jan 1970 00:00:00 GMT")
 
 
 @dataclass
@@ -118,6 +139,38 @@ def start_session(connection: ASGIConnection, user: AuthUser) -> None:
 
 def current_user(connection: ASGIConnection) -> Any:
     return connection.scope.get("user")
+
+
+@lru_cache(maxsize=8)
+def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def _trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(connection: ASGIConnection) -> str:
+    """The address a request comes from. ``X-Forwarded-For`` is believed only when the peer is one of
+    CRM_TRUSTED_PROXIES, and then read from the right: the first address that is not a trusted proxy is the
+    client (whatever a client wrote to the left of it is its own claim)."""
+    peer = connection.client.host if connection.client else "unknown"
+    networks = _networks(get_settings().trusted_proxies)
+    if not networks or not _trusted(peer, networks):
+        return peer
+    forwarded = ",".join(connection.headers.getall("x-forwarded-for", []))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage from the proxy's client: count it against the proxy's own entry
+    return hops[0] if hops else peer
 
 
 class AuthMiddleware(ASGIMiddleware):
@@ -147,18 +200,30 @@ class AuthMiddleware(ASGIMiddleware):
             if raw_id:
                 started = int(session.get(SESSION_STARTED, 0))
                 if time.time() - started > _loaders.absolute_lifetime_s:
+                    session.clear()
                     return None, None
                 try:
                     user_id = uuid.UUID(str(raw_id))
                 except ValueError:
                     return None, None
                 user = await _loaders.session(_loaders.db_session(scope), user_id, int(session.get(SESSION_EPOCH, -1)))
+                if user is None:
+                    session.clear()  # ended (deactivated, password changed elsewhere): drop it and expire the cookie
                 return user, ("session" if user else None)
         return None, None
 
 
 class PasswordChangeRequired(Exception):
-    """The user signed in with a temporary password and must set their own first."""
+    """The user signed in with a temporary password and must set their own first: pages send them to the password
+    form, the API answers 403 (sessions, access tokens and personal API tokens alike)."""
+
+
+def password_change_refusal() -> PermissionDeniedException:
+    """The API's 403 while a temporary password is unchanged: the API has no password change, the web page has."""
+    url = f"{get_settings().base_url}/profile/password"
+    return PermissionDeniedException(
+        detail=f"Password change required: the account has a temporary password; set your own at {url} first"
+    )
 
 
 async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
@@ -169,7 +234,9 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     user = connection.scope.get("user")
     if user is None:
         raise NotAuthorizedException(detail="Authentication required")
-    if user.must_change_password and not opt.get("allow_password_change") and connection.scope.get("auth") == "session":
+    if user.must_change_password and not opt.get("allow_password_change"):
+        if str(connection.scope.get("path", "")).startswith("/api/"):
+            raise password_change_refusal()
         raise PasswordChangeRequired
     required = opt.get("permission")
     if required:

@@ -76,9 +76,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_access_token(user_id: uuid.UUID, epoch: int) -> str:
+def issue_access_token(user_id: uuid.UUID, epoch: int, family: uuid.UUID | None = None) -> str:
+    """A JWT for 15 minutes; ``fam`` names the refresh-token family it was issued with, so it dies with it."""
     now = datetime.now(UTC)
-    payload = {"sub": str(user_id), "ep": epoch, "iat": now, "exp": now + ACCESS_TOKEN_TTL, "typ": "access"}
+    exp = now + ACCESS_TOKEN_TTL
+    payload: dict[str, Any] = {"sub": str(user_id), "ep": epoch, "iat": now, "exp": exp, "typ": "access"}
+    if family is not None:
+        payload["fam"] = str(family)
     return jwt.encode(payload, get_settings().secret_key, algorithm="HS256")
 
 

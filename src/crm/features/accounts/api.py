@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts import employees, schemas, services
 from crm.features.accounts.controllers import client_address
 from crm.features.accounts.models import User
-from crm.lib.auth import current_user
+from crm.lib.auth import PasswordChangeRequired, current_user, password_change_refusal
 from crm.lib.web import ListParams, fetch_page
 
 PUBLIC = {"public": True}
@@ -28,6 +28,10 @@ PUBLIC = {"public": True}
     status_code=200,
     security=[],
     summary="Exchange email and password for an access token (15 min) and a refresh token",
+    description=(
+        "401 for wrong credentials, 429 with Retry-After while throttled, 403 when the account has a temporary "
+        "password: it must be changed on the web page /profile/password first."
+    ),
 )
 async def api_token(
     request: Request, data: JSONBody[schemas.TokenRequest], db_session: NamedDependency[AsyncSession]
@@ -42,6 +46,8 @@ async def api_token(
                 detail="Too many failed attempts; try later", headers={"Retry-After": str(exc.retry_after)}
             ) from None
         raise NotAuthorizedException(detail="Wrong email or password") from None
+    if user.must_change_password:
+        raise password_change_refusal()  # 403: change it on the web page first (the API has no password change)
     return schemas.TokenPair(**await services.issue_token_pair(db_session, user))
 
 
@@ -52,12 +58,20 @@ async def api_token(
     status_code=200,
     security=[],
     summary="Trade a refresh token for a new pair (the old refresh token stops working)",
+    description=(
+        "A refresh token that was already used revokes every token of its sign-in: the holder of a stolen copy "
+        "and the owner both have to sign in again."
+    ),
 )
 async def api_refresh(
     data: JSONBody[schemas.RefreshRequest], db_session: NamedDependency[AsyncSession]
 ) -> schemas.TokenPair:
-    pair = await services.rotate_refresh_token(db_session, data.refresh_token)
+    try:
+        pair = await services.rotate_refresh_token(db_session, data.refresh_token)
+    except PasswordChangeRequired:
+        raise password_change_refusal() from None
     if pair is None:
+        await db_session.commit()  # a reused token's family stays revoked although the answer is 401
         raise NotAuthorizedException(detail="Refresh token is invalid, expired or revoked")
     return schemas.TokenPair(**pair)
 
@@ -68,7 +82,7 @@ async def api_refresh(
     tags=["auth"],
     status_code=204,
     security=[],
-    summary="Revoke a refresh token",
+    summary="Revoke a refresh token (and the access tokens of its sign-in)",
 )
 async def api_logout(data: JSONBody[schemas.RefreshRequest], db_session: NamedDependency[AsyncSession]) -> None:
     await services.revoke_refresh_token(db_session, data.refresh_token)

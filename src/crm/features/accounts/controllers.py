@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.config import get_settings
 from crm.features.accounts import services
 from crm.features.accounts.models import User
+from crm.lib import auth, security
 from crm.lib.auth import current_user, start_session
 from crm.lib.i18n import LANGUAGES, get_locale, normalize_locale
 from crm.lib.i18n import gettext as _
@@ -30,7 +32,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address for throttling (``X-Forwarded-For`` only from CRM_TRUSTED_PROXIES)."""
+    return auth.client_address(request)
 
 
 @get("/login", opt=PUBLIC, include_in_schema=False)
@@ -57,7 +60,7 @@ async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> 
                 db_session, request.app.stores.get("cache"), email, password, client_address(request)
             )
         except services.SignInError as exc:
-            minutes = max(1, (exc.retry_after or 0) // 60)
+            minutes = max(1, math.ceil((exc.retry_after or 0) / 60))
             errors.add("__all__", _(exc.message, minutes=minutes) if exc.retry_after else _(exc.message))
             status = 429 if exc.retry_after else 200
             return render(
@@ -73,7 +76,7 @@ async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> 
     return render(request, "accounts/login.html", {"next": target, "email": email, "errors": errors})
 
 
-@post("/logout", include_in_schema=False)
+@post("/logout", opt={"allow_password_change": True}, include_in_schema=False)
 async def logout(request: Request) -> Redirect:
     request.clear_session()
     return Redirect("/login", status_code=303)
@@ -107,31 +110,34 @@ async def forgot_page(request: Request) -> Any:
 
 
 @post("/password/forgot", opt=PUBLIC, include_in_schema=False)
-async def forgot(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def forgot(request: Request) -> Any:
     form = await request.form()
     email = (form.get("email") or "").strip()
     errors = FormErrors()
     if "@" not in email:
         errors.add("email", _("Enter your email."))
         return render(request, "accounts/forgot.html", {"email": email, "errors": errors, "sent": False})
+    # The same work for any address, known or not (the job finds out): the answer and its timing tell nothing.
+    settings = get_settings()
     store = request.app.stores.get("cache")
-    key = f"reset:{services.normalize_email(email)}"
-    if not await store.exists(key):  # one mail per address per minute, whatever is clicked
+    window = settings.login_window_minutes * 60
+    now = int(security.utcnow().timestamp())
+    address_key = f"reset:addr:{client_address(request)}"
+    key = f"reset:{security.token_digest(services.normalize_email(email))}"
+    if await services.window_count(store, address_key, now, window) < settings.reset_address_max_requests and (
+        not await store.exists(key)  # one mail per address per minute, whatever is clicked
+    ):
+        await services.count_in_window(store, address_key, now, window)
         await store.set(key, "1", expires_in=60)
-        found = await services.create_reset_token(db_session, email)
-        if found:
-            user, raw = found
-            link = f"{get_settings().base_url}/password/reset/{raw}"
-            await request.app.state.queue.enqueue(
-                "send_password_reset",
-                email=user.email,
-                link=link,
-                locale=user.locale or get_locale(),
-                timeout=60,
-                retries=3,
-                retry_delay=5.0,
-                retry_backoff=True,
-            )
+        await request.app.state.queue.enqueue(
+            "send_password_reset",
+            email=services.normalize_email(email),
+            locale=get_locale(),
+            timeout=60,
+            retries=3,
+            retry_delay=5.0,
+            retry_backoff=True,
+        )
     return render(request, "accounts/forgot.html", {"email": email, "errors": errors, "sent": True})
 
 

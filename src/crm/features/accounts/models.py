@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.extensions.litestar.store import StoreModelMixin
-from advanced_alchemy.types import JsonB
+from advanced_alchemy.types import GUID, JsonB
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -97,11 +97,13 @@ class ApiToken(UUIDv7AuditBase):
 
 
 class RefreshToken(UUIDv7AuditBase):
-    """An API refresh token (opaque, hashed); rotated on every refresh, revoked on logout."""
+    """An API refresh token (opaque, hashed); rotated on every refresh, revoked on logout. Every token descending
+    from one sign-in shares its ``family_id``: a used token presented again revokes the whole family."""
 
     __tablename__ = "refresh_tokens"
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(GUID(length=16), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -26,9 +26,10 @@ from crm.features.accounts.permissions import BUILTIN_ROLES, PERMISSION_CODES
 from crm.features.accounts.tokens import (
     RESET_TTL,
     create_api_token,
-    create_reset_token,
+    family_is_live,
     issue_token_pair,
     list_api_tokens,
+    mint_reset_token,
     reset_password,
     revoke_api_token,
     revoke_refresh_token,
@@ -66,9 +67,13 @@ async def load_bearer_user(session: AsyncSession, token: str) -> User | None:
         return None
     try:
         user_id = uuid.UUID(payload["sub"])
+        family = uuid.UUID(payload["fam"]) if "fam" in payload else None
     except (KeyError, ValueError):
         return None
-    return await load_session_user(session, user_id, int(payload.get("ep", -1)))
+    user = await load_session_user(session, user_id, int(payload.get("ep", -1)))
+    if user is not None and family is not None and not await family_is_live(session, family):
+        return None  # signed out through the API, or the family was revoked after a refresh token was reused
+    return user
 
 
 # --------------------------------------------------------------------------- sign-in and throttling
@@ -89,41 +94,63 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def _throttle_state(store: Store, key: str) -> tuple[int, int]:
+async def window_count(store: Store, key: str, now: int, window: int) -> int:
+    """Failures counted under ``key`` within the window that began with the first of them."""
+    raw = await store.get(key)
+    if not raw:
+        return 0
+    count, first = (int(part) for part in raw.decode().split(":"))
+    return count if now - first < window else 0
+
+
+async def count_in_window(store: Store, key: str, now: int, window: int) -> None:
+    raw = await store.get(key)
+    count, first = (int(part) for part in raw.decode().split(":")) if raw else (0, now)
+    if now - first >= window:
+        count, first = 0, now
+    await store.set(key, f"{count + 1}:{first}", expires_in=max(1, window - (now - first)))
+
+
+async def _pair_state(store: Store, key: str) -> tuple[int, int]:
+    """(failures, locked until) of an account and address pair."""
     raw = await store.get(key)
     if not raw:
         return 0, 0
-    count, first = raw.decode().split(":")
-    return int(count), int(first)
+    failures, until = raw.decode().split(":")
+    return int(failures), int(until)
 
 
-async def _register_failure(store: Store, key: str, now: int, window: int) -> None:
-    count, first = await _throttle_state(store, key)
-    if count == 0 or now - first >= window:
-        count, first = 0, now
-    remaining = max(1, window - (now - first))
-    await store.set(key, f"{count + 1}:{first}", expires_in=remaining)
+def _pair_key(email: str, address: str) -> str:
+    return f"login:pair:{security.token_digest(f'{email}|{address}')}"
 
 
 async def authenticate(session: AsyncSession, store: Store, email: str, password: str, address: str) -> User:
-    """Check credentials with per-account and per-address throttling; never tells which part was wrong."""
+    """Check credentials; never tells which part was wrong. Throttled per account *and* address pair with growing
+    waits (after 5 failures 1 min, then 2, 4... up to a cap), so failures from elsewhere cannot lock the owner out,
+    and per address with a generous limit against spraying many accounts."""
     settings = get_settings()
     window = settings.login_window_minutes * 60
     now = int(security.utcnow().timestamp())
     email = normalize_email(email)
-    keys = [f"login:acct:{email}", f"login:addr:{address}"]
-    for key in keys:
-        count, first = await _throttle_state(store, key)
-        if count >= settings.login_max_failures and now - first < window:
-            wait = window - (now - first)
-            raise SignInError(THROTTLED, retry_after=wait)
+    pair_key, address_key = _pair_key(email, address), f"login:addr:{address}"
+    failures, locked_until = await _pair_state(store, pair_key)
+    if locked_until > now:
+        raise SignInError(THROTTLED, retry_after=locked_until - now)
+    if await window_count(store, address_key, now, window) >= settings.login_address_max_failures:
+        raise SignInError(THROTTLED, retry_after=window)
     user = await session.scalar(select(User).where(User.email == email))
     ok = await security.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        for key in keys:
-            await _register_failure(store, key, now, window)
+        failures += 1
+        extra = failures - settings.login_max_failures
+        if extra >= 0:
+            lock = min(60 * 2 ** min(extra, 20), settings.login_lock_max_minutes * 60)
+            locked_until = now + lock
+        # The count is forgotten after a quiet window past the end of the last wait.
+        await store.set(pair_key, f"{failures}:{locked_until}", expires_in=max(locked_until - now, 0) + window)
+        await count_in_window(store, address_key, now, window)
         raise SignInError(WRONG_CREDENTIALS)
-    await store.delete(keys[0])
+    await store.delete(pair_key)
     if security.needs_rehash(user.password_hash):
         user.password_hash = await security.hash_password(password)
     user.last_login_at = security.utcnow()
@@ -354,15 +381,17 @@ __all__ = [
     "all_roles",
     "audit_query",
     "authenticate",
+    "count_in_window",
     "create_api_token",
-    "create_reset_token",
     "create_user",
     "email_taken",
     "ensure_builtin_roles",
+    "family_is_live",
     "issue_token_pair",
     "list_api_tokens",
     "load_bearer_user",
     "load_session_user",
+    "mint_reset_token",
     "normalize_email",
     "password_problem",
     "purge_expired",
@@ -377,4 +406,5 @@ __all__ = [
     "update_user",
     "user_for_reset_token",
     "users_query",
+    "window_count",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.audit import record
 from crm.features.accounts.models import ApiToken, PasswordResetToken, RefreshToken, User
 from crm.lib import security
+from crm.lib.auth import PasswordChangeRequired
 
 
 async def create_api_token(session: AsyncSession, user: User, name: str) -> tuple[ApiToken, str]:
@@ -36,51 +37,82 @@ async def list_api_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
     return list((await session.scalars(stmt)).all())
 
 
-async def issue_token_pair(session: AsyncSession, user: User) -> dict[str, str]:
+async def issue_token_pair(session: AsyncSession, user: User, family_id: uuid.UUID | None = None) -> dict[str, str]:
+    """A new access + refresh pair; a sign-in starts a family, a refresh continues the one it came from."""
+    family_id = family_id or uuid.uuid4()
     refresh = security.new_opaque_token()
     session.add(
         RefreshToken(
             user_id=user.id,
+            family_id=family_id,
             token_hash=security.token_digest(refresh),
             expires_at=security.utcnow() + security.REFRESH_TOKEN_TTL,
         )
     )
     await session.flush()
     return {
-        "access_token": security.issue_access_token(user.id, user.session_epoch),
+        "access_token": security.issue_access_token(user.id, user.session_epoch, family_id),
         "refresh_token": refresh,
         "token_type": "bearer",
     }
 
 
-async def _live_refresh_token(session: AsyncSession, raw: str) -> RefreshToken | None:
+async def _refresh_token(session: AsyncSession, raw: str) -> RefreshToken | None:
     return await session.scalar(
-        select(RefreshToken)
-        .where(
-            RefreshToken.token_hash == security.token_digest(raw),
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > security.utcnow(),
+        select(RefreshToken).where(RefreshToken.token_hash == security.token_digest(raw)).with_for_update()
+    )
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=security.utcnow())
+    )
+
+
+async def family_is_live(session: AsyncSession, family_id: uuid.UUID) -> bool:
+    """Whether a sign-in's family still has a usable refresh token (access tokens of a revoked family stop)."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    RefreshToken.family_id == family_id,
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.expires_at > security.utcnow(),
+                )
+            )
         )
-        .with_for_update()
     )
 
 
 async def rotate_refresh_token(session: AsyncSession, raw: str) -> dict[str, str] | None:
-    token = await _live_refresh_token(session, raw)
+    """The next pair of the family, or None. A token that was already used (or revoked) is a stolen copy or a
+    stolen original: its whole family is revoked, so thief and owner both sign in again. The caller commits
+    that revocation even though it answers 401."""
+    token = await _refresh_token(session, raw)
     if token is None:
+        return None
+    if token.revoked_at is not None:
+        await revoke_family(session, token.family_id)
+        return None
+    if token.expires_at <= security.utcnow():
         return None
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
+    if user.must_change_password:
+        raise PasswordChangeRequired
     token.revoked_at = security.utcnow()
-    return await issue_token_pair(session, user)
+    return await issue_token_pair(session, user, token.family_id)
 
 
 async def revoke_refresh_token(session: AsyncSession, raw: str) -> bool:
-    token = await _live_refresh_token(session, raw)
-    if token is None:
+    """API sign-out: the token's family ends, and with it the access tokens issued along it."""
+    token = await _refresh_token(session, raw)
+    if token is None or token.revoked_at is not None:
         return False
-    token.revoked_at = security.utcnow()
+    await revoke_family(session, token.family_id)
     return True
 
 
@@ -89,17 +121,21 @@ async def revoke_refresh_token(session: AsyncSession, raw: str) -> bool:
 RESET_TTL = timedelta(hours=1)
 
 
-async def create_reset_token(session: AsyncSession, email: str) -> tuple[User, str] | None:
+async def mint_reset_token(session: AsyncSession, email: str) -> tuple[User, str] | None:
+    """A new one-time reset token for an active account (only its SHA-256 is stored), or None for an unknown or
+    inactive address. Earlier unused tokens of the account stop working: whatever runs twice, one link is valid."""
     email = email.strip().lower()
     user = await session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
     if user is None:
         return None
-    raw = security.new_opaque_token()
-    session.add(
-        PasswordResetToken(
-            user_id=user.id, token_hash=security.token_digest(raw), expires_at=security.utcnow() + RESET_TTL
-        )
+    now = security.utcnow()
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
     )
+    raw = security.new_opaque_token()
+    session.add(PasswordResetToken(user_id=user.id, token_hash=security.token_digest(raw), expires_at=now + RESET_TTL))
     await session.flush()
     return user, raw
 
