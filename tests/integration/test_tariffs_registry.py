@@ -93,6 +93,7 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     rows = await _rows(db, rid)
     assert set(rows) == {"op0441e14.q", "op0441e72.q", "op0441e75.q"}  # once each, none of another office
     assert str(rows["op0441e14.q"].total) == "561.00"
+    ack = {"acknowledge": str(rows["op0441e75.q"].id)}  # its warning (post with a notification) confirmed below
     again = await post_form(client, "/registries/day", {"date": "2022-08-01", "telegram": [ids["op0441e14.q"]]})
     assert again.status_code == 200
     assert len(await _rows(db, rid)) == 3
@@ -139,8 +140,9 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     await _row_post(client, rid, row, "", words="10", total="100.00", **amounts)  # htmx names the row, not the field
     row = (await _rows(db, rid))["op0441e72.q"]
     assert (str(row.total), row.manual) == ("100.00", True)
+    assert (str(row.vat), str(row.total_with_vat)) == ("20.00", "120.00")  # they follow the total typed
     # What was typed by hand stays: a Save that changes nothing, a client picked; bad words are refused, not ignored
-    typed = {**amounts, "words": "10", "total": "100,00"}
+    typed = {**{n: str(getattr(row, n)) for n in amounts}, "words": "10", "total": "100,00"}
     await _row_post(client, rid, row, "", **typed)
     for code in ("00001", "00101"):
         await _row_post(client, rid, row, "client_id", **{**typed, "client_id": str(clients[code])})
@@ -168,13 +170,13 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     assert set(await _rows(db, rid)) == {"op0441e72.q", "op0441e75.q"}
     await post_form(client, f"/registries/{rid}/confirm", {"signature": "  "})
     assert (await db.scalar(select(Registry.status))) == "draft"
-    await post_form(client, f"/registries/{rid}/confirm", {"signature": "Покровская"})
+    await post_form(client, f"/registries/{rid}/confirm", {"signature": "Покровская", **ack})
     db.expire_all()
     assert (await db.execute(select(Registry.status, Registry.signed_by))).one() == ("formed", "Покровская")
     await post_form(client, f"/registries/{rid}/reopen", {})
     db.expire_all()
     assert (await db.scalar(select(Registry.status))) == "draft"
-    await post_form(client, f"/registries/{rid}/confirm", {"signature": "Покровская"})
+    await post_form(client, f"/registries/{rid}/confirm", {"signature": "Покровская", **ack})
 
     # another operator's draft of the same month: billing never sees it
     await post_form(client, "/logout", {})
@@ -190,13 +192,13 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     draft = await db.scalar(select(Registry.id).where(Registry.status == "draft"))
     assert (await client.get(f"/registries/{draft}")).status_code == 404
     assert (await post_form(client, f"/registries/{draft}/close", {})).status_code == 404
-    await post_form(client, f"/registries/{rid}/close", {})
+    await post_form(client, f"/registries/{rid}/close", ack)
     db.expire_all()
     assert (await db.scalar(select(Registry.status).where(Registry.id == rid))) == "closed"
     await post_form(client, f"/registries/{rid}/cancel-billing", {})
     db.expire_all()
     assert (await db.scalar(select(Registry.status).where(Registry.id == rid))) == "formed"
-    await post_form(client, f"/registries/{rid}/close", {})
+    await post_form(client, f"/registries/{rid}/close", ack)
 
     detail = await client.get("/billing/detail", params={"month": "2022-08"})
     assert detail.status_code == 200 and "таможня" in detail.text and "занятость" in detail.text

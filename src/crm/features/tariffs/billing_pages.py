@@ -81,6 +81,7 @@ def _registry_columns() -> list[ExportColumn]:
         ExportColumn(_("Telegrams"), _column(1)),
         ExportColumn(_("Total"), _column(2)),
         ExportColumn(_("With VAT"), _column(3)),
+        ExportColumn(_("Warnings"), _column(4)),
     ]
 
 
@@ -90,7 +91,7 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
     month, problem = month_of(request)
     params = ListParams.from_request(request, default_sort="day")
     stmt = registries.month_query(user, month)
-    telegrams, total, total_vat = list(stmt.selected_columns)[-3:]  # after the registry's own columns
+    telegrams, total, total_vat, flagged = list(stmt.selected_columns)[-4:]  # after the registry's own columns
     sorts = {
         "day": Registry.day,
         "office": Registry.office,
@@ -99,6 +100,7 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
         "telegrams": telegrams,
         "total": total,
         "total_vat": total_vat,
+        "warnings": flagged,
     }
     ordered = apply_sort(stmt.order_by(None), params.sort, sorts, Registry.id)
     rows = (await db_session.execute(ordered)).all()

@@ -289,11 +289,13 @@ async def _keep_day(
             await registries.update_row(session, operator, registry.id, row.id, form, "words_amount")
     if status == registries.DRAFT:
         return status
-    await registries.confirm(session, operator, registry.id, signature)
+    # The demo operator has looked at the rows with warnings (a paid reply with a notification) and forms anyway.
+    seen = [r.id for r in registries.flagged(await registries.rows_of(session, registry))]
+    await registries.confirm(session, operator, registry.id, signature, seen)
     registry.formed_at = local_midnight(day) + timedelta(hours=18, minutes=rng.randint(0, 45))
     if status != registries.CLOSED or billing is None:
         return registries.FORMED
-    await registries.close(session, billing, registry.id)
+    await registries.close(session, billing, registry.id, seen)
     billed_on = (await calendar.working_days(session, day + timedelta(days=1), day + timedelta(days=31)))[:1]
     registry.closed_at = min(
         local_midnight(billed_on[0] if billed_on else day) + timedelta(hours=11), datetime.now(UTC)

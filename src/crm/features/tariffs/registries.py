@@ -7,6 +7,7 @@ formed). Rows change only in a draft; every transition is audited.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,7 +22,7 @@ from crm.features.accounts.services import record as audit
 from crm.features.tariffs.detect import detect
 from crm.features.tariffs.journal import _like_prefix
 from crm.features.tariffs.models import Country, Registry, RegistryRecord, Telegram, TelegramClient
-from crm.features.tariffs.pricing import BLANKS, CATEGORIES, NOTIFICATIONS, QuoteError, QuoteInput
+from crm.features.tariffs.pricing import BLANKS, CATEGORIES, NOTIFICATIONS, QuoteError, QuoteInput, money
 from crm.features.tariffs.tariffs import TariffBook, load_book, local_midnight
 from crm.lib.i18n import N_
 from crm.lib.web import parse_int
@@ -44,6 +45,26 @@ COMPONENTS = AMOUNTS[:6]
 
 class RegistryError(ValueError):
     """A change the registry's status or the user's role does not allow; the message says why."""
+
+
+class NeedsAcknowledgement(RegistryError):
+    """Rows with a tariff warning or error: forming or billing goes ahead only once a person confirmed these rows."""
+
+    def __init__(self, rows: list[RegistryRecord]) -> None:
+        super().__init__(N_("Some telegrams have tariff warnings or errors; confirm them first."))
+        self.rows = rows
+
+
+def flagged(rows: list[RegistryRecord]) -> list[RegistryRecord]:
+    """Rows with a tariff warning or error (the screens' "with warnings")."""
+    return [r for r in rows if r.warnings or r.error]
+
+
+def _check_acknowledged(rows: list[RegistryRecord], acknowledged: Collection[int]) -> None:
+    """Every flagged row must be among those the person confirmed (a new warning since asks again)."""
+    found = flagged(rows)
+    if {r.id for r in found} - set(acknowledged):
+        raise NeedsAcknowledgement(found)
 
 
 # --------------------------------------------------------------------------- visibility
@@ -77,6 +98,9 @@ def month_query(user: User, month: date) -> Select[Any]:
             func.count().label("n"),
             func.coalesce(func.sum(RegistryRecord.total), 0).label("total"),
             func.coalesce(func.sum(RegistryRecord.total_with_vat), 0).label("total_with_vat"),
+            func.count()
+            .filter(or_(func.jsonb_array_length(RegistryRecord.warnings) > 0, RegistryRecord.error != ""))
+            .label("flagged"),
         )
         # Only this month's registries: the totals must not scan every record ever stored.
         .where(RegistryRecord.registry_id.in_(select(Registry.id).where(Registry.day >= first, Registry.day < after)))
@@ -89,6 +113,7 @@ def month_query(user: User, month: date) -> Select[Any]:
             func.coalesce(totals.c.n, 0),
             func.coalesce(totals.c.total, 0),
             func.coalesce(totals.c.total_with_vat, 0),
+            func.coalesce(totals.c.flagged, 0),
         )
         .outerjoin(totals, totals.c.registry_id == Registry.id)
         .where(Registry.day >= first, Registry.day < after, visible_clause(user))
@@ -281,7 +306,43 @@ def _money(raw: str) -> Decimal:
     value = Decimal((raw or "0").strip().replace(",", ".").replace(" ", "").replace("\u00a0", ""))
     if not value.is_finite() or abs(value) >= 1_000_000_000:
         raise ValueError(raw)
-    return value.quantize(Decimal("0.01"))
+    return money(value)  # half-up to kopecks, at the edge where a person typed it
+
+
+def manual_amounts(
+    stored: dict[str, Decimal], typed: dict[str, Decimal], edited: list[str], rate: Decimal
+) -> dict[str, Decimal]:
+    """The amounts of a row priced by hand, always with ``total_with_vat == total + vat``.
+
+    The spec's rule: total = the sum of the parts, VAT = total × rate / 100, with VAT = total + VAT (the tariff's
+    VAT rate, half-up to kopecks). A person may type over a part, the total or the total with VAT, and the
+    amounts that follow from it are recomputed: a part → the total is the sum of the parts; the total → VAT and
+    the total with VAT; the total with VAT (what the client pays) → VAT taken out of it (× rate / (100 + rate))
+    and the total is the rest. VAT is never typed: it follows from the rate. A typed VAT, or a total and a total
+    with VAT typed together, that disagree with the rule are refused (nothing is guessed)."""
+    result = dict(stored)
+    result.update({name: typed[name] for name in COMPONENTS if name in typed})
+    parts_total = sum((result[n] for n in COMPONENTS), Decimal(0))
+    wants = {name: typed[name] for name in ("total", "vat", "total_with_vat") if name in edited and name in typed}
+    if "total" in wants:
+        total = wants["total"]
+        vat = money(total * rate / 100)
+    elif "total_with_vat" in wants:
+        vat = money(wants["total_with_vat"] * rate / (100 + rate))
+        total = wants["total_with_vat"] - vat
+    else:
+        total = parts_total if any(n in COMPONENTS for n in edited) else result["total"]
+        vat = money(total * rate / 100)
+    if "total" in wants and "total_with_vat" in wants and wants["total_with_vat"] != total + vat:
+        raise RegistryError(
+            N_("Type either the total or the total with VAT: the other one and the VAT follow from it.")
+        )
+    if "vat" in wants and wants["vat"] != vat:
+        raise RegistryError(
+            N_("The VAT follows from the total at the tariff's VAT rate; type the total or the total with VAT.")
+        )
+    result.update(total=total, vat=vat, total_with_vat=total + vat)
+    return result
 
 
 async def update_row(
@@ -338,13 +399,10 @@ async def update_row(
         if changed in AMOUNTS and changed not in edited:
             edited.append(changed)
         if edited:
-            for name, value in typed.items():
+            rate = await _vat_rate(session, row)
+            amounts = manual_amounts({n: getattr(row, n) for n in AMOUNTS}, typed, edited, rate)
+            for name, value in amounts.items():
                 setattr(row, name, value)
-            if all(name in COMPONENTS for name in edited):
-                row.total = sum((getattr(row, n) for n in COMPONENTS), Decimal(0))
-                rate = await _vat_rate(session, row)
-                row.vat = (row.total * rate / 100).quantize(Decimal("0.01"))
-                row.total_with_vat = row.total + row.vat
             return row
         if _pricing_inputs(row) == priced_by:
             return row  # nothing that prices the row changed (a client, a save): the amounts typed stay
@@ -439,19 +497,24 @@ async def _transition(session: AsyncSession, user: User, registry: Registry, new
     )
 
 
-async def confirm(session: AsyncSession, user: User, registry_id: int, signature: str) -> Registry:
-    """Sign the draft: every row needs a client and a price; the operator's surname is kept."""
+async def confirm(
+    session: AsyncSession, user: User, registry_id: int, signature: str, acknowledged: Collection[int] = ()
+) -> Registry:
+    """Sign the draft: every row needs a client and a price (automatic, or typed by hand for a row the tariffs
+    cannot price); rows with a tariff warning or error must be among ``acknowledged`` (else
+    ``NeedsAcknowledgement`` names them); the operator's surname is kept."""
     registry = await _lock_draft(session, user, registry_id)
     rows = await rows_of(session, registry)
     if not rows:
         raise RegistryError(N_("The registry has no telegrams."))
     if any(r.client_id is None for r in rows):
         raise RegistryError(N_("Assign a client to every telegram first."))
-    if any(r.error for r in rows):
+    if any(r.error and not r.manual for r in rows):
         raise RegistryError(N_("Some telegrams could not be priced; fix them or price them by hand."))
     signature = " ".join(signature.split())
     if len(signature) < 2 or len(signature) > 120:
         raise RegistryError(N_("Sign with your surname."))
+    _check_acknowledged(rows, acknowledged)
     registry.signed_by, registry.formed_at = signature, datetime.now(UTC)
     await _transition(session, user, registry, FORMED, "form")
     return registry
@@ -474,12 +537,14 @@ async def reopen(session: AsyncSession, user: User, registry_id: int) -> Registr
     return registry
 
 
-async def close(session: AsyncSession, user: User, registry_id: int) -> Registry:
+async def close(session: AsyncSession, user: User, registry_id: int, acknowledged: Collection[int] = ()) -> Registry:
+    """Bill a formed registry; rows with a tariff warning or error must be among ``acknowledged``."""
     registry = await _locked(session, user, registry_id)
     if not user.can("billing.manage"):
         raise RegistryError(N_("Only billing staff can bill a registry."))
     if registry.status != FORMED:
         raise RegistryError(N_("Only a formed registry can be billed."))
+    _check_acknowledged(await rows_of(session, registry), acknowledged)
     registry.closed_at = datetime.now(UTC)
     await _transition(session, user, registry, CLOSED, "bill")
     return registry

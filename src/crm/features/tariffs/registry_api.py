@@ -32,6 +32,7 @@ class RegistryOut(msgspec.Struct):
     telegrams: int
     total: str
     total_with_vat: str
+    flagged: int = 0  # telegrams with a tariff warning or error
 
 
 class RegistryPage(msgspec.Struct):
@@ -67,7 +68,7 @@ class RegistryDetail(msgspec.Struct):
     records: list[RecordOut]
 
 
-def _registry_out(reg: Registry, n: int, total: Any, total_with_vat: Any) -> RegistryOut:
+def _registry_out(reg: Registry, n: int, total: Any, total_with_vat: Any, flagged: int = 0) -> RegistryOut:
     return RegistryOut(
         id=reg.id,
         day=reg.day,
@@ -80,6 +81,7 @@ def _registry_out(reg: Registry, n: int, total: Any, total_with_vat: Any) -> Reg
         telegrams=int(n),
         total=f"{total:.2f}",
         total_with_vat=f"{total_with_vat:.2f}",
+        flagged=int(flagged),
     )
 
 
@@ -146,7 +148,8 @@ async def api_registry(
     total = sum((r.total for r in records), 0)
     total_with_vat = sum((r.total_with_vat for r in records), 0)
     return RegistryDetail(
-        registry=_registry_out(registry, len(records), total, total_with_vat), records=[_record_out(r) for r in records]
+        registry=_registry_out(registry, len(records), total, total_with_vat, len(registries.flagged(records))),
+        records=[_record_out(r) for r in records],
     )
 
 

@@ -355,14 +355,41 @@ async def _transition(request: Request, db_session: AsyncSession, registry_id: i
     return Redirect(f"/registries/{registry_id}", status_code=303)
 
 
+def _acknowledged(form: Any) -> list[int]:
+    """The flagged rows a person confirmed on the confirmation page (``acknowledge`` = record ids)."""
+    return [n for v in form.getall("acknowledge", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
+
+
+async def _ask(
+    request: Request,
+    db_session: AsyncSession,
+    registry_id: int,
+    rows: list[RegistryRecord],
+    *,
+    action: str,
+    signature: str = "",
+) -> Any:
+    """The confirmation step: the rows with tariff warnings or errors, named, and a button that goes ahead."""
+    user: User = current_user(request)
+    registry = await registries.get_visible(db_session, user, registry_id)
+    if registry is None:
+        raise NotFoundException()
+    context = _base(registry, user, _list_params(request))
+    context.update(rows=rows, action=action, signature=signature)
+    return render(request, "tariffs/registry_confirm.html", context)
+
+
 @post("/registries/{registry_id:int}/confirm", opt=OPERATE, include_in_schema=False)
 async def confirm(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    signature = (await request.form()).get("signature") or ""
+    form = await request.form()
+    signature = form.get("signature") or ""
     user: User = current_user(request)
     try:
-        await registries.confirm(db_session, user, registry_id, signature)
+        await registries.confirm(db_session, user, registry_id, signature, _acknowledged(form))
     except LookupError:
         raise NotFoundException() from None
+    except registries.NeedsAcknowledgement as exc:
+        return await _ask(request, db_session, registry_id, exc.rows, action="confirm", signature=signature)
     except registries.RegistryError as exc:
         # The reason next to the signature field, with what was typed kept (nothing was changed before it).
         registry = await registries.get_visible(db_session, user, registry_id)
@@ -388,13 +415,18 @@ async def reopen(request: Request, registry_id: FromPath[int], db_session: Named
 
 @post("/registries/{registry_id:int}/close", opt={"permission": "billing.manage"}, include_in_schema=False)
 async def close(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    return await _transition(
-        request,
-        db_session,
-        registry_id,
-        lambda user: registries.close(db_session, user, registry_id),
-        _("The registry is billed (closed)."),
-    )
+    acknowledged = _acknowledged(await request.form())
+    try:
+        await registries.close(db_session, current_user(request), registry_id, acknowledged)
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.NeedsAcknowledgement as exc:
+        return await _ask(request, db_session, registry_id, exc.rows, action="close")
+    except registries.RegistryError as exc:
+        toast(request, _(str(exc)), "error")
+        return Redirect(f"/registries/{registry_id}", status_code=303)
+    toast(request, _("The registry is billed (closed)."))
+    return Redirect(f"/registries/{registry_id}", status_code=303)
 
 
 @post(
