@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,11 @@ metadata = orm_registry.metadata
 def _embedded_uri() -> str:
     """Start (or join) PostgreSQL under ``var/pg``: unix socket only, stopped when the last user exits."""
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns that XDG_RUNTIME_DIR is unset (servers, containers) and uses /tmp/runtime-UID for
+            # pgserver's lock file, which is what we want: the warning only alarms the person starting the app.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+            import pgserver
     except ImportError as exc:  # pragma: no cover - depends on the interpreter
         raise SystemExit(
             "The embedded PostgreSQL (pgserver) is not available for this Python. "
