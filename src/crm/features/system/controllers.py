@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
+from crm.features.system import home as home_entries
 from crm.features.system import services
 from crm.features.system import settings as system_settings
 from crm.lib.auth import current_user
@@ -21,7 +22,7 @@ from crm.lib.web import FormErrors, render, toast
 
 @get("/", include_in_schema=False)
 async def home(request: Request) -> Any:
-    return render(request, "home.html", {})
+    return render(request, "home.html", {"entries": home_entries.entries_for(current_user(request))})
 
 
 @get("/health", opt={"public": True}, tags=["system"], summary="Database and queue status", security=[])
