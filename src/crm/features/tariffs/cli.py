@@ -47,7 +47,7 @@ def telegrams_import(file: str) -> None:
         click.echo(line)
     if summary.errors:
         click.secho(
-            f"{len(summary.errors)} rows were rejected (see the lines above); the others are imported.",
+            f"{summary.rejected} rows were rejected (see the lines above); the others are imported.",
             fg="yellow",
             err=True,
         )

@@ -64,6 +64,7 @@ DATA_FIELDS = (
     "out_prz",
 )
 BATCH = 5000
+MAX_STORED_ERRORS = 200  # rejected rows kept with their reasons; the rest are only counted
 
 
 def sees_all_telegrams(user: User) -> bool:
@@ -138,13 +139,22 @@ class JournalImportError(ValueError):
 
 @dataclass
 class JournalSummary:
+    """The outcome of an import: counts, and the first ``MAX_STORED_ERRORS`` rejected rows with their reasons
+    (``rejected`` counts them all, so a file of a million bad rows stores a few kilobytes)."""
+
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    rejected: int = 0
     encoding: str = ""
     delimiter: str = ""
+
+    def reject(self, line: int, message: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append((line, message[:300]))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +162,7 @@ class JournalSummary:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "rejected": self.rejected,
             "errors": [{"line": line, "message": message} for line, message in self.errors],
             "encoding": self.encoding,
             "delimiter": self.delimiter,
@@ -161,9 +172,11 @@ class JournalSummary:
         head = (
             f"{self.rows} rows ({self.encoding}, '{self.delimiter}'): {self.created} new, "
             f"{self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.errors)} rejected"
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
         )
-        return [head, *(f"  line {line}: {message}" for line, message in self.errors)]
+        more = self.rejected - len(self.errors)
+        tail = [f"  … and {more} more rejected rows"] if more > 0 else []
+        return [head, *(f"  line {line}: {message}" for line, message in self.errors), *tail]
 
 
 def decode(content: bytes) -> tuple[str, str]:
@@ -195,8 +208,23 @@ def _bool(raw: str | None) -> bool:
     raise ValueError(f"'{raw}' is not a 0/1 flag")
 
 
+def _check_text(row: dict[Any, Any]) -> None:
+    """PostgreSQL cannot store a NUL character, and U+FFFD marks bytes the file's encoding could not read: such a
+    row is refused with the field named rather than stored mangled (or failing the whole import)."""
+    for name, value in row.items():
+        for text_value in value if isinstance(value, list) else [value]:
+            if not isinstance(text_value, str):
+                continue
+            column = name if isinstance(name, str) else "an extra column"
+            if "\x00" in text_value:
+                raise ValueError(f"{column} contains a NUL character (\\0), which is not text")
+            if "\ufffd" in text_value:
+                raise ValueError(f"{column} contains bytes that are not text in the file's encoding")
+
+
 def parse_row(row: dict[str, str]) -> dict[str, Any]:
     """One CSV row as telegram fields; raises ValueError with a reason a person understands."""
+    _check_text(row)
     un_name = (row.get("un_name") or "").strip()
     if not un_name or len(un_name) > 64:
         raise ValueError("un_name is empty or longer than 64 characters")
@@ -270,16 +298,22 @@ def read_rows(content: bytes, summary: JournalSummary) -> Iterator[tuple[int, di
     reader.fieldnames = header
     seen: dict[str, int] = {}
     line = 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's size limit, a broken quote…
+            raise JournalImportError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
         line = reader.line_num
         summary.rows += 1
         try:
             data = parse_row(row)
         except ValueError as exc:
-            summary.errors.append((line, str(exc)))
+            summary.reject(line, str(exc))
             continue
         if data["un_name"] in seen:
-            summary.errors.append((line, f"un_name {data['un_name']} repeats line {seen[data['un_name']]}"))
+            summary.reject(line, f"un_name {data['un_name']} repeats line {seen[data['un_name']]}")
             continue
         seen[data["un_name"]] = line
         yield line, data

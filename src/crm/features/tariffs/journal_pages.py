@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
@@ -29,6 +30,8 @@ from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, to
 VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
 MANAGE = {"permission": "tariffs.manage"}
 UPLOAD_LIMIT = 50 * 1024 * 1024
+IMPORT_TIMEOUT = 1800  # seconds the worker may spend on one journal file
+STALE_AFTER = timedelta(seconds=2 * IMPORT_TIMEOUT)  # a try and its one retry
 
 JOURNAL_EXPORT = [
     ExportColumn(name, attrgetter(name))
@@ -137,11 +140,56 @@ async def telegram_card(request: Request, un_name: FromPath[str], db_session: Na
     )
 
 
+def _upload_columns() -> list[Any]:
+    """What the list of uploads shows, without the file and without the stored row errors (the screen polls this
+    every 2 s while an import runs): the summary's counts and how many rows were rejected."""
+    summary = JournalUpload.summary
+    rejected = func.coalesce(
+        cast(summary.op("->>")("rejected"), Integer),
+        func.jsonb_array_length(func.coalesce(summary.op("->")("errors"), func.jsonb_build_array())),
+    )
+    return [
+        JournalUpload.id,
+        JournalUpload.filename,
+        JournalUpload.status,
+        JournalUpload.created_at,
+        JournalUpload.updated_at,
+        type_coerce(summary.op("-")("errors"), JSONB).label("summary"),
+        rejected.label("rejected"),
+    ]
+
+
+def _shown_status(status: str, updated_at: datetime) -> str:
+    """An upload still "queued" or "running" long after the job's time limit was lost (a worker that died): it is
+    shown as stopped, and the screen stops polling for it."""
+    if status in {"queued", "running"} and updated_at < datetime.now(UTC) - STALE_AFTER:
+        return "stalled"
+    return status
+
+
 @get("/telegrams/import", opt=MANAGE, include_in_schema=False)
 async def upload_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    uploads = (await db_session.scalars(select(JournalUpload).order_by(JournalUpload.id.desc()).limit(10))).all()
-    pending = any(u.status in {"queued", "running"} for u in uploads)
+    rows = (await db_session.execute(select(*_upload_columns()).order_by(JournalUpload.id.desc()).limit(10))).all()
+    uploads = [{**row._asdict(), "shown": _shown_status(row.status, row.updated_at)} for row in rows]
+    pending = any(u["shown"] in {"queued", "running"} for u in uploads)
     return render(request, "tariffs/upload.html", {"uploads": uploads, "pending": pending}, block="uploads")
+
+
+@get("/telegrams/import/{upload_id:int}", opt=MANAGE, include_in_schema=False)
+async def upload_detail(request: Request, upload_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    """One upload's outcome with the rejected rows kept (the first 200) and how many more there were."""
+    row = (await db_session.execute(select(*_upload_columns()).where(JournalUpload.id == upload_id))).one_or_none()
+    if row is None:
+        raise NotFoundException()
+    errors = await db_session.scalar(
+        select(JournalUpload.summary.op("->")("errors")).where(JournalUpload.id == upload_id)
+    )
+    upload = {**row._asdict(), "shown": _shown_status(row.status, row.updated_at)}
+    return render(
+        request,
+        "tariffs/upload_detail.html",
+        {"u": upload, "errors": errors or [], "more": max(0, int(row.rejected or 0) - len(errors or []))},
+    )
 
 
 @post("/telegrams/import", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1_000_000)
@@ -166,11 +214,11 @@ async def upload(
         "tariffs_import_journal",
         upload_id=item.id,
         key=f"tariffs-journal-upload-{item.id}",
-        timeout=1800,
+        timeout=IMPORT_TIMEOUT,
         retries=1,
     )
     toast(request, _("The file is being imported; the result appears below."))
     return Redirect("/telegrams/import", status_code=303)
 
 
-ROUTES: list[Any] = [hub, journal_page, upload_page, upload, telegram_card]
+ROUTES: list[Any] = [hub, journal_page, upload_page, upload_detail, upload, telegram_card]
