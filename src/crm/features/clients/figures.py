@@ -16,18 +16,26 @@ from crm.lib.i18n import local_tz
 
 COMMUNICATION_KINDS = ("call", "meeting", "email")
 
-_LAST_COMMUNICATION = """
-INSERT INTO company_figures (company_id, last_communication_at)
-SELECT company_id, max(at) FROM (
-    SELECT a.company_id, a.start_at AS at FROM activities a
+# The one definition of what counts as a communication: completed calls, meetings and emails (an activity that is a
+# call shorter than the minimum does not count), and telephony calls of at least the minimum, in or out.
+_COUNTED = """
+    SELECT a.company_id, a.start_at AS at, 'activity' AS source, a.id FROM activities a
     WHERE a.active AND a.completed AND a.kind IN ('call', 'meeting', 'email') AND a.company_id IS NOT NULL
       AND a.start_at IS NOT NULL {acts}
       AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.activity_id = a.id AND k.active AND k.duration < :min_seconds)
     UNION ALL
-    SELECT k.company_id, k.start_at FROM calls k
+    SELECT k.company_id, k.start_at, 'call', k.id FROM calls k
     WHERE k.active AND k.company_id IS NOT NULL AND k.duration >= :min_seconds AND k.start_at IS NOT NULL {calls}
-) s GROUP BY company_id
 """
+
+_LAST_COMMUNICATION = (
+    """
+INSERT INTO company_figures (company_id, last_communication_at)
+SELECT company_id, max(at) FROM ("""
+    + _COUNTED
+    + """) s GROUP BY company_id
+"""
+)
 
 _PIPELINES = """
 INSERT INTO company_pipeline_figures
@@ -67,6 +75,14 @@ SELECT coalesce(c.employee_id, m.employee_id), coalesce(c.day, m.day), coalesce(
 FROM calls_by_day c FULL JOIN meetings_by_day m ON m.employee_id = c.employee_id AND m.day = c.day
 WHERE {keys_filter}
 """
+
+
+async def last_communication(session: AsyncSession, company_id: int, min_seconds: int = 20) -> tuple[str, int] | None:
+    """Which record is the company's last communication: ``("activity" | "call", id)``, by the rule above."""
+    counted = _COUNTED.format(acts="AND a.company_id = :cid", calls="AND k.company_id = :cid")
+    sql = f"SELECT source, id FROM ({counted}) s ORDER BY at DESC, source, id DESC LIMIT 1"  # noqa: S608 - constants
+    row = (await session.execute(text(sql).bindparams(cid=company_id, min_seconds=min_seconds))).first()
+    return (str(row[0]), int(row[1])) if row else None
 
 
 def _ids(name: str, values: list[int]) -> BindParameter[Any]:

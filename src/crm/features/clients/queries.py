@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.scope import row_scope
+from crm.features.clients import figures
 from crm.features.clients.models import (
     Activity,
     Call,
@@ -21,7 +22,7 @@ from crm.features.clients.models import (
     ReferenceValue,
     Stage,
 )
-from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
+from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure
 
 # --------------------------------------------------------------------------- scope
 
@@ -228,6 +229,18 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
         ).all()
     }
     figure = await session.get(CompanyFigure, company.id)
+    min_seconds = await session.scalar(select(Bitrix24Settings.min_call_seconds).where(Bitrix24Settings.id == 1))
+    min_seconds = min_seconds or 20
+    last = await figures.last_communication(session, company.id, min_seconds)
+    last_item: Any = None
+    last_call: Call | None = None
+    if last is not None:
+        last_item = await session.get(Activity if last[0] == "activity" else Call, last[1])
+    if isinstance(last_item, Activity):
+        last_call = (await session.scalars(select(Call).where(Call.activity_id == last_item.id).limit(1))).first()
+    who = getattr(last_item, "responsible_id", None) or getattr(last_item, "user_id", None)
+    if who and who not in people and (employee := await session.get(Employee, who)) is not None:
+        people[who] = employee
     return {
         "requisites": requisites,
         "address": address,
@@ -238,6 +251,10 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
         "timeline": timeline[:150],
         "people": people,
         "last_communication_at": figure.last_communication_at if figure else None,
+        # What the date is: the activity or call that counted last (None when nothing counts), and the rule's minimum.
+        "last_communication": last_item,
+        "last_call": last_call,
+        "min_call_seconds": min_seconds,
     }
 
 
