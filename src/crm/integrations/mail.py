@@ -15,7 +15,33 @@ from crm.config import SmtpSettings
 
 
 class MailError(Exception):
-    """Sending failed; the message says why without any credentials."""
+    """Sending failed; the message says why without any credentials. ``transient``: the server could not be
+    reached or answered 4xx (try again later); otherwise it refused for good (5xx) or is not configured.
+    ``reply``: the server's code and words (no credentials), for the person who reads the outcome."""
+
+    def __init__(self, message: str, *, transient: bool = False, reply: str = "") -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.reply = reply
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(words.split())}".strip()[:200]
+
+
+def _classify(exc: Exception) -> tuple[bool, str]:
+    """(transient, the server's reply) of an SMTP failure: unreachable, dropped or 4xx is transient."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [(code, text) for code, text in exc.recipients.values()]
+        transient = bool(codes) and all(400 <= code < 500 for code, _ in codes)
+        return transient, "; ".join(_reply(code, text) for code, text in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500, _reply(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return False, ""
+    # SMTPServerDisconnected, connection refused, timeouts, name resolution: the server may be back later.
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)), ""
 
 
 @dataclass(frozen=True)
@@ -63,9 +89,13 @@ def _send_sync(settings: SmtpSettings, message: EmailMessage) -> None:
                 client.login(settings.user, settings.password or "")
             client.send_message(message)
     except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(f"SMTP server {settings.host} refused the credentials ({exc.smtp_code})") from None
+        raise MailError(
+            f"SMTP server {settings.host} refused the credentials ({exc.smtp_code})", reply=_reply(exc.smtp_code, b"")
+        ) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(f"SMTP server {settings.host}:{settings.port} failed: {type(exc).__name__}") from None
+        transient, reply = _classify(exc)
+        failed = f"SMTP server {settings.host}:{settings.port} failed: {type(exc).__name__}"
+        raise MailError(failed, transient=transient, reply=reply) from None
 
 
 async def send(settings: SmtpSettings, message: EmailMessage) -> None:

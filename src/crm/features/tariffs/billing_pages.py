@@ -130,7 +130,13 @@ async def detail_page(request: Request, db_session: NamedDependency[AsyncSession
     return render(
         request,
         "tariffs/detail.html",
-        {"month": month, "clients": clients, "problem": problem},
+        {
+            "month": month,
+            "clients": clients,
+            "problem": problem,
+            "mail_ready": await mailing.mail_ready(db_session),
+            "reason": mailing.reason,
+        },
         block="sendings",
         status_code=422 if problem else 200,
     )
@@ -164,6 +170,8 @@ async def client_detail(request: Request, client_id: FromPath[int], db_session: 
             "month": month,
             "problem": problem,
             "sendings": await billing.sendings(db_session, client_id, month),
+            "mail_ready": await mailing.mail_ready(db_session),
+            "reason": mailing.reason,
         },
         status_code=422 if problem else 200,
     )
@@ -175,9 +183,17 @@ async def _enqueue(request: Request, sending_id: int) -> None:
         sending_id=sending_id,
         key=f"tariffs-detail-{sending_id}",
         timeout=120,
-        retries=2,
-        retry_delay=10.0,
-        retry_backoff=True,
+        retries=mailing.SEND_ATTEMPTS,
+        retry_delay=mailing.SEND_RETRY_DELAY,
+        retry_backoff=mailing.SEND_RETRY_MAX_DELAY,
+    )
+
+
+def _mail_off(request: Request) -> None:
+    toast(
+        request,
+        _("Mail is not configured, so nothing was sent: an administrator sets the outgoing mail server on Settings."),
+        "error",
     )
 
 
@@ -194,7 +210,11 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
         if form.get("back") == "client"
         else f"/billing/detail?month={month:%Y-%m}"
     )
-    earlier = await billing.sendings(db_session, client_id, month)
+    if not await mailing.mail_ready(db_session):
+        _mail_off(request)
+        return Redirect(back, status_code=303)
+    # A sheet sent or on its way is not sent again unasked; after a failure ("not sent") it simply is.
+    earlier = [s for s in await billing.sendings(db_session, client_id, month) if s.status != mailing.FAILED]
     if earlier and form.get("again") != "yes":
         toast(
             request,
@@ -215,6 +235,9 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
 @post("/billing/detail/send-all", opt=BILLING, include_in_schema=False)
 async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     month = _form_month((await request.form()).get("month"))
+    if not await mailing.mail_ready(db_session):
+        _mail_off(request)
+        return Redirect(f"/billing/detail?month={month:%Y-%m}", status_code=303)
     queued, skipped = [], 0
     for item in await billing.month_clients(db_session, month):
         # A client already sent this month's sheet (or with one on its way) is not sent it again by "send all".
