@@ -69,15 +69,23 @@ def tariffs_import(file: str) -> None:
     from crm.cli import _with_session, fail, run_async
     from crm.features.tariffs import tariff_import
 
-    content = _read(file)
-
-    async def work(session: Any) -> tariff_import.ImportSummary:
-        return await tariff_import.import_file(session, content, Path(file).name)
+    path = Path(file)
+    if path.stat().st_size > tariff_import.MAX_FILE_BYTES:
+        fail(f"{file} was not imported: it is larger than {tariff_import.MAX_FILE_BYTES // 2**20} MB")
+        return
 
     try:
-        summary = run_async(lambda: _with_session(work))
+        with path.open("rb") as stream:  # read as a stream, never whole into memory
+
+            async def work(session: Any) -> tariff_import.ImportSummary:
+                return await tariff_import.import_file(session, stream, path.name)
+
+            summary = run_async(lambda: _with_session(work))
     except tariff_import.TariffImportError as exc:
         fail(f"{file} was not imported: {exc}")
+        return
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
         return
     for line in summary.lines():
         click.echo(line)

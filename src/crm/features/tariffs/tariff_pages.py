@@ -47,6 +47,10 @@ def _day_text(moment: datetime | None) -> str:
 
 @get("/tariffs", opt=VIEW, include_in_schema=False)
 async def tariffs_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _tariffs_list(request, db_session)
+
+
+async def _tariffs_list(request: Request, db_session: AsyncSession, import_error: str = "", status: int = 200) -> Any:
     country_rows = await tariffs.country_tariffs(db_session)
     by_country: dict[int, list[CountryTariff]] = {}
     for row in country_rows:
@@ -61,7 +65,9 @@ async def tariffs_page(request: Request, db_session: NamedDependency[AsyncSessio
             "day_text": _day_text,
             "can_manage": current_user(request).can("tariffs.manage"),
             "today": local_today().isoformat(),
+            "import_error": import_error,
         },
+        status_code=status,
     )
 
 
@@ -354,8 +360,9 @@ async def tariffs_upload(
         async with db_session.begin_nested():
             summary = await tariff_import.import_file(db_session, content, upload.filename, current_user(request))
     except tariff_import.TariffImportError as exc:
-        toast(request, _("The file was not imported: %(reason)s", reason=str(exc)), "error")
-        return Redirect("/tariffs", status_code=303)
+        # Nothing was written (the file is checked whole first); the reason next to the upload field.
+        reason = _("Nothing was imported.") + " " + _(exc.message, **exc.params)
+        return await _tariffs_list(request, db_session, import_error=reason, status=422)
     toast(request, "; ".join(summary.lines()[:6]), "warning" if summary.errors else "success")
     return Redirect("/tariffs", status_code=303)
 
