@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 
-.PHONY: run test lint format bench messages install clean
+.PHONY: run test fuzz lint format bench messages install clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found %s)" % sys.version.split()[0])'
@@ -31,6 +31,10 @@ run: install
 test: install
 	$(BIN)/python -m playwright --version >/dev/null
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## make fuzz: the API fuzz test (schemathesis) with more cases per operation than the suite's 30
+fuzz: install
+	CRM_FUZZ_EXAMPLES=$${CRM_FUZZ_EXAMPLES:-200} $(BIN)/pytest -q -p no:cacheprovider tests/integration/test_fuzz_api.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.features.accounts.models import User
-
 from tests.conftest import DEFAULT_PASSWORD, csrf_token, login, make_user, post_form, prime_csrf
 
 HUGE = "99999999999999999999"  # > 2**63 - 1

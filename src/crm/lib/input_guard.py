@@ -38,7 +38,7 @@ from litestar._parsers import parse_cookie_string
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import ASGIMiddleware
 from litestar.params import ParameterKwarg
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.typing import FieldDefinition
 
 from crm.lib import errors, i18n
@@ -144,11 +144,11 @@ def address_problem(scope: Scope) -> Rejection | None:
         for name, value in _pairs(query):
             if name in wanted and _out_of_range(value):
                 return Rejection(422, name, RANGE_MESSAGE)
-    for name, value in scope.get("headers", []):
-        if b"\x00" in value:
-            return Rejection(422, name.decode("latin-1"), NUL_MESSAGE)
-        if name == b"cookie" and (b"%00" in value or b"\\0" in value):
-            for key, text in parse_cookie_string(value.decode("latin-1")).items():
+    for header, raw in scope.get("headers", []):
+        if b"\x00" in raw:
+            return Rejection(422, header.decode("latin-1"), NUL_MESSAGE)
+        if header == b"cookie" and (b"%00" in raw or b"\\0" in raw):
+            for key, text in parse_cookie_string(raw.decode("latin-1")).items():
                 if "\x00" in key or "\x00" in text:
                     return Rejection(422, f"cookie {_shown(key)}", NUL_MESSAGE)
     return None
@@ -246,7 +246,7 @@ async def _read_body(scope: Scope, receive: Receive) -> tuple[bytes | None, Rece
     length = headers.get(b"content-length", b"")
     if length.isdigit() and int(length) > limit:
         return None, receive
-    messages: list[Message] = []
+    messages: list[Any] = []
     size = 0
     while True:
         message = await receive()
@@ -258,9 +258,9 @@ async def _read_body(scope: Scope, receive: Receive) -> tuple[bytes | None, Rece
             break
     complete = messages[-1]["type"] == "http.request" and not messages[-1].get("more_body", False)
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-    pending = [{"type": "http.request", "body": body, "more_body": False}] if complete else messages
+    pending: list[Any] = [{"type": "http.request", "body": body, "more_body": False}] if complete else messages
 
-    async def replay() -> Message:
+    async def replay() -> Any:
         return pending.pop(0) if pending else await receive()
 
     return (body if complete and size <= limit else None), replay
