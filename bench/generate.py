@@ -332,7 +332,7 @@ def build_users(
         _UserRow(
             uuid7_at(now - timedelta(days=3 * 365), rng),
             admin_email,
-            "Анна Админова",
+            "Анна Соколова",
             ["admin"],
             root.id,
             True,

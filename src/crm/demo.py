@@ -24,13 +24,13 @@ DEMO_DEPARTMENTS = [
 
 # email, name, roles, department, telegraph prefix
 DEMO_USERS = [
-    ("admin@example.com", "Анна Админова", ["admin"], "Головной офис", None),
-    ("head@example.com", "Олег Руководов", ["head"], "Отдел продаж Москва", None),
-    ("manager@example.com", "Мария Продажина", ["manager"], "Группа крупных клиентов", None),
-    ("manager2@example.com", "Иван Звонков", ["manager"], "Отдел продаж Регионы", None),
-    ("operator@example.com", "Ольга Лидова", ["operator"], "Колл-центр", None),
-    ("telegraph@example.com", "Татьяна Телеграфова", ["telegraph"], "Телеграф", "123002"),
-    ("billing@example.com", "Борис Счетов", ["billing"], "Головной офис", None),
+    ("admin@example.com", "Анна Соколова", ["admin"], "Головной офис", None),
+    ("head@example.com", "Олег Егоров", ["head"], "Отдел продаж Москва", None),
+    ("manager@example.com", "Мария Алексеева", ["manager"], "Группа крупных клиентов", None),
+    ("manager2@example.com", "Иван Петров", ["manager"], "Отдел продаж Регионы", None),
+    ("operator@example.com", "Ольга Лебедева", ["operator"], "Колл-центр", None),
+    ("telegraph@example.com", "Татьяна Белова", ["telegraph"], "Телеграф", "123002"),
+    ("billing@example.com", "Борис Никитин", ["billing"], "Головной офис", None),
 ]
 
 

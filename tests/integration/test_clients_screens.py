@@ -400,3 +400,23 @@ async def test_the_employees_tree_counts_people_with_plural_forms(client, db) ->
         return "сотрудника" if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else "сотрудников"
 
     assert all(word == form(int(n)) for n, word in russian), russian
+
+
+async def test_the_demo_tells_one_story_linked_people_share_a_name_and_companies_have_plausible_names(client, db):
+    import re
+
+    from crm.features.accounts.models import User
+
+    await loaded(db)
+    for email in ("head@example.com", "manager@example.com", "manager2@example.com"):
+        user = await db.scalar(select(User).where(User.email == email))
+        employee = await db.get(Employee, user.employee_bitrix_id)
+        assert f"{employee.name} {employee.last_name}" == user.name, email
+    titles = (await db.scalars(select(Company.title))).all()
+    for title in titles:
+        assert not re.search(r"[A-Za-z]", title), title
+        if title.startswith("ИП "):
+            assert re.fullmatch(r"ИП [А-ЯЁ][а-яё]+ [А-ЯЁ]\. [А-ЯЁ]\.", title), title
+        else:
+            first, second = re.fullmatch(r"(?:ООО|АО|ПАО|ЗАО) «([А-ЯЁ][а-яё]+)([А-ЯЁ][а-яё]+)»", title).groups()
+            assert first != second, title

@@ -82,8 +82,12 @@ async def _link_users(session: AsyncSession) -> int:
                 )
                 .order_by(Employee.id)
             )
-        if employee_id:
-            user.employee_bitrix_id = employee_id
+        employee = await session.get(Employee, employee_id) if employee_id else None
+        if employee is not None:
+            user.employee_bitrix_id = employee.id
+            # One person, one name: the portal's employee is the demo user (the sync would bring the same name).
+            employee.name, _, employee.last_name = (user.name or employee.name).partition(" ")
+            employee.second_name = ""
             linked += 1
     await session.flush()
     return linked

@@ -26,10 +26,10 @@ from crm.features.leads.models import LeadSource
 
 # email, name, max_load (operator@example.com is created with the other demo users)
 OPERATORS = [
-    ("operator@example.com", "Ольга Лидова", 10),
-    ("operator2@example.com", "Пётр Звонарёв", 12),
-    ("operator3@example.com", "Светлана Заявкина", 8),
-    ("operator4@example.com", "Денис Партнёров", 3),
+    ("operator@example.com", "Ольга Лебедева", 10),
+    ("operator2@example.com", "Пётр Зуев", 12),
+    ("operator3@example.com", "Светлана Орлова", 8),
+    ("operator4@example.com", "Денис Комаров", 3),
 ]
 # source → weight per operator (by position in OPERATORS)
 SOURCES = {

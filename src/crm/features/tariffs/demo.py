@@ -201,7 +201,7 @@ def generate_journal(
 
 # --------------------------------------------------------------------------- registries, as the office keeps them
 
-OPERATORS = [("telegraph@example.com", "Телеграфова"), ("tgn@example.com", "Таганрогова")]  # and their signatures
+OPERATORS = [("telegraph@example.com", "Белова"), ("tgn@example.com", "Кузнецова")]  # and their signatures
 BILLING_EMAIL = "billing@example.com"
 # The operator reads whose telegram it is from its signature (ДТ: the customs office).
 SIGNER_CLIENTS = dict(zip(SIGNERS, ("00001", "00002", "00001", "00101"), strict=True))
@@ -351,7 +351,7 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
             session,
             email="tgn@example.com",
             password=DEMO_PASSWORD,
-            name="Оператор Таганрог",
+            name="Нина Кузнецова",
             roles=["telegraph"],
             telegraph_prefix="623600",
         )

@@ -64,8 +64,8 @@ COMPANY_WORDS = [
     "Омега",
     "Гранит",
     "Север",
-    "Restart",
-    "Profi",
+    "Старт",
+    "Профи",
     "Лидер",
     "Инвест",
     "Ресурс",
@@ -73,6 +73,18 @@ COMPANY_WORDS = [
     "Логистик",
 ]
 FORMS = ["ООО", "АО", "ИП", "ПАО", "ЗАО"]
+
+
+def company_title(form: str, first: str, second: str) -> str:
+    """A name a Russian company could have: «ЭнергоРесурс», «СеверСтрой»; never one word twice; a sole trader
+    (ИП) is named after a person, as in the register."""
+    if first == second:
+        second = COMPANY_WORDS[(COMPANY_WORDS.index(second) + 7) % len(COMPANY_WORDS)]
+    if form == "ИП":
+        surname = LAST_NAMES[(COMPANY_WORDS.index(first) * 7 + COMPANY_WORDS.index(second)) % len(LAST_NAMES)]
+        initials = FIRST_NAMES[COMPANY_WORDS.index(second) % len(FIRST_NAMES)][0]
+        return f"ИП {surname} {initials}. {second[0]}."
+    return f"{form} «{first}{second}»"
 INDUSTRIES = [
     "IT",
     "MANUFACTURING",
@@ -343,7 +355,7 @@ def generate(
         ds.companies.append(
             {
                 "ID": str(cid),
-                "TITLE": f"{rng.choice(FORMS)} «{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS).lower()}»",
+                "TITLE": company_title(rng.choice(FORMS), rng.choice(COMPANY_WORDS), rng.choice(COMPANY_WORDS)),
                 "COMPANY_TYPE": "CUSTOMER",
                 "INDUSTRY": rng.choice(INDUSTRIES),
                 "EMPLOYEES": rng.choice(["EMPLOYEES_1", "EMPLOYEES_2", "EMPLOYEES_3", "EMPLOYEES_4"]),
