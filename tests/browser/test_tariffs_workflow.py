@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 from sqlalchemy import select
 
@@ -107,11 +109,29 @@ async def test_an_operator_forms_a_registry_and_billing_closes_it(page, db):
     await expect(_row(page, 1).locator("input[name=total_with_vat]")).to_have_value("108,00")
     await _edit(page, 1, "input[name=total]", fill="100,00")  # a total typed over is kept as typed
     await expect(_row(page, 1).locator("input[name=total]")).to_have_value("100,00")
+    await expect(_row(page, 1).locator("input[name=vat]")).to_have_value("20,00")  # VAT and with VAT follow it
+    await expect(_row(page, 1).locator("input[name=total_with_vat]")).to_have_value("120,00")
+    await _edit(page, 1, "input[name=total_with_vat]", fill="267,96")  # with VAT typed: VAT taken out of it
+    await expect(_row(page, 1).locator("input[name=total]")).to_have_value("223,30")
+    await expect(_row(page, 1).locator("input[name=vat]")).to_have_value("44,66")
     await shot(page, "registry-table")
+    async with page.expect_response(lambda r: "/records/" in r.url):
+        await _row(page, 1).locator("button[hx-get]").click()  # "✓ Готово"
+    await _open(page, 0)  # by registered post with an urgent notification: a tariff warning
+    await _edit(page, 0, "select[name=category]", "post")
+    await expect(_row(page, 0).locator(".badge-bad")).to_have_count(1)
+    async with page.expect_response(lambda r: "/records/" in r.url):
+        await _row(page, 0).locator("button[hx-get]").click()
 
     await page.fill("#f-signature", "Покровская")
     await page.click("#confirm-registry")
+    await expect(page.locator("#flagged-rows tbody tr")).to_have_count(1)  # asked first, the row named
+    await shot(page, "registry-confirm-warnings")
+    await page.click("#acknowledge-warnings")
+    await expect(page).to_have_url(re.compile(r"/registries/\d+$"))
+    await expect(page.locator("form[action$='/reopen']")).to_have_count(1)  # formed
     await expect(page.locator("input[name=client]")).to_have_count(0)
+    await expect(page.locator("#confirm-registry")).to_have_count(0)
     await shot(page, "registry-formed")
     registry_url = page.url
 
@@ -119,10 +139,14 @@ async def test_an_operator_forms_a_registry_and_billing_closes_it(page, db):
     await sign_in(page, "bill-1@example.com", DEFAULT_PASSWORD)
     await page.goto("/billing?month=2022-08")
     await expect(page.locator("#registries tbody tr")).to_have_count(1)
+    await expect(page.locator("#registries td.warnings")).to_contain_text("1")
     await shot(page, "billing-month")
     await page.click("#registries tbody tr a")
     await page.wait_for_url(registry_url)
     await page.click("#bill-registry")
+    await expect(page.locator("#flagged-rows tbody tr")).to_have_count(1)
+    await page.click("#acknowledge-warnings")
+    await expect(page).to_have_url(re.compile(r"/registries/\d+$"))
     await expect(page.locator("#bill-registry")).to_have_count(0)
     await expect(page.locator("form[action$='/cancel-billing']")).to_have_count(1)
     await page.goto("/billing/detail?month=2022-08")
