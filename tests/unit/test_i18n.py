@@ -176,3 +176,13 @@ def test_an_amount_in_an_input_uses_the_locales_decimal_sign_without_grouping(lo
     locale("en")
     assert i18n.fmt_amount_input(Decimal("1601.7")) == "1601.70"
     assert i18n.fmt_amount_input(None) == ""
+
+
+def test_a_month_in_a_title_is_written_in_words_not_as_digits(locale):
+    from datetime import date
+
+    locale("ru")
+    assert i18n.fmt_month(date(2026, 12, 1)) == "декабрь 2026"
+    assert i18n.gettext("Registries of %(month)s", month=i18n.fmt_month(date(2026, 3, 1))) == "Реестры за март 2026"
+    locale("en")
+    assert i18n.fmt_month(date(2026, 12, 1)) == "December 2026"

@@ -177,6 +177,13 @@ def fmt_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return _format_date(value, format=fmt, locale=get_locale())
 
 
+def fmt_month(value: date | None) -> str:
+    """A month as people write it in a title: "декабрь 2026", "December 2026" (never "12.2026")."""
+    if value is None:
+        return ""
+    return f"{month_name(value.month)} {value.year}"
+
+
 def month_name(month: int, width: str = "wide") -> str:
     return Locale.parse(get_locale()).months["stand-alone"][width][month]
 

@@ -40,6 +40,7 @@ def configure(engine: JinjaTemplateEngine, extra_globals: dict[str, Any] | None 
         amount_input=i18n.fmt_amount_input,
         datetime=i18n.fmt_datetime,
         date=i18n.fmt_date,
+        month=i18n.fmt_month,
         json_script=_json_script,
     )
     env.trim_blocks = True

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.tariffs import billing, mailing, registries, sheets
+from crm.features.tariffs import billing, mailing, registries, sender, sheets
 from crm.features.tariffs.models import Registry, TelegramClient
 from crm.lib.auth import current_user
 from crm.lib.exports import XLSX_MEDIA, ExportColumn, export_response
+from crm.lib.i18n import fmt_month, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.i18n import local_today
 from crm.lib.web import ListParams, apply_sort, render, toast
 
 SEE = {"permission": ("telegrams.register", "billing.manage")}
@@ -49,7 +49,7 @@ def month_of(request: Request) -> tuple[date, str]:
             "“%(raw)s” is not a month: enter it as YYYY-MM, e.g. %(example)s. Showing %(month)s.",
             raw=raw[:20],
             example=f"{current:%Y-%m}",
-            month=f"{current:%m.%Y}",
+            month=fmt_month(current),
         )
 
 
@@ -172,6 +172,7 @@ async def client_detail(request: Request, client_id: FromPath[int], db_session: 
             "sendings": await billing.sendings(db_session, client_id, month),
             "mail_ready": await mailing.mail_ready(db_session),
             "reason": mailing.reason,
+            "sender": sender.sender(),
         },
         status_code=422 if problem else 200,
     )
