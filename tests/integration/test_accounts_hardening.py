@@ -12,7 +12,7 @@ from statistics import median
 from typing import Any
 
 import pytest
-from litestar.testing.transport import TestClientTransport
+from litestar.testing import transport
 from sqlalchemy import text
 
 from crm.config import get_settings
@@ -25,7 +25,7 @@ from tests.conftest import DEFAULT_PASSWORD, drain_queue, login, make_user, post
 @pytest.fixture
 def peers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests may say which address they come from (``x-test-peer``): the test client's peer is fixed."""
-    original = TestClientTransport.parse_request
+    original = transport.TestClientTransport.parse_request
 
     def parse_request(self: Any, request: Any) -> dict[str, Any]:
         scope = original(self, request)
@@ -35,7 +35,7 @@ def peers(monkeypatch: pytest.MonkeyPatch) -> None:
             scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"x-test-peer"]
         return scope
 
-    monkeypatch.setattr(TestClientTransport, "parse_request", parse_request)
+    monkeypatch.setattr(transport.TestClientTransport, "parse_request", parse_request)
 
 
 def _trust_proxies(monkeypatch: pytest.MonkeyPatch, value: str) -> None:

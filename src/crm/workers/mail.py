@@ -13,15 +13,17 @@ from crm.features.accounts import mail as accounts_mail
 from crm.features.accounts import services as accounts
 
 
-async def send_password_reset(ctx: dict[str, Any], *, email: str, locale: str, link: str | None = None) -> str:
-    """``link`` is accepted and ignored: jobs queued by an older release mint a fresh link like new ones."""
+async def send_password_reset(
+    ctx: dict[str, Any], *, email: str, locale: str, base_url: str | None = None, link: str | None = None
+) -> str:
+    """``base_url`` is the public address the page was asked on (CRM_BASE_URL of the web process). ``link`` is
+    accepted and ignored: jobs queued by an older release mint a fresh link like new ones."""
     async with ctx["db"].get_session() as session:
         minted = await accounts.mint_reset_token(session, email)
         await session.commit()  # a retry mints again and the unsent token stops working
     if minted is None:
         return "no active account"
     user, raw = minted
-    await accounts_mail.send_password_reset(
-        email=user.email, link=f"{get_settings().base_url}/password/reset/{raw}", locale=user.locale or locale
-    )
+    link = f"{base_url or get_settings().base_url}/password/reset/{raw}"
+    await accounts_mail.send_password_reset(email=user.email, link=link, locale=user.locale or locale)
     return "sent"

@@ -133,6 +133,7 @@ async def forgot(request: Request) -> Any:
             "send_password_reset",
             email=services.normalize_email(email),
             locale=get_locale(),
+            base_url=settings.base_url,
             timeout=60,
             retries=3,
             retry_delay=5.0,
