@@ -17,9 +17,10 @@ from litestar.exceptions import (
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from crm.features.leads import desk, desk_api, schemas, services, stats
-from crm.features.leads.api_common import MANAGE, OPERATE_OR_MANAGE, TAGS, PageNo, PageSize, field_error
+from crm.features.leads import desk, desk_api, schemas, services, stats, work
+from crm.features.leads.api_common import MANAGE, OPERATE, OPERATE_OR_MANAGE, TAGS, PageNo, PageSize, field_error
 from crm.features.leads.intake import IntakeError, intake_contact
+from crm.features.leads.models import OUTCOMES
 from crm.lib.auth import current_user
 from crm.lib.i18n import local_tz
 from crm.lib.web import parse_int
@@ -123,19 +124,78 @@ async def list_contacts(
     opt=OPERATE_OR_MANAGE,
     tags=TAGS,
     status_code=200,
-    summary="Close a contact (frees the operator's load; closing twice is harmless)",
+    summary="Close a contact with its outcome and a comment (frees the operator's load; closing twice is harmless)",
+    description="Outcomes: " + ", ".join(OUTCOMES) + ". The body may be left out (no outcome recorded).",
 )
 async def close_contact(
-    request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+    request: Request,
+    contact_id: FromPath[int],
+    db_session: NamedDependency[AsyncSession],
+    data: JSONBody[schemas.ContactCloseIn | None] = None,
 ) -> schemas.ContactOut:
-    scope = await services.desk_scope(db_session, current_user(request))
+    form = work.check_close(data.outcome if data else None, data.comment if data else "", required=False)
+    for name, message in form.errors.items():
+        raise field_error(name, message)
+    user = current_user(request)
+    scope = await services.desk_scope(db_session, user)
     try:
-        row, changed = await services.close_contact(db_session, contact_id, scope)
+        row, changed = await work.close_contact(db_session, contact_id, scope, user, form.outcome, form.comment)
     except LookupError:
         raise NotFoundException(detail="No such contact") from None
     await db_session.commit()
     if changed and row[0].operator_id is not None:
         await desk.enqueue_give_out(getattr(request.app.state, "queue", None), row[0].operator_id)
+    return schemas.contact_out(row)
+
+
+@post(
+    "/api/v1/contacts/{contact_id:int}/take",
+    opt=OPERATE,
+    tags=TAGS,
+    status_code=200,
+    summary="Take a waiting contact of a source you serve (409: taken by someone else, or your load is full)",
+)
+async def take_contact(
+    request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> schemas.ContactOut:
+    user = current_user(request)
+    operator_id = await desk.operator_id_of(db_session, user.id)
+    if operator_id is None:
+        raise PermissionDeniedException(detail="You are not an operator of the lead desk")
+    try:
+        row = await work.take_contact(db_session, contact_id, operator_id, user)
+    except LookupError:
+        raise NotFoundException(detail="No such contact") from None
+    except work.WorkError as exc:
+        await db_session.rollback()
+        raise _status(exc.status, exc.text()) from None
+    await db_session.commit()
+    return schemas.contact_out(row)
+
+
+@post(
+    "/api/v1/contacts/{contact_id:int}/reopen",
+    opt=OPERATE_OR_MANAGE,
+    tags=TAGS,
+    status_code=200,
+    summary="Reopen a contact closed by mistake (its closer within an hour, or a manager of the desk)",
+    description="403: too late or not yours; 409: the operator's load is at its maximum.",
+)
+async def reopen_contact(
+    request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+) -> schemas.ContactOut:
+    user = current_user(request)
+    scope = await services.desk_scope(db_session, user)
+    try:
+        row, changed = await work.reopen_contact(db_session, contact_id, scope, user)
+    except LookupError:
+        raise NotFoundException(detail="No such contact") from None
+    except work.WorkError as exc:
+        await db_session.rollback()
+        raise _status(exc.status, exc.text()) from None
+    await db_session.commit()
+    if changed and row[0].operator_id is None:
+        await desk.enqueue_give_out(getattr(request.app.state, "queue", None))
     return schemas.contact_out(row)
 
 
@@ -237,4 +297,7 @@ async def get_lead(
     )
 
 
-ROUTES: list[Any] = [create_contact, list_contacts, close_contact, list_leads, lead_stats, get_lead, *desk_api.ROUTES]
+ROUTES: list[Any] = [
+    create_contact, list_contacts, close_contact, take_contact, reopen_contact, list_leads, lead_stats, get_lead,
+    *desk_api.ROUTES,
+]  # fmt: skip

@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from crm.features.leads import services
 
 MANAGE = {"permission": services.MANAGE}
+OPERATE = {"permission": services.OPERATE}
 OPERATE_OR_MANAGE = {"permission": (services.OPERATE, services.MANAGE)}
 TAGS = ["leads"]
 

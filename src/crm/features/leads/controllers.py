@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.features.leads import api, desk_pages, pages
+from crm.features.leads import api, desk_pages, pages, work_pages
 
-ROUTES: list[Any] = [*pages.ROUTES, *desk_pages.ROUTES, *api.ROUTES]
+ROUTES: list[Any] = [*pages.ROUTES, *work_pages.ROUTES, *desk_pages.ROUTES, *api.ROUTES]

@@ -7,7 +7,8 @@ import contextlib
 import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
@@ -146,18 +147,29 @@ async def _sources_context(request: Request, db_session: AsyncSession, **extra: 
         "errors": FormErrors(),
         "name": "",
         "new_key": None,
+        "oob": False,
         **extra,
     }
 
 
+NEW_KEY = "leads.new_key"
+
+
+def _remember_key(request: Request, name: str, raw: str) -> None:
+    """The key is shown once, on the page the redirect leads to: kept in the (server-side) session until then."""
+    request.session[NEW_KEY] = [name, raw]
+
+
 @get("/leads/sources", opt=MANAGE, include_in_schema=False)
 async def sources_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return render(request, "leads/sources.html", await _sources_context(request, db_session), block="weights")
+    new_key = request.session.pop(NEW_KEY, None) if isinstance(request.session, dict) else None
+    context = await _sources_context(request, db_session, new_key=tuple(new_key) if new_key else None)
+    return render(request, "leads/sources.html", context, block="weights")
 
 
 @post("/leads/sources", opt=MANAGE, include_in_schema=False)
 async def source_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    """The key is shown on this answer only (it is not kept), so the page is rendered here, not redirected."""
+    """Post-redirect-get: a reload of the page that shows the new key adds nothing."""
     name = ((await request.form()).get("name") or "").strip()
     try:
         source, raw = await desk.create_source(db_session, name, current_user(request))
@@ -167,8 +179,9 @@ async def source_add(request: Request, db_session: NamedDependency[AsyncSession]
         context = await _sources_context(request, db_session, errors=errors, name=name)
         return render(request, "leads/sources.html", context, status_code=422)
     await db_session.commit()
-    context = await _sources_context(request, db_session, new_key=(source.name, raw))
-    return render(request, "leads/sources.html", context, status_code=201)
+    _remember_key(request, source.name, raw)
+    toast(request, _("Source %(name)s added. Give it weights below.", name=source.name))
+    return Redirect("/leads/sources", status_code=303)
 
 
 @post("/leads/sources/{source_id:int}/rotate", opt=MANAGE, include_in_schema=False)
@@ -179,8 +192,8 @@ async def source_rotate(request: Request, source_id: FromPath[int], db_session: 
         raise NotFoundException() from None
     await db_session.commit()
     view = await desk.get_source(db_session, source_id)
-    context = await _sources_context(request, db_session, new_key=(view.name if view else "", raw))
-    return render(request, "leads/sources.html", context)
+    _remember_key(request, view.name if view else "", raw)
+    return Redirect("/leads/sources", status_code=303)
 
 
 @post("/leads/sources/{source_id:int}/active", opt=MANAGE, include_in_schema=False)
@@ -219,8 +232,15 @@ async def weight_set(
                 await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)
     if not is_htmx(request):
         return Redirect("/leads/sources", status_code=303)
-    context = await _sources_context(request, db_session, cell_error=cell_error)
-    response = render(request, "leads/sources.html", context, block="weights", status_code=422 if cell_error else 200)
+    # The matrix, and the sources table out of band: its "no weights" warnings follow the weights at once.
+    context = await _sources_context(request, db_session, cell_error=cell_error, oob=True)
+    response = HTMXBlockTemplate(
+        template_name="leads/sources.html",
+        block_names=["weights", "sources"],
+        context={"user": request.scope.get("user"), **context},
+        status_code=422 if cell_error else 200,
+        media_type=MediaType.HTML,
+    )
     if not cell_error:
         response.headers.update(htmx_events(toast=_("Weight saved.")))
     return response

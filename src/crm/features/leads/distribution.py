@@ -17,12 +17,14 @@ CONTINUITY = "continuity"
 WEIGHT = "weight"
 ALL_FULL = "all_full"
 NONE_ACTIVE = "none_active"
+TAKEN = "taken"  # the operator took it from the unassigned queue by hand
 
 _REASONS: dict[str, str] = {
     CONTINUITY: N_("The lead's own operator, who has room, keeps it (continuity)."),
     WEIGHT: N_("Chosen at random by weight: %(weight)s of %(total)s among %(candidates)s operators with room."),
     ALL_FULL: N_("Unassigned: all %(operators)s active operators of the source are at their maximum load."),
     NONE_ACTIVE: N_("Unassigned: none of the source's %(operators)s operators is active."),
+    TAKEN: N_("Taken by the operator from the unassigned queue after %(waited_min)s min."),
 }
 _FROM_QUEUE = N_("Given out from the unassigned queue after %(minutes)s min.")
 
@@ -31,6 +33,7 @@ REASON_LABELS: dict[str, str] = {
     WEIGHT: N_("by weight"),
     ALL_FULL: N_("all full"),
     NONE_ACTIVE: N_("no active operator"),
+    TAKEN: N_("taken from the queue"),
 }
 
 
@@ -98,7 +101,7 @@ def reason_text(code: str, params: Mapping[str, Any], *, localized: bool = False
     template = _REASONS.get(code)
     if template is None:
         return code
-    values = {"weight": 0, "total": 0, "candidates": 0, "operators": 0, **params}
+    values = {"weight": 0, "total": 0, "candidates": 0, "operators": 0, "waited_min": 0, **params}
     text = tr(template) % values
     if "queued_s" in params:
         text = tr(_FROM_QUEUE) % {"minutes": max(0, round(int(params["queued_s"]) / 60))} + " " + text

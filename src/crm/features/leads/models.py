@@ -31,6 +31,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 CONTACT_OPEN = "open"
 CONTACT_CLOSED = "closed"
 DEFAULT_MAX_LOAD = 10
+# How a contact ended, chosen from a fixed list when it is closed (labels in ``work.OUTCOME_LABELS``).
+OUTCOMES = ("reached", "not_reached", "wrong_number", "duplicate", "other")
 
 
 def _id() -> Mapped[int]:
@@ -129,6 +131,10 @@ class LeadContact(DefaultBase):
     __tablename__ = "lead_contacts"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('reached', 'not_reached', 'wrong_number', 'duplicate', 'other')",
+            name="outcome_known",
+        ),
         # Rebuilding current_load (reconcile_loads) and the operator's own list of open contacts.
         Index(
             "ix_lead_contacts_open_by_operator",
@@ -166,6 +172,10 @@ class LeadContact(DefaultBase):
     created_at: Mapped[datetime] = _created()
     assigned_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # How it ended and who closed it (the closer may reopen it for a while); cleared when it is reopened.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    close_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class LeadDailyCount(DefaultBase):

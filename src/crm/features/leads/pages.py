@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from crm.features.leads import desk, distribution, queue, services
+from crm.features.leads import desk, distribution, queue, services, work
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
@@ -31,16 +31,25 @@ def htmx_events(**events: Any) -> dict[str, str]:
 
 
 async def desk_context(request: Request, db_session: AsyncSession, tab: str) -> dict[str, Any]:
-    """What every page of the section shows: the tabs the user may open and the desk's figures."""
+    """What every page of the section shows: the tabs the user may open, the desk's figures, and the helpers of a
+    contact row (its close form's outcomes, who may reopen it)."""
     user = current_user(request)
+    scope = await services.desk_scope(db_session, user)
     return {
         "tab": tab,
         "can_manage": user.can(services.MANAGE),
         "can_operate": user.can(services.OPERATE),
         "summary": await services.desk_summary(db_session),
+        "queue_count": await services.queue_count(db_session, scope),
         "reason_text": lambda c: distribution.reason_text(c.reason_code, c.reason_params, localized=True),
         "reason_label": distribution.reason_label,
         "show_phone": display_phone,
+        "outcomes": [(code, _(label)) for code, label in work.OUTCOME_LABELS.items()],
+        "outcome_label": work.outcome_label,
+        "may_reopen": lambda c: work.may_reopen(c, user, scope),
+        "close_for": None,
+        "close_errors": {},
+        "typed": {},
     }
 
 
@@ -124,7 +133,7 @@ async def _contacts(
     scope = await services.desk_scope(db_session, user)
     if mode == "my":
         scope = services.DeskScope(everything=False, operator_id=scope.operator_id)
-    query = services.contacts_query(filters, scope)
+    query = services.contacts_query(filters, scope, waiting=mode == "queue")
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:
         rows = await services.all_rows(db_session, query, params.sort)
@@ -139,10 +148,18 @@ async def _contacts(
         "page": Page(rows=rows, total=total, page=shown, page_size=params.page_size),
         "me": me,
         "my_operator": scope.operator_id,
-        "sources": await desk.list_sources(db_session) if mode != "my" else [],
+        "sources": await _sources_of(db_session, scope) if mode != "my" else [],
         "operators": await desk.list_operators(db_session) if mode == "all" else [],
     }
     return render(request, "leads/contacts.html", context, block="list")
+
+
+async def _sources_of(db_session: AsyncSession, scope: services.DeskScope) -> list[desk.SourceView]:
+    """The sources a list may be filtered by: all for managers, those an operator serves for operators."""
+    sources = await desk.list_sources(db_session)
+    if scope.everything:
+        return sources
+    return [s for s in sources if scope.operator_id is not None and s.weights.get(scope.operator_id, 0) > 0]
 
 
 @get("/leads/my", opt=OPERATE, include_in_schema=False)
@@ -153,8 +170,9 @@ async def my_contacts(request: Request, db_session: NamedDependency[AsyncSession
     return await _contacts(request, db_session, "my", filters, "-created")
 
 
-@get("/leads/queue", opt=MANAGE, include_in_schema=False)
+@get("/leads/queue", opt=EITHER, include_in_schema=False)
 async def queue_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The unassigned queue: all of it for managers, the sources they serve for operators (who take from it)."""
     params = ListParams.from_request(request)
     filters = services.ContactFilter(status="open", unassigned=True, source_id=_int(params.get("source")))
     return await _contacts(request, db_session, "queue", filters, "created")
@@ -172,35 +190,6 @@ async def contacts_page(request: Request, db_session: NamedDependency[AsyncSessi
         source_id=_int(params.get("source")),
     )
     return await _contacts(request, db_session, "all", filters, "-created")
-
-
-@post("/leads/contacts/{contact_id:int}/close", opt=EITHER, include_in_schema=False)
-async def close_contact(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    """One click: the row comes back closed, the list refreshes, the worker gives the freed place out."""
-    scope = await services.desk_scope(db_session, current_user(request))
-    try:
-        row, changed = await services.close_contact(db_session, contact_id, scope)
-    except LookupError:
-        raise NotFoundException() from None
-    await db_session.commit()
-    if changed and row[0].operator_id is not None:
-        await desk.enqueue_give_out(getattr(request.app.state, "queue", None), row[0].operator_id)
-    message = _("Contact closed.") if changed else _("The contact was already closed.")
-    if not is_htmx(request):
-        toast(request, message)
-        back = request.headers.get("referer", "")
-        return Redirect(back if back.startswith(str(request.base_url)) else "/leads/my", status_code=303)
-    mode = (await request.form()).get("mode") or "my"
-    mode = mode if mode in {"my", "queue", "all", "lead"} else "my"
-    context = {
-        **await desk_context(request, db_session, mode),
-        "r": row,
-        "mode": mode,
-        "my_operator": scope.operator_id,
-    }
-    response = render(request, "leads/_contact_row.html", context)
-    response.headers.update(htmx_events(toast=message, **{"leads-changed": True}))
-    return response
 
 
 @post("/leads/my/active", opt=OPERATE, include_in_schema=False)
@@ -243,7 +232,6 @@ ROUTES: list[Any] = [
     my_contacts,
     queue_page,
     contacts_page,
-    close_contact,
     my_availability,
     give_out_now,
 ]

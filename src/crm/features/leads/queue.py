@@ -145,7 +145,8 @@ _CLOSE = """
     )
     SELECT count(*) AS closed, max(operator_id) AS operator_id FROM closed
 """
-# For the ORM session of a request (services.close_contact): closing frees the operator's place at once.
+# Closing without an outcome, for scripts and tests; requests close with an outcome through ``work.close_contact``
+# (the same statement): closing frees the operator's place at once.
 CLOSE_ANY = text(_CLOSE.format(scope=""))
 CLOSE_OWN = text(_CLOSE.format(scope="AND operator_id = :operator"))
 

@@ -102,6 +102,16 @@ class ContactOut(msgspec.Struct):
     lead_email: str | None
     source_name: str
     operator_name: str | None
+    outcome: str | None = None
+    close_comment: str = ""
+    closed_by: str | None = None
+
+
+class ContactCloseIn(msgspec.Struct):
+    """How the contact ended (one of reached, not_reached, wrong_number, duplicate, other) and a comment."""
+
+    outcome: Annotated[str, msgspec.Meta(examples=["reached"])] | None = None
+    comment: Annotated[str, msgspec.Meta(max_length=2000, examples=["Перезвонить после 15:00"])] = ""
 
 
 def contact_out(row: Any) -> ContactOut:
@@ -123,6 +133,9 @@ def contact_out(row: Any) -> ContactOut:
         lead_email=row.lead_email,
         source_name=row.source_name,
         operator_name=row.operator_name,
+        outcome=contact.outcome,
+        close_comment=contact.close_comment,
+        closed_by=row.closed_by_name,
     )
 
 

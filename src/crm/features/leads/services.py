@@ -1,4 +1,4 @@
-"""Reading the desk's records with row scope, closing contacts, and the distribution statistics.
+"""Reading the desk's records with row scope (closing, taking and reopening contacts are in ``work.py``).
 
 Who sees what: ``leads.manage`` sees every lead and contact; an operator (``leads.operate``) sees only the
 contacts given to them and the leads they own or have contacts with. The scope goes into the SQL.
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from crm.features.accounts.models import User
-from crm.features.leads import desk, queue
+from crm.features.leads import desk
 from crm.features.leads.identifiers import IdentifierError, normalize_email, phone_search_prefix
 from crm.features.leads.models import (
     CONTACT_CLOSED,
@@ -53,6 +53,17 @@ class DeskScope:
         mine = exists().where(LeadContact.lead_id == Lead.id, LeadContact.operator_id == self.operator_id)
         return or_(Lead.operator_id == self.operator_id, mine)
 
+    def waiting(self) -> ColumnElement[bool] | None:
+        """The unassigned queue: managers see all of it, an operator the contacts of the sources they serve."""
+        if self.everything:
+            return None
+        if self.operator_id is None:
+            return false()
+        served = select(LeadCompetence.source_id).where(
+            LeadCompetence.operator_id == self.operator_id, LeadCompetence.weight > 0
+        )
+        return LeadContact.source_id.in_(served)
+
 
 async def desk_scope(session: AsyncSession, user: Any) -> DeskScope:
     if user.can(MANAGE):
@@ -65,6 +76,7 @@ async def desk_scope(session: AsyncSession, user: Any) -> DeskScope:
 # --------------------------------------------------------------------------- contacts
 
 OperatorUser = aliased(User, name="operator_user")
+ClosedByUser = aliased(User, name="closed_by_user")
 
 
 def contact_row_query() -> Select[Any]:
@@ -78,11 +90,13 @@ def contact_row_query() -> Select[Any]:
             Lead.external_id.label("lead_external_id"),
             LeadSource.name.label("source_name"),
             func.coalesce(func.nullif(OperatorUser.name, ""), OperatorUser.email).label("operator_name"),
+            func.coalesce(func.nullif(ClosedByUser.name, ""), ClosedByUser.email).label("closed_by_name"),
         )
         .join(Lead, Lead.id == LeadContact.lead_id)
         .join(LeadSource, LeadSource.id == LeadContact.source_id)
         .outerjoin(LeadOperator, LeadOperator.id == LeadContact.operator_id)
         .outerjoin(OperatorUser, OperatorUser.id == LeadOperator.user_id)
+        .outerjoin(ClosedByUser, ClosedByUser.id == LeadContact.closed_by_id)
     )
 
 
@@ -143,9 +157,12 @@ CONTACT_SORTS: dict[str, tuple[Any, bool]] = {
 }
 
 
-def contacts_query(filters: ContactFilter, scope: DeskScope) -> ListQuery:
+def contacts_query(filters: ContactFilter, scope: DeskScope, *, waiting: bool = False) -> ListQuery:
+    """Contacts the scope may see; ``waiting``: the unassigned queue as the scope sees it instead."""
     where: list[ColumnElement[bool]] = []
-    clause = scope.contacts()
+    clause = scope.waiting() if waiting else scope.contacts()
+    if waiting:
+        filters = ContactFilter(status=CONTACT_OPEN, unassigned=True, source_id=filters.source_id)
     if clause is not None:
         where.append(clause)
     if filters.status in {CONTACT_OPEN, CONTACT_CLOSED}:
@@ -173,22 +190,6 @@ async def contact_row(session: AsyncSession, contact_id: int, scope: DeskScope) 
     if clause is not None:
         stmt = stmt.where(clause)
     return (await session.execute(stmt)).first()
-
-
-async def close_contact(session: AsyncSession, contact_id: int, scope: DeskScope) -> tuple[Any, bool]:
-    """Close a contact the user may see, freeing its operator's place; closing twice is harmless.
-
-    Returns (the contact row, whether it was open)."""
-    if scope.everything:
-        outcome = (await session.execute(queue.CLOSE_ANY, {"id": contact_id})).one()
-    elif scope.operator_id is not None:
-        outcome = (await session.execute(queue.CLOSE_OWN, {"id": contact_id, "operator": scope.operator_id})).one()
-    else:
-        raise LookupError(contact_id)
-    row = await contact_row(session, contact_id, scope)
-    if row is None:
-        raise LookupError(contact_id)
-    return row, bool(outcome.closed)
 
 
 # --------------------------------------------------------------------------- leads
@@ -304,6 +305,19 @@ async def merged_into(session: AsyncSession, lead_id: int) -> int | None:
             return None if current == lead_id else current
         current = target
     return None
+
+
+async def queue_count(session: AsyncSession, scope: DeskScope) -> int:
+    """How many contacts wait in the queue as the scope sees it (the badge of the queue's tab)."""
+    stmt = (
+        select(func.count())
+        .select_from(LeadContact)
+        .where(LeadContact.status == CONTACT_OPEN, LeadContact.operator_id.is_(None))
+    )
+    clause = scope.waiting()
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return int(await session.scalar(stmt) or 0)
 
 
 async def desk_summary(session: AsyncSession) -> dict[str, int]:
