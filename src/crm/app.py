@@ -26,7 +26,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import StatementError
 
 from crm import models
 from crm.cli import ProjectCommands
@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: errors.handle_http,
             auth.PasswordChangeRequired: errors.handle_password_change,
             OverflowError: errors.handle_bad_data,
-            DBAPIError: errors.handle_bad_data,
+            StatementError: errors.handle_bad_data,
             Exception: errors.handle_internal,
         },
         openapi_config=OpenAPIConfig(

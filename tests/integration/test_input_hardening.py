@@ -6,7 +6,11 @@ as 500s. One guard in front of every route (crm.lib.input_guard) refuses them, w
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from litestar.handlers import HTTPRouteHandler
 from sqlalchemy import func, select
 
 from crm.features.accounts.models import User
@@ -211,3 +215,44 @@ async def test_database_data_errors_and_overflows_that_slip_through_are_422_not_
     assert response.status_code == 422
     page = errors.handle_bad_data(RequestFactory().get("/users"), OverflowError("value out of int64 range"))
     assert page.status_code == 422
+
+
+def _filter_names() -> set[str]:
+    """Every query parameter a page reads (``params.get("q")``, ``request.query_params.get("page")``...)."""
+    sources = Path(__file__).resolve().parents[2] / "src" / "crm"
+    pattern = re.compile(r"""(?:params|query_params|query|q)\.get(?:all)?\(\s*["']([a-z_]+)["']""")
+    return {name for file in sources.rglob("*.py") for name in pattern.findall(file.read_text(encoding="utf-8"))}
+
+
+def _page_urls(app) -> list[str]:
+    """One address of every HTML page the app serves by GET, path parameters filled in."""
+    urls = set()
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler) or "GET" not in handler.http_methods:
+                continue
+            if route.path.startswith(("/api/", "/docs", "/static", "/health")):
+                continue
+            url = re.sub(r"\{\w+:int\}", "1", route.path)
+            url = re.sub(r"\{\w+:uuid\}", "00000000-0000-0000-0000-000000000001", url)
+            urls.add(re.sub(r"\{\w+:\w+\}", "x", url))
+    return sorted(urls)
+
+
+async def test_every_page_answers_extreme_values_in_every_filter_without_a_server_error(client, db, app):
+    """Numbers beyond 64 bits, thousands of digits, dates at the ends of the calendar, bad UTF-8 and NULs in
+    every filter any page reads, on the page and its CSV export: a page or a 4xx, never a 500."""
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    names = _filter_names() - {"format"}
+    assert {"q", "page", "department"} <= names
+    values = (HUGE, f"-{HUGE}", "9" * 400, "1e999", "0001-01-01", "9999-12-31", "%FF", "1%00")
+    failures = []
+    for url in _page_urls(app):
+        for value in values:
+            for export in ("", "&format=csv"):
+                query = "&".join(f"{name}={value}" for name in sorted(names)) + export
+                response = await client.get(f"{url}?{query}")
+                if response.status_code >= 500:
+                    failures.append((url, value[:20], export, response.status_code))
+    assert not failures

@@ -149,7 +149,7 @@ _BAD_DATA = (OverflowError, asyncpg.exceptions.DataError, asyncpg.exceptions._ba
 
 def _is_bad_data(exc: BaseException) -> bool:
     """An overflow or a PostgreSQL data exception (class 22: a NUL, a value too long, out of range...) anywhere
-    in the chain of causes: SQLAlchemy wraps asyncpg's errors in DBAPIError."""
+    in the chain of causes: SQLAlchemy wraps them in DBAPIError or StatementError."""
     seen: BaseException | None = exc
     for _depth in range(6):
         if seen is None:
