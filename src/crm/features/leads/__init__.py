@@ -30,12 +30,28 @@ register(
         # entities
         "lead_source": N_("Lead source"),
         "lead_operator": N_("Lead desk operator"),
+        "lead_contact": N_("Lead contact"),
         # actions
         "weights": N_("weights changed"),
         "rotate_key": N_("intake key replaced"),
+        "take": N_("taken from the queue"),
+        "close": N_("closed"),
+        "reopen": N_("reopened"),
         # fields
         "max_load": N_("Maximum load"),
         "user": N_("User"),
+        "outcome": N_("Outcome"),
+        "close_comment": N_("Comment"),
+        "operator": N_("Operator"),
+    },
+    values={
+        "outcome": {
+            "reached": N_("Reached"),
+            "not_reached": N_("Not reached"),
+            "wrong_number": N_("Wrong number"),
+            "duplicate": N_("Duplicate"),
+            "other": N_("Other"),
+        }
     },
     resolvers={("lead_source", "weights"): _operator_names},
 )
