@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | md5sum | cut -c1-8)
 
 .PHONY: run test fuzz lint format bench messages install clean
 
@@ -11,11 +12,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+# Every version comes from the lock file (used as constraints): make run, make test, CI and the Containerfile
+# install the same set. `make lock` re-resolves it on purpose after a change of pyproject.toml.
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+
+lock: $(BIN)/python
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 -o $(LOCK)
 
 ## make run: embedded PostgreSQL under ./var, migrations, demo data the first time, http://127.0.0.1:8000
 run: install

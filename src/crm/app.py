@@ -30,7 +30,7 @@ from sqlalchemy.exc import StatementError
 
 from crm import models
 from crm.cli import ProjectCommands
-from crm.config import PACKAGE_ROOT, PROJECT_ROOT, Settings, get_settings
+from crm.config import ASSETS_ROOT, PACKAGE_ROOT, Settings, get_settings
 from crm.features.accounts.audit_labels import audit_label
 from crm.lib import auth, errors, i18n, logs, templating
 from crm.lib.db import alchemy_config
@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine=JinjaTemplateEngine,
         engine_callback=partial(templating.configure, extra_globals={"audit_label": audit_label}),
     )
-    static_dir = PROJECT_ROOT / "static"
+    static_dir = ASSETS_ROOT / "static"
     app = Litestar(
         route_handlers=[
             *_route_handlers(),

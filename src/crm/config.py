@@ -11,8 +11,14 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_ROOT = Path(__file__).resolve().parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
+_IN_CHECKOUT = (_CHECKOUT / "pyproject.toml").is_file()
+# Where .env and the default ./var live: the checkout (make run, make test), else the working directory.
+PROJECT_ROOT = _CHECKOUT if _IN_CHECKOUT else Path.cwd()
+# static/, migrations/ and alembic.ini: beside src/ in a checkout; an installed wheel carries copies in
+# crm/_project/ (pyproject.toml, [tool.hatch.build.targets.wheel.force-include]).
+ASSETS_ROOT = _CHECKOUT if _IN_CHECKOUT else PACKAGE_ROOT / "_project"
 
 
 def _env(name: str, default: str | None = None) -> str | None:

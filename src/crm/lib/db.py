@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.config import PROJECT_ROOT, Settings, get_settings
+from crm.config import ASSETS_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,8 @@ def alchemy_config(settings: Settings | None = None, **engine_kwargs: Any) -> SQ
         # No pre-ping: it costs round trips on every checkout; connections are recycled instead.
         engine_config=EngineConfig(pool_size=10, max_overflow=10, pool_recycle=1800, **engine_kwargs),
         alembic_config=AlembicAsyncConfig(
-            script_config=str(PROJECT_ROOT / "alembic.ini"),
-            script_location=str(PROJECT_ROOT / "migrations"),
+            script_config=str(ASSETS_ROOT / "alembic.ini"),
+            script_location=str(ASSETS_ROOT / "migrations"),
             version_table_name="alembic_version",
             compare_type=True,
             render_as_batch=False,
