@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.models import AuditEntry, User
+from crm.features.tariffs.journal import _like_prefix
 from crm.features.tariffs.models import DetailSending, Registry, RegistryRecord, Telegram, TelegramClient
-from crm.features.tariffs.registries import in_month_closed
+from crm.features.tariffs.registries import in_month_closed, month_bounds
+from crm.features.tariffs.tariffs import local_midnight
+from crm.lib.i18n import local_tz
 
 
 @dataclass
@@ -90,3 +94,79 @@ async def sendings(session: AsyncSession, client_id: int, month: date) -> list[D
         .order_by(DetailSending.id.desc())
     )
     return list((await session.scalars(stmt)).all())
+
+
+# --------------------------------------------------------------------------- the month's registries
+
+
+@dataclass
+class Billed:
+    by: str
+    at: datetime
+
+
+async def billed_by(session: AsyncSession, registries: list[Registry]) -> dict[int, Billed]:
+    """Who billed each closed registry and when: the last "bill" of its audit trail."""
+    closed = {str(r.id): r for r in registries if r.status == "closed"}
+    if not closed:
+        return {}
+    stmt = (
+        select(AuditEntry.entity_id, AuditEntry.created_at, func.coalesce(func.nullif(User.name, ""), User.email))
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(
+            AuditEntry.entity == "telegram_registry",
+            AuditEntry.action == "bill",
+            AuditEntry.entity_id.in_(list(closed)),
+        )
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+    )
+    found = {int(entity_id): Billed(name or "", at) for entity_id, at, name in (await session.execute(stmt)).all()}
+    for key, registry in closed.items():  # a registry closed without an audit entry (imported) still says when
+        if int(key) not in found and registry.closed_at:
+            found[int(key)] = Billed("", registry.closed_at)
+    return found
+
+
+@dataclass
+class OfficeGaps:
+    office: str
+    days: list[tuple[date, int]]  # a day with telegrams but no registry, and how many telegrams it has
+
+
+async def days_without_registry(session: AsyncSession, user: User, month: date) -> list[OfficeGaps]:
+    """Per office (an operator's channel prefix): the month's days whose telegrams are in no registry of that
+    office at all (any status). Billing staff see every office; an operator sees their own."""
+    if user.can("billing.manage"):
+        offices: list[str] = sorted(
+            set(
+                (
+                    await session.scalars(
+                        select(func.coalesce(User.telegraph_prefix, "")).where(
+                            User.telegraph_prefix.is_not(None), User.telegraph_prefix != ""
+                        )
+                    )
+                ).all()
+            )
+        )
+    else:
+        offices = [user.telegraph_prefix] if user.telegraph_prefix else []
+    first, after = month_bounds(month)
+    zone = local_tz().key
+    local_day = func.date(func.timezone(zone, Telegram.inp_gate_date))
+    out = []
+    for office in offices:
+        counted = (
+            select(local_day, func.count())
+            .where(
+                Telegram.inp_chan.like(_like_prefix(office)),
+                Telegram.inp_gate_date >= local_midnight(first),
+                Telegram.inp_gate_date < local_midnight(after),
+                ~select(Registry.id).where(Registry.office == office, Registry.day == local_day).exists(),
+            )
+            .group_by(local_day)
+            .order_by(local_day)
+        )
+        days = [(day, n) for day, n in (await session.execute(counted)).all()]
+        if days:
+            out.append(OfficeGaps(office, days))
+    return out

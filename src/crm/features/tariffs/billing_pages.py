@@ -72,7 +72,11 @@ def _operator_name() -> Any:
     )
 
 
-def _registry_columns() -> list[ExportColumn]:
+def _registry_columns(billed: dict[int, billing.Billed]) -> list[ExportColumn]:
+    def who(row: Any) -> str:
+        found = billed.get(row[0].id)
+        return found.by if found else ""
+
     return [
         ExportColumn(_("Day"), lambda row: row[0].day),
         ExportColumn(_("Office"), lambda row: row[0].office),
@@ -82,6 +86,8 @@ def _registry_columns() -> list[ExportColumn]:
         ExportColumn(_("Total"), _column(2)),
         ExportColumn(_("With VAT"), _column(3)),
         ExportColumn(_("Warnings"), _column(4)),
+        ExportColumn(_("Billed by"), who),
+        ExportColumn(_("Billed at"), lambda row: row[0].closed_at),
     ]
 
 
@@ -104,9 +110,10 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
     }
     ordered = apply_sort(stmt.order_by(None), params.sort, sorts, Registry.id)
     rows = (await db_session.execute(ordered)).all()
+    billed = await billing.billed_by(db_session, [row[0] for row in rows])
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"} and not problem:
-        return export_response(rows, _registry_columns(), f"registries-{month:%Y-%m}", fmt)
+        return export_response(rows, _registry_columns(billed), f"registries-{month:%Y-%m}", fmt)
     return render(
         request,
         "tariffs/billing.html",
@@ -117,6 +124,9 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
             "params": ListParams(sort=params.sort, query=MultiDict({"month": f"{month:%Y-%m}", "sort": params.sort})),
             "rows": rows,
             "status_label": lambda s: _(registries.STATUS_LABELS[s]),
+            "billed": billed,
+            "totals": (sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)),
+            "gaps": await billing.days_without_registry(db_session, user, month),
         },
         block="list",
         status_code=422 if problem else 200,
