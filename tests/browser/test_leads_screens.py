@@ -47,8 +47,12 @@ async def test_an_operator_closes_a_contact_with_one_click_and_new_ones_appear_b
     await expect(page.locator("#flt-status option:checked")).to_have_text("Открытые")  # a status, not "Открыть"
     await shot(page, "leads-my-contacts")
 
-    await page.click(f"#c-{mine[0]['id']} button")
-    await expect(page.locator(f"#c-{mine[0]['id']} button")).to_have_count(0)
+    row = page.locator(f"#c-{mine[0]['id']}")
+    await row.locator("a", has_text="Закрыть").click()
+    await row.locator("select[name=outcome]").select_option("reached")
+    await row.locator("textarea[name=comment]").fill("Договорились о встрече")
+    await row.locator("button", has_text="Закрыть обращение").click()
+    await expect(page.locator(f"#c-{mine[0]['id']} select")).to_have_count(0)
     await expect(page.locator(".toast").last).to_be_visible()
     await expect(page.locator("#list meter")).to_have_attribute("value", "1")
     await expect(page.locator("#list tbody tr")).to_have_count(1)
@@ -113,3 +117,77 @@ async def test_an_admin_tunes_weights_and_operators_and_reads_the_statistics(pag
         await page.click("#list tbody a >> nth=0")
     await expect(page.locator("h1")).to_contain_text("Мария Смирнова")
     await shot(page, "leads-lead-card")
+
+
+async def test_an_operator_takes_from_the_queue_closes_with_an_outcome_and_reopens_a_mistake(page, db, client):
+    await _desk(client, db)
+    # Vera serves the partners' bot but is away: the worker gives her nothing, she takes contacts by hand
+    vera = await make_operator(db, "vera@example.com", max_load=3, active=False, name="Вера Партнёрова")
+    await db.execute(
+        text("INSERT INTO lead_competences (operator_id, source_id, weight) "
+             "SELECT :op, id, 5 FROM lead_sources WHERE name = 'Партнёры'"), {"op": vera})  # fmt: skip
+    await db.commit()
+    waiting = (
+        (await db.execute(text("SELECT id FROM lead_contacts WHERE operator_id IS NULL ORDER BY created_at, id")))
+        .scalars()
+        .all()
+    )
+    assert len(waiting) == 2
+    await sign_in(page, "vera@example.com", DEFAULT_PASSWORD)
+    await page.goto("/leads/queue")
+    await expect(page.locator("#list tbody tr")).to_have_count(2)
+    await shot(page, "leads-queue-operator")
+    await page.locator(f"#c-{waiting[0]} button", has_text="Взять").click()
+    await expect(page.locator(f"#c-{waiting[0]}")).to_have_count(0)
+    await expect(page.locator(".toast").last).to_contain_text("теперь ваш")
+    await expect(page.locator("#list tbody tr")).to_have_count(1)
+
+    await page.goto("/leads/my")
+    row = page.locator(f"#c-{waiting[0]}")
+    await expect(row).to_be_visible()
+    await row.locator("a", has_text="Закрыть").click()
+    await row.locator("button", has_text="Закрыть обращение").click()  # no outcome chosen: told next to the field
+    await expect(page.locator(f"#oe-{waiting[0]}")).to_be_visible()
+    await page.locator(f"#oc-{waiting[0]}").select_option("wrong_number")
+    await page.locator(f"#cm-{waiting[0]}").fill("Номер не обслуживается")
+    await shot(page, "leads-close-form")
+    await page.locator(f"#c-{waiting[0]} button", has_text="Закрыть обращение").click()
+    await expect(page.locator(f"#c-{waiting[0]}")).to_have_count(0)  # the open list refreshes without it
+
+    await page.goto("/leads/my?status=closed")
+    row = page.locator(f"#c-{waiting[0]}")
+    await expect(row).to_contain_text("Неверный номер")
+    await expect(row).to_contain_text("Номер не обслуживается")
+    await shot(page, "leads-closed-with-reopen")
+    await row.locator("button", has_text="Открыть снова").click()
+    await expect(page.locator(".toast").last).to_contain_text("снова открыто")
+    status = await db.execute(text("SELECT status FROM lead_contacts WHERE id = :id"), {"id": waiting[0]})
+    assert status.scalar_one() == "open"
+
+    lead_id = (await db.execute(text("SELECT lead_id FROM lead_contacts WHERE id = :id"), {"id": waiting[0]})).scalar()
+    await page.goto(f"/leads/{lead_id}")
+    await expect(page.locator("h1")).to_be_visible()
+    await shot(page, "leads-lead-card-operator")
+
+
+async def test_a_new_source_shows_its_key_once_and_loses_its_warning_when_weighted(page, db, client):
+    desk = await _desk(client, db)
+    await make_user(db, "admin@example.com", ["admin"], name="Анна Админова")
+    await sign_in(page, "admin@example.com", DEFAULT_PASSWORD)
+    await page.goto("/leads/sources")
+    await page.fill("#f-name", "Сайт: форма заявки")
+    async with page.expect_navigation():
+        await page.click("form[action='/leads/sources'] button")
+    await expect(page.locator("code.token")).to_be_visible()
+    source = (await db.execute(text("SELECT id FROM lead_sources WHERE name = 'Сайт: форма заявки'"))).scalar_one()
+    source_row = page.locator("#sources tr", has_text="Сайт: форма заявки")
+    await expect(source_row).to_contain_text("нет весов")
+    await shot(page, "leads-sources-new-key")
+    cell = page.locator(f"#w-{source}-{desk['anna']}")
+    await cell.fill("10")
+    await cell.press("Tab")
+    await expect(page.locator("#weights")).to_contain_text("100 %")
+    await expect(source_row).not_to_contain_text("нет весов")
+    await page.reload()
+    await expect(page.locator("code.token")).to_have_count(0)  # shown once; a reload re-submits nothing
+    assert (await db.execute(text("SELECT count(*) FROM lead_sources"))).scalar_one() == 3
