@@ -133,6 +133,13 @@ async def test_nul_in_a_multipart_text_field_is_refused_but_a_nul_inside_an_uplo
     )
     assert binary.status_code != 422 or "NUL" not in binary.text
     assert binary.status_code < 500
+    for field in (b"a\xed\xa0\x80\xff", b"\x00"):  # not UTF-8 (Litestar's decoder raised: a 500), a NUL
+        signing_in = await client.post(
+            "/login",
+            data={"_csrf_token": csrf_token(client)},
+            files={"email": (None, field, "text/plain"), "password": (None, b"x")},
+        )
+        assert signing_in.status_code == 422, signing_in.status_code
 
 
 async def test_nul_in_the_address_is_a_404(client, db):

@@ -12,14 +12,15 @@ refuses such requests wherever the value comes in:
   bank account typed into a search box is text);
 - headers and cookies (cookies are percent-decoded by Litestar): a NUL answers 422;
 - the body, by its content type: JSON (a NUL in any string or key, an integer outside int64, at any depth,
-  named as ``lead.name`` / ``rows[2].id``), urlencoded forms and the text fields of multipart forms (a NUL in
-  a name or value). Uploaded file parts are not inspected: XLSX and other binary files contain 0x00 bytes.
+  named as ``lead.name`` / ``rows[2].id``), urlencoded forms (a NUL in a name or value) and multipart forms,
+  read with the parser Litestar uses (a NUL in a name or a text field, a text field that does not decode in
+  its charset). Uploaded files' content is not inspected: XLSX and other binary files contain 0x00 bytes.
 
 Bodies are read here and replayed to the app (Litestar buffers them in ``request.body()`` anyway), up to the
-route's ``request_max_body_size``; a bigger body is passed on unread and Litestar answers 413. Only bodies that
-contain a NUL byte, the escape ``\\u0000`` or a run of 19+ digits are parsed, so ordinary requests cost a few
-byte scans. Refusals are ``{"detail", "errors": [{"field", "message"}]}`` under /api/ and the friendly error
-page elsewhere (crm.lib.errors), in the language of the ``crm_lang`` cookie.
+route's ``request_max_body_size``; a bigger body is passed on unread and Litestar answers 413. JSON and
+urlencoded bodies are parsed only when they contain a NUL byte, ``%00``, the escape ``\\u0000`` or a run of 19+
+digits, so ordinary requests cost a few byte scans. Refusals are ``{"detail", "errors": [{"field", "message"}]}``
+under /api/ and the friendly error page elsewhere (crm.lib.errors), in the language of the ``crm_lang`` cookie.
 
 Handlers and services need nothing of their own; what slips past (a value built from several inputs, a
 string too long for its column) is caught by the safety net in crm.lib.errors (``handle_bad_data``: 422).
@@ -40,6 +41,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.params import ParameterKwarg
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.typing import FieldDefinition
+from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
 from crm.lib import errors, i18n
 from crm.lib.i18n import N_
@@ -52,10 +54,11 @@ NUL_MESSAGE = N_("The NUL character is not allowed in text.")
 RANGE_MESSAGE = N_("The number is out of range: at most a 64-bit integer (19 digits).")
 NUL_PATH = N_("No such address: it contains the NUL character.")
 RANGE_PATH = N_("No such record: the id in the address is out of range.")
+ENCODING_MESSAGE = N_("The text is not valid in its character set (UTF-8 is expected).")
 
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _LONG_DIGITS = re.compile(rb"\d{19,}")
-_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+MAX_PARTS = 1000  # Litestar's multipart_form_part_limit
 
 
 @dataclass(frozen=True)
@@ -176,41 +179,42 @@ def _json_problem(value: Any, path: str) -> Rejection | None:
     return None
 
 
-def _header_params(value: str) -> dict[str, str]:
-    params = {}
-    for name, raw in _PARAM.findall(value):
-        text = raw.strip()
-        if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-            text = re.sub(r"\\(.)", r"\1", text[1:-1])
-        params[name.lower()] = text
-    return params
-
-
 def _multipart_problem(body: bytes, content_type: str) -> Rejection | None:
-    """A NUL in the name or value of a text field, or in a file's name; the content of files is not looked at."""
-    boundary = _header_params(content_type).get("boundary")
+    """Parsed with the parser Litestar uses: a text field must decode in its charset (Litestar would raise
+    UnicodeDecodeError: a 500) and hold no NUL, nor may a field's or a file's name; files' content is not
+    looked at."""
+    boundary = parse_options_header(content_type)[1].get("boundary")
     if not boundary:
         return None
-    for part in body.split(b"--" + boundary.encode("latin-1"))[1:]:
-        if part.startswith(b"--"):
-            break
-        head, separator, content = part.partition(b"\r\n\r\n")
-        if not separator:
-            continue
-        disposition = ""
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            if line.lower().startswith("content-disposition:"):
-                disposition = line
-        params = _header_params(disposition)
-        name = params.get("name", "")
-        if "\x00" in name:
-            return Rejection(422, _shown(name), NUL_MESSAGE)
-        if "filename" in params or "filename*" in params:
-            if "\x00" in params.get("filename", "") + params.get("filename*", ""):
-                return Rejection(422, name, NUL_MESSAGE)
-            continue
-        if b"\x00" in content.removesuffix(b"\r\n"):
-            return Rejection(422, name, NUL_MESSAGE)
+    parser = PushMultipartParser(boundary.encode("latin-1"), max_segment_count=MAX_PARTS)
+    try:
+        return _first_bad_part(parser, body)
+    except MultipartError:
+        return None  # malformed: Litestar answers 400
+    finally:
+        parser.close(check_complete=False)  # an early answer leaves the stream unfinished
+
+
+def _first_bad_part(parser: PushMultipartParser, body: bytes) -> Rejection | None:
+    segment: MultipartSegment | None = None
+    text = bytearray()
+    for chunk in (body, b""):
+        for event in parser.parse(chunk):
+            if isinstance(event, MultipartSegment):
+                segment, text = event, bytearray()
+                if "\x00" in segment.name or "\x00" in (segment.filename or ""):
+                    return Rejection(422, _shown(segment.name), NUL_MESSAGE)
+            elif segment is None or segment.filename:
+                continue
+            elif event:
+                text.extend(event)
+            else:  # the end of a text field
+                try:
+                    value = text.decode(segment.charset or "utf-8")
+                except (UnicodeDecodeError, LookupError):
+                    return Rejection(422, segment.name, ENCODING_MESSAGE)
+                if "\x00" in value:
+                    return Rejection(422, segment.name, NUL_MESSAGE)
     return None
 
 
@@ -225,7 +229,7 @@ def body_problem(body: bytes, content_type: str) -> Rejection | None:
             return None  # not JSON: the handler's decoder answers 400
     if media == "application/x-www-form-urlencoded":
         return _nul_in_pairs(body)
-    if media == "multipart/form-data" and b"\x00" in body:
+    if media == "multipart/form-data":
         return _multipart_problem(body, content_type)
     return None
 
