@@ -57,7 +57,7 @@ bench: install
 
 ## make messages: extract every gettext string and merge it into the ru/en catalogues
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 -k lazy_gettext -o src/crm/locale/messages.pot --no-location --sort-output src/crm
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k NP_:1c,2 -k gettext -k ngettext:1,2 -k lazy_gettext -o src/crm/locale/messages.pot --no-location --sort-output src/crm
 	$(BIN)/pybabel update -i src/crm/locale/messages.pot -d src/crm/locale --no-fuzzy-matching --ignore-obsolete
 
 clean:

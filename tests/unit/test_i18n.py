@@ -24,22 +24,28 @@ SOURCES = ROOT / "src" / "crm"
 RU_PO = SOURCES / "locale" / "ru" / "LC_MESSAGES" / "messages.po"
 EN_PO = SOURCES / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 # The keywords of `make messages` (pybabel extract -k _ -k N_ -k gettext -k ngettext:1,2 -k lazy_gettext).
-KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_", "N_", "gettext", "ngettext:1,2", "lazy_gettext"])}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    **parse_keywords(["_", "N_", "NP_:1c,2", "gettext", "ngettext:1,2", "lazy_gettext"]),
+}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 NBSP = "\u00a0"
 
 
 def _extracted() -> dict[str, tuple[str | tuple[str, ...], list[str]]]:
-    """msgid → (message as extracted, where it is used), from the current sources with babel.cfg."""
+    """msgid → (message as extracted, where it is used), from the current sources with babel.cfg; a message with a
+    context (pgettext, NP_) is keyed "context\x04msgid", as gettext stores it."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh, filename=str(ROOT / "babel.cfg"))
     found: dict[str, tuple[str | tuple[str, ...], list[str]]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(SOURCES), method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if not msgid:
             continue
+        if context:
+            msgid = f"{context}\x04{msgid}"
         found.setdefault(msgid, (message, []))[1].append(f"src/crm/{filename}:{lineno}")
     return found
 
@@ -92,7 +98,8 @@ def test_the_sources_have_strings_to_translate_and_babel_cfg_finds_python_and_te
 def test_every_string_of_the_sources_has_a_russian_translation(extracted, ru):
     missing = []
     for msgid, (message, where) in sorted(extracted.items()):
-        entry = ru.get(msgid)
+        context, _sep, plain = msgid.rpartition("\x04")
+        entry = ru.get(plain, context=context or None)
         if entry is None:
             problem = "not in the catalogue (run `make messages`)"
         elif entry.fuzzy:
@@ -186,3 +193,13 @@ def test_a_month_in_a_title_is_written_in_words_not_as_digits(locale):
     assert i18n.gettext("Registries of %(month)s", month=i18n.fmt_month(date(2026, 3, 1))) == "Реестры за март 2026"
     locale("en")
     assert i18n.fmt_month(date(2026, 12, 1)) == "December 2026"
+
+
+def test_a_registry_status_agrees_in_gender_with_registry_and_a_contact_with_contact(locale):
+    from crm.features.tariffs import registries
+
+    locale("ru")
+    assert [registries.status_label(s) for s in ("draft", "formed", "closed")] == ["черновик", "сформирован", "закрыт"]
+    assert i18n.gettext("closed") == "закрыто"  # a lead contact (обращение)
+    locale("en")
+    assert registries.status_label("closed") == "closed"

@@ -65,6 +65,13 @@ def gettext(message: str, **params: object) -> str:
     return text % params if params else text
 
 
+def pgettext(context: str, message: str, **params: object) -> str:
+    """A message whose translation depends on what it speaks of (Russian agrees in gender: a registry is
+    "закрыт", a contact "закрыто"); extracted with its context by ``pgettext`` and ``NP_``."""
+    text = translations(get_locale()).upgettext(context, message)
+    return text % params if params else text
+
+
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(get_locale()).ungettext(singular, plural, n)
     params.setdefault("num", n)
@@ -77,6 +84,11 @@ def lazy_gettext(message: str) -> LazyProxy:
 
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark a string with its context for extraction; shown with ``pgettext(context, message)``."""
     return message
 
 

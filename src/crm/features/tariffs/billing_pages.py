@@ -81,7 +81,7 @@ def _registry_columns(billed: dict[int, billing.Billed]) -> list[ExportColumn]:
         ExportColumn(_("Day"), lambda row: row[0].day),
         ExportColumn(_("Office"), lambda row: row[0].office),
         ExportColumn(_("Operator"), lambda row: row[0].operator.name or row[0].operator.email),
-        ExportColumn(_("Status"), lambda row: _(registries.STATUS_LABELS[row[0].status])),
+        ExportColumn(_("Status"), lambda row: registries.status_label(row[0].status)),
         ExportColumn(_("Telegrams"), _column(1)),
         ExportColumn(_("Total"), _column(2)),
         ExportColumn(_("With VAT"), _column(3)),
@@ -123,7 +123,7 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
             # Sort and export links carry the month shown (a bad one in the URL is not repeated).
             "params": ListParams(sort=params.sort, query=MultiDict({"month": f"{month:%Y-%m}", "sort": params.sort})),
             "rows": rows,
-            "status_label": lambda s: _(registries.STATUS_LABELS[s]),
+            "status_label": registries.status_label,
             "billed": billed,
             "totals": (sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)),
             "gaps": await billing.days_without_registry(db_session, user, month),

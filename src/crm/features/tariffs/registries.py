@@ -24,11 +24,20 @@ from crm.features.tariffs.journal import _like_prefix
 from crm.features.tariffs.models import Country, Registry, RegistryRecord, Telegram, TelegramClient
 from crm.features.tariffs.pricing import BLANKS, CATEGORIES, NOTIFICATIONS, QuoteError, QuoteInput, money
 from crm.features.tariffs.tariffs import TariffBook, load_book, local_midnight
-from crm.lib.i18n import N_
+from crm.lib.i18n import N_, NP_, pgettext
 from crm.lib.web import parse_int
 
 DRAFT, FORMED, CLOSED = "draft", "formed", "closed"
-STATUS_LABELS = {DRAFT: N_("draft"), FORMED: N_("formed"), CLOSED: N_("closed")}
+STATUS_LABELS = {
+    DRAFT: NP_("registry", "draft"),
+    FORMED: NP_("registry", "formed"),
+    CLOSED: NP_("registry", "closed"),
+}
+
+
+def status_label(status: str) -> str:
+    """A registry's status in words, agreeing with "registry" (черновик, сформирован, закрыт)."""
+    return pgettext("registry", STATUS_LABELS[status])
 AMOUNTS = (
     "delivery_amount",
     "words_amount",

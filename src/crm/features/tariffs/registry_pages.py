@@ -110,7 +110,7 @@ def _base(registry: registries.Registry, user: User, params: ListParams) -> dict
         "editable": _editable(registry, user),
         "user_obj": user,
         "warning_text": lambda code: _(WARNINGS.get(code) or str(code)),
-        "status_label": lambda s: _(registries.STATUS_LABELS[s]),
+        "status_label": registries.status_label,
         "category_label": lambda v: _label(CATEGORY_LABELS, v),
         "notification_label": lambda v: _label(NOTIFICATION_LABELS, v),
         "blank_label": lambda v: _label(BLANK_LABELS, v),
