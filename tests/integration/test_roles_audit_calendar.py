@@ -10,7 +10,7 @@ from crm.features.accounts.models import AuditEntry, Role
 from crm.features.calendar import services as calendar
 from crm.features.calendar.models import CalendarDay
 from crm.features.clients.models import Department
-from tests.conftest import login, make_user, post_form
+from tests.conftest import login, make_user, post_form, set_cookie
 
 
 async def test_an_admin_grants_a_permission_and_the_role_gets_it_at_the_next_click(client, db):
@@ -150,3 +150,15 @@ async def test_an_empty_audit_says_there_are_no_changes_yet_unless_a_filter_hide
     assert "No changes yet." in page and "match the filter" not in page
     filtered = (await client.get("/audit?actor=nobody")).text
     assert "No changes match the filter." in filtered
+
+
+async def test_holiday_names_on_the_calendar_are_in_the_readers_language(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    english = (await client.get("/calendar?year=2027")).text
+    assert "New Year" in english and "Новогодние" not in english
+    set_cookie(client, "crm_lang", "ru")
+    russian = (await client.get("/calendar?year=2027")).text
+    assert "Новогодние каникулы" in russian and "New Year" not in russian
+    toggled = await post_form(client, "/calendar/2027-01-01/toggle", {}, headers={"HX-Request": "true"})
+    assert "Новогодние каникулы" in toggled.text

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.calendar import services
 from crm.lib.auth import current_user
-from crm.lib.i18n import local_tz
+from crm.lib.i18n import get_locale, local_tz
 from crm.lib.web import render
 
 
@@ -38,6 +38,7 @@ async def calendar_year(
             "months": months,
             "today": today,
             "working": working,
+            "holiday_names": services.holiday_names(year, get_locale()),
             "can_edit": current_user(request).can("calendar.manage"),
         },
     )
@@ -50,7 +51,9 @@ async def calendar_toggle(request: Request, day: FromPath[date], db_session: Nam
     row = await services.toggle_day(db_session, day, current_user(request))
     if request.headers.get("hx-request") != "true":
         return Redirect(f"/calendar?year={day.year}", status_code=303)
-    return render(request, "calendar/_day.html", {"d": day, "info": row, "can_edit": True, "today": None})
+    names = services.holiday_names(day.year, get_locale())
+    context = {"d": day, "info": row, "can_edit": True, "today": None, "holiday_names": names}
+    return render(request, "calendar/_day.html", context)
 
 
 ROUTES = [calendar_year, calendar_toggle]

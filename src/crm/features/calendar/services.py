@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from datetime import date, timedelta
+from functools import lru_cache
 
 import holidays
 from sqlalchemy import func, select
@@ -34,6 +35,13 @@ def default_year(year: int) -> list[dict[str, object]]:
         )
         current += timedelta(days=1)
     return days
+
+
+@lru_cache(maxsize=32)
+def holiday_names(year: int, locale: str) -> dict[date, str]:
+    """The official holidays of a year named in the reader's language (the stored name is English)."""
+    language = "ru" if locale == "ru" else "en_US"
+    return dict(holidays.country_holidays("RU", years=year, language=language).items())
 
 
 async def ensure_year(session: AsyncSession, year: int) -> None:
