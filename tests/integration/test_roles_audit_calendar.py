@@ -162,3 +162,33 @@ async def test_holiday_names_on_the_calendar_are_in_the_readers_language(client,
     assert "Новогодние каникулы" in russian and "New Year" not in russian
     toggled = await post_form(client, "/calendar/2027-01-01/toggle", {}, headers={"HX-Request": "true"})
     assert "Новогодние каникулы" in toggled.text
+
+
+async def test_the_matrix_offers_built_sections_only_and_saving_it_keeps_the_hidden_permissions(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    page = (await client.get("/roles")).text
+    assert 'value="clients.view"' in page and 'value="leads.operate"' in page
+    for code in ("plans.view", "reports.view", "goals.manage", "tasks.work"):
+        assert f'value="{code}"' not in page, code
+    manager = await db.scalar(select(Role).where(Role.name == "manager"))
+    assert "plans.view" in manager.permissions
+    form = {f"perm:{r.name}": list(r.permissions) for r in (await db.scalars(select(Role))).all()}
+    form["perm:manager"] = ["clients.view", "audit.view"]  # what the form can send
+    await post_form(client, "/roles", form)
+    await db.refresh(manager)
+    assert {"clients.view", "audit.view", "plans.view", "reports.view", "tasks.work"} <= set(manager.permissions)
+
+
+async def test_the_audit_log_names_people_roles_and_permissions(client, db):
+    await make_user(db, "admin@example.com", ["admin"], name="Анна Соколова")
+    bob = await make_user(db, "bob@example.com", ["manager"], name="Борис")
+    await login(client, "admin@example.com")
+    form = {f"perm:{r.name}": list(r.permissions) for r in (await db.scalars(select(Role))).all()}
+    form["perm:manager"] = [*form["perm:manager"], "audit.view"]
+    await post_form(client, "/roles", form)
+    await post_form(client, f"/users/{bob.id}", {"name": "Борис", "roles": ["manager", "head"]})
+    page = (await client.get("/audit")).text.split('id="list"')[1]
+    assert 'title="admin@example.com">Анна Соколова</span>' in page
+    assert "Sales manager" in page and "Browse the audit log" in page
+    assert "audit.view" not in page and ">manager<" not in page

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import audit_labels, employees, services
 from crm.features.accounts.models import AuditEntry, User
-from crm.features.accounts.permissions import PERMISSIONS
+from crm.features.accounts.permissions import OFFERED
 from crm.features.accounts.schemas import UserForm
 from crm.features.accounts.scope import row_scope
 from crm.features.clients import services as clients
@@ -295,7 +295,7 @@ async def user_reset_password(
 @get("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
 async def roles_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     roles = await services.all_roles(db_session)
-    return render(request, "accounts/roles.html", {"roles": roles, "permissions": PERMISSIONS})
+    return render(request, "accounts/roles.html", {"roles": roles, "permissions": OFFERED})
 
 
 @post("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
@@ -357,6 +357,8 @@ async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]
         "filtered": any(params.get(k) for k in ("q", "entity", "actor", "from", "to")),
         "field_names": await audit_labels.resolve_fields(db_session, page.rows),
         "audit_value": audit_labels.audit_value,
+        "audit_summary": audit_labels.audit_summary,
+        "actors": await services.user_names({e.actor_id for e in page.rows if e.actor_id}, db_session),
     }
     return render(request, "accounts/audit.html", context, block="list")
 

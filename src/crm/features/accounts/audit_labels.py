@@ -95,16 +95,49 @@ def audit_label(code: str) -> str:
     return gettext(label) if label else stored_message(code)
 
 
+def _role_titles() -> dict[str, str]:
+    from crm.features.accounts.permissions import BUILTIN_ROLES
+
+    return {r.name: r.title for r in BUILTIN_ROLES}
+
+
+def _permission_titles() -> dict[str, str]:
+    from crm.features.accounts.permissions import PERMISSION_TITLES
+
+    return PERMISSION_TITLES
+
+
+# Fields whose value is a list of codes joined by ", " (a user's roles, a role's added or removed permissions).
+LIST_FIELDS: dict[str, Callable[[], dict[str, str]]] = {
+    "roles": _role_titles,
+    "added": _permission_titles,
+    "removed": _permission_titles,
+}
+
+
 def audit_value(field: str, value: Any) -> str:
-    """One old or new value of a change: ∅ for nothing, yes/no for flags, labels for coded values."""
+    """One old or new value of a change: ∅ for nothing, yes/no for flags, labels for coded values, names for lists
+    of roles or permissions."""
     if value is None:
         return "∅"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and field in LIST_FIELDS:
+        titles = LIST_FIELDS[field]()
+        return ", ".join(gettext(titles[c]) if c in titles else c for c in value.split(", ")) if value else "∅"
     if isinstance(value, str):
         label = VALUE_LABELS.get(field, {}).get(value)
         return gettext(label) if label else stored_message(value)
     return str(value)
+
+
+def audit_summary(entity: str, summary: str) -> str:
+    """What the entry is about: a role by its title, anything else by its label or as written."""
+    if entity == "role":
+        titles = _role_titles()
+        if summary in titles:
+            return gettext(titles[summary])
+    return audit_label(summary)
 
 
 async def resolve_fields(session: Any, entries: Iterable[Any]) -> dict[tuple[str, str], dict[str, str]]:

@@ -22,7 +22,7 @@ from crm.features.accounts.models import (
     Role,
     User,
 )
-from crm.features.accounts.permissions import BUILTIN_ROLES, PERMISSION_CODES
+from crm.features.accounts.permissions import BUILTIN_ROLES, OFFERED_CODES
 from crm.features.accounts.tokens import (
     RESET_TTL,
     create_api_token,
@@ -187,6 +187,14 @@ def users_query(filters: UserFilter) -> Select[tuple[User]]:
 USER_SORTS = {"email": User.email, "name": User.name, "created": User.created_at, "login": User.last_login_at}
 
 
+async def user_names(ids: set[uuid.UUID], session: AsyncSession) -> dict[uuid.UUID, str]:
+    """People by name (their email when they have none), for the ids seen on one page, in one query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    return {row.id: row.name or row.email for row in rows}
+
+
 async def roles_by_name(session: AsyncSession, names: Sequence[str]) -> list[Role]:
     if not names:
         return []
@@ -332,7 +340,9 @@ async def ensure_builtin_roles(session: AsyncSession) -> None:
 
 
 async def set_role_permissions(session: AsyncSession, role: Role, codes: Sequence[str], actor: User) -> None:
-    new = sorted(c for c in set(codes) if c in PERMISSION_CODES)
+    # The form shows the offered permissions only; the others the role has stay as they are.
+    kept = {c for c in role.permissions if c not in OFFERED_CODES}
+    new = sorted({c for c in set(codes) if c in OFFERED_CODES} | kept)
     if role.name == "admin":
         # The admin role keeps the permissions that let someone repair the matrix.
         new = sorted(set(new) | {"users.manage", "roles.manage"})
