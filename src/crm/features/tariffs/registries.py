@@ -38,6 +38,8 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A registry's status in words, agreeing with "registry" (черновик, сформирован, закрыт)."""
     return pgettext("registry", STATUS_LABELS[status])
+
+
 AMOUNTS = (
     "delivery_amount",
     "words_amount",

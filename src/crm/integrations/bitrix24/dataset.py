@@ -85,6 +85,8 @@ def company_title(form: str, first: str, second: str) -> str:
         initials = FIRST_NAMES[COMPANY_WORDS.index(second) % len(FIRST_NAMES)][0]
         return f"ИП {surname} {initials}. {second[0]}."
     return f"{form} «{first}{second}»"
+
+
 INDUSTRIES = [
     "IT",
     "MANUFACTURING",
