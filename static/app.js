@@ -71,9 +71,39 @@
     if (search) { event.preventDefault(); search.focus(); search.select(); }
   });
 
-  // Toasts fade after a while; HX-Trigger {"toast": "..."} adds one.
-  function dismissLater(el) { setTimeout(function () { el.remove(); }, 6000); }
+  // Toasts fade after a while (data-ttl ms, 6 s by default; not while focus is inside one, e.g. on its Undo);
+  // HX-Trigger {"toast": "..."} adds one, and so do out-of-band swaps into #toasts.
+  function dismissLater(el) {
+    if (el.dataset.dismissing) return;
+    el.dataset.dismissing = "1";
+    var wait = parseInt(el.dataset.ttl || "6000", 10);
+    (function later() {
+      setTimeout(function () { if (el.contains(document.activeElement)) { later(); } else { el.remove(); } }, wait);
+    })();
+  }
   document.querySelectorAll(".toast").forEach(dismissLater);
+  var toastBox = document.getElementById("toasts");
+  if (toastBox && window.MutationObserver) {
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        change.addedNodes.forEach(function (node) { if (node.classList && node.classList.contains("toast")) dismissLater(node); });
+      });
+    }).observe(toastBox, { childList: true });
+  }
+  // A toast's own action (an Undo) closes the toast once it is done.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var toast = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest(".toast");
+    if (toast) toast.remove();
+  });
+
+  // A "tick all" box ticks or clears every checkbox named by its data-check-all.
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.matches || !all.matches("input[data-check-all]")) return;
+    document.querySelectorAll('input[type=checkbox][name="' + all.dataset.checkAll + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
   document.body.addEventListener("toast", function (event) {
     var box = document.getElementById("toasts");
     var el = document.createElement("div");

@@ -181,7 +181,7 @@ async def test_a_day_goes_through_registry_billing_and_a_detail_email(client, db
     # another operator's draft of the same month: billing never sees it
     await post_form(client, "/logout", {})
     await login(client, "tgn@example.com")
-    await post_form(client, "/registries/day", {"date": "2022-08-02", "telegram": [ids["op0441e7d.q"]]})
+    await post_form(client, "/registries/day", {"date": "2022-08-01", "telegram": [ids["op0441e7d.q"]]})
     assert (await client.get(f"/registries/{rid}")).status_code == 404
     await post_form(client, "/logout", {})
 

@@ -20,6 +20,8 @@ register(
         "reopen": N_("reopened"),
         "bill": N_("billed"),
         "unbill": N_("billing cancelled"),
+        "assign": N_("client given"),
+        "restore": N_("telegram put back"),
         "queue": N_("queued"),
         "sent": N_("sent"),
         "failed": N_("failed"),
@@ -27,6 +29,8 @@ register(
         # fields
         "status": N_("Status"),
         "records": N_("Telegrams"),
+        "client": N_("Client"),
+        "signed_by": N_("Signed by"),
         "valid_from": N_("Valid from"),
         "valid_to": N_("Valid until"),
         "short_name": N_("Short name"),

@@ -7,6 +7,11 @@ formed). Rows change only in a draft; every transition is audited.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +22,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.config import get_settings
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record as audit
 from crm.features.tariffs.detect import detect
@@ -229,6 +235,12 @@ async def add_telegrams(session: AsyncSession, user: User, day: date, telegram_i
     """Put the ticked telegrams of the office's day into the operator's registry (created on first add)."""
     if not user.telegraph_prefix:
         raise RegistryError(N_("Your account has no telegraph office (channel prefix); ask an administrator."))
+    if not telegram_ids:
+        raise RegistryError(N_("Tick the paid telegrams to add first; nothing was added."))
+    wanted = {d.telegram.id: d for d in await office_day(session, user, day) if d.registry_id is None}
+    if not any(i in wanted for i in telegram_ids) and await day_registry(session, user, day) is None:
+        # Never an empty draft: the ticked telegrams are all in a registry already or not of the office's day.
+        raise RegistryError(N_("None of the ticked telegrams can be added: they are in a registry already."))
     await session.execute(
         insert(Registry)
         .values(
@@ -243,7 +255,6 @@ async def add_telegrams(session: AsyncSession, user: User, day: date, telegram_i
     )
     registry_id = await session.scalar(select(Registry.id).where(Registry.operator_id == user.id, Registry.day == day))
     registry = await _lock_draft(session, user, int(registry_id or 0))
-    wanted = {d.telegram.id: d for d in await office_day(session, user, day) if d.registry_id is None}
     chosen = [wanted[i].telegram for i in dict.fromkeys(telegram_ids) if i in wanted]
     if not chosen:
         return registry, 0
@@ -369,6 +380,7 @@ async def update_row(
     registry = await _lock_draft(session, user, registry_id)
     row = await _row(session, registry, record_id)
     priced_by = _pricing_inputs(row)
+    client_before = row.client_id
     if "client" in form:  # the searchable field: "00001 таможня", a code, or part of a name
         found = await find_client(session, form["client"])
         row.client_id = found.id if found else None
@@ -379,6 +391,8 @@ async def update_row(
             row.client_id = client_id
         elif not client_raw:
             row.client_id = None
+    if row.client_id != client_before:
+        await _audit_clients(session, user, registry, [(row, client_before)], row.client_id)
     country_raw = (form.get("country_id") or "").strip()
     country_id = parse_int(country_raw, 1, 2**62)
     country = await session.get(Country, country_id) if country_id is not None else None
@@ -455,6 +469,68 @@ async def find_client(session: AsyncSession, typed: str) -> TelegramClient | Non
     return matches[0]
 
 
+async def _audit_clients(
+    session: AsyncSession,
+    user: User,
+    registry: Registry,
+    changed: list[tuple[RegistryRecord, int | None]],
+    client_id: int | None,
+) -> None:
+    """One audit entry per row whose client changed (old → new client code), whoever changed it and how."""
+    ids = {old for _, old in changed if old is not None} | ({client_id} if client_id is not None else set())
+    codes = dict(
+        (await session.execute(select(TelegramClient.id, TelegramClient.code).where(TelegramClient.id.in_(ids)))).all()
+    )
+    for row, old in changed:
+        await audit(
+            session,
+            user,
+            "telegram_registry",
+            str(registry.id),
+            "assign",
+            {"client": [codes.get(old) if old is not None else None, codes.get(client_id) if client_id else None]},
+            summary=f"{registry.day} {registry.office}: {row.telegram.un_name}",
+        )
+
+
+async def assign_client(
+    session: AsyncSession, user: User, registry_id: int, record_ids: Collection[int], typed_client: str
+) -> tuple[TelegramClient, int]:
+    """Give one client to the ticked rows of a draft in one go: every row must be of this registry and the client
+    must exist, else nothing changes. Rows priced automatically are priced again; rows priced by hand keep what
+    was typed (as when the client of one row is changed). Returns the client and how many rows changed."""
+    registry = await _lock_draft(session, user, registry_id)
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        raise RegistryError(N_("Tick the telegrams to give the client to."))
+    client = await find_client(session, typed_client)
+    if client is None:
+        raise RegistryError(N_("Pick a client from the list."))
+    rows = list(
+        (
+            await session.scalars(
+                select(RegistryRecord)
+                .where(RegistryRecord.id.in_(ids), RegistryRecord.registry_id == registry.id)
+                .with_for_update(of=RegistryRecord)
+                .execution_options(populate_existing=True)
+            )
+        )
+        .unique()
+        .all()
+    )
+    if len(rows) != len(ids):
+        raise RegistryError(N_("Some of the ticked telegrams are not in this registry any more; reload the page."))
+    changed = [(row, row.client_id) for row in rows if row.client_id != client.id]
+    book = await load_book(session) if any(not row.manual for row in rows) else None
+    for row in rows:
+        row.client_id = client.id
+        if book is not None and not row.manual:
+            _apply_quote(row, book, row.telegram.inp_gate_date)
+    if changed:
+        await _audit_clients(session, user, registry, changed, client.id)
+    return client, len(changed)
+
+
 async def _vat_rate(session: AsyncSession, row: RegistryRecord) -> Decimal:
     prices = (await load_book(session)).russian_at(row.telegram.inp_gate_date)
     return prices.vat_percent if prices else Decimal(0)
@@ -467,7 +543,39 @@ async def reset_row(session: AsyncSession, user: User, registry_id: int, record_
     return row
 
 
-async def remove_row(session: AsyncSession, user: User, registry_id: int, record_id: int) -> None:
+_ROW_FIELDS = tuple(c.key for c in RegistryRecord.__table__.columns if c.key not in {"updated_at"})
+UNDO_SECONDS = 3600
+
+
+def _undo_key() -> bytes:
+    return hashlib.sha256(f"registry-undo|{get_settings().secret_key}".encode()).digest()
+
+
+def _seal(payload: dict[str, Any]) -> str:
+    """The removed row as it was, signed (so an undo cannot put back amounts nobody priced)."""
+    body = base64.urlsafe_b64encode(json.dumps(payload, default=str, separators=(",", ":")).encode()).decode()
+    return body + "." + hmac.new(_undo_key(), body.encode(), hashlib.sha256).hexdigest()
+
+
+def _unseal(token: str) -> dict[str, Any] | None:
+    body, _, signature = (token or "").strip().partition(".")
+    expected = hmac.new(_undo_key(), body.encode(), hashlib.sha256).hexdigest()
+    if not body or not hmac.compare_digest(signature, expected):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(body.encode()))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+@dataclass(frozen=True)
+class Removed:
+    un_name: str
+    undo: str  # the token that puts the row back exactly as it was
+
+
+async def remove_row(session: AsyncSession, user: User, registry_id: int, record_id: int) -> Removed:
     registry = await _lock_draft(session, user, registry_id)
     row = await _row(session, registry, record_id)
     await audit(
@@ -478,7 +586,48 @@ async def remove_row(session: AsyncSession, user: User, registry_id: int, record
         "remove",
         {"telegram": [row.telegram.un_name, None]},
     )
+    snapshot = {name: getattr(row, name) for name in _ROW_FIELDS}
+    token = _seal({"user": str(user.id), "registry": registry.id, "at": int(time.time()), "row": snapshot})
+    removed = Removed(row.telegram.un_name, token)
     await session.delete(row)
+    return removed
+
+
+async def restore_row(session: AsyncSession, user: User, registry_id: int, token: str) -> RegistryRecord:
+    """Undo a removal: the row comes back exactly as it was (same id, client, parameters, amounts, warnings) while
+    the registry is still a draft and the telegram has not gone into a registry since."""
+    payload = _unseal(token)
+    if payload is None or payload.get("user") != str(user.id) or payload.get("registry") != registry_id:
+        raise RegistryError(N_("This undo is not valid; add the telegram again from the day's list."))
+    if time.time() - int(payload.get("at") or 0) > UNDO_SECONDS:
+        raise RegistryError(N_("It is too late to undo; add the telegram again from the day's list."))
+    registry = await _lock_draft(session, user, registry_id)
+    row = dict(payload["row"])
+    for name in AMOUNTS:
+        row[name] = Decimal(str(row[name]))
+    row["created_at"] = datetime.fromisoformat(str(row["created_at"]))
+    if row.get("client_id") is not None and await session.get(TelegramClient, row["client_id"]) is None:
+        row["client_id"] = None
+    if row.get("country_id") is not None and await session.get(Country, row["country_id"]) is None:
+        raise RegistryError(N_("The telegram's country is no longer in the tariffs; add the telegram again."))
+    result = await session.execute(
+        insert(RegistryRecord)
+        .values({**row, "registry_id": registry.id, "updated_at": func.now()})
+        .on_conflict_do_nothing()
+        .returning(RegistryRecord.id)
+    )
+    if result.scalar() is None:
+        raise RegistryError(N_("The telegram is back in a registry already."))
+    restored = await get_record(session, registry, int(row["id"]))
+    await audit(
+        session,
+        user,
+        "telegram_registry",
+        str(registry.id),
+        "restore",
+        {"telegram": [None, restored.telegram.un_name]},
+    )
+    return restored
 
 
 async def reprice_all(session: AsyncSession, user: User, registry_id: int) -> int:
@@ -494,7 +643,14 @@ async def reprice_all(session: AsyncSession, user: User, registry_id: int) -> in
 # --------------------------------------------------------------------------- transitions
 
 
-async def _transition(session: AsyncSession, user: User, registry: Registry, new: str, action: str) -> None:
+async def _transition(
+    session: AsyncSession,
+    user: User,
+    registry: Registry,
+    new: str,
+    action: str,
+    more: dict[str, list[Any]] | None = None,
+) -> None:
     old = registry.status
     registry.status = new
     await audit(
@@ -503,7 +659,7 @@ async def _transition(session: AsyncSession, user: User, registry: Registry, new
         "telegram_registry",
         str(registry.id),
         action,
-        {"status": [old, new]},
+        {"status": [old, new], **(more or {})},
         summary=f"{registry.day} {registry.office}",
     )
 
@@ -544,7 +700,9 @@ async def reopen(session: AsyncSession, user: User, registry_id: int) -> Registr
         raise RegistryError(N_("Only the operator who formed the registry can reopen it."))
     if registry.status != FORMED:
         raise RegistryError(N_("Only a formed registry that is not billed yet can be reopened."))
-    await _transition(session, user, registry, DRAFT, "reopen")
+    # A changed registry is signed again when it is formed again: the old signature does not stay on it.
+    signed_by, registry.signed_by, registry.formed_at = registry.signed_by, "", None
+    await _transition(session, user, registry, DRAFT, "reopen", {"signed_by": [signed_by, ""]})
     return registry
 
 

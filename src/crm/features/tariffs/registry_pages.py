@@ -62,8 +62,16 @@ async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -
     try:
         registry, added = await registries.add_telegrams(db_session, user, day, ids)
     except registries.RegistryError as exc:
-        toast(request, _(str(exc)), "error")
-        return Redirect(f"/registries/day?date={day.isoformat()}", status_code=303)
+        # Nothing is created (no empty draft); the reason is shown next to the list, the day's list as it was.
+        items = await registries.office_day(db_session, user, day)
+        context = {
+            "day": day,
+            "items": items,
+            "registry": await registries.day_registry(db_session, user, day),
+            "office": user.telegraph_prefix,
+            "add_error": _(str(exc)),
+        }
+        return render(request, "tariffs/day.html", context, status_code=422)
     toast(
         request,
         _("%(n)s telegrams added to the registry.", n=added) if added else _("No new telegrams were added."),
@@ -92,6 +100,8 @@ def _list_params(request: Request) -> ListParams:
     params = ListParams.from_request(request, default_sort="time")
     if params.get("show") not in registry_list.SHOW_FILTERS:
         params.query.pop("show", None)
+    if params.get("mode") != "clients":  # the "assign clients" mode: ticks and a client picker on every row
+        params.query.pop("mode", None)
     return params
 
 
@@ -103,11 +113,13 @@ def _base(registry: registries.Registry, user: User, params: ListParams) -> dict
     """What the records block and the row partials share: labels, links that keep the list's query string."""
     path = f"/registries/{registry.id}"
     keep = {"edit": None, "format": None}
+    editable = _editable(registry, user)
     return {
         "registry": registry,
         "path": path,
         "params": params,
-        "editable": _editable(registry, user),
+        "editable": editable,
+        "assigning": editable and params.get("mode") == "clients",
         "user_obj": user,
         "warning_text": lambda code: _(WARNINGS.get(code) or str(code)),
         "status_label": registries.status_label,
@@ -128,20 +140,24 @@ async def page_context(
     stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
     page = await fetch_page(db_session, stmt, params, registry_list.RECORD_SORTS, RegistryRecord.id)
     context = _base(registry, user, params)
-    editing = parse_int(params.get("edit"), 1, 2**62) if context["editable"] else None
+    editing = parse_int(params.get("edit"), 1, 2**62) if context["editable"] and not context["assigning"] else None
     if editing is not None and not any(r.id == editing for r in page.rows):
         editing = None
     context.update(
         page=page,
         totals=await registry_list.totals_of(db_session, registry.id),
         editing=editing,
-        **(await _choices(db_session) if editing is not None else {}),
+        **(await _choices(db_session, countries=editing is not None) if editing or context["assigning"] else {}),
     )
     return context
 
 
-async def _choices(db_session: AsyncSession) -> dict[str, Any]:
-    return {"clients": await registries.clients(db_session), "countries": await tariffs.countries(db_session)}
+async def _choices(db_session: AsyncSession, *, countries: bool = True) -> dict[str, Any]:
+    """The clients of the pickers (every row's, the ticked rows'), and the countries of the row being edited."""
+    choices: dict[str, Any] = {"clients": await registries.clients(db_session)}
+    if countries:
+        choices["countries"] = await tariffs.countries(db_session)
+    return choices
 
 
 async def _visible(db_session: AsyncSession, user: User, registry_id: int) -> registries.Registry:
@@ -180,6 +196,7 @@ async def _row_partial(
     error: str = "",
     status: int = 200,
     opening: bool = False,
+    pick_error: str = "",
 ) -> Any:
     """One row, read-only or with its controls, and (after a change) the registry's totals out of band."""
     await db_session.flush()
@@ -195,10 +212,11 @@ async def _row_partial(
         editing=row.id if editing else None,
         typed=typed or {},
         row_error=error,
+        pick_error=pick_error,
         opening=opening,
-        refocus=not editing,
+        refocus=not editing and not pick_error,
         totals=await registry_list.totals_of(db_session, registry.id) if totals else None,
-        **(await _choices(db_session) if editing else {}),
+        **(await _choices(db_session) if editing else {}),  # (a picked row's datalist is the page's)
     )
     return render(request, "tariffs/registry_row.html", context, status_code=status)
 
@@ -227,11 +245,17 @@ async def row_edit(
 
 
 async def _records_block(
-    request: Request, db_session: AsyncSession, user: User, registry_id: int, status: int = 200
+    request: Request,
+    db_session: AsyncSession,
+    user: User,
+    registry_id: int,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> Any:
     await db_session.flush()
     registry = await _visible(db_session, user, registry_id)
     context = await page_context(db_session, user, registry, _list_params(request))
+    context.update(extra or {})
     return render(request, "tariffs/registry.html", context, block="records", status_code=status)
 
 
@@ -315,14 +339,121 @@ async def row_delete(
     record_id: FromPath[int],
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
-    return await _row_action(
-        request,
-        db_session,
-        registry_id,
-        record_id,
-        lambda user: registries.remove_row(db_session, user, registry_id, record_id),
-        row_answer=False,
+    """Remove a row at once; the htmx answer carries a toast with an Undo that puts the row back exactly."""
+    user: User = current_user(request)
+    try:
+        removed = await registries.remove_row(db_session, user, registry_id, record_id)
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.RegistryError as exc:
+        toast(request, _(str(exc)), "error")
+        if not is_htmx(request):
+            return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+        return await _records_block(request, db_session, user, registry_id, status=422)
+    message = _("Telegram %(name)s removed from the registry.", name=removed.un_name)
+    if not is_htmx(request):
+        toast(request, message)
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}", edit=None), status_code=303)
+    return await _records_block(
+        request, db_session, user, registry_id, extra={"undo": {"token": removed.undo, "message": message}}
     )
+
+
+@post("/registries/{registry_id:int}/records/restore", opt=OPERATE, include_in_schema=False)
+async def row_restore(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    """The Undo of a removal: the row back as it was (one request; a second Undo says it is back already)."""
+    user: User = current_user(request)
+    form = await request.form()
+    try:
+        restored = await registries.restore_row(db_session, user, registry_id, str(form.get("undo") or ""))
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.RegistryError as exc:
+        toast(request, _(str(exc)), "error")
+        if not is_htmx(request):
+            return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+        return await _records_block(
+            request, db_session, user, registry_id, status=422, extra={"notice": (_(str(exc)), "error")}
+        )
+    message = _("Telegram %(name)s is back in the registry.", name=restored.telegram.un_name)
+    if not is_htmx(request):
+        toast(request, message)
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+    return await _records_block(request, db_session, user, registry_id, extra={"notice": (message, "success")})
+
+
+def _picked(form: Any) -> str:
+    """The client a picker sent: the typed or chosen "code name" (or a client's id from a plain select)."""
+    return str(form.get("client") or form.get("client_code") or "").strip()
+
+
+@post("/registries/{registry_id:int}/records/{record_id:int}/client", opt=OPERATE, include_in_schema=False)
+async def row_client(
+    request: Request,
+    registry_id: FromPath[int],
+    record_id: FromPath[int],
+    db_session: NamedDependency[AsyncSession],
+) -> Any:
+    """The client picker of a read-only row: the row answers with its client (priced again) and the totals."""
+    user: User = current_user(request)
+    typed = _picked(await request.form())
+    try:
+        await registries.assign_client(db_session, user, registry_id, [record_id], typed)
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.RegistryError as exc:
+        if not is_htmx(request):
+            toast(request, _(str(exc)), "error")
+            return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+        registry = await _visible(db_session, user, registry_id)
+        return await _row_partial(
+            request,
+            db_session,
+            user,
+            registry,
+            record_id,
+            editing=False,
+            typed={"client": typed},
+            pick_error=_(str(exc)),
+            status=422,
+        )
+    if not is_htmx(request):
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+    registry = await _visible(db_session, user, registry_id)
+    return await _row_partial(request, db_session, user, registry, record_id, editing=False, totals=True)
+
+
+@post("/registries/{registry_id:int}/assign", opt=OPERATE, include_in_schema=False)
+async def assign(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    """One client for every ticked row, in one transaction; a bad client or a row not of this draft changes
+    nothing and is answered 422 with the reason next to the picker, the ticks and the typed client kept."""
+    user: User = current_user(request)
+    form = await request.form()
+    ids = [n for v in form.getall("record", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
+    raw_ids = [str(v) for v in form.getall("record", [])]
+    typed = _picked(form)
+    try:
+        if len(ids) != len(raw_ids):
+            raise registries.RegistryError(
+                N_("Some of the ticked telegrams are not in this registry any more; reload the page.")
+            )
+        client, _changed = await registries.assign_client(db_session, user, registry_id, ids, typed)
+    except LookupError:
+        raise NotFoundException() from None
+    except registries.RegistryError as exc:
+        registry = await _visible(db_session, user, registry_id)
+        context = await page_context(db_session, user, registry, _list_params(request))
+        context.update(bulk_error=_(str(exc)), bulk_client=typed, ticked={str(i) for i in ids})
+        if not context["assigning"]:  # no picker to show the reason next to (a formed registry): a toast says it
+            context.update(notice=(_(str(exc)), "error"))
+        return render(request, "tariffs/registry.html", context, block="records", status_code=422)
+    message = _(
+        "%(client)s is the client of %(n)s ticked telegrams.", client=f"{client.code} {client.short_name}", n=len(ids)
+    )
+    if not is_htmx(request):
+        toast(request, message)
+        return Redirect(_list_params(request).url(f"/registries/{registry_id}"), status_code=303)
+    return await _records_block(request, db_session, user, registry_id, extra={"notice": (message, "success")})
 
 
 @post("/registries/{registry_id:int}/reprice", opt=OPERATE, include_in_schema=False)
@@ -455,6 +586,9 @@ ROUTES: list[Any] = [
     row_update,
     row_reset,
     row_delete,
+    row_restore,
+    row_client,
+    assign,
     reprice,
     confirm,
     reopen,
