@@ -85,8 +85,9 @@ async def test_an_operator_gives_clients_to_ticked_rows_removes_a_row_and_undoes
     vat = rows.nth(1).locator("input[name=vat]")
     await expect(vat).to_have_attribute("readonly", "")
     total = rows.nth(1).locator("input[name=total]")
-    vat_bg, total_bg = await vat.evaluate("e => getComputedStyle(e).backgroundColor"), await total.evaluate(
-        "e => getComputedStyle(e).backgroundColor"
+    vat_bg, total_bg = (
+        await vat.evaluate("e => getComputedStyle(e).backgroundColor"),
+        await total.evaluate("e => getComputedStyle(e).backgroundColor"),
     )
     assert vat_bg != total_bg  # the VAT does not look like a field to type in
     if page.viewport_name == "phone":
