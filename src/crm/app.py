@@ -107,7 +107,7 @@ def _security_headers(secure: bool) -> Any:
 
 
 def _route_handlers() -> list[Any]:
-    from crm.features.accounts.controllers import ROUTES as accounts_routes
+    from crm.features.accounts.routes import ROUTES as accounts_routes
     from crm.features.calendar.controllers import ROUTES as calendar_routes
     from crm.features.clients.routes import ROUTES as clients_routes
     from crm.features.leads.controllers import ROUTES as leads_routes

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from litestar.plugins import CLIPluginProtocol
 
-T = TypeVar("T")
-
-
-def run_async(fn: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(fn())  # type: ignore[arg-type]
-
-
-def fail(message: str) -> None:
-    click.secho(f"Error: {message}", fg="red", err=True)
-    sys.exit(1)
-
-
-async def _with_session(work: Callable[[Any], Awaitable[T]]) -> T:
-    from crm.lib.db import alchemy_config
-
-    config = alchemy_config()
-    try:
-        async with config.get_session() as session:
-            result = await work(session)
-            await session.commit()
-            return result
-    finally:
-        await config.get_engine().dispose()
+from crm.lib.cli import fail, run_async, with_session
 
 
 @click.group(name="users", help="Manage user accounts.")
@@ -77,7 +52,7 @@ def users_create(email: str, password: str, roles: tuple[str, ...], name: str, t
         )
         return str(user.id)
 
-    user_id = run_async(lambda: _with_session(work))
+    user_id = run_async(lambda: with_session(work))
     click.echo(f"Created user {email.lower()} ({', '.join(roles)}), id {user_id}")
 
 
@@ -91,7 +66,7 @@ def demo_group() -> None:
 def demo_load(scale: str) -> None:
     from crm.demo import load_demo
 
-    summary = run_async(lambda: _with_session(lambda s: load_demo(s, scale=scale)))
+    summary = run_async(lambda: with_session(lambda s: load_demo(s, scale=scale)))
     for line in summary:
         click.echo(line)
 

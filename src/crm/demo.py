@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import services as accounts
 from crm.features.calendar import services as calendar
-from crm.features.clients.models import Department
-
-DEMO_PASSWORD = "crm-demo-2026"
+from crm.features.org.models import Department
+from crm.lib.demo import DEMO_PASSWORD
 
 DEMO_DEPARTMENTS = [
     ("Головной офис", None),

@@ -17,8 +17,6 @@ from crm.features.clients.models import (
     Company,
     CompanyAddress,
     Deal,
-    Department,
-    Employee,
     Pipeline,
     ReferenceValue,
     Requisite,
@@ -41,6 +39,7 @@ from crm.features.leads.models import (
     LeadOperator,
     LeadSource,
 )
+from crm.features.org.models import Department, Employee
 from crm.features.system.models import MailTest, SystemSettings
 from crm.features.tariffs.models import (
     Country,

@@ -57,7 +57,7 @@ async def test_long_emails_wrap_on_the_users_list_the_user_page_and_the_profile(
 
 
 async def test_a_long_department_name_does_not_widen_the_user_form_or_the_users_filters_on_a_phone(page, db):
-    from crm.features.clients.models import Department
+    from crm.features.org.models import Department
 
     db.add(Department(name="Департамент по работе с ключевыми клиентами Северо-Западного федерального округа"))
     await db.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm.features.accounts.models import User
-from crm.features.clients.models import Department, Employee
+from crm.features.org.models import Department, Employee
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import DEFAULT_PASSWORD, make_user
 

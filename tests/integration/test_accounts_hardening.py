@@ -81,16 +81,16 @@ async def test_a_reset_job_keeps_no_link_in_the_queue_or_the_logs_when_the_mail_
         return token
 
     monkeypatch.setattr(security, "new_opaque_token", recording)
-    from crm.features.accounts import mail as accounts_mail
+    from crm.workers import mail as mail_jobs
 
-    real = accounts_mail.with_effective_smtp
+    real = mail_jobs.with_effective_smtp
     down = _closed_port()
 
     async def smtp_down(*args: Any, **kwargs: Any) -> Any:
         settings = await real(*args, **kwargs)
         return replace(settings, smtp=replace(settings.smtp, port=down, timeout=2.0))
 
-    monkeypatch.setattr(accounts_mail, "with_effective_smtp", smtp_down)
+    monkeypatch.setattr(mail_jobs, "with_effective_smtp", smtp_down)
     await _drop_reset_jobs(db)
     try:
         page = await post_form(client, "/password/forgot", {"email": "anna@example.com"})

@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 
 from crm.features.clients import figures, jobs
 from crm.features.clients.connection import encrypt, settings_row
-from crm.features.clients.models import Activity, Call, Company, Deal, Department, Employee, Stage
+from crm.features.clients.models import Activity, Call, Company, Deal, Stage
+from crm.features.org.models import Department, Employee
 from crm.integrations.bitrix24 import Bitrix24Client, LeakyBucket, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.integrations.bitrix24.values import as_date, as_datetime, as_decimal
 from tests.emulators.bitrix24 import Portal, dataset, running

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from crm.features.clients.models import Company, Department, Employee, Stage
+from crm.features.clients.models import Company, Stage
 from crm.features.clients.sync_models import Bitrix24Settings, SyncRun
+from crm.features.org.models import Department, Employee
 from tests.conftest import drain_queue, login, make_user, post_form
 from tests.emulators.bitrix24 import Portal, running
 from tests.emulators.fixtures import fast_portal
@@ -96,7 +97,7 @@ async def test_managers_see_only_their_companies_and_heads_their_subtree(client,
 
     head = await db.scalar(select(User).where(User.email == "head@example.com"))
     await login(client, "head@example.com", "crm-demo-2026")
-    from crm.features.clients.services import department_subtree_ids
+    from crm.features.org.tree import department_subtree_ids
 
     subtree = await department_subtree_ids(db, head.department_id)
     people = set((await db.scalars(select(Employee.id).where(Employee.department_id.in_(subtree)))).all())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crm.features.clients import figures
-from crm.features.clients.models import Activity, Call, Company, Employee
+from crm.features.clients.models import Activity, Call, Company
+from crm.features.org.models import Employee
 from tests.conftest import login, make_user
 
 

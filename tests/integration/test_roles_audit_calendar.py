@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm.features.accounts.models import AuditEntry, Role
 from crm.features.calendar import services as calendar
 from crm.features.calendar.models import CalendarDay
-from crm.features.clients.models import Department
+from crm.features.org.models import Department
 from tests.conftest import login, make_user, post_form, set_cookie
 
 

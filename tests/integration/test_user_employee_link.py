@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from crm.features.accounts import employees, services
 from crm.features.accounts.models import AuditEntry, User
-from crm.features.clients.models import Company, Department, Employee
+from crm.features.clients.models import Company
+from crm.features.org.models import Department, Employee
 from tests.conftest import login, make_user, post_form
 
 

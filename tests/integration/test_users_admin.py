@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from crm.features.accounts.models import AuditEntry, User
-from crm.features.clients.models import Department
+from crm.features.org.models import Department
 from tests.conftest import DEFAULT_PASSWORD, login, make_user, post_form
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from crm.config import get_settings
 from crm.features.accounts import mail as accounts_mail
 from crm.features.accounts import services as accounts
+from crm.features.system.settings import with_effective_smtp
 
 
 async def send_password_reset(
@@ -25,5 +26,6 @@ async def send_password_reset(
         return "no active account"
     user, raw = minted
     link = f"{base_url or get_settings().base_url}/password/reset/{raw}"
-    await accounts_mail.send_password_reset(email=user.email, link=link, locale=user.locale or locale)
+    smtp = (await with_effective_smtp()).smtp
+    await accounts_mail.send_password_reset(smtp, email=user.email, link=link, locale=user.locale or locale)
     return "sent"

@@ -19,8 +19,8 @@ from crm.features.accounts import audit_labels, employees, services
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import OFFERED
 from crm.features.accounts.schemas import UserForm
-from crm.features.accounts.scope import row_scope
-from crm.features.clients import services as clients
+from crm.features.org import tree as org_tree
+from crm.features.org.scope import row_scope
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
@@ -32,7 +32,7 @@ MANAGE_USERS = {"permission": "users.manage"}
 
 async def _choices(db_session: AsyncSession) -> dict[str, Any]:
     roles = await services.all_roles(db_session)
-    departments = clients.indented(await clients.all_departments(db_session))
+    departments = org_tree.indented(await org_tree.all_departments(db_session))
     return {
         "roles": roles,
         "role_options": [(r.name, _(r.title)) for r in roles],

@@ -13,9 +13,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import employees, schemas, services
-from crm.features.accounts.controllers import client_address
 from crm.features.accounts.models import User
-from crm.lib.auth import PasswordChangeRequired, current_user, password_change_refusal
+from crm.lib.auth import PasswordChangeRequired, client_address, current_user, password_change_refusal
 from crm.lib.web import ListParams, fetch_page
 
 PUBLIC = {"public": True}

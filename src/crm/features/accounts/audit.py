@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.models import AuditEntry
-
-if TYPE_CHECKING:
-    from crm.features.accounts.models import User
+from crm.features.accounts.models import AuditEntry, User
 
 
 async def record(

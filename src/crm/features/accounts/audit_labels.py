@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from crm.features.accounts.permissions import BUILTIN_ROLES, PERMISSION_TITLES
 from crm.lib.i18n import N_, gettext
 
 LABELS: dict[str, str] = {
@@ -96,13 +97,11 @@ def audit_label(code: str) -> str:
 
 
 def _role_titles() -> dict[str, str]:
-    from crm.features.accounts.permissions import BUILTIN_ROLES
 
     return {r.name: r.title for r in BUILTIN_ROLES}
 
 
 def _permission_titles() -> dict[str, str]:
-    from crm.features.accounts.permissions import PERMISSION_TITLES
 
     return PERMISSION_TITLES
 

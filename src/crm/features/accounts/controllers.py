@@ -273,27 +273,19 @@ async def revoke_token(
     return render(request, "accounts/profile.html", await _profile_context(db_session, user), block="tokens")
 
 
-def _routes() -> list[Any]:
-    from crm.features.accounts import admin, api
-
-    return [
-        login_page,
-        login,
-        logout,
-        set_language,
-        forgot_page,
-        forgot,
-        reset_page,
-        reset,
-        profile,
-        save_profile,
-        password_page,
-        change_password,
-        create_token,
-        revoke_token,
-        *admin.ROUTES,
-        *api.ROUTES,
-    ]
-
-
-ROUTES = _routes()
+ROUTES: list[Any] = [
+    login_page,
+    login,
+    logout,
+    set_language,
+    forgot_page,
+    forgot,
+    reset_page,
+    reset,
+    profile,
+    save_profile,
+    password_page,
+    change_password,
+    create_token,
+    revoke_token,
+]

@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.clients.models import Department, Employee
+from crm.features.org.models import Department, Employee
 from crm.lib.i18n import gettext as _
 
 SEARCH_LIMIT = 20

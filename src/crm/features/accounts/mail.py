@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from crm.features.system.settings import with_effective_smtp
+from crm.config import SmtpSettings
 from crm.integrations import mail
 from crm.lib import i18n
 
 
-async def send_password_reset(*, email: str, link: str, locale: str) -> None:
-    settings = await with_effective_smtp()
+async def send_password_reset(smtp: SmtpSettings, *, email: str, link: str, locale: str) -> None:
+    """The mail server comes from the caller (the worker job reads the organisation's effective settings)."""
     token = i18n.set_locale(locale)
     try:
         subject = i18n.gettext("Password reset")
@@ -20,4 +20,4 @@ async def send_password_reset(*, email: str, link: str, locale: str) -> None:
         )
     finally:
         i18n._current.reset(token)
-    await mail.send(settings.smtp, mail.build_message(settings.smtp.sender, [email], subject, body))
+    await mail.send(smtp, mail.build_message(smtp.sender, [email], subject, body))

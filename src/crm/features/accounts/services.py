@@ -20,8 +20,10 @@ from crm.features.accounts.models import (
     PasswordResetToken,
     RefreshToken,
     Role,
+    SessionRecord,
     User,
 )
+from crm.features.accounts.passwords import set_password
 from crm.features.accounts.permissions import BUILTIN_ROLES, OFFERED_CODES
 from crm.features.accounts.tokens import (
     RESET_TTL,
@@ -270,22 +272,6 @@ async def update_user(session: AsyncSession, user: User, actor: User | None, **v
     return changes
 
 
-async def set_password(
-    session: AsyncSession, user: User, password: str, *, temporary: bool = False, actor: User | None = None
-) -> None:
-    """New password: other sessions end (epoch), tokens are revoked, the change is audited."""
-    user.password_hash = await security.hash_password(password)
-    user.must_change_password = temporary
-    user.session_epoch += 1
-    now = security.utcnow()
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    await record(session, actor or user, "user", str(user.id), "password", {}, summary=user.email)
-
-
 def password_problem(password: str, email: str = "") -> str | None:
     """Length rules of ASVS 6.2: at least 8, at most 128 characters, not the email itself."""
     if len(password) < security.MIN_PASSWORD_LENGTH:
@@ -367,7 +353,6 @@ async def set_role_permissions(session: AsyncSession, role: Role, codes: Sequenc
 
 async def purge_expired(session: AsyncSession) -> dict[str, int]:
     """Expired sessions and tokens; called by the housekeeping cron job."""
-    from crm.features.accounts.models import SessionRecord
 
     now = security.utcnow()
     counts = {}

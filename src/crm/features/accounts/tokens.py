@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.audit import record
 from crm.features.accounts.models import ApiToken, PasswordResetToken, RefreshToken, User
+from crm.features.accounts.passwords import set_password
 from crm.lib import security
 from crm.lib.auth import PasswordChangeRequired
 
@@ -160,7 +161,6 @@ async def reset_password(session: AsyncSession, raw: str, password: str) -> User
     found = await user_for_reset_token(session, raw)
     if found is None:
         return None
-    from crm.features.accounts.services import set_password
 
     token, user = found
     token.used_at = security.utcnow()

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import queries
-from crm.features.clients.models import Company, Deal, Employee, Pipeline
+from crm.features.clients.models import Company, Deal, Pipeline
 from crm.features.clients.sync_models import CompanyPipelineFigure
+from crm.features.org.models import Employee
 from crm.lib.auth import current_user
 from crm.lib.web import ListParams, fetch_page
 

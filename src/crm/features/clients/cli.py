@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from crm.lib.cli import run_async
 from crm.lib.i18n import local_today
 
 
@@ -15,7 +16,6 @@ def bitrix24_group() -> None:
 
 
 def _run(kind: str, params: dict[str, Any]) -> None:
-    from crm.cli import run_async
     from crm.features.clients import jobs
     from crm.lib.db import alchemy_config
 

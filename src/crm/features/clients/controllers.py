@@ -12,11 +12,12 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.models import User
 from crm.features.accounts.services import record
 from crm.features.clients import figures, queries, references
 from crm.features.clients.connection import resolve
 from crm.features.clients.models import Company, Stage
-from crm.features.clients.services import all_departments, indented
+from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
@@ -109,8 +110,6 @@ async def employees_page(request: Request, db_session: NamedDependency[AsyncSess
         tree = queries.prune(tree, scope.department_ids)
     accounts: dict[int, str] = {}
     if current_user(request).can("users.manage"):
-        from crm.features.accounts.models import User
-
         rows = await db_session.execute(
             select(User.employee_bitrix_id, User.email).where(User.employee_bitrix_id.is_not(None))
         )

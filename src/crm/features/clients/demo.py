@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.clients import figures, references, store
 from crm.features.clients.connection import DEFAULT_FIELD_MAP
-from crm.features.clients.models import Company, Department, Employee
+from crm.features.clients.models import Company
+from crm.features.org.models import Department, Employee
 from crm.integrations.bitrix24.dataset import generate
 
 SIZES = {"small": 300, "large": 3000}

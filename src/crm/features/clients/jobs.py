@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.clients import figures
 from crm.features.clients.connection import make_client, resolve
 from crm.features.clients.engine import SessionFactory, Sync
 from crm.features.clients.sync_models import SyncRun
@@ -139,8 +140,6 @@ async def _execute(
         elif kind == "reconcile":
             await sync.reconcile()
         elif kind == "rebuild":
-            from crm.features.clients import figures
-
             async with sessions() as session:
                 await figures.rebuild(session, conn.min_call_seconds)
                 await session.commit()

@@ -9,20 +9,22 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.scope import row_scope
 from crm.features.clients import figures
 from crm.features.clients.models import (
     Activity,
     Call,
     Company,
+    CompanyAddress,
     Deal,
-    Department,
-    Employee,
     Pipeline,
     ReferenceValue,
+    Requisite,
     Stage,
 )
 from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure
+from crm.features.org.models import Department, Employee
+from crm.features.org.scope import row_scope
+from crm.features.org.tree import indented
 
 # --------------------------------------------------------------------------- scope
 
@@ -165,7 +167,6 @@ async def get_company(session: AsyncSession, company_id: int, scope: EmployeeSco
 
 
 async def company_card(session: AsyncSession, company: Company) -> dict[str, Any]:
-    from crm.features.clients.models import CompanyAddress, Requisite
 
     requisites = (
         await session.scalars(
@@ -287,7 +288,6 @@ async def department_tree(
     session: AsyncSession, scope: EmployeeScope, with_inactive: bool = False
 ) -> list[dict[str, Any]]:
     """Nested nodes: department, effective head (own or the nearest parent's), employees, children."""
-    from crm.features.clients.services import indented
 
     departments = list(
         (

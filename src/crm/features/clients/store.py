@@ -13,6 +13,8 @@ from sqlalchemy import BigInteger, bindparam, func, select, text, true, tuple_, 
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.models import User
+from crm.features.accounts.services import update_user
 from crm.features.clients.mapping import (
     _s,
     activity_row,
@@ -23,18 +25,8 @@ from crm.features.clients.mapping import (
     employee_row,
     requisite_row,
 )
-from crm.features.clients.models import (
-    Activity,
-    Call,
-    Company,
-    CompanyAddress,
-    Deal,
-    Department,
-    Employee,
-    Pipeline,
-    Requisite,
-    Stage,
-)
+from crm.features.clients.models import Activity, Call, Company, CompanyAddress, Deal, Pipeline, Requisite, Stage
+from crm.features.org.models import Department, Employee
 from crm.integrations.bitrix24 import as_bool, as_int
 from crm.lib.i18n import local_tz
 
@@ -422,9 +414,6 @@ async def link_users_by_email(session: AsyncSession) -> int:
     stands and the sync goes on."""
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import aliased
-
-    from crm.features.accounts.models import User
-    from crm.features.accounts.services import update_user
 
     holder = aliased(User)
     pairs = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from crm.lib.cli import run_async
+
 
 @click.group(name="leads", help="Lead desk: operators' loads and the statistics' daily counts.")
 def leads_group() -> None:
@@ -20,7 +22,6 @@ def reconcile_command(days: int | None) -> None:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from crm.cli import run_async
     from crm.features.leads import connections, queue
     from crm.features.leads.intake import local_zone
     from crm.lib.db import alchemy_config

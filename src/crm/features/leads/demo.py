@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import services as accounts
 from crm.features.accounts.models import User
-from crm.features.clients.models import Department
 from crm.features.leads import desk, distribution
 from crm.features.leads.distribution import Candidate
 from crm.features.leads.intake import local_zone
 from crm.features.leads.models import LeadSource
+from crm.features.org.models import Department
+from crm.lib.demo import DEMO_PASSWORD
 
 # email, name, max_load (operator@example.com is created with the other demo users)
 OPERATORS = [
@@ -79,7 +80,6 @@ async def _operators(session: AsyncSession, password: str) -> list[int]:
 
 
 async def load(session: AsyncSession, scale: str = "small") -> list[str]:
-    from crm.demo import DEMO_PASSWORD
 
     if await session.scalar(select(func.count()).select_from(LeadSource)):
         return ["Lead desk: already loaded."]

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from crm.lib.cli import fail, run_async, with_session
+
 
 def _read(path: str) -> bytes:
     try:
@@ -28,7 +30,6 @@ def telegrams_group() -> None:
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def telegrams_import(file: str) -> None:
-    from crm.cli import _with_session, fail, run_async
     from crm.features.tariffs import journal
 
     content = _read(file)
@@ -39,7 +40,7 @@ def telegrams_import(file: str) -> None:
             return await journal.import_journal(session, content, progress=bar.update)
 
     try:
-        summary = run_async(lambda: _with_session(work))
+        summary = run_async(lambda: with_session(work))
     except journal.JournalImportError as exc:
         fail(f"{file} was not imported: {exc}")
         return
@@ -66,7 +67,6 @@ def tariffs_group() -> None:
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def tariffs_import(file: str) -> None:
-    from crm.cli import _with_session, fail, run_async
     from crm.features.tariffs import tariff_import
 
     path = Path(file)
@@ -80,7 +80,7 @@ def tariffs_import(file: str) -> None:
             async def work(session: Any) -> tariff_import.ImportSummary:
                 return await tariff_import.import_file(session, stream, path.name)
 
-            summary = run_async(lambda: _with_session(work))
+            summary = run_async(lambda: with_session(work))
     except tariff_import.TariffImportError as exc:
         fail(f"{file} was not imported: {exc}")
         return

@@ -24,6 +24,7 @@ from crm.features.tariffs import journal, registries, tariff_import
 from crm.features.tariffs.journal import COLUMNS
 from crm.features.tariffs.models import Country, RegistryRecord, TelegramClient
 from crm.features.tariffs.tariffs import local_midnight
+from crm.lib.demo import DEMO_PASSWORD
 from crm.lib.i18n import local_today, local_tz
 
 # Public prices of the Russian tariffs (as the old tool held them): from, to (exclusive), prices.
@@ -345,8 +346,6 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
 
     lines: list[str] = []
     if not await accounts.email_taken(session, "tgn@example.com"):
-        from crm.demo import DEMO_PASSWORD
-
         await accounts.create_user(
             session,
             email="tgn@example.com",

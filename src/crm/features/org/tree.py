@@ -1,11 +1,11 @@
-"""Rules over the shared CRM records (departments so far)."""
+"""The department tree: a subtree for a head's scope, every department in tree order for pickers and trees."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.clients.models import Department
+from crm.features.org.models import Department
 
 
 async def department_subtree_ids(session: AsyncSession, root_id: int) -> frozenset[int]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.models import User
-from crm.features.clients.services import department_subtree_ids
+from crm.features.org.tree import department_subtree_ids
+
+
+class Person(Protocol):
+    """What the scope needs of a signed-in user (``accounts.models.User``)."""
+
+    id: uuid.UUID
+    department_id: int | None
+
+    def can(self, permission: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class RowScope:
         return or_(*parts) if parts else false()
 
 
-async def row_scope(session: AsyncSession, user: User) -> RowScope:
+async def row_scope(session: AsyncSession, user: Person) -> RowScope:
     if user.can("scope.all"):
         return RowScope(user.id, everything=True)
     if user.can("scope.department") and user.department_id:

@@ -1,0 +1,134 @@
+"""The house's rules that a reader cannot keep in their head, checked on every run.
+
+- No import cycle between modules of ``crm`` (imports inside functions count: hiding a cycle there does not
+  remove it).
+- ``lib/`` and ``integrations/`` import nothing from the slices; ``org`` (the organisation) imports no slice.
+- A slice uses another slice only through that slice's public modules below (the shared records and rules:
+  accounts' users and audit log, the calendar of working days, the organisation's settings), never its pages,
+  queries or jobs.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# slice → the modules other slices may import from it
+PUBLIC: dict[str, set[str]] = {
+    "org": {"models", "tree", "scope"},
+    "accounts": {"models", "services", "audit_labels", "permissions", "schemas"},
+    "calendar": {"services"},
+    "system": {"settings"},
+    "clients": {"models"},
+}
+
+
+def _module(path: Path) -> str:
+    name = ".".join(path.relative_to(SRC).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module(p): p for p in (SRC / "crm").rglob("*.py")}
+    graph: dict[str, set[str]] = defaultdict(set)
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for stmt in node.body
+            for inner in ast.walk(stmt)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:  # annotations only: not an import at run time
+                continue
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base]).strip(".")
+                # ``from package import module`` names the module; ``from module import name`` the module
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            for target in targets:
+                # the longest known module the import names (a name imported from a module is that module)
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if target and target != name and target.startswith("crm"):
+                    graph[name].add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _slice(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "features" else None
+
+
+def test_no_module_imports_itself_through_a_cycle() -> None:
+    cycles = _cycles(_graph())
+    assert not cycles, "import cycles:\n" + "\n".join(" ↔ ".join(c) for c in cycles)
+
+
+def test_the_kernel_and_the_organisation_import_no_slice() -> None:
+    wrong = [
+        f"{a} → {b}"
+        for a, targets in _graph().items()
+        for b in targets
+        if (a.startswith(("crm.lib", "crm.integrations", "crm.config")) or _slice(a) == "org")
+        and _slice(b) not in (None, "org")
+    ]
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_a_slice_uses_another_only_through_its_public_modules() -> None:
+    wrong = []
+    for a, targets in _graph().items():
+        for b in targets:
+            mine, theirs = _slice(a), _slice(b)
+            if mine and theirs and mine != theirs:
+                module = b.split(".")[3] if len(b.split(".")) > 3 else ""
+                if module not in PUBLIC.get(theirs, set()):
+                    wrong.append(f"{a} → {b}")
+    assert not wrong, "a slice reaches into another's internals:\n" + "\n".join(sorted(wrong))
