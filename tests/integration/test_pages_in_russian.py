@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from crm.demo import DEMO_PASSWORD
+from crm.lib.demo import DEMO_PASSWORD
 from tests.conftest import login, set_cookie
 
 ROLES = ["admin", "head", "manager", "operator", "telegraph", "billing"]

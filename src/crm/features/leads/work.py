@@ -168,7 +168,8 @@ async def take_contact(session: AsyncSession, contact_id: int, operator_id: int,
     )  # fmt: skip
     row = await contact_row(session, contact_id, DeskScope(everything=True))
     await accounts.record(
-        session, actor, "lead_contact", str(contact_id), "take", {"operator": [None, row.operator_name if row else operator_id]},
+        session, actor, "lead_contact", str(contact_id), "take",
+        {"operator": [None, row.operator_name if row else operator_id]},
         summary=_summary(row),
     )  # fmt: skip
     return row
