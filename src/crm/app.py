@@ -111,10 +111,11 @@ def _route_handlers() -> list[Any]:
     from crm.features.calendar.controllers import ROUTES as calendar_routes
     from crm.features.clients.routes import ROUTES as clients_routes
     from crm.features.leads.controllers import ROUTES as leads_routes
+    from crm.features.reports.routes import ROUTES as reports_routes
     from crm.features.system.controllers import ROUTES as system_routes
     from crm.features.tariffs.routes import ROUTES as tariffs_routes
 
-    return [*system_routes, *accounts_routes, *calendar_routes, *tariffs_routes, *leads_routes, *clients_routes]
+    return [*system_routes, *accounts_routes, *calendar_routes, *tariffs_routes, *leads_routes, *clients_routes, *reports_routes]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -1,0 +1,7 @@
+"""Routes of the sales report (pages, partials, exports and the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
