@@ -115,7 +115,15 @@ def _route_handlers() -> list[Any]:
     from crm.features.system.controllers import ROUTES as system_routes
     from crm.features.tariffs.routes import ROUTES as tariffs_routes
 
-    return [*system_routes, *accounts_routes, *calendar_routes, *tariffs_routes, *leads_routes, *clients_routes, *reports_routes]
+    return [
+        *system_routes,
+        *accounts_routes,
+        *calendar_routes,
+        *tariffs_routes,
+        *leads_routes,
+        *clients_routes,
+        *reports_routes,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
