@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from crm.features.clients.models import Company, Stage
 from crm.features.clients.sync_models import Bitrix24Settings, SyncRun
 from crm.features.org.models import Department, Employee
-from tests.conftest import drain_queue, login, make_user, post_form
+from tests.conftest import DEFAULT_PASSWORD, drain_queue, login, make_user, post_form
 from tests.emulators.bitrix24 import Portal, running
 from tests.emulators.fixtures import fast_portal
 
@@ -421,3 +421,24 @@ async def test_the_demo_tells_one_story_linked_people_share_a_name_and_companies
         else:
             first, second = re.fullmatch(r"(?:ООО|АО|ПАО|ЗАО) «([А-ЯЁ][а-яё]+)([А-ЯЁ][а-яё]+)»", title).groups()
             assert first != second, title
+
+
+async def test_the_active_filter_of_the_api_reads_true_false_yes_no_1_0_all_and_refuses_anything_else(client, db):
+    db.add_all([Company(id=1, title="Open", active=True), Company(id=2, title="Gone", active=False)])
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    auth = await bearer(client, "admin@example.com", DEFAULT_PASSWORD)
+
+    async def titles(value: str) -> list[str]:
+        answer = await client.get(f"/api/v1/companies?active={value}", headers=auth)
+        assert answer.status_code == 200, answer.text
+        return sorted(r["title"] for r in answer.json()["rows"])
+
+    for value in ("true", "yes", "1", "TRUE"):
+        assert await titles(value) == ["Open"], value
+    for value in ("false", "no", "0"):
+        assert await titles(value) == ["Gone"], value
+    assert await titles("all") == ["Gone", "Open"]
+    refused = await client.get("/api/v1/companies?active=maybe", headers=auth)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "active"

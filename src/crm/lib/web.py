@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import MediaType, Request
 from litestar.datastructures import MultiDict
+from litestar.exceptions import ValidationException
 from litestar.plugins.flash import flash
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,6 +88,27 @@ class ListParams:
         state = "asc" if self.sort == key else "desc" if self.sort == f"-{key}" else ""
         next_sort = f"-{key}" if state == "asc" else key
         return self.url(path, sort=next_sort, page=None), state
+
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off"})
+EITHER_WORDS = frozenset({"all", "any", ""})
+
+
+def yes_no_all(name: str, raw: str | None) -> bool | None:
+    """A filter that is on, off or either: ``true/yes/1``, ``false/no/0``, ``all`` (or empty). Anything else is a
+    422 naming the parameter, never read silently as "all"."""
+    value = (raw or "").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    if value in EITHER_WORDS:
+        return None
+    raise ValidationException(
+        detail=f"{name}: expected true, false or all",
+        extra=[{"key": name, "message": "expected true/false, yes/no, 1/0 or all"}],
+    )
 
 
 def parse_int(raw: str | None, lo: int = 0, hi: int = 2**31 - 1) -> int | None:

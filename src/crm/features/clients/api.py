@@ -19,7 +19,7 @@ from crm.features.clients.models import Company, Deal, Pipeline
 from crm.features.clients.sync_models import CompanyPipelineFigure
 from crm.features.org.models import Employee
 from crm.lib.auth import current_user
-from crm.lib.web import ListParams, fetch_page
+from crm.lib.web import ListParams, fetch_page, yes_no_all
 
 VIEW = {"permission": "clients.view"}
 TAGS = ["clients"]
@@ -154,7 +154,7 @@ async def api_companies(
     department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
     industry: FromQuery[str] = "",
     region: FromQuery[str] = "",
-    active: Annotated[str, QueryParameter(description="yes (default), no, all")] = "yes",
+    active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
 ) -> CompanyPage:
     params = ListParams.from_request(request, default_sort="title")
     scope = await queries.employee_scope(db_session, current_user(request))
@@ -165,7 +165,7 @@ async def api_companies(
         department_id=department_id,
         industry=industry,
         region=region,
-        active=active if active in {"yes", "no"} else "",
+        active={True: "yes", False: "no", None: ""}[yes_no_all("active", active)],
     )
     result = await fetch_page(
         db_session, queries.companies_query(flt, scope), params, queries.COMPANY_SORTS, Company.id
@@ -219,15 +219,16 @@ async def api_employees(
     page: Page_ = 1,
     page_size: Size_ = 50,
     department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
-    active: Annotated[str, QueryParameter(description="yes (default), no, all")] = "yes",
+    active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
 ) -> EmployeePage:
     params = ListParams.from_request(request)
     scope = await queries.employee_scope(db_session, current_user(request))
     stmt = queries.scoped(select(Employee), scope.clause(Employee.id))
     if department_id is not None:
         stmt = stmt.where(Employee.department_id == department_id)
-    if active in {"yes", "no"}:
-        stmt = stmt.where(Employee.active.is_(active == "yes"))
+    wanted = yes_no_all("active", active)
+    if wanted is not None:
+        stmt = stmt.where(Employee.active.is_(wanted))
     result = await fetch_page(db_session, stmt, params, {"name": Employee.last_name, "id": Employee.id}, Employee.id)
     rows = [
         EmployeeOut(
