@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import figures
@@ -23,37 +23,10 @@ from crm.features.clients.models import (
 )
 from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure
 from crm.features.org.models import Department, Employee
-from crm.features.org.scope import row_scope
+from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import indented
 
 # --------------------------------------------------------------------------- scope
-
-
-@dataclass(frozen=True)
-class EmployeeScope:
-    """Row scope over Bitrix24 records: everything; the employees of a department subtree (heads); or the
-    user's own employee (managers). ``clause(col)`` takes a column holding an employee id."""
-
-    everything: bool = False
-    employee_id: int | None = None
-    department_ids: frozenset[int] = field(default_factory=frozenset)
-
-    def clause(self, employee_col: Any) -> ColumnElement[bool] | None:
-        if self.everything:
-            return None
-        parts = []
-        if self.employee_id is not None:
-            parts.append(employee_col == self.employee_id)
-        if self.department_ids:
-            parts.append(employee_col.in_(select(Employee.id).where(Employee.department_id.in_(self.department_ids))))
-        return or_(*parts) if parts else false()
-
-
-async def employee_scope(session: AsyncSession, user: Any) -> EmployeeScope:
-    scope = await row_scope(session, user)
-    if scope.everything:
-        return EmployeeScope(everything=True)
-    return EmployeeScope(employee_id=user.employee_bitrix_id, department_ids=scope.department_ids or frozenset())
 
 
 def scoped(stmt: Select[Any], clause: ColumnElement[bool] | None) -> Select[Any]:
