@@ -56,6 +56,8 @@ class Fault:
 CRM_ENTITIES = {
     "company": ("companies", "ONCRMCOMPANY", "DATE_MODIFY"),
     "deal": ("deals", "ONCRMDEAL", "DATE_MODIFY"),
+    "contact": ("contacts", "ONCRMCONTACT", "DATE_MODIFY"),
+    "lead": ("leads", "ONCRMLEAD", "DATE_MODIFY"),
     "activity": ("activities", "ONCRMACTIVITY", "LAST_UPDATED"),
 }
 METHOD_SCOPES = {

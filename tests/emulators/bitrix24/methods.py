@@ -84,6 +84,31 @@ class Methods:
     def m_crm_deal_list(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         return self._crm_list("deals", p)
 
+    def m_crm_contact_list(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
+        out = self._crm_list("contacts", p)
+        for row in out["result"]:  # the links are not a list field: crm.contact.company.items.get answers them
+            row.pop("COMPANY_IDS", None)
+        return out
+
+    def m_crm_lead_list(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
+        return self._crm_list("leads", p)
+
+    def m_crm_contact_get(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
+        return self._crm_get("contacts", p)
+
+    def m_crm_lead_get(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
+        return self._crm_get("leads", p)
+
+    def m_crm_contact_company_items_get(self, p: dict[str, Any], auth: dict[str, Any]) -> list[dict[str, Any]]:
+        """The companies a contact is linked to: ``[{"COMPANY_ID": 5, "SORT": 10, "ROLE_ID": 0, "IS_PRIMARY":
+        "Y"}]``, numbers as numbers, the primary first."""
+        row = self._crm_get("contacts", p)
+        links = [int(c) for c in row.get("COMPANY_IDS") or []]
+        return [
+            {"COMPANY_ID": c, "SORT": 10 * (i + 1), "ROLE_ID": 0, "IS_PRIMARY": "Y" if i == 0 else "N"}
+            for i, c in enumerate(links)
+        ]
+
     def m_crm_activity_list(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         return self._crm_list("activities", p)
 
@@ -133,6 +158,24 @@ class Methods:
 
     def m_crm_deal_delete(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
         return self._crm_write("deal", "delete", p, a)
+
+    def m_crm_contact_add(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("contact", "add", p, a)
+
+    def m_crm_contact_update(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("contact", "update", p, a)
+
+    def m_crm_contact_delete(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("contact", "delete", p, a)
+
+    def m_crm_lead_add(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("lead", "add", p, a)
+
+    def m_crm_lead_update(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("lead", "update", p, a)
+
+    def m_crm_lead_delete(self, p: dict[str, Any], a: dict[str, Any]) -> Any:
+        return self._crm_write("lead", "delete", p, a)
 
     def m_voximplant_statistic_get(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         known = {

@@ -76,7 +76,17 @@ class Portal(Methods):
         self.calls_by_method: dict[str, int] = {}
         self.tables = {
             name: Table()
-            for name in ("companies", "deals", "activities", "requisites", "users", "departments", "calls")
+            for name in (
+                "companies",
+                "deals",
+                "contacts",
+                "leads",
+                "activities",
+                "requisites",
+                "users",
+                "departments",
+                "calls",
+            )
         }
         self.tables["addresses"] = Table(key="ENTITY_ID")
         self.categories: list[dict[str, Any]] = []
@@ -98,6 +108,8 @@ class Portal(Methods):
             for name in (
                 "companies",
                 "deals",
+                "contacts",
+                "leads",
                 "activities",
                 "requisites",
                 "users",
@@ -125,6 +137,8 @@ class Portal(Methods):
                 k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in fields.items()
             }
             row[table.key] = str(new_id)
+            if table_name == "contacts":
+                self._link_companies(row, "COMPANY_IDS" in fields)
             if modified:
                 row.setdefault("DATE_CREATE" if entity != "activity" else "CREATED", self.now_iso())
                 row[modified] = self.now_iso()
@@ -143,10 +157,26 @@ class Portal(Methods):
                 raise NOT_FOUND()
             for k, v in changes.items():
                 row[k] = str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            if table_name == "contacts":
+                self._link_companies(row, "COMPANY_IDS" in changes)
             if modified:
                 row[modified] = self.now_iso()
             if event:
                 self.emit(event + "UPDATE", {"FIELDS": {"ID": int(record_id)}}, origin)
+
+    @staticmethod
+    def _link_companies(row: dict[str, Any], links_given: bool) -> None:
+        """A contact's company links (``COMPANY_IDS``, the primary first) and its primary ``COMPANY_ID`` agree:
+        new links make their first the primary; a new primary takes the first place among the links."""
+        links = [str(c) for c in (row.get("COMPANY_IDS") or []) if str(c) not in {"", "0", "None"}]
+        primary = str(row.get("COMPANY_ID") or "")
+        if links_given:
+            row["COMPANY_ID"] = links[0] if links else None
+        elif primary not in {"", "0"}:
+            links = [primary, *(c for c in links if c != primary)]
+        else:
+            links = []
+        row["COMPANY_IDS"] = links
 
     def delete(self, entity: str, record_id: int, origin: tuple[str, str] | None = None) -> None:
         with self.lock:

@@ -49,6 +49,8 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     await store.save_companies(session, ds.companies, DEFAULT_FIELD_MAP)
     await store.save_requisites(session, ds.requisites)
     await store.save_addresses(session, ds.addresses)
+    await store.save_contacts(session, ds.contacts)  # the generated rows carry their COMPANY_IDS links
+    await store.save_leads(session, ds.leads)
     await store.save_deals(session, ds.deals, DEFAULT_FIELD_MAP)
     for i in range(0, len(ds.activities), 5000):
         await store.save_activities(session, ds.activities[i : i + 5000])
@@ -58,7 +60,8 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     await figures.rebuild(session)
     linked = await _link_users(session)
     return [
-        f"Clients: {len(ds.companies)} companies, {len(ds.deals)} deals, {len(ds.activities)} activities, "
+        f"Clients: {len(ds.companies)} companies, {len(ds.contacts)} contacts, {len(ds.leads)} leads, "
+        f"{len(ds.deals)} deals, {len(ds.activities)} activities, "
         f"{len(ds.calls)} calls, {len(ds.users)} employees; {linked} demo users linked to employees."
     ]
 

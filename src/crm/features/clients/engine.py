@@ -18,16 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import figures, references, store
 from crm.features.clients.connection import Connection
-from crm.features.clients.models import Activity, Call, Company, Deal, Requisite
+from crm.features.clients.models import Activity, Call, Company, Contact, CrmLead, Deal, Requisite
 from crm.features.clients.offline import OfflineEvents
 from crm.features.clients.streams import (
+    CONTACT_COMPANIES,
     ENTITY_OF_STREAM,
+    RECORD_STREAMS,
     REQUISITE_SELECT,
     STREAMS,
     Stream,
 )
 from crm.features.clients.sync_models import SyncState
-from crm.integrations.bitrix24 import Bitrix24Client, ListSpec
+from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, ListSpec
 from crm.integrations.bitrix24.values import iso
 from crm.lib.i18n import local_tz
 
@@ -102,6 +104,10 @@ class Sync(OfflineEvents):
             await store.denormalise_companies(session, [int(r["ID"]) for r in rows])
         elif stream == "deals":
             await self._touch(session, await store.save_deals(session, rows, fmap))
+        elif stream == "contacts":
+            await self._touch(session, await store.save_contacts(session, rows))
+        elif stream == "leads":
+            await self._touch(session, await store.save_leads(session, rows))
         elif stream == "activities":
             await self._touch(session, await store.save_activities(session, rows))
         elif stream == "calls":
@@ -111,6 +117,30 @@ class Sync(OfflineEvents):
         elif stream == "addresses":
             await store.denormalise_companies(session, await store.save_addresses(session, rows))
         self.counts[stream] += len(rows)
+
+    async def _prepare(self, stream: str, rows: list[dict[str, Any]]) -> None:
+        """What a list does not answer, fetched before the rows are saved: every company a contact is linked to
+        (``crm.contact.company.items.get``, batched; a contact without a primary company has none)."""
+        if stream != "contacts":
+            return
+        linked = [r for r in rows if str(r.get("COMPANY_ID") or "0") not in {"", "0"}]
+        commands = {f"c{int(r['ID'])}": (CONTACT_COMPANIES, {"id": int(r["ID"])}) for r in linked}
+        if not commands:
+            return
+        result = await self.client.batch(commands)
+        for name, exc in result.errors.items():
+            if isinstance(exc, Bitrix24Error) and exc.transient:
+                raise exc
+            log.info("sync: %s %s answered %s; the primary company stands", CONTACT_COMPANIES, name, exc)
+        for r in linked:
+            items = result.result.get(f"c{int(r['ID'])}")
+            if isinstance(items, list):
+                ordered = sorted(
+                    (i for i in items if isinstance(i, dict)),
+                    key=lambda i: (str(i.get("IS_PRIMARY")) != "Y", int(i.get("SORT") or 0)),
+                )
+                r["COMPANY_IDS"] = [i.get("COMPANY_ID") for i in ordered]
+        self.counts["contact_links_read"] += len(commands)
 
     # ------------------------------------------------------------------ reference data
 
@@ -174,6 +204,7 @@ class Sync(OfflineEvents):
             nonlocal buffer, done, last
             if not buffer:
                 return
+            await self._prepare(stream.name, buffer)
             async with self.sessions() as session:
                 await self._save(session, stream.name, buffer)
                 done += len(buffer)
@@ -197,7 +228,7 @@ class Sync(OfflineEvents):
             await self.ensure_bindings()  # events from now on are queued: nothing slips between import and events
         await self.reference()
         totals = await self._totals()
-        order = ["companies", "requisites", "addresses", "deals", "activities", "calls"]
+        order = ["companies", "requisites", "addresses", "contacts", "leads", "deals", "activities", "calls"]
         writer = asyncio.create_task(self._progress_loop())
         try:
             await asyncio.gather(*(self._import_stream(STREAMS[name], totals[name]) for name in order))
@@ -206,6 +237,8 @@ class Sync(OfflineEvents):
             await self._write_progress()
         async with self.sessions() as session:
             await store.denormalise_companies(session)
+            for owner_type in store.OWNERS:  # the streams ran side by side: an owner may have come after its rows
+                await store.relink(session, owner_type)
             await figures.rebuild(session, self.conn.min_call_seconds)
             marks: dict[str, Any] = {name: started.isoformat() for name in STREAMS}
             marks["calls_last_id"] = int((await self._state(session, "full:calls")).get("last", 0))
@@ -222,7 +255,7 @@ class Sync(OfflineEvents):
             await self.offline_events()
             await self.poll(["calls"])
         else:
-            await self.poll(["companies", "deals", "activities", "calls"])
+            await self.poll([*RECORD_STREAMS, "calls"])
         await self.finish()
 
     async def poll(self, names: list[str]) -> None:
@@ -256,8 +289,10 @@ class Sync(OfflineEvents):
 
     async def _apply(self, name: str, rows: list[dict[str, Any]]) -> None:
         for i in range(0, len(rows), FLUSH_ROWS):
+            part = rows[i : i + FLUSH_ROWS]
+            await self._prepare(name, part)
             async with self.sessions() as session:
-                await self._save(session, name, rows[i : i + FLUSH_ROWS])
+                await self._save(session, name, part)
                 await session.commit()
         if name == "companies" and rows:
             await self.refresh_company_details([int(r["ID"]) for r in rows])
@@ -280,12 +315,14 @@ class Sync(OfflineEvents):
             await session.commit()
 
     async def period(self, since: date, until: date) -> None:
-        """Re-read deals (created), activities (started) and calls (started) of [since, until] (local days) and
-        replace the local copy of that range: what Bitrix24 no longer has becomes inactive."""
+        """Re-read contacts, leads and deals (created), activities (started) and calls (started) of [since, until]
+        (local days) and replace the local copy of that range: what Bitrix24 no longer has becomes inactive."""
         tz = local_tz()
         lo = datetime.combine(since, time.min, tz)
         hi = datetime.combine(until + timedelta(days=1), time.min, tz)
         plan = [
+            ("contacts", "DATE_CREATE", Contact, Contact.bitrix_created_at),
+            ("leads", "DATE_CREATE", CrmLead, CrmLead.bitrix_created_at),
             ("deals", "DATE_CREATE", Deal, Deal.bitrix_created_at),
             ("activities", "START_TIME", Activity, Activity.start_at),
             ("calls", "CALL_START_DATE", Call, Call.start_at),
@@ -307,6 +344,8 @@ class Sync(OfflineEvents):
         """Deletions for a webhook (no events): compare the full id lists; also re-read requisites and addresses."""
         for name, model in (
             ("companies", Company),
+            ("contacts", Contact),
+            ("leads", CrmLead),
             ("deals", Deal),
             ("activities", Activity),
             ("calls", Call),

@@ -17,7 +17,10 @@ from crm.lib.i18n import local_tz
 COMMUNICATION_KINDS = ("call", "meeting", "email")
 
 # The one definition of what counts as a communication: completed calls, meetings and emails (an activity that is a
-# call shorter than the minimum does not count), and telephony calls of at least the minimum, in or out.
+# call shorter than the minimum does not count), and telephony calls of at least the minimum, in or out, on the
+# company itself or through its deals, contacts and leads: ``company_id`` of an activity or call owned by a deal,
+# contact (its primary company) or lead is that owner's company, resolved when stored and followed when the owner
+# moves (store.relink), so this reads one column.
 _COUNTED = """
     SELECT a.company_id, a.start_at AS at, 'activity' AS source, a.id FROM activities a
     WHERE a.active AND a.completed AND a.kind IN ('call', 'meeting', 'email') AND a.company_id IS NOT NULL

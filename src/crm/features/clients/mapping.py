@@ -74,6 +74,70 @@ def deal_row(raw: dict[str, Any], field_map: dict[str, dict[str, str]]) -> dict[
     }
 
 
+def _multi(value: Any, limit: int) -> list[str]:
+    """A multifield (``PHONE``/``EMAIL``: ``[{"VALUE", "VALUE_TYPE"}]``) → its values, in order, without blanks."""
+    items = value if isinstance(value, list) else []
+    return [str(v.get("VALUE"))[:limit] for v in items if isinstance(v, dict) and v.get("VALUE")]
+
+
+def _ids(values: Any) -> list[int]:
+    out: list[int] = []
+    for v in values if isinstance(values, list) else []:
+        i = as_int(v)
+        if i and i not in out:
+            out.append(i)
+    return out
+
+
+def contact_row(raw: dict[str, Any]) -> dict[str, Any]:
+    """``COMPANY_IDS`` (every linked company, the primary first) is added by the sync from
+    ``crm.contact.company.items.get``; without it the primary ``COMPANY_ID`` is the only link."""
+    primary = as_int(raw.get("COMPANY_ID")) or None
+    linked = _ids(raw.get("COMPANY_IDS")) if "COMPANY_IDS" in raw else ([primary] if primary else [])
+    if primary and primary not in linked:
+        linked.insert(0, primary)
+    return {
+        "id": as_int(raw["ID"]),
+        "name": _s(raw.get("NAME")),
+        "last_name": _s(raw.get("LAST_NAME")),
+        "second_name": _s(raw.get("SECOND_NAME")),
+        "post": _s(raw.get("POST")),
+        "company_id": primary or (linked[0] if linked else None),
+        "company_ids": linked,
+        "responsible_id": as_int(raw.get("ASSIGNED_BY_ID")),
+        "phones": _multi(raw.get("PHONE"), 64),
+        "emails": _multi(raw.get("EMAIL"), 255),
+        "source_id": _s(raw.get("SOURCE_ID"), 64),
+        "bitrix_created_at": as_datetime(raw.get("DATE_CREATE")),
+        "bitrix_modified_at": as_datetime(raw.get("DATE_MODIFY")),
+        "active": True,
+    }
+
+
+def lead_row(raw: dict[str, Any]) -> dict[str, Any]:
+    semantic = _s(raw.get("STATUS_SEMANTIC_ID"), 1) or "P"
+    return {
+        "id": as_int(raw["ID"]),
+        "title": _s(raw.get("TITLE"), 512),
+        "name": _s(raw.get("NAME")),
+        "last_name": _s(raw.get("LAST_NAME")),
+        "status_id": _s(raw.get("STATUS_ID"), 64),
+        "semantic": semantic if semantic in {"P", "S", "F"} else "P",
+        "source_id": _s(raw.get("SOURCE_ID"), 64),
+        "company_title": _s(raw.get("COMPANY_TITLE"), 512),
+        "company_id": as_int(raw.get("COMPANY_ID")) or None,
+        "contact_id": as_int(raw.get("CONTACT_ID")) or None,
+        "responsible_id": as_int(raw.get("ASSIGNED_BY_ID")),
+        "amount": as_decimal(raw.get("OPPORTUNITY")),
+        "currency": _s(raw.get("CURRENCY_ID"), 8),
+        "phones": _multi(raw.get("PHONE"), 64),
+        "emails": _multi(raw.get("EMAIL"), 255),
+        "bitrix_created_at": as_datetime(raw.get("DATE_CREATE")),
+        "bitrix_modified_at": as_datetime(raw.get("DATE_MODIFY")),
+        "active": True,
+    }
+
+
 def activity_kind(provider: str, type_id: int) -> str:
     return PROVIDER_KINDS.get(provider) or TYPE_KINDS.get(type_id) or "other"
 

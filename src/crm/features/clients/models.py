@@ -1,6 +1,7 @@
 """The local copy of the Bitrix24 CRM: departments, employees, pipelines and stages, companies with requisites,
-deals, activities and calls. Records keep Bitrix24's ids as their own primary keys (departments excepted: they
-may exist before any sync), never vanish (deleted in Bitrix24 → ``active = false``), and carry ``synced_at``."""
+deals, contacts, leads, activities and calls. Records keep Bitrix24's ids as their own primary keys (departments
+excepted: they may exist before any sync), never vanish (deleted in Bitrix24 → ``active = false``), and carry
+``synced_at``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from crm.lib.db import DefaultBase
@@ -173,9 +174,70 @@ class Deal(DefaultBase):
     synced_at: Mapped[datetime] = _synced()
 
 
+class Contact(DefaultBase):
+    """A contact person (``crm.contact.list``). ``company_id`` is the primary company (``COMPANY_ID``);
+    ``company_ids`` every company it is linked to (``crm.contact.company.items.get``), the primary first."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_company", "company_id"),
+        Index("ix_contacts_company_ids", "company_ids", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bitrix_id = synonym("id")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255), default="")
+    second_name: Mapped[str] = mapped_column(String(255), default="")
+    post: Mapped[str] = mapped_column(String(255), default="")
+    company_id: Mapped[int | None] = mapped_column(BigInteger)
+    company_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default=text("'{}'"))
+    responsible_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    phones: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default=text("'{}'"))
+    emails: Mapped[list[str]] = mapped_column(ARRAY(String(255)), default=list, server_default=text("'{}'"))
+    source_id: Mapped[str] = mapped_column(String(64), default="")
+    bitrix_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bitrix_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
+class CrmLead(DefaultBase):
+    """A Bitrix24 lead (``crm.lead.list``; not the lead desk's own leads); ``company_id`` / ``contact_id`` are
+    set once it is converted or linked."""
+
+    __tablename__ = "crm_leads"
+    __table_args__ = (
+        Index("ix_crm_leads_company", "company_id"),
+        Index("ix_crm_leads_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bitrix_id = synonym("id")
+    title: Mapped[str] = mapped_column(String(512), default="")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255), default="")
+    status_id: Mapped[str] = mapped_column(String(64), default="")
+    semantic: Mapped[str] = mapped_column(String(1), default="P")  # P in progress, S converted, F junk
+    source_id: Mapped[str] = mapped_column(String(64), default="")
+    company_title: Mapped[str] = mapped_column(String(512), default="")
+    company_id: Mapped[int | None] = mapped_column(BigInteger)
+    contact_id: Mapped[int | None] = mapped_column(BigInteger)
+    responsible_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(8), default="")
+    phones: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default=text("'{}'"))
+    emails: Mapped[list[str]] = mapped_column(ARRAY(String(255)), default=list, server_default=text("'{}'"))
+    bitrix_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    bitrix_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = _synced()
+
+
 class Activity(DefaultBase):
     """A CRM activity (``crm.activity.list``); ``kind`` comes from PROVIDER_ID (call, meeting, email, task,
-    todo, other); ``company_id`` is the owner company, or the company of the owner deal."""
+    todo, other); ``company_id`` is the owner company, or the company of the owner deal, contact (its primary
+    company) or lead, resolved when stored and followed when the owner changes company."""
 
     __tablename__ = "activities"
     __table_args__ = (

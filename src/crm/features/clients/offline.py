@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from crm.features.clients import store
-from crm.features.clients.streams import ENTITY_OF_STREAM, EVENT_ENTITIES, OFFLINE_EVENTS, STREAMS
+from crm.features.clients.streams import ENTITY_OF_STREAM, EVENT_ENTITIES, OFFLINE_EVENTS, RECORD_STREAMS, STREAMS
 from crm.integrations.bitrix24 import AuthError, Bitrix24Error
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class OfflineEvents:
             record = str((data.get("FIELDS") or {}).get("ID"))
             if stream and record.isdigit():
                 ids[stream].add(int(record))
-        for stream in ("companies", "deals", "activities"):
+        for stream in RECORD_STREAMS:
             wanted = sorted(ids.get(stream, ()))
             if not wanted:
                 continue

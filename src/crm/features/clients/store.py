@@ -21,11 +21,24 @@ from crm.features.clients.mapping import (
     address_row,
     call_row,
     company_row,
+    contact_row,
     deal_row,
     employee_row,
+    lead_row,
     requisite_row,
 )
-from crm.features.clients.models import Activity, Call, Company, CompanyAddress, Deal, Pipeline, Requisite, Stage
+from crm.features.clients.models import (
+    Activity,
+    Call,
+    Company,
+    CompanyAddress,
+    Contact,
+    CrmLead,
+    Deal,
+    Pipeline,
+    Requisite,
+    Stage,
+)
 from crm.features.org.models import Department, Employee
 from crm.integrations.bitrix24 import as_bool, as_int
 from crm.lib.i18n import local_tz
@@ -109,34 +122,79 @@ async def save_companies(session: AsyncSession, raws: list[dict[str, Any]], fiel
 
 async def save_deals(session: AsyncSession, raws: list[dict[str, Any]], field_map: dict[str, Any]) -> Touched:
     rows = [deal_row(r, field_map) for r in raws]
+    return await _save_owner(session, Deal, 2, rows)
+
+
+async def save_contacts(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
+    return await _save_owner(session, Contact, 3, [contact_row(r) for r in raws])
+
+
+async def save_leads(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
+    return await _save_owner(session, CrmLead, 1, [lead_row(r) for r in raws])
+
+
+async def _save_owner(session: AsyncSession, model: Any, owner_type: int, rows: list[dict[str, Any]]) -> Touched:
+    """Upsert deals, contacts or leads; the companies they left or joined are touched (deal sums), and their
+    activities and calls follow them to their company (a communication through them is the company's)."""
     ids = [r["id"] for r in rows]
-    old = await _old(session, [Deal.company_id], Deal.id, ids)
-    await upsert(session, Deal, rows)
-    touched = Touched(companies={c for (c,) in old if c} | {r["company_id"] for r in rows if r["company_id"]})
-    touched.merge(await relink_deal_activities(session, ids))
-    return touched
-
-
-async def relink_deal_activities(session: AsyncSession, deal_ids: list[int]) -> Touched:
-    """Activities owned by a deal belong to the deal's company: follow a deal that changed company (or arrived
-    after its activities)."""
+    old = await _old(session, [model.company_id], model.id, ids)
+    await upsert(session, model, rows)
     touched = Touched()
-    for i in range(0, len(deal_ids), 5000):
-        rows = (
-            await session.execute(
-                text("""
-            WITH changed AS (
-                SELECT a.id, a.company_id AS old_company, d.company_id AS new_company
-                FROM activities a JOIN deals d ON a.owner_type_id = 2 AND a.owner_id = d.id
-                WHERE d.id = ANY(:ids) AND a.company_id IS DISTINCT FROM d.company_id)
-            UPDATE activities SET company_id = changed.new_company FROM changed WHERE activities.id = changed.id
-            RETURNING changed.old_company, changed.new_company
-        """).bindparams(bindparam("ids", deal_ids[i : i + 5000], type_=ARRAY(BigInteger)))
-            )
-        ).all()
-        for old_company, new_company in rows:
-            touched.companies |= {c for c in (old_company, new_company) if c}
+    if owner_type == 2:  # contacts and leads carry no figures of their own, only their activities' company
+        touched.companies = {c for (c,) in old if c} | {r["company_id"] for r in rows if r["company_id"]}
+    touched.merge(await relink(session, owner_type, ids))
     return touched
+
+
+# owner type (crm.activity OWNER_TYPE_ID) → its table, and the CRM_ENTITY_TYPE calls use for it
+OWNERS: dict[int, tuple[str, str]] = {2: ("deals", "DEAL"), 3: ("contacts", "CONTACT"), 1: ("crm_leads", "LEAD")}
+
+
+_RELINK_ACTIVITIES = """
+WITH changed AS (
+    SELECT a.id, a.company_id AS old_company, o.company_id AS new_company
+    FROM activities a JOIN {table} o ON a.owner_type_id = {owner_type} AND a.owner_id = o.id
+    WHERE {scope} AND a.company_id IS DISTINCT FROM o.company_id)
+UPDATE activities SET company_id = changed.new_company FROM changed WHERE activities.id = changed.id
+RETURNING changed.old_company, changed.new_company
+"""
+_RELINK_CALLS = """
+WITH changed AS (
+    SELECT k.id, k.company_id AS old_company, o.company_id AS new_company
+    FROM calls k JOIN {table} o ON k.crm_entity_type = '{entity}' AND k.crm_entity_id = o.id
+    WHERE {scope} AND k.company_id IS DISTINCT FROM o.company_id)
+UPDATE calls SET company_id = changed.new_company FROM changed WHERE calls.id = changed.id
+RETURNING changed.old_company, changed.new_company
+"""
+
+
+async def relink(session: AsyncSession, owner_type: int, owner_ids: list[int] | None = None) -> Touched:
+    """Activities (and calls) owned by a deal, contact or lead belong to its company (a contact's primary one):
+    follow an owner that changed company or arrived after its activities. ``None``: every owner (after a full
+    import, whose streams run side by side)."""
+    table, entity = OWNERS[owner_type]
+    touched = Touched()
+    parts: list[list[int] | None] = (
+        [None] if owner_ids is None else [owner_ids[i : i + 5000] for i in range(0, len(owner_ids), 5000)]
+    )
+    for part in parts:
+        scope = "true" if part is None else "o.id = ANY(:ids)"
+        statements = [_RELINK_ACTIVITIES.format(table=table, owner_type=owner_type, scope=scope)]
+        if owner_type != 2:
+            statements.append(_RELINK_CALLS.format(table=table, entity=entity, scope=scope))
+        for sql in statements:
+            stmt = text(sql)
+            if part is not None:
+                stmt = stmt.bindparams(bindparam("ids", part, type_=ARRAY(BigInteger)))
+            for old_company, new_company in (await session.execute(stmt)).all():
+                touched.companies |= {c for c in (old_company, new_company) if c}
+    return touched
+
+
+async def _owner_companies(session: AsyncSession, owner_type: int, ids: Iterable[int]) -> dict[int, int | None]:
+    model: Any = {2: Deal, 3: Contact, 1: CrmLead}[owner_type]
+    wanted = sorted(set(ids))
+    return dict(await _old(session, [model.id, model.company_id], model.id, wanted)) if wanted else {}
 
 
 def _activity_days(row: Any) -> set[tuple[int, Any]]:
@@ -149,11 +207,12 @@ def _activity_days(row: Any) -> set[tuple[int, Any]]:
 
 async def save_activities(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
     rows = [activity_row(r) for r in raws]
-    deal_ids = sorted({r["deal_id"] for r in rows if r["deal_id"]})
-    deal_company = dict(await _old(session, [Deal.id, Deal.company_id], Deal.id, deal_ids)) if deal_ids else {}
-    for r in rows:
-        if r["deal_id"]:
-            r["company_id"] = deal_company.get(r["deal_id"])
+    for owner_type in OWNERS:  # owned by a deal, contact or lead: the company is theirs
+        owned = [r for r in rows if r["owner_type_id"] == owner_type and r["owner_id"]]
+        if owned:
+            company_of = await _owner_companies(session, owner_type, (r["owner_id"] for r in owned))
+            for r in owned:
+                r["company_id"] = company_of.get(r["owner_id"])
     ids = [r["id"] for r in rows]
     cols = [Activity.company_id, Activity.responsible_id, Activity.kind, Activity.end_at, Activity.start_at]
     old = await _old(session, cols, Activity.id, ids)
@@ -172,6 +231,12 @@ async def save_activities(session: AsyncSession, raws: list[dict[str, Any]]) -> 
 
 async def save_calls(session: AsyncSession, raws: list[dict[str, Any]]) -> Touched:
     rows = [call_row(r) for r in raws]
+    for owner_type, (_table, entity) in OWNERS.items():  # a call with a contact or lead: its company
+        owned = [r for r in rows if owner_type != 2 and r["crm_entity_type"] == entity and r["crm_entity_id"]]
+        if owned:
+            company_of = await _owner_companies(session, owner_type, (r["crm_entity_id"] for r in owned))
+            for r in owned:
+                r["company_id"] = company_of.get(r["crm_entity_id"])
     old = await _old(
         session,
         [Call.company_id, Call.user_id, Call.start_at, Call.activity_id],
@@ -351,6 +416,8 @@ async def save_pipelines(
 ENTITY_MODELS: dict[str, Any] = {
     "company": Company,
     "deal": Deal,
+    "contact": Contact,
+    "lead": CrmLead,
     "activity": Activity,
     "call": Call,
     "requisite": Requisite,

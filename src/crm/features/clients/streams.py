@@ -52,6 +52,39 @@ DEAL_SELECT = (
     "UTM_SOURCE",
     "UF_*",
 )
+CONTACT_SELECT = (
+    "ID",
+    "NAME",
+    "LAST_NAME",
+    "SECOND_NAME",
+    "POST",
+    "COMPANY_ID",
+    "ASSIGNED_BY_ID",
+    "SOURCE_ID",
+    "PHONE",
+    "EMAIL",
+    "DATE_CREATE",
+    "DATE_MODIFY",
+)
+LEAD_SELECT = (
+    "ID",
+    "TITLE",
+    "NAME",
+    "LAST_NAME",
+    "STATUS_ID",
+    "STATUS_SEMANTIC_ID",
+    "SOURCE_ID",
+    "COMPANY_TITLE",
+    "COMPANY_ID",
+    "CONTACT_ID",
+    "ASSIGNED_BY_ID",
+    "OPPORTUNITY",
+    "CURRENCY_ID",
+    "PHONE",
+    "EMAIL",
+    "DATE_CREATE",
+    "DATE_MODIFY",
+)
 ACTIVITY_SELECT = (
     "ID",
     "OWNER_TYPE_ID",
@@ -84,6 +117,8 @@ ADDRESS_SELECT = ("TYPE_ID", "ENTITY_TYPE_ID", "ENTITY_ID", "ADDRESS_1", "ADDRES
 STREAMS = {
     "companies": Stream("companies", ListSpec("crm.company.list", select=COMPANY_SELECT), {}, "DATE_MODIFY"),
     "deals": Stream("deals", ListSpec("crm.deal.list", select=DEAL_SELECT), {}, "DATE_MODIFY"),
+    "contacts": Stream("contacts", ListSpec("crm.contact.list", select=CONTACT_SELECT), {}, "DATE_MODIFY"),
+    "leads": Stream("leads", ListSpec("crm.lead.list", select=LEAD_SELECT), {}, "DATE_MODIFY"),
     "activities": Stream("activities", ListSpec("crm.activity.list", select=ACTIVITY_SELECT), {}, "LAST_UPDATED"),
     "calls": Stream(
         "calls",
@@ -101,9 +136,21 @@ STREAMS = {
 ENTITY_OF_STREAM = {
     "companies": "company",
     "deals": "deal",
+    "contacts": "contact",
+    "leads": "lead",
     "activities": "activity",
     "calls": "call",
     "requisites": "requisite",
 }
-EVENT_ENTITIES = {"ONCRMCOMPANY": "companies", "ONCRMDEAL": "deals", "ONCRMACTIVITY": "activities"}
+EVENT_ENTITIES = {
+    "ONCRMCOMPANY": "companies",
+    "ONCRMCONTACT": "contacts",
+    "ONCRMLEAD": "leads",
+    "ONCRMDEAL": "deals",
+    "ONCRMACTIVITY": "activities",
+}
+# the order records are saved in: owners before what they own (an activity finds its deal's, contact's or lead's
+# company when it is stored; an owner arriving later re-links its activities)
+RECORD_STREAMS = ("companies", "contacts", "leads", "deals", "activities")
+CONTACT_COMPANIES = "crm.contact.company.items.get"  # every company a contact is linked to
 OFFLINE_EVENTS = [f"{prefix}{action}" for prefix in EVENT_ENTITIES for action in ("ADD", "UPDATE", "DELETE")]
