@@ -40,6 +40,7 @@ from crm.features.leads.models import (
     LeadSource,
 )
 from crm.features.org.models import Department, Employee
+from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.features.system.models import MailTest, SystemSettings
 from crm.features.tariffs.models import (
     Country,
@@ -62,6 +63,7 @@ __all__ = [
     "CalendarDay",
     "Call",
     "Company",
+    "CommunicationReportSettings",
     "CompanyAddress",
     "CompanyFigure",
     "CompanyPipelineFigure",
@@ -87,6 +89,7 @@ __all__ = [
     "RefreshToken",
     "Registry",
     "RegistryRecord",
+    "ReportView",
     "Requisite",
     "Role",
     "RussianTariff",

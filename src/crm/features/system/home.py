@@ -23,6 +23,12 @@ class HomeEntry:
 
 ENTRIES: tuple[HomeEntry, ...] = (
     HomeEntry(
+        "/reports/communications",
+        N_("Client communications"),
+        N_("Every client you look after: the last contact (stale ones marked), active and won deals per pipeline."),
+        ("reports.view",),
+    ),
+    HomeEntry(
         "/companies",
         N_("Companies"),
         N_("Clients, deals, activities and calls copied from Bitrix24; employees, departments and pipelines."),

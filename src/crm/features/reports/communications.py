@@ -1,0 +1,527 @@
+"""The client-communication report ("ДПК", spec/reports.md): one row per active company the user may see, with the
+last communication, its staleness, and per pipeline the sums of active and won deals; filters, two-level sort,
+totals per pipeline of the filtered rows.
+
+Everything is read from the derived figures the sync maintains (``company_figures``,
+``company_pipeline_figures``): one count, one page, one totals query and two small look-ups per page, whatever
+the page size. The settings (stale months, recently-lost days, page size) are the row of
+``CommunicationReportSettings`` an admin edits on the report's page; the defaults below apply without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from litestar.exceptions import ValidationException
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm.features.clients.models import Company, Deal, Pipeline
+from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
+from crm.features.org.models import Employee
+from crm.features.org.scope import EmployeeScope
+from crm.features.org.tree import department_subtree_ids
+from crm.features.reports.models import CommunicationReportSettings
+from crm.lib.i18n import local_tz
+from crm.lib.web import parse_int, yes_no_all
+
+STALE_MONTHS = 6  # red past this many months without a communication; amber in the month before
+LOST_DAYS = 30  # a pipeline cell marks a deal lost within this many days
+PAGE_SIZE = 50
+MAX_EXPORT = 100_000
+
+# Bitrix24's standard "number of employees" list (companies carry its code): the range each code stands for.
+EMPLOYEE_BANDS: dict[str, tuple[int, int]] = {
+    "EMPLOYEES_1": (0, 49),
+    "EMPLOYEES_2": (50, 250),
+    "EMPLOYEES_3": (250, 500),
+    "EMPLOYEES_4": (500, 10**9),
+}
+
+BASE_SORTS = ("title", "inn", "responsible", "last")
+PIPELINE_SORT = re.compile(r"^p(\d{1,18})_(active|won)$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stale_months: int = STALE_MONTHS
+    lost_days: int = LOST_DAYS
+    page_size: int = PAGE_SIZE
+
+
+async def load_settings(session: AsyncSession) -> Settings:
+    row = await session.get(CommunicationReportSettings, 1)
+    if row is None:
+        return Settings()
+    return Settings(row.stale_months, row.lost_days, row.page_size)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass
+class CommFilter:
+    """What a person may filter by; every field has the URL parameter of the same meaning (see ``PARAMS``)."""
+
+    inn: str = ""
+    q: str = ""
+    responsible_ids: list[int] = field(default_factory=list)
+    department_id: int | None = None
+    turnover_from: Decimal | None = None
+    turnover_to: Decimal | None = None
+    employees_from: int | None = None
+    employees_to: int | None = None
+    industry: str = ""
+    region: str = ""
+    pipeline_id: int | None = None
+    has_active: bool | None = None
+    last_before: date | None = None
+    last_after: date | None = None
+    stale: bool = False
+
+    @property
+    def in_use(self) -> int:
+        """How many of the filters behind "More filters" are set (the bar says so when it is closed)."""
+        return sum(
+            bool(v)
+            for v in (
+                self.responsible_ids,
+                self.department_id,
+                self.turnover_from is not None or self.turnover_to is not None,
+                self.employees_from is not None or self.employees_to is not None,
+                self.industry,
+                self.region,
+                self.pipeline_id is not None,
+                self.has_active is not None,
+                self.last_before or self.last_after,
+            )
+        )
+
+
+PARAMS = (
+    "inn",
+    "q",
+    "responsible",
+    "department",
+    "turnover_from",
+    "turnover_to",
+    "employees_from",
+    "employees_to",
+    "industry",
+    "region",
+    "pipeline",
+    "has_active",
+    "last_before",
+    "last_after",
+    "stale",
+    "sort",
+)
+
+
+def bad(name: str, message: str) -> ValidationException:
+    """A 422 naming the parameter (the API answers ``{"detail", "errors": [{"field", "message"}]}``)."""
+    return ValidationException(detail=f"{name}: {message}", extra=[{"key": name, "message": message}])
+
+
+def _number(query: Mapping[str, Any], name: str) -> Decimal | None:
+    raw = str(query.get(name) or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise bad(name, "expected a number") from None
+    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        raise bad(name, "expected a number from 0 to 999999999999")
+    return value
+
+
+def _whole(query: Mapping[str, Any], name: str, hi: int = 10**9) -> int | None:
+    raw = str(query.get(name) or "").strip()
+    if not raw:
+        return None
+    value = parse_int(raw, 0, hi)
+    if value is None:
+        raise bad(name, f"expected a whole number from 0 to {hi}")
+    return value
+
+
+def _day(query: Mapping[str, Any], name: str) -> date | None:
+    raw = str(query.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad(name, "expected a date YYYY-MM-DD") from None
+
+
+def parse_filter(query: Any) -> CommFilter:
+    """The filter from a query string (a MultiDict); a value that makes no sense is a 422 naming its parameter.
+    ``responsible_id``, ``department_id`` and ``pipeline_id`` are accepted as other names of the same filters."""
+    getall = getattr(query, "getall", None)
+    raw_people = [*(getall("responsible", []) if getall else []), *(getall("responsible_id", []) if getall else [])]
+    people: list[int] = []
+    for raw in raw_people:
+        text = str(raw).strip()
+        if not text:
+            continue
+        value = parse_int(text, 1, 2**62)
+        if value is None:
+            raise bad("responsible", "expected employee ids")
+        people.append(value)
+    inn = str(query.get("inn") or "").strip()
+    if inn and (not inn.isascii() or not inn.isdigit() or len(inn) > 12):
+        raise bad("inn", "expected up to 12 digits")
+    flt = CommFilter(
+        inn=inn,
+        q=str(query.get("q") or "").strip()[:200],
+        responsible_ids=people,
+        department_id=_whole(query, "department", 2**62) or _whole(query, "department_id", 2**62),
+        turnover_from=_number(query, "turnover_from"),
+        turnover_to=_number(query, "turnover_to"),
+        employees_from=_whole(query, "employees_from"),
+        employees_to=_whole(query, "employees_to"),
+        industry=str(query.get("industry") or "").strip()[:64],
+        region=str(query.get("region") or "").strip()[:255],
+        pipeline_id=_whole(query, "pipeline", 2**62)
+        if str(query.get("pipeline") or "").strip()
+        else _whole(query, "pipeline_id", 2**62),
+        has_active=yes_no_all("has_active", query.get("has_active")),
+        last_before=_day(query, "last_before"),
+        last_after=_day(query, "last_after"),
+        stale=bool(yes_no_all("stale", query.get("stale"))),
+    )
+    for lo, hi in (("turnover_from", "turnover_to"), ("employees_from", "employees_to"), ("last_after", "last_before")):
+        a, b = getattr(flt, lo), getattr(flt, hi)
+        if a is not None and b is not None and a > b:
+            raise bad(hi, f"must not be less than {lo}")
+    return flt
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def stale_limits(now: datetime, months: int) -> tuple[datetime, datetime]:
+    """(red before this moment, amber before this one): N months back, and N − 1 months back."""
+    return now - relativedelta(months=months), now - relativedelta(months=months - 1)
+
+
+def staleness(last: datetime | None, now: datetime, months: int) -> tuple[str, int | None]:
+    """``("red"|"amber"|"", days without contact)``; no communication at all is red with ``None`` days."""
+    if last is None:
+        return "red", None
+    red, amber = stale_limits(now, months)
+    days = max(0, (now - last).days)
+    if last < red:
+        return "red", days
+    if last < amber:
+        return "amber", days
+    return "", days
+
+
+# --------------------------------------------------------------------------- the query
+
+
+def _employee_bounds() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    digits = Company.employees.op("~")(r"^[0-9]{1,9}$")
+    lo = case(
+        *((Company.employees == code, literal(band[0])) for code, band in EMPLOYEE_BANDS.items()),
+        (digits, cast(Company.employees, BigInteger)),
+        else_=None,
+    )
+    hi = case(
+        *((Company.employees == code, literal(band[1])) for code, band in EMPLOYEE_BANDS.items()),
+        (digits, cast(Company.employees, BigInteger)),
+        else_=None,
+    )
+    return lo, hi
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=local_tz())
+
+
+async def report_query(
+    session: AsyncSession, flt: CommFilter, scope: EmployeeScope, settings: Settings, now: datetime
+) -> Select[Any]:
+    """The filtered rows (id, title, INN, responsible, last communication), unsorted."""
+    stmt = (
+        select(
+            Company.id,
+            Company.title,
+            Company.inn,
+            Company.responsible_id,
+            CompanyFigure.last_communication_at,
+        )
+        .select_from(Company)
+        .outerjoin(CompanyFigure, CompanyFigure.company_id == Company.id)
+        .where(Company.active.is_(True))
+    )
+    clause = scope.clause(Company.responsible_id)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if flt.inn:
+        stmt = stmt.where(Company.inn.startswith(flt.inn, autoescape=True))
+    if flt.q:
+        stmt = stmt.where(Company.title.ilike(f"%{_like(flt.q)}%"))
+    if flt.responsible_ids:
+        stmt = stmt.where(Company.responsible_id.in_(flt.responsible_ids))
+    if flt.department_id:
+        subtree = await department_subtree_ids(session, flt.department_id)
+        stmt = stmt.where(
+            Company.responsible_id.in_(select(Employee.id).where(Employee.department_id.in_(subtree or {-1})))
+        )
+    if flt.turnover_from is not None:
+        stmt = stmt.where(Company.revenue >= flt.turnover_from)
+    if flt.turnover_to is not None:
+        stmt = stmt.where(Company.revenue <= flt.turnover_to)
+    if flt.employees_from is not None or flt.employees_to is not None:
+        lo, hi = _employee_bounds()
+        if flt.employees_from is not None:
+            stmt = stmt.where(hi >= flt.employees_from)
+        if flt.employees_to is not None:
+            stmt = stmt.where(lo <= flt.employees_to)
+    if flt.industry:
+        stmt = stmt.where(Company.industry == flt.industry)
+    if flt.region:
+        stmt = stmt.where(Company.region == flt.region)
+    figure = CompanyPipelineFigure
+    if flt.pipeline_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                figure.company_id == Company.id,
+                figure.pipeline_id == flt.pipeline_id,
+                or_(figure.active_count > 0, figure.won_count > 0, figure.preparation_count > 0),
+            )
+        )
+    if flt.has_active is not None:
+        active = exists().where(
+            figure.company_id == Company.id,
+            figure.active_count > 0,
+            *([figure.pipeline_id == flt.pipeline_id] if flt.pipeline_id is not None else []),
+        )
+        stmt = stmt.where(active if flt.has_active else ~active)
+    last = CompanyFigure.last_communication_at
+    if flt.last_before:
+        stmt = stmt.where(last < _local_midnight(flt.last_before))
+    if flt.last_after:
+        stmt = stmt.where(last >= _local_midnight(flt.last_after))
+    if flt.stale:
+        stmt = stmt.where(or_(last.is_(None), last < stale_limits(now, settings.stale_months)[0]))
+    return stmt
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def parse_sort(raw: str, pipeline_ids: Sequence[int]) -> list[tuple[str, bool]]:
+    """``"-p3_active,title"`` → ``[("p3_active", True), ("title", False)]``; at most two levels, known keys only."""
+    levels: list[tuple[str, bool]] = []
+    for part in [p.strip() for p in (raw or "").split(",") if p.strip()]:
+        key, desc = part.lstrip("-"), part.startswith("-")
+        match = PIPELINE_SORT.match(key)
+        if key not in BASE_SORTS and not (match and int(match.group(1)) in pipeline_ids):
+            raise bad("sort", "unknown sort key " + key[:40])
+        if any(k == key for k, _ in levels):
+            continue
+        levels.append((key, desc))
+    if len(levels) > 2:
+        raise bad("sort", "at most two levels")
+    return levels or [("title", False)]
+
+
+def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[Any]:
+    """The rows in the asked order: a pipeline key joins that pipeline's figures (a company without deals there
+    counts as 0); the company id breaks ties so pages never overlap."""
+    order: list[Any] = []
+    for key, desc in levels:
+        if key == "title":
+            column: Any = func.lower(Company.title)
+        elif key == "inn":
+            column = Company.inn
+        elif key == "last":
+            column = CompanyFigure.last_communication_at
+        elif key == "responsible":
+            person = aliased(Employee)
+            stmt = stmt.outerjoin(person, person.id == Company.responsible_id)
+            column = func.lower(person.last_name + " " + person.name)
+        else:
+            match = PIPELINE_SORT.match(key)
+            assert match is not None
+            alias = aliased(CompanyPipelineFigure)
+            stmt = stmt.outerjoin(
+                alias, and_(alias.company_id == Company.id, alias.pipeline_id == int(match.group(1)))
+            )
+            column = func.coalesce(alias.active_sum if match.group(2) == "active" else alias.won_sum, 0)
+        if key == "last":  # never contacted is the stalest: first when the oldest come first
+            order.append(column.desc().nulls_last() if desc else column.asc().nulls_first())
+        else:
+            order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
+    return stmt.order_by(*order, Company.id)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class Cell:
+    active_sum: Decimal = Decimal("0")
+    won_sum: Decimal = Decimal("0")
+    preparation: bool = False
+    lost_recently: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.active_sum or self.won_sum or self.preparation or self.lost_recently)
+
+
+@dataclass
+class Row:
+    company_id: int
+    title: str
+    inn: str | None
+    responsible_id: int | None
+    responsible: str
+    last_communication_at: datetime | None
+    level: str  # "red", "amber" or ""
+    days: int | None
+    cells: dict[int, Cell]
+
+    @property
+    def stale(self) -> bool:
+        return self.level == "red"
+
+
+@dataclass
+class Report:
+    pipelines: list[Pipeline]
+    rows: list[Row]
+    total: int
+    page: int
+    page_size: int
+    totals: dict[int, Cell]
+    sort: list[tuple[str, bool]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+async def pipelines(session: AsyncSession, only: int | None = None) -> list[Pipeline]:
+    stmt = select(Pipeline).where(Pipeline.active.is_(True)).order_by(Pipeline.sort, Pipeline.id)
+    if only is not None:
+        stmt = stmt.where(Pipeline.id == only)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _rows(
+    session: AsyncSession, records: Sequence[Any], shown: list[Pipeline], settings: Settings, now: datetime
+) -> list[Row]:
+    ids = [r.id for r in records]
+    pipeline_ids = [p.id for p in shown]
+    cells: dict[tuple[int, int], Cell] = {}
+    if ids and pipeline_ids:
+        figures = await session.execute(
+            select(
+                CompanyPipelineFigure.company_id,
+                CompanyPipelineFigure.pipeline_id,
+                CompanyPipelineFigure.active_sum,
+                CompanyPipelineFigure.won_sum,
+                CompanyPipelineFigure.preparation_count,
+            ).where(CompanyPipelineFigure.company_id.in_(ids), CompanyPipelineFigure.pipeline_id.in_(pipeline_ids))
+        )
+        for cid, pid, active, won, prep in figures.all():
+            cells[(cid, pid)] = Cell(active or Decimal("0"), won or Decimal("0"), bool(prep))
+        today = now.astimezone(local_tz()).date()
+        lost = await session.execute(
+            select(Deal.company_id, Deal.pipeline_id)
+            .where(
+                Deal.company_id.in_(ids),
+                Deal.pipeline_id.in_(pipeline_ids),
+                Deal.semantic == "F",
+                Deal.active.is_(True),
+                Deal.close_date >= today - timedelta(days=settings.lost_days),
+            )
+            .distinct()
+        )
+        for cid, pid in lost.all():
+            cells.setdefault((cid, pid), Cell()).lost_recently = True
+    people_ids = {r.responsible_id for r in records if r.responsible_id}
+    people = {
+        e.id: e.full_name
+        for e in (await session.scalars(select(Employee).where(Employee.id.in_(people_ids)))).all()
+        if people_ids
+    }
+    out = []
+    for r in records:
+        level, days = staleness(r.last_communication_at, now, settings.stale_months)
+        out.append(
+            Row(
+                company_id=r.id,
+                title=r.title,
+                inn=r.inn,
+                responsible_id=r.responsible_id,
+                responsible=people.get(r.responsible_id or -1, str(r.responsible_id or "")),
+                last_communication_at=r.last_communication_at,
+                level=level,
+                days=days,
+                cells={pid: cells.get((r.id, pid), Cell()) for pid in pipeline_ids},
+            )
+        )
+    return out
+
+
+async def build(
+    session: AsyncSession,
+    flt: CommFilter,
+    scope: EmployeeScope,
+    *,
+    sort: str = "",
+    page: int = 1,
+    page_size: int | None = None,
+    export: bool = False,
+    now: datetime | None = None,
+) -> Report:
+    """One page of the report (or every filtered row, up to ``MAX_EXPORT``, for an export) with its totals."""
+    now = now or datetime.now(UTC)
+    settings = await load_settings(session)
+    shown = await pipelines(session, flt.pipeline_id)
+    levels = parse_sort(sort, [p.id for p in await pipelines(session)])
+    size = page_size or settings.page_size
+    stmt = await report_query(session, flt, scope, settings, now)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ordered = sorted_query(stmt, levels)
+    if export:
+        page, size = 1, MAX_EXPORT
+        records = (await session.execute(ordered.limit(MAX_EXPORT))).all()
+    else:
+        page = max(1, min(page, -(-total // size) or 1))
+        records = (await session.execute(ordered.limit(size).offset((page - 1) * size))).all()
+    totals: dict[int, Cell] = {p.id: Cell() for p in shown}
+    if shown and total:
+        filtered = stmt.with_only_columns(Company.id).subquery()
+        sums = await session.execute(
+            select(
+                CompanyPipelineFigure.pipeline_id,
+                func.sum(CompanyPipelineFigure.active_sum),
+                func.sum(CompanyPipelineFigure.won_sum),
+            )
+            .where(
+                CompanyPipelineFigure.company_id.in_(select(filtered.c.id)),
+                CompanyPipelineFigure.pipeline_id.in_(list(totals)),
+            )
+            .group_by(CompanyPipelineFigure.pipeline_id)
+        )
+        for pid, active, won in sums.all():
+            totals[pid] = Cell(active or Decimal("0"), won or Decimal("0"))
+    rows = await _rows(session, records, shown, settings, now)
+    return Report(shown, rows, total, page, size, totals, levels)
