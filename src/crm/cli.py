@@ -85,6 +85,9 @@ class ProjectCommands(CLIPluginProtocol):
         from crm.features.leads.cli import leads_group
 
         cli.add_command(leads_group)
+        from crm.features.reports.cli import report_group
+
+        cli.add_command(report_group)
 
 
 def main() -> None:
