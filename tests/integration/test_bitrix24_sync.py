@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from crm.features.clients import figures, jobs
 from crm.features.clients.connection import encrypt, settings_row
-from crm.features.clients.models import Activity, Call, Company, Deal, Stage
+from crm.features.clients.models import Activity, Call, Company, Contact, CrmLead, Deal, Stage
 from crm.features.org.models import Department, Employee
 from crm.integrations.bitrix24 import Bitrix24Client, LeakyBucket, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.integrations.bitrix24.values import as_date, as_datetime, as_decimal
@@ -124,6 +124,48 @@ async def assert_local_equals_portal(sessions: Any, portal: Portal) -> None:
             raw["SUBJECT"],
         ), aid
     assert {i for i, c in calls.items() if c.active} == set(portal.tables["calls"].rows)
+    await assert_contacts_and_leads_equal(sessions, portal, acts)
+
+
+def _company_of_owner(portal: Portal, owner_type: str, owner_id: str) -> tuple[bool, int | None]:
+    """(known, company) of an activity's owner on the portal: the company itself, or its deal's, contact's (the
+    primary) or lead's; unknown when the owner is gone (the local copy keeps what it last knew)."""
+    if owner_type == "4":
+        return True, int(owner_id)
+    table = {"2": "deals", "3": "contacts", "1": "leads"}.get(owner_type)
+    row = portal.tables[table].rows.get(int(owner_id)) if table else None
+    if row is None:
+        return False, None
+    return True, int(row["COMPANY_ID"]) if row.get("COMPANY_ID") else None
+
+
+async def assert_contacts_and_leads_equal(sessions: Any, portal: Portal, acts: dict[int, Activity]) -> None:
+    async with sessions() as session:
+        contacts = {c.id: c for c in (await session.scalars(select(Contact))).all()}
+        leads = {x.id: x for x in (await session.scalars(select(CrmLead))).all()}
+    assert {i for i, c in contacts.items() if c.active} == set(portal.tables["contacts"].rows)
+    for cid, raw in portal.tables["contacts"].rows.items():
+        local = contacts[cid]
+        assert (local.last_name, local.company_id, local.company_ids, local.responsible_id) == (
+            raw["LAST_NAME"],
+            int(raw["COMPANY_ID"]) if raw.get("COMPANY_ID") else None,
+            [int(c) for c in raw["COMPANY_IDS"]],
+            int(raw["ASSIGNED_BY_ID"]),
+        ), cid
+    assert all(not contacts[i].active for i in portal.deleted["contact"] & set(contacts))
+    assert {i for i, x in leads.items() if x.active} == set(portal.tables["leads"].rows)
+    for lid, raw in portal.tables["leads"].rows.items():
+        local = leads[lid]
+        assert (local.status_id, local.semantic, local.company_id, local.contact_id) == (
+            raw["STATUS_ID"],
+            raw["STATUS_SEMANTIC_ID"],
+            int(raw["COMPANY_ID"]) if raw.get("COMPANY_ID") else None,
+            int(raw["CONTACT_ID"]) if raw.get("CONTACT_ID") else None,
+        ), lid
+    for aid, raw in portal.tables["activities"].rows.items():  # communications through deals, contacts, leads
+        known, company = _company_of_owner(portal, raw["OWNER_TYPE_ID"], raw["OWNER_ID"])
+        if known:
+            assert acts[aid].company_id == company, (aid, raw["OWNER_TYPE_ID"], raw["OWNER_ID"])
 
 
 async def figures_snapshot(sessions: Any) -> dict[str, list[Any]]:
@@ -192,6 +234,43 @@ def mutate(portal: Portal, rng: random.Random, n: int) -> None:
             )
         elif roll < 0.82:
             portal.delete("activity", rng.choice(acts))
+        elif roll < 0.86:  # a contact moves to another company (its activities follow) or gains a second one
+            contact = rng.choice(portal.tables["contacts"].ids)
+            if rng.random() < 0.5:
+                portal.update("contact", contact, {"COMPANY_ID": str(rng.choice(companies)), "POST": "moved"})
+            else:
+                links = portal.tables["contacts"].rows[contact]["COMPANY_IDS"]
+                portal.update("contact", contact, {"COMPANY_IDS": [*links, str(rng.choice(companies))]})
+        elif roll < 0.88:
+            portal.delete("contact", rng.choice(portal.tables["contacts"].ids))
+        elif roll < 0.91:  # a lead converted into a company, another one new
+            lead = rng.choice(portal.tables["leads"].ids)
+            portal.update(
+                "lead", lead, {"STATUS_ID": "CONVERTED", "STATUS_SEMANTIC_ID": "S", "COMPANY_ID": rng.choice(companies)}
+            )
+            portal.add(
+                "lead", {"TITLE": "New lead", "STATUS_ID": "NEW", "STATUS_SEMANTIC_ID": "P", "ASSIGNED_BY_ID": 1}
+            )
+        elif roll < 0.94:  # a meeting on a contact or a lead, not on the company
+            start = portal.now_iso()
+            on_lead = rng.random() < 0.3
+            portal.add(
+                "activity",
+                {
+                    "OWNER_TYPE_ID": "1" if on_lead else "3",
+                    "OWNER_ID": str(rng.choice(portal.tables["leads" if on_lead else "contacts"].ids)),
+                    "TYPE_ID": "1",
+                    "PROVIDER_ID": "CRM_MEETING",
+                    "PROVIDER_TYPE_ID": "MEETING",
+                    "DIRECTION": "0",
+                    "RESPONSIBLE_ID": str(rng.choice(users)),
+                    "SUBJECT": "Meeting with a contact",
+                    "START_TIME": start,
+                    "END_TIME": start,
+                    "COMPLETED": "Y",
+                    "STATUS": "2",
+                },
+            )
         else:
             start = portal.now_iso()
             portal.add(
@@ -402,7 +481,8 @@ async def test_the_figures_follow_the_acceptance_cases(sessions, db) -> None:
 
 
 async def test_a_generated_portal_of_thousands_of_companies_survives_changes_and_faults(sessions) -> None:
-    """3,000 companies, 12,000 deals, 21,000 activities and 9,000 calls; offline events for a local app,
+    """3,000 companies, 4,500 contacts, 1,500 leads, 12,000 deals, 22,500 activities (1,500 of them on contacts and
+    leads) and 9,000 calls; offline events for a local app,
     a fault on one request in eight, then the local copy equals the portal and rebuild equals incremental."""
     portal = Portal(dataset(8, companies=3000), rate=1000.0, bucket=1000.0)
     with running(portal) as server:
