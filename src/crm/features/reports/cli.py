@@ -71,7 +71,7 @@ def sales(ctx: click.Context, **options: Any) -> None:
     from crm.features.reports import charts, sales_output
     from crm.features.reports.sales import parse_period, report
     from crm.features.reports.sales_input import Columns, SalesInputError, read_sales
-    from crm.lib.i18n import local_today, local_tz, set_locale
+    from crm.lib.i18n import fmt_number, local_today, local_tz, set_locale
 
     if options["lang"]:
         set_locale(options["lang"])
@@ -148,5 +148,7 @@ def sales(ctx: click.Context, **options: Any) -> None:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"{charts.title_of(figures)}: {charts.subtitle_of(figures)}")
     for title, lines in sales_output.tables(figures):
-        click.echo(f"{title}: " + "; ".join(f"{charts.shown_name(x)} {x.sum} / {x.count}" for x in lines[:5]))
+        click.echo(
+            f"{title}: " + "; ".join(f"{charts.shown_name(x)} {fmt_number(x.sum, 2)} / {x.count}" for x in lines[:5])
+        )
     click.echo(f"Written {output} ({len(body):,} bytes).")
