@@ -111,6 +111,7 @@ def _route_handlers() -> list[Any]:
     from crm.features.calendar.controllers import ROUTES as calendar_routes
     from crm.features.clients.routes import ROUTES as clients_routes
     from crm.features.leads.controllers import ROUTES as leads_routes
+    from crm.features.plans.routes import ROUTES as plans_routes
     from crm.features.reports.routes import ROUTES as reports_routes
     from crm.features.system.controllers import ROUTES as system_routes
     from crm.features.tariffs.routes import ROUTES as tariffs_routes
@@ -123,6 +124,7 @@ def _route_handlers() -> list[Any]:
         *leads_routes,
         *clients_routes,
         *reports_routes,
+        *plans_routes,
     ]
 
 

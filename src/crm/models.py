@@ -40,6 +40,7 @@ from crm.features.leads.models import (
     LeadSource,
 )
 from crm.features.org.models import Department, Employee
+from crm.features.plans.models import CallPlan, DayComment, PlanSettings
 from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.features.system.models import MailTest, SystemSettings
 from crm.features.tariffs.models import (
@@ -62,12 +63,14 @@ __all__ = [
     "Bitrix24Settings",
     "CalendarDay",
     "Call",
+    "CallPlan",
     "Company",
     "CommunicationReportSettings",
     "CompanyAddress",
     "CompanyFigure",
     "CompanyPipelineFigure",
     "Country",
+    "DayComment",
     "CountryTariff",
     "Deal",
     "Department",
@@ -85,6 +88,7 @@ __all__ = [
     "ManagerDayFigure",
     "PasswordResetToken",
     "Pipeline",
+    "PlanSettings",
     "ReferenceValue",
     "RefreshToken",
     "Registry",

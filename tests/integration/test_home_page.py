@@ -16,14 +16,16 @@ def _cards(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("manager", ["/companies"]),
-        ("head", ["/companies", "/audit"]),
+        ("manager", ["/reports/communications", "/plans", "/companies"]),
+        ("head", ["/reports/communications", "/plans", "/companies", "/audit"]),
         ("operator", ["/leads/my"]),
         ("telegraph", ["/telegraph"]),
         ("billing", ["/telegraph"]),
         (
             "admin",
             [
+                "/reports/communications",
+                "/plans",
                 "/companies",
                 "/leads/queue",
                 "/telegraph",

@@ -22,7 +22,7 @@ PUBLIC: dict[str, set[str]] = {
     "accounts": {"models", "services", "audit_labels", "permissions", "schemas"},
     "calendar": {"services"},
     "system": {"settings"},
-    "clients": {"models"},
+    "clients": {"models", "sync_models"},  # the derived figures are shared records: plans and reports read them
 }
 
 

@@ -29,6 +29,12 @@ ENTRIES: tuple[HomeEntry, ...] = (
         ("reports.view",),
     ),
     HomeEntry(
+        "/plans",
+        N_("Calls and meetings"),
+        N_("Calls and meetings of managers by month and by working day, call plans and their completion."),
+        ("plans.view",),
+    ),
+    HomeEntry(
         "/companies",
         N_("Companies"),
         N_("Clients, deals, activities and calls copied from Bitrix24; employees, departments and pipelines."),

@@ -1,0 +1,9 @@
+"""Every route of the plans slice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.features.plans.pages import ROUTES as PAGE_ROUTES
+
+ROUTES: list[Any] = [*PAGE_ROUTES]

@@ -1,0 +1,106 @@
+"""Calls & meetings statistics (spec/plans.md): counting, year and month views, department rows, scope per role."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from crm.features.calendar.models import CalendarDay
+from crm.features.calendar.services import ensure_year
+from crm.features.clients.sync_models import ManagerDayFigure
+from crm.features.org.models import Department, Employee
+from tests.conftest import login, make_user
+
+YEAR = 2025  # a past year: every working day of it is judged
+
+
+async def org(db: Any) -> dict[str, Any]:
+    """Sales (head 10) ⊃ Moscow (head 20, members 21, 22); Regions (head 30, member 31)."""
+    sales = Department(name="Sales", head_bitrix_id=10)
+    db.add(sales)
+    await db.flush()
+    moscow = Department(name="Moscow", parent_id=sales.id, head_bitrix_id=20)
+    regions = Department(name="Regions", parent_id=sales.id, head_bitrix_id=30)
+    db.add_all([moscow, regions])
+    await db.flush()
+    people = {
+        10: ("Head", "Sales", sales.id),
+        20: ("Mosc", "Head", moscow.id),
+        21: ("Anna", "Alpha", moscow.id),
+        22: ("Boris", "Beta", moscow.id),
+        30: ("Reg", "Head", regions.id),
+        31: ("Vera", "Gamma", regions.id),
+    }
+    for i, (first, last, dept) in people.items():
+        db.add(Employee(id=i, name=first, last_name=last, department_id=dept))
+    await ensure_year(db, YEAR)
+    await db.commit()
+    return {"sales": sales.id, "moscow": moscow.id, "regions": regions.id}
+
+
+def fig(employee_id: int, day: date, calls: int, meetings: int = 0) -> ManagerDayFigure:
+    return ManagerDayFigure(employee_id=employee_id, day=day, calls=calls, calls_total=calls, meetings=meetings)
+
+
+async def test_the_year_view_sums_months_per_manager_and_department_with_the_head_as_header(client, db) -> None:
+    ids = await org(db)
+    db.add_all(
+        [
+            fig(21, date(YEAR, 3, 3), 5, 1),  # Monday
+            fig(21, date(YEAR, 3, 4), 7),
+            fig(22, date(YEAR, 3, 3), 2, 2),
+            fig(31, date(YEAR, 4, 1), 9),
+            fig(21, date(YEAR, 3, 8), 50),  # 8 March: a holiday, not counted
+        ]
+    )
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    response = await client.get(f"/plans?year={YEAR}")
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "Sales" in html and "Head: Head Mosc" in html and "Head: Sales Head" in html
+    from crm.features.plans.scope import Selection, Visible
+    from crm.features.plans.stats import build_view
+
+    view = await build_view(db, Visible(everything=True), Selection(), YEAR, None, date(YEAR + 1, 1, 1))
+    groups = {g.department.name: g for g in view.groups}
+    assert groups["Moscow"].cells[3].calls == 14 and groups["Moscow"].cells[3].meetings == 3
+    assert groups["Sales"].total.calls == 23  # its subtree: Moscow and Regions
+    assert next(r.employee.id for r in groups["Moscow"].rows) == 20  # the head first
+    assert groups["Moscow"].rows[0].is_head
+    anna = next(r for r in groups["Moscow"].rows if r.employee.id == 21)
+    assert anna.cells[3].calls == 12 and anna.total.calls == 12
+    assert view.total.calls == 23
+    assert ids
+
+
+async def test_the_month_view_shows_working_days_only_with_the_average_per_working_day(client, db) -> None:
+    await org(db)
+    db.add_all([fig(21, date(YEAR, 3, 3), 5), fig(21, date(YEAR, 3, 4), 6), fig(21, date(YEAR, 3, 8), 40)])
+    await db.commit()
+    from crm.features.plans.scope import Selection, Visible
+    from crm.features.plans.stats import build_view
+
+    view = await build_view(db, Visible(everything=True), Selection(), YEAR, 3, date(YEAR + 1, 1, 1))
+    assert date(YEAR, 3, 8) not in view.periods and date(YEAR, 3, 1) not in view.periods  # holiday, Saturday
+    assert len(view.periods) == view.days_so_far == 21  # March 2025: 21 weekdays, 8 March is a Saturday
+    anna = next(r for g in view.groups for r in g.rows if r.employee.id == 21)
+    assert anna.total.calls == 11 and anna.cells[date(YEAR, 3, 4)].calls == 6
+    assert anna.average == 1  # ceil(11 / 21)
+
+
+async def test_a_day_off_is_absent_from_the_month_view_and_from_the_working_day_divisor(client, db) -> None:
+    await org(db)
+    day_off = await db.get(CalendarDay, date(YEAR, 3, 5))
+    day_off.is_working = False  # made a day off by hand
+    db.add_all([fig(21, date(YEAR, 3, 3), 5), fig(21, date(YEAR, 3, 4), 6), fig(21, date(YEAR, 3, 5), 40)])
+    await db.commit()
+    from crm.features.plans.scope import Selection, Visible
+    from crm.features.plans.stats import build_view
+
+    today = date(YEAR, 3, 10)  # working days so far: 3, 4, 6, 7, 10
+    view = await build_view(db, Visible(everything=True), Selection(), YEAR, 3, today)
+    assert date(YEAR, 3, 5) not in view.periods and view.days_so_far == 5
+    anna = next(r for g in view.groups for r in g.rows if r.employee.id == 21)
+    assert anna.total.calls == 11 and anna.average == 3  # ceil(11 / 5); the 40 calls of the day off do not count
