@@ -23,6 +23,7 @@ from crm.features.org.models import Employee
 from crm.features.org.scope import EmployeeScope, employee_scope
 from crm.features.org.tree import all_departments, indented
 from crm.features.reports import communications as comm
+from crm.features.reports import communications_filters as cf
 from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
@@ -129,7 +130,7 @@ async def _views(session: AsyncSession, user: Any) -> list[ReportView]:
 
 def _view_query(params: ListParams) -> str:
     """The query string a saved view keeps: the filters and sort, not the page or an export format."""
-    items = [(k, v) for k, v in params.query.multi_items() if k in comm.PARAMS and str(v).strip()]
+    items = [(k, v) for k, v in params.query.multi_items() if k in cf.PARAMS and str(v).strip()]
     return urlencode(items)
 
 
@@ -141,7 +142,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
     cfg = await comm.load_settings(db_session)
     error: tuple[str, str] | None = None
     try:
-        flt = comm.parse_filter(params.query)
+        flt = cf.parse_filter(params.query)
         size = params.page_size if params.get("page_size") else cfg.page_size
         report = await comm.build(
             db_session,
@@ -155,7 +156,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
     except ValidationException as exc:
         item = (exc.extra or [{}])[0]
         error = (str(item.get("key", "")), str(item.get("message", exc.detail)))  # type: ignore[union-attr]
-        flt = comm.CommFilter()
+        flt = cf.CommFilter()
         report = comm.Report(await comm.pipelines(db_session), [], 0, 1, cfg.page_size, {}, [("title", False)])
     if error is None and params.get("format") in {"csv", "xlsx"}:
         return export_response(report.rows, _export_columns(report), "client-communications", params.get("format"))
@@ -300,7 +301,7 @@ async def api_communications(
     stale: Annotated[str, QueryParameter(description="true: only companies past the stale limit")] = "",
 ) -> CommunicationReport:
     scope = await employee_scope(db_session, current_user(request))
-    flt = comm.parse_filter(request.query_params)
+    flt = cf.parse_filter(request.query_params)
     report = await comm.build(db_session, flt, scope, sort=sort, page=page, page_size=page_size)
 
     def sums(cells: dict[int, comm.Cell]) -> list[PipelineSums]:
