@@ -150,15 +150,15 @@ async def test_the_screen_shows_tables_charts_and_the_comparison_and_exports_the
         "google",
         "WEB",
         "Contract type",
-        'data-chart="sales-managers-data"',
-        'data-chart="sales-sources-data"',
+        'data-chart="sales-managers-2026-11-10-2026-11-10-all-contract_type-data"',
+        'data-chart="sales-sources-2026-11-10',
         "Previous period",
     ):
         assert part in text, part
     assert "sales-trend" not in text  # one day: no trend line
     assert text.index("Вторая Анна") < text.index("Первый Иван")
     month = await client.get("/reports/sales", params={"period": "month", "date": "2026-11-10"})
-    assert 'data-chart="sales-trend-data"' in month.text
+    assert 'data-chart="sales-trend-' in month.text
     partial = await client.get(
         "/reports/sales",
         params={"period": "custom", "from": "2026-11-09", "to": "2026-11-11"},

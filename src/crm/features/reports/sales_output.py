@@ -40,10 +40,10 @@ def _columns() -> list[tuple[str, Callable[[Line], Any]]]:
         (_("Name"), charts.shown_name),
         (_("Sum"), lambda x: x.sum),
         (_("Deals"), lambda x: x.count),
-        (_("Share, %"), lambda x: round(x.share * 100, 1)),
+        (_("Share") + ", %", lambda x: round(x.share * 100, 1)),
         (_("Average deal"), lambda x: x.average),
         (_("Previous period"), lambda x: x.previous_sum),
-        (_("Change, %"), _change),
+        (_("Change") + ", %", _change),
     ]
 
 
@@ -69,7 +69,7 @@ def xlsx_report(figures: Figures) -> bytes:
     if figures.previous is not None:
         summary.append([_("Previous period"), figures.previous_from, figures.previous_to])
         summary.append([_("Previous total"), figures.previous.sum, figures.previous.count])
-        summary.append([_("Change, %"), _change(figures.total)])
+        summary.append([_("Change") + ", %", _change(figures.total)])
     for row in summary.iter_rows(min_row=2, max_row=3, min_col=2):
         for cell in row:
             cell.number_format = "DD.MM.YYYY"
