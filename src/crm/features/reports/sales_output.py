@@ -160,7 +160,7 @@ def _table(pdf: FPDF, title: str, lines: list[Line], total: Line) -> None:
     heading = FontFace(emphasis="BOLD", fill_color=(235, 239, 244))
     aligns = ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
     with pdf.table(
-        col_widths=(52, 24, 14, 16, 24, 24, 16), text_align=aligns, headings_style=heading, line_height=5
+        col_widths=(46, 24, 14, 16, 24, 24, 22), text_align=aligns, headings_style=heading, line_height=5
     ) as table:
         table.row([label for label, _f in _columns()])
         for line in [*lines, total]:
