@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.features.plans.day import ROUTES as DAY_ROUTES
 from crm.features.plans.pages import ROUTES as PAGE_ROUTES
 
-ROUTES: list[Any] = [*PAGE_ROUTES]
+ROUTES: list[Any] = [*PAGE_ROUTES, *DAY_ROUTES]

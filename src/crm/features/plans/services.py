@@ -105,7 +105,7 @@ async def save_plan(
     deadline_day = (await settings(session)).edit_deadline_day
     wanted: dict[date, int | None] = dict.fromkeys(days, form.daily) if form.daily is not None else dict(form.days)
     existing = await month_plans(session, employee.id, year, month)
-    changes: dict[str, list[Any]] = {}
+    changes: dict[date, tuple[int | None, int | None]] = {}
     for day, value in wanted.items():
         old = existing[day].calls if day in existing else None
         if old == value:
@@ -114,22 +114,27 @@ async def save_plan(
             if form.daily is None:
                 form.errors.add(f"day-{day.isoformat()}", N_("Past the deadline for editing plans."))
             continue
-        changes[day.isoformat()] = [old, value]
-        if value is None:
-            await session.execute(delete(CallPlan).where(CallPlan.employee_id == employee.id, CallPlan.day == day))
-        else:
-            stmt = insert(CallPlan).values(employee_id=employee.id, day=day, calls=value, set_by_id=user.id)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["employee_id", "day"],
-                    set_={"calls": value, "set_by_id": user.id, "updated_at": func.now()},
-                )
-            )
+        changes[day] = (old, value)
     if form.errors:
         return 0
+    for day, (_old, value) in changes.items():
+        if value is None:
+            await session.execute(delete(CallPlan).where(CallPlan.employee_id == employee.id, CallPlan.day == day))
+            continue
+        stmt = insert(CallPlan).values(employee_id=employee.id, day=day, calls=value, set_by_id=user.id)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["employee_id", "day"],
+                set_={"calls": value, "set_by_id": user.id, "updated_at": func.now()},
+            )
+        )
     if changes:
         summary = f"{employee.full_name} {year}-{month:02d}"
-        await record(session, user, "plan", f"{employee.id}:{year}-{month:02d}", "set", changes, summary=summary)
+        audit = {d.isoformat(): list(pair) for d, pair in changes.items()}
+        await record(
+            session, user, "plan", f"{employee.id}:{year}-{month:02d}", "set", audit,
+            summary=summary, department_id=employee.department_id,
+        )  # fmt: skip
     return len(changes)
 
 
@@ -180,7 +185,7 @@ async def force_completion(
     plan.force_comment = text
     await record(
         session, user, "plan", f"{employee.id}:{day.isoformat()}", "force", {"comment": [None, text]},
-        summary=f"{employee.full_name} {day.isoformat()}",
+        summary=f"{employee.full_name} {day.isoformat()}", department_id=employee.department_id,
     )  # fmt: skip
     return errors
 

@@ -1,0 +1,156 @@
+"""Call plans (spec/plans.md): plan vs fact statuses, forced completion, the editing deadline, bad input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from crm.features.plans.models import CallPlan, DayComment
+from crm.lib.i18n import local_today
+from tests.conftest import login, make_user, post_form
+from tests.integration.test_plans_stats import fig, org
+
+YEAR = 2025
+
+
+async def head_and_team(db: Any) -> dict[str, Any]:
+    ids = await org(db)
+    await make_user(db, "head@example.com", ["head"], department_id=ids["moscow"], employee_bitrix_id=20)
+    await make_user(db, "anna@example.com", ["manager"], department_id=ids["moscow"], employee_bitrix_id=21)
+    await make_user(db, "admin@example.com", ["admin"])
+    return ids
+
+
+async def test_plan_10_fact_8_on_a_past_working_day_is_not_fulfilled_and_forced_after_forcing(client, db) -> None:
+    await head_and_team(db)
+    db.add_all([CallPlan(employee_id=21, day=date(YEAR, 3, 3), calls=10), fig(21, date(YEAR, 3, 3), 8)])
+    db.add_all([CallPlan(employee_id=21, day=date(YEAR, 3, 4), calls=5), fig(21, date(YEAR, 3, 4), 6)])
+    await db.commit()
+    await login(client, "head@example.com")
+    page = await client.get(f"/plans/21/day/{YEAR}-03-03")
+    assert page.status_code == 200 and "not fulfilled" in page.text and "Force plan completion" in page.text
+    grid = (await client.get(f"/plans?year={YEAR}&month=3")).text
+    assert "cell st-not_fulfilled" in grid and "cell st-fulfilled" in grid
+
+    refused = await post_form(client, f"/plans/21/day/{YEAR}-03-03/force", {"comment": "  "})
+    assert refused.status_code == 422 and 'id="e-comment"' in refused.text
+    done = await post_form(client, f"/plans/21/day/{YEAR}-03-03/force", {"comment": "At the exhibition"})
+    assert done.status_code in (200, 303)
+    page = await client.get(f"/plans/21/day/{YEAR}-03-03")
+    assert "forced" in page.text and "At the exhibition" in page.text and "Force plan completion" not in page.text
+    grid = (await client.get(f"/plans?year={YEAR}&month=3")).text
+    assert "cell st-forced" in grid and "cell st-not_fulfilled" not in grid
+    again = await post_form(client, f"/plans/21/day/{YEAR}-03-04/force", {"comment": "why not"})
+    assert again.status_code == 422 and 'class="error"' in again.text  # a fulfilled day is not forced
+
+    from crm.features.plans.scope import Selection, Visible
+    from crm.features.plans.stats import build_view
+
+    view = await build_view(db, Visible(everything=True), Selection(), YEAR, None, date(YEAR + 1, 1, 1))
+    anna = next(r for g in view.groups for r in g.rows if r.employee.id == 21)
+    march = anna.cells[3]
+    assert (march.plan, march.fulfilled, march.forced, march.not_fulfilled, march.completion) == (15, 1, 1, 0, 100)
+
+
+async def test_today_and_future_days_are_neither_fulfilled_nor_not(client, db) -> None:
+    from crm.features.plans.stats import NONE, day_status
+
+    today = date(2026, 3, 10)
+    assert day_status(today, today, 10, 0, False) == NONE
+    assert day_status(today + timedelta(days=1), today, 10, 0, False) == NONE
+    assert day_status(today - timedelta(days=1), today, None, 0, False) == NONE
+
+
+async def test_managers_may_not_force_or_set_plans(client, db) -> None:
+    await head_and_team(db)
+    db.add_all([CallPlan(employee_id=21, day=date(YEAR, 3, 3), calls=10)])
+    await db.commit()
+    await login(client, "anna@example.com")
+    assert (await post_form(client, f"/plans/21/day/{YEAR}-03-03/force", {"comment": "x"})).status_code == 403
+    assert (await client.get(f"/plans/21/{YEAR}-03/plan")).status_code == 403
+
+
+async def test_a_head_sets_a_daily_plan_for_the_month_and_days_past_the_deadline_are_locked(client, db) -> None:
+    await head_and_team(db)
+    await login(client, "head@example.com")
+    today = local_today()
+    this_month = f"{today.year}-{today.month:02d}"
+    saved = await post_form(client, f"/plans/21/{this_month}/plan", {"daily": "12"})
+    assert saved.status_code in (200, 303)
+    plans = (await db.scalars(select(CallPlan).where(CallPlan.employee_id == 21))).all()
+    assert plans and {p.calls for p in plans} == {12}
+
+    old = f"{YEAR}-03"  # long past the deadline (the 5th of the following month)
+    locked = await post_form(client, f"/plans/21/{old}/plan", {f"day-{YEAR}-03-03": "7"})
+    assert locked.status_code == 422 and f'id="e-day-{YEAR}-03-03"' in locked.text
+    assert await db.get(CallPlan, (21, date(YEAR, 3, 3))) is None
+
+    await client.get("/logout")
+    await login(client, "admin@example.com")  # admins may edit past plans
+    allowed = await post_form(client, f"/plans/21/{old}/plan", {f"day-{YEAR}-03-03": "7"})
+    assert allowed.status_code in (200, 303)
+    db.expire_all()
+    assert (await db.get(CallPlan, (21, date(YEAR, 3, 3)))).calls == 7
+
+
+async def test_bad_plan_input_is_a_422_naming_the_field(client, db) -> None:
+    await head_and_team(db)
+    await login(client, "head@example.com")
+    today = local_today()
+    ym = f"{today.year}-{today.month:02d}"
+    for data, field in (
+        ({"daily": "-1"}, "daily"),
+        ({"daily": "1e9"}, "daily"),
+        ({"daily": "²"}, "daily"),
+        ({}, "daily"),
+        ({f"day-{today.year}-{today.month:02d}-40": "3"}, f"day-{today.year}-{today.month:02d}-40"),
+    ):
+        response = await post_form(client, f"/plans/21/{ym}/plan", data)
+        assert response.status_code == 422, (data, response.status_code)
+        assert f'id="e-{field}"' in response.text, data
+    assert (await client.get(f"/plans/21/{today.year}-13/plan")).status_code == 404
+    assert (await client.get("/plans/31/2025-03/plan")).status_code == 404  # Regions: not the head's subtree
+    for query, field in (("year=abc", "year"), ("year=2025&month=13", "month"), ("department=xyz", "department"),
+                         ("scope=employee:1;drop", "scope")):  # fmt: skip
+        response = await client.get(f"/plans?{query}")
+        assert response.status_code == 422 and f'id="e-{field}"' in response.text, query
+
+
+async def test_scope_per_role_heads_see_their_subtree_managers_themselves_admins_all(client, db) -> None:
+    ids = await head_and_team(db)
+    await login(client, "anna@example.com")
+    own = (await client.get(f"/plans?year={YEAR}")).text
+    assert '<span class="name">Alpha Anna' in own and "Beta Boris" not in own
+    assert (await client.get(f"/plans?year={YEAR}&department={ids['moscow']}")).status_code == 422
+    assert (await client.get(f"/plans/22/day/{YEAR}-03-03")).status_code == 404
+    await client.get("/logout")
+    await login(client, "head@example.com")
+    team = (await client.get(f"/plans?year={YEAR}")).text
+    assert "Alpha Anna" in team and "Beta Boris" in team and "Gamma Vera" not in team
+    assert (await client.get(f"/plans?year={YEAR}&department={ids['regions']}")).status_code == 422
+    chosen = (await client.get(f"/plans?year={YEAR}&employee=22")).text
+    assert '<span class="name">Beta Boris' in chosen and '<span class="name">Alpha Anna' not in chosen
+    await client.get("/logout")
+    await login(client, "admin@example.com")
+    everybody = (await client.get(f"/plans?year={YEAR}")).text
+    assert "Gamma Vera" in everybody and "Alpha Anna" in everybody
+
+
+async def test_day_comments_are_written_by_people_in_scope_and_verified_by_heads(client, db) -> None:
+    await head_and_team(db)
+    await login(client, "anna@example.com")
+    assert (await post_form(client, f"/plans/21/day/{YEAR}-03-03/comments", {"body": ""})).status_code == 422
+    await post_form(client, f"/plans/21/day/{YEAR}-03-03/comments", {"body": "At the exhibition"})
+    comment = await db.scalar(select(DayComment))
+    assert comment.body == "At the exhibition" and not comment.verified
+    assert (await post_form(client, f"/plans/comments/{comment.id}/verify", {})).status_code == 403
+    grid = (await client.get(f"/plans?year={YEAR}&month=3")).text
+    assert "1 comment" in grid
+    await client.get("/logout")
+    await login(client, "head@example.com")
+    await post_form(client, f"/plans/comments/{comment.id}/verify", {})
+    await db.refresh(comment)
+    assert comment.verified
+    assert "verified" in (await client.get(f"/plans/21/day/{YEAR}-03-03")).text
