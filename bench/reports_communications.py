@@ -93,7 +93,6 @@ def admin_cases(companies: int) -> tuple[Case, ...]:
             check=_csv,
             page=False,
         ),
-        Case("admin: API page_size=50", "/api/v1/reports/communications", check=lambda r: None),
     )
 
 

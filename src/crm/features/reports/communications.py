@@ -10,6 +10,8 @@ the page size. The settings (stale months, recently-lost days, page size) are th
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from litestar.stores.base import Store
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from crm.features.clients.models import Company, Deal, Pipeline
-from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
+from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure, SyncRun
 from crm.features.org.models import Employee
 from crm.features.org.scope import EmployeeScope
 from crm.features.org.tree import department_subtree_ids
@@ -35,6 +38,7 @@ STALE_MONTHS = 6  # red past this many months without a communication; amber in 
 LOST_DAYS = 30  # a pipeline cell marks a deal lost within this many days
 PAGE_SIZE = 50
 MAX_EXPORT = 100_000
+CACHE_SECONDS = 300  # counts and totals of a filter; a new sync run or a settings change starts afresh
 
 # Bitrix24's standard "number of employees" list (companies carry its code): the range each code stands for.
 EMPLOYEE_BANDS: dict[str, tuple[int, int]] = {
@@ -155,7 +159,7 @@ async def report_query(
             exists().where(
                 figure.company_id == Company.id,
                 figure.pipeline_id == flt.pipeline_id,
-                or_(figure.active_count > 0, figure.won_count > 0, figure.preparation_count > 0),
+                or_(figure.active_count > 0, figure.won_count > 0),  # a deal in preparation is an active one
             )
         )
     if flt.has_active is not None:
@@ -334,6 +338,48 @@ async def _rows(
     return out
 
 
+async def data_version(session: AsyncSession) -> str | None:
+    """What the cached counts and totals depend on: the sync runs (every sync and figures rebuild is one) and the
+    settings. ``None`` while a run is under way: the figures are moving, nothing is cached then."""
+    runs = (
+        await session.execute(
+            select(
+                func.count(SyncRun.id),
+                func.max(SyncRun.id),
+                func.max(SyncRun.finished_at),
+                func.bool_or(SyncRun.status.in_(("queued", "running"))),
+            )
+        )
+    ).one()
+    if runs[3]:
+        return None
+    changed = await session.scalar(select(CommunicationReportSettings.updated_at))
+    return f"{runs[0]}:{runs[1]}:{runs[2]}:{changed}"
+
+
+def cache_key(prefix: str, version: str, *parts: Any) -> str:
+    return f"reports:comm:{prefix}:" + hashlib.sha256(repr((version, parts)).encode()).hexdigest()[:40]
+
+
+async def _count_and_totals(
+    session: AsyncSession, stmt: Select[Any], pipeline_ids: list[int]
+) -> tuple[int, dict[int, Cell]]:
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    totals: dict[int, Cell] = {pid: Cell() for pid in pipeline_ids}
+    if pipeline_ids and total:
+        filtered = stmt.with_only_columns(Company.id).subquery()
+        figure = CompanyPipelineFigure
+        sums = await session.execute(
+            select(figure.pipeline_id, func.sum(figure.active_sum), func.sum(figure.won_sum))
+            .join(filtered, filtered.c.id == figure.company_id)
+            .where(figure.pipeline_id.in_(pipeline_ids))
+            .group_by(figure.pipeline_id)
+        )
+        for pid, active, won in sums.all():
+            totals[pid] = Cell(active or Decimal("0"), won or Decimal("0"))
+    return total, totals
+
+
 async def build(
     session: AsyncSession,
     flt: CommFilter,
@@ -344,15 +390,35 @@ async def build(
     page_size: int | None = None,
     export: bool = False,
     now: datetime | None = None,
+    store: Store | None = None,
 ) -> Report:
-    """One page of the report (or every filtered row, up to ``MAX_EXPORT``, for an export) with its totals."""
+    """One page of the report (or every filtered row, up to ``MAX_EXPORT``, for an export) with its totals.
+
+    With a ``store`` the count and the totals of a filter (the expensive part: every filtered company) are
+    cached for ``CACHE_SECONDS``, keyed by the filter, the scope, the day and the data version (a new sync run
+    or a settings change starts afresh)."""
     now = now or datetime.now(UTC)
     settings = await load_settings(session)
     shown = await pipelines(session, flt.pipeline_id)
     levels = parse_sort(sort, [p.id for p in await pipelines(session)])
     size = page_size or settings.page_size
     stmt = await report_query(session, flt, scope, settings, now)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pipeline_ids = [p.id for p in shown]
+    version = await data_version(session) if store is not None else None
+    key = cache_key("totals", version or "", flt, scope, settings, now.date(), pipeline_ids)
+    cached = await store.get(key) if store is not None and version is not None else None
+    if cached is not None:
+        data = json.loads(cached)
+        total = int(data["total"])
+        totals = {int(pid): Cell(Decimal(a), Decimal(w)) for pid, (a, w) in data["totals"].items()}
+    else:
+        total, totals = await _count_and_totals(session, stmt, pipeline_ids)
+        if store is not None and version is not None:
+            payload = {
+                "total": total,
+                "totals": {pid: [str(c.active_sum), str(c.won_sum)] for pid, c in totals.items()},
+            }
+            await store.set(key, json.dumps(payload), expires_in=CACHE_SECONDS)
     ordered = sorted_query(stmt, levels)
     if export:
         page, size = 1, MAX_EXPORT
@@ -360,22 +426,7 @@ async def build(
     else:
         page = max(1, min(page, -(-total // size) or 1))
         records = (await session.execute(ordered.limit(size).offset((page - 1) * size))).all()
-    totals: dict[int, Cell] = {p.id: Cell() for p in shown}
-    if shown and total:
-        filtered = stmt.with_only_columns(Company.id).subquery()
-        sums = await session.execute(
-            select(
-                CompanyPipelineFigure.pipeline_id,
-                func.sum(CompanyPipelineFigure.active_sum),
-                func.sum(CompanyPipelineFigure.won_sum),
-            )
-            .where(
-                CompanyPipelineFigure.company_id.in_(select(filtered.c.id)),
-                CompanyPipelineFigure.pipeline_id.in_(list(totals)),
-            )
-            .group_by(CompanyPipelineFigure.pipeline_id)
-        )
-        for pid, active, won in sums.all():
-            totals[pid] = Cell(active or Decimal("0"), won or Decimal("0"))
+        if export is False and page == 1 and len(records) < size:
+            total = len(records)  # a cached count a few minutes old never contradicts the rows shown
     rows = await _rows(session, records, shown, settings, now)
     return Report(shown, rows, total, page, size, totals, levels)

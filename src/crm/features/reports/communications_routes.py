@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -70,38 +71,42 @@ def sort_names(report: comm.Report) -> dict[str, str]:
 # --------------------------------------------------------------------------- choices for the filter bar
 
 
-async def choices(session: AsyncSession, scope: EmployeeScope) -> dict[str, Any]:
-    """Managers, industries and regions of the companies in the user's scope; departments; pipelines."""
-    clause = scope.clause(Company.responsible_id)
-    base = select(Company).where(Company.active.is_(True))
-    if clause is not None:
-        base = base.where(clause)
-    sub = base.subquery()
-    codes = [i for (i,) in await session.execute(select(sub.c.industry).distinct().order_by(sub.c.industry)) if i]
-    names = dict(
-        (
-            await session.execute(
-                select(ReferenceValue.status_id, ReferenceValue.name).where(ReferenceValue.entity_id == "INDUSTRY")
-            )
-        ).all()
-    )
-    industries = sorted(((c, names.get(c) or c) for c in codes), key=lambda item: item[1].lower())
-    regions = [r for (r,) in await session.execute(select(sub.c.region).distinct().order_by(sub.c.region)) if r]
-    managers = (
-        await session.scalars(
+async def choices(session: AsyncSession, scope: EmployeeScope, store: Any = None) -> dict[str, Any]:
+    """Managers, industries and regions of the companies in the user's scope (cached like the totals: three
+    scans of every company in scope); departments; pipelines."""
+    version = await comm.data_version(session) if store is not None else None
+    key = comm.cache_key("choices", version or "", scope)
+    raw = await store.get(key) if store is not None and version is not None else None
+    if raw is not None:
+        heavy = json.loads(raw)
+    else:
+        clause = scope.clause(Company.responsible_id)
+        base = select(Company).where(Company.active.is_(True))
+        if clause is not None:
+            base = base.where(clause)
+        sub = base.subquery()
+        codes = [i for (i,) in await session.execute(select(sub.c.industry).distinct()) if i]
+        names = dict(
+            (
+                await session.execute(
+                    select(ReferenceValue.status_id, ReferenceValue.name).where(ReferenceValue.entity_id == "INDUSTRY")
+                )
+            ).all()
+        )
+        people = await session.scalars(
             select(Employee)
             .where(Employee.id.in_(select(sub.c.responsible_id)))
             .order_by(Employee.last_name, Employee.name)
         )
-    ).all()
+        heavy = {
+            "industries": sorted(([c, names.get(c) or c] for c in codes), key=lambda item: item[1].lower()),
+            "regions": sorted(r for (r,) in await session.execute(select(sub.c.region).distinct()) if r),
+            "managers": [{"id": e.id, "full_name": e.full_name} for e in people.all()],
+        }
+        if store is not None and version is not None:
+            await store.set(key, json.dumps(heavy), expires_in=comm.CACHE_SECONDS)
     departments = [(d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in indented(await all_departments(session))]
-    return {
-        "industries": industries,
-        "regions": regions,
-        "managers": list(managers),
-        "departments": departments,
-        "all_pipelines": await comm.pipelines(session),
-    }
+    return {**heavy, "departments": departments, "all_pipelines": await comm.pipelines(session)}
 
 
 # --------------------------------------------------------------------------- the page
@@ -152,6 +157,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
             page=params.page,
             page_size=size,
             export=params.get("format") in {"csv", "xlsx"},
+            store=request.app.stores.get("cache"),
         )
     except ValidationException as exc:
         item = (exc.extra or [{}])[0]
@@ -172,7 +178,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         "views": await _views(db_session, user),
         "view_query": _view_query(params),
         "form_errors": FormErrors(),
-        **await choices(db_session, scope),
+        **await choices(db_session, scope, request.app.stores.get("cache")),
     }
     return render(request, "reports/communications.html", context, block="list", status_code=422 if error else 200)
 
@@ -302,7 +308,9 @@ async def api_communications(
 ) -> CommunicationReport:
     scope = await employee_scope(db_session, current_user(request))
     flt = cf.parse_filter(request.query_params)
-    report = await comm.build(db_session, flt, scope, sort=sort, page=page, page_size=page_size)
+    report = await comm.build(
+        db_session, flt, scope, sort=sort, page=page, page_size=page_size, store=request.app.stores.get("cache")
+    )
 
     def sums(cells: dict[int, comm.Cell]) -> list[PipelineSums]:
         return [PipelineSums(p.id, p.name, cells[p.id].active_sum, cells[p.id].won_sum) for p in report.pipelines]
