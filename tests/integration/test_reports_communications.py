@@ -352,3 +352,18 @@ async def test_heads_and_managers_find_the_report_first_on_home_and_in_the_menu(
     assert "/reports/communications" not in (await client.get("/")).text
     assert (await client.get("/reports/communications")).status_code == 403
     assert (await api(client)).status_code == 403
+
+
+async def test_cached_totals_are_renewed_when_a_sync_run_changes_the_figures(client, db) -> None:
+    from crm.features.clients.sync_models import SyncRun
+
+    await organisation(db)
+    await signin(client, "admin@x.test")
+    before = {t["id"]: Decimal(t["won_sum"]) for t in (await api(client)).json()["totals"]}
+    assert before[3] == Decimal(2300)
+    figure = await db.get(CompanyPipelineFigure, (103, 3))
+    figure.won_sum = Decimal(1300)
+    db.add(SyncRun(kind="incremental", status="done", finished_at=NOW))
+    await db.commit()
+    after = {t["id"]: Decimal(t["won_sum"]) for t in (await api(client)).json()["totals"]}
+    assert after[3] == Decimal(3300)
