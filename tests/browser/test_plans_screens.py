@@ -33,3 +33,38 @@ async def test_a_head_switches_between_the_year_and_a_month_and_the_grid_scrolls
     # the page itself never scrolls sideways: the grid scrolls inside its box
     width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert width <= 1
+
+
+async def test_a_head_sets_a_plan_sees_it_not_fulfilled_and_forces_it_with_a_comment(page, db):
+    from datetime import timedelta
+
+    from crm.features.accounts.models import User
+    from crm.features.calendar.services import working_days
+    from crm.features.plans.models import CallPlan
+    from crm.lib.i18n import local_today
+
+    await _demo(db)
+    head = await db.scalar(__import__("sqlalchemy").select(User).where(User.email == "head@example.com"))
+    today = local_today()
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # the previous month: judged, still editable
+    day = (await working_days(db, first, first + timedelta(days=27)))[2]
+    db.add(CallPlan(employee_id=head.employee_bitrix_id, day=day, calls=500))
+    await db.commit()
+    await sign_in(page, "head@example.com", "crm-demo-2026")
+    await page.goto(f"/plans?year={day.year}&month={day.month}")
+    cell = page.locator("td.cell.st-not_fulfilled").first
+    await expect(cell).to_be_visible()
+    await shot(page, "plans-month-not-fulfilled")
+    await page.goto(f"/plans/{head.employee_bitrix_id}/day/{day.isoformat()}")
+    await page.click("form[action$='/force'] button")
+    await expect(page.locator("#e-comment")).to_be_visible()  # the comment is required
+    await page.fill("textarea[name=comment]", "На выставке")
+    await page.click("form[action$='/force'] button")
+    await expect(page.locator(".day-facts .badge-warn")).to_be_visible()
+    await shot(page, "plans-day-forced")
+    await page.goto(f"/plans/{head.employee_bitrix_id}/{day.year}-{day.month:02d}/plan")
+    await page.fill("input[name=daily]", "-3")
+    await page.click("form.plan-daily button.btn-primary")
+    await shot(page, "plans-plan-form")
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 1

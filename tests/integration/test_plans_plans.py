@@ -154,3 +154,30 @@ async def test_day_comments_are_written_by_people_in_scope_and_verified_by_heads
     await db.refresh(comment)
     assert comment.verified
     assert "verified" in (await client.get(f"/plans/21/day/{YEAR}-03-03")).text
+
+
+async def test_admins_set_the_edit_deadline_and_the_default_department_and_bad_values_are_422(client, db) -> None:
+    ids = await head_and_team(db)
+    await login(client, "head@example.com")
+    assert (await client.get("/plans/settings")).status_code == 403
+    await client.get("/logout")
+    await login(client, "admin@example.com")
+    unknown = {"edit_deadline_day": "5", "default_department_id": "999999"}
+    for data, field in (({"edit_deadline_day": "31"}, "edit_deadline_day"), (unknown, "default_department_id")):
+        response = await post_form(client, "/plans/settings", data)
+        assert response.status_code == 422 and f'id="e-{field}"' in response.text
+    saved = await post_form(
+        client, "/plans/settings", {"edit_deadline_day": "10", "default_department_id": ids["regions"]}
+    )
+    assert saved.status_code in (200, 303)
+    page = (await client.get(f"/plans?year={YEAR}")).text
+    assert '<span class="name">Gamma Vera' in page and '<span class="name">Alpha Anna' not in page
+    everybody = (await client.get(f"/plans?year={YEAR}&department=")).text  # "Everybody" chosen in the list
+    assert '<span class="name">Alpha Anna' in everybody
+
+    from crm.features.plans.services import edit_deadline, may_edit_day
+
+    assert edit_deadline(date(2025, 12, 15), 10) == date(2026, 1, 10)
+    head = type("U", (), {"can": lambda self, p: False})()
+    assert may_edit_day(head, date(2025, 3, 3), date(2025, 4, 10), 10)
+    assert not may_edit_day(head, date(2025, 3, 3), date(2025, 4, 11), 10)

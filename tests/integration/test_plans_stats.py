@@ -104,3 +104,41 @@ async def test_a_day_off_is_absent_from_the_month_view_and_from_the_working_day_
     assert date(YEAR, 3, 5) not in view.periods and view.days_so_far == 5
     anna = next(r for g in view.groups for r in g.rows if r.employee.id == 21)
     assert anna.total.calls == 11 and anna.average == 3  # ceil(11 / 5); the 40 calls of the day off do not count
+
+
+async def _calls(db: Any, rows: list[tuple[int, int | None, int, int]]) -> ManagerDayFigure | None:
+    """Calls (id, company, seconds, type) of manager 21 on 3 March at 10:00 local; the figures rebuilt."""
+    from datetime import datetime, time
+
+    from crm.features.clients import figures
+    from crm.features.clients.models import Call
+    from crm.lib.i18n import local_tz
+
+    at = datetime.combine(date(YEAR, 3, 3), time(10), local_tz())
+    for i, (call_id, company, seconds, kind) in enumerate(rows):
+        db.add(Call(id=call_id, user_id=21, company_id=company, duration=seconds, call_type=kind, start_at=at))
+        at = at.replace(minute=i + 1)
+    await db.flush()
+    await figures.rebuild(db)
+    await db.commit()
+    return await db.get(ManagerDayFigure, (21, date(YEAR, 3, 3)))
+
+
+async def test_three_outgoing_calls_to_one_company_on_a_day_count_once(client, db) -> None:
+    figure = await _calls(db, [(1, 500, 20, 1), (2, 500, 45, 1), (3, 500, 300, 1)])
+    assert figure.calls == 1 and figure.calls_total == 3
+
+
+async def test_calls_to_two_companies_count_two(client, db) -> None:
+    figure = await _calls(db, [(1, 500, 25, 1), (2, 501, 25, 1), (3, 500, 25, 1)])
+    assert figure.calls == 2
+
+
+async def test_a_19_second_call_counts_0_and_incoming_calls_do_not_count(client, db) -> None:
+    figure = await _calls(db, [(1, 500, 19, 1), (2, 501, 600, 2)])
+    assert figure is None or figure.calls == 0
+
+
+async def test_calls_without_a_company_each_count(client, db) -> None:
+    figure = await _calls(db, [(1, None, 30, 1), (2, None, 30, 1)])
+    assert figure.calls == 2

@@ -15,6 +15,9 @@ LABELS: dict[str, str] = {
     "role": N_("Role"),
     "api_token": N_("API token"),
     "calendar": N_("Calendar day"),
+    "plan": N_("Call plan"),
+    "plan_settings": N_("Report settings"),
+    "day_comment": N_("Day comment"),
     # actions
     "create": N_("created"),
     "update": N_("changed"),
@@ -23,6 +26,9 @@ LABELS: dict[str, str] = {
     "password": N_("password set"),
     "permissions": N_("permissions changed"),
     "toggle": N_("switched"),
+    "set": N_("set"),
+    "force": N_("completion forced"),
+    "verify": N_("verified"),
     # fields
     "email": N_("Email"),
     "name": N_("Name"),

@@ -73,7 +73,8 @@ async def read_selection(
         if len((await session.scalars(stmt)).all()) != len(selection.employee_ids):
             errors.add(field, _("Some of these managers are not yours to see."))
             return await default_selection(session, user, visible)
-    if selection == Selection() and not raw_scope:
+    explicit = any(key in params.query for key in ("department", "employee", "scope"))
+    if selection == Selection() and not explicit:
         return await default_selection(session, user, visible)
     return selection
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.services import record
 from crm.features.calendar.services import working_days
 from crm.features.clients.sync_models import ManagerDayFigure
-from crm.features.org.models import Employee
+from crm.features.org.models import Department, Employee
 from crm.features.plans.models import CallPlan, DayComment, PlanSettings
 from crm.features.plans.scope import Visible
 from crm.features.plans.stats import NOT_FULFILLED, day_status, period_bounds
@@ -220,3 +220,34 @@ async def verify_comment(session: AsyncSession, user: Any, comment: DayComment) 
         return
     comment.verified, comment.verified_by_id, comment.verified_at = True, user.id, datetime.now(UTC)
     await record(session, user, "day_comment", str(comment.id), "verify", {"verified": [False, True]})
+
+
+# --------------------------------------------------------------------------- report settings
+
+
+async def save_settings(session: AsyncSession, user: Any, raw_deadline: Any, raw_department: Any) -> FormErrors:
+    """The deadline day for plan edits (1–28) and the department the statistics open with (or none); audited."""
+    errors = FormErrors()
+    deadline = parse_int(str(raw_deadline or ""), 1, 28)
+    if deadline is None:
+        errors.add("edit_deadline_day", N_("A day of the month from 1 to 28."))
+    department: int | None = None
+    if raw_department not in (None, ""):
+        department = parse_int(str(raw_department), 1, 2**63 - 1)
+        if department is None or await session.get(Department, department) is None:
+            errors.add("default_department_id", N_("Choose a department from the list."))
+    if errors:
+        return errors
+    row = await session.get(PlanSettings, 1, with_for_update=True)
+    if row is None:
+        row = PlanSettings(id=1, edit_deadline_day=5, default_department_id=None)
+        session.add(row)
+    changes = {
+        k: [getattr(row, k), v]
+        for k, v in (("edit_deadline_day", deadline), ("default_department_id", department))
+        if getattr(row, k) != v
+    }
+    row.edit_deadline_day, row.default_department_id = deadline or 5, department
+    if changes:
+        await record(session, user, "plan_settings", "1", "update", changes)
+    return errors
