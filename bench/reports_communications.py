@@ -36,7 +36,7 @@ WORDS = ("Север", "Юг", "Сталь", "Агро", "Транс", "Логи
 
 
 def _rows(response: httpx.Response) -> int:
-    return response.text.count('class="row-link"')
+    return response.text.count('<th scope="row"><a href="/companies/')
 
 
 def _page(expected: int | None = 50, whole: bool = True):  # type: ignore[no-untyped-def]

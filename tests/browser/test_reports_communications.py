@@ -56,7 +56,7 @@ async def test_a_head_reads_sorts_filters_saves_and_opens_a_company(page, db):
     await expect(page.locator("input[name=stale]")).to_be_checked()
 
     # a row opens the company card
-    first = page.locator("#list tbody tr a.row-link").first
+    first = page.locator("#list tbody th a").first
     title = (await first.inner_text()).strip()
     async with page.expect_navigation():
         await first.click()

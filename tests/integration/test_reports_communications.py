@@ -177,7 +177,7 @@ async def test_stale_is_past_six_months_or_never_and_amber_in_the_month_before(c
     delta = text[text.index("Delta Trade") : text.index("Epsilon Lab")]
     assert "stale-red" in delta and "no communication recorded" in delta
     epsilon = text[text.index("Epsilon Lab") : text.index("Gamma Soft")]
-    assert "stale-" not in epsilon and "no contact for 150 days" in epsilon
+    assert "stale-" not in epsilon and "no contact for" not in epsilon
     only = await api(client, "?stale=true")
     assert sorted(ids(only)) == [101, 104]
 
