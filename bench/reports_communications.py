@@ -213,6 +213,45 @@ async def generate_report_data(companies: int, deals: int, seed: int) -> dict[st
     return {"head": head["email"], "manager": managers[0]["email"]}
 
 
+async def reuse_report_data(companies: int, deals: int) -> dict[str, str] | None:
+    """The sign-in emails of the data set already in ``crm_bench`` when it has this many companies and deals
+    (made by an earlier run of this script), after creating any table or index of the models it lacks;
+    ``None`` when it is missing or of another size."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.schema import CreateIndex
+
+    from crm import models
+
+    try:
+        conn = await common.connect()
+    except Exception:
+        return None
+    try:
+        try:
+            sizes = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM companies) AS companies, (SELECT count(*) FROM deals) AS deals"
+            )
+        except Exception:
+            return None
+        if (sizes["companies"], sizes["deals"]) != (companies, deals):
+            return None
+        head = await conn.fetchval("SELECT email FROM users WHERE employee_bitrix_id = 999")
+        manager = await conn.fetchval("SELECT email FROM users WHERE employee_bitrix_id = 100000")
+        if not head or not manager:
+            return None
+    finally:
+        await conn.close()
+    engine = create_engine(common.PG_DSN.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as sync:
+        models.metadata.create_all(sync)
+        for table in models.metadata.sorted_tables:
+            for index in table.indexes:
+                sync.execute(CreateIndex(index, if_not_exists=True))
+    engine.dispose()
+    await common.analyze()
+    return {"head": head, "manager": manager}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=2_000)
@@ -220,15 +259,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per case first")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data in crm_bench when it is of this size (made by an earlier run); generate it otherwise",
+    )
+    parser.add_argument("--only", default="", help="time only the cases whose name contains this text")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    org = asyncio.run(generate.generate(users=args.users))
-    who = asyncio.run(generate_report_data(args.companies, args.deals, seed=7))
-    print(
-        f"Generated {generate.summary(org)} + {args.companies:,} companies, {args.deals:,} deals "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
+    who = asyncio.run(reuse_report_data(args.companies, args.deals)) if args.reuse else None
+    if who is not None:
+        print(f"Reused crm_bench: {args.companies:,} companies, {args.deals:,} deals")
+    else:
+        org = asyncio.run(generate.generate(users=args.users))
+        who = asyncio.run(generate_report_data(args.companies, args.deals, seed=7))
+        print(
+            f"Generated {generate.summary(org)} + {args.companies:,} companies, {args.deals:,} deals "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
     results: list[Result] = []
     with common.app_server() as server:
         runs = [
@@ -239,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for email, cases in runs:
             with closing(common.sign_in(server.base_url, email)) as client:
                 for case in cases:
+                    if args.only and args.only not in case.name:
+                        continue
                     result = time_case(client, case, args.requests, args.warmup, server.process.pid)
                     results.append(result)
                     print(f"  {case.name:34} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms", flush=True)
