@@ -9,18 +9,20 @@ from __future__ import annotations
 import calendar as pycal
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, extract, func, or_, select
+from sqlalchemy import Date, and_, cast, exists, extract, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.calendar.services import working_days
-from crm.features.clients.sync_models import ManagerDayFigure
+from crm.features.clients.models import Call
+from crm.features.clients.sync_models import Bitrix24Settings, ManagerDayFigure
 from crm.features.org.models import Department, Employee
 from crm.features.org.tree import all_departments, indented
 from crm.features.plans.models import CallPlan, DayComment
 from crm.features.plans.scope import Selection, Visible, selection_clause
+from crm.lib.i18n import local_tz
 
 FULFILLED, NOT_FULFILLED, FORCED, NONE = "fulfilled", "not_fulfilled", "forced", "none"
 
@@ -47,6 +49,7 @@ class Cell:
     forced: int = 0
     comments: int = 0
     status: str = NONE  # of a day
+    companies: int = 0  # distinct companies called; not summed by ``add`` (a distinct count does not add up)
 
     def add(self, other: Cell) -> None:
         self.calls += other.calls
@@ -143,6 +146,10 @@ async def build_view(
     employees = await selected_employees(session, visible, selection, start, end_day)
     ids = [e.id for e in employees]
     cells = await _cells(session, ids, days, month is not None, today)
+    companies = await companies_called(session, ids, days, month is not None)
+    for key, n in companies.items():
+        if key[1] is not None:
+            cells.setdefault(key, Cell()).companies = n
     periods: list[Any] = days if month else list(range(1, 13))
     departments = await all_departments(session)
     heads = effective_heads(departments)
@@ -154,6 +161,7 @@ async def build_view(
         total = Cell()
         for c in own.values():
             total.add(c)
+        total.companies = companies.get((e.id, None), 0)
         rows[e.id] = Row(e, False, own, total, _average(total.calls, view.days_so_far) if month else None)
         view.total.add(total)
         for p, c in own.items():
@@ -297,6 +305,41 @@ async def _cells(
     for employee_id, p, n in comments:
         out.setdefault((employee_id, _key(p, by_day)), Cell()).comments = int(n)
     return out
+
+
+async def min_call_seconds(session: AsyncSession) -> int:
+    value = await session.scalar(select(Bitrix24Settings.min_call_seconds).where(Bitrix24Settings.id == 1))
+    return int(value) if value is not None else 20
+
+
+async def companies_called(
+    session: AsyncSession, ids: list[int], days: list[date], by_day: bool
+) -> dict[tuple[int, Any], int]:
+    """Distinct companies each manager called (outgoing, at least the minimum duration, on working days in the
+    organisation's zone): ``(employee, day or month) → n`` and ``(employee, None) → n`` for the whole period, in
+    one grouped query (GROUPING SETS) served by ``ix_calls_user_start`` (user_id, start_at)."""
+    if not ids or not days:
+        return {}
+    tz = local_tz()
+    start = datetime.combine(min(days), time(), tz)
+    end = datetime.combine(max(days) + timedelta(days=1), time(), tz)
+    local_day = cast(func.timezone(literal(str(tz), literal_execute=True), Call.start_at), Date)
+    period = (local_day if by_day else extract("month", local_day)).label("period")
+    rows = await session.execute(
+        select(Call.user_id, period, func.count(func.distinct(Call.company_id)))
+        .where(
+            Call.user_id.in_(ids),
+            Call.start_at >= start,
+            Call.start_at < end,
+            Call.active.is_(True),
+            Call.call_type == 1,
+            Call.duration >= await min_call_seconds(session),
+            Call.company_id.is_not(None),
+            local_day.in_(days),
+        )
+        .group_by(func.grouping_sets(tuple_(Call.user_id, period), tuple_(Call.user_id)))
+    )
+    return {(user_id, None if p is None else _key(p, by_day)): int(n) for user_id, p, n in rows}
 
 
 def _key(period: Any, by_day: bool) -> Any:
