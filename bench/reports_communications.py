@@ -58,7 +58,7 @@ def _csv(response: httpx.Response) -> str | None:
 
 
 def admin_cases(companies: int) -> tuple[Case, ...]:
-    middle = str(max(1, companies // 100))  # OFFSET half of the rows
+    middle = str(max(1, companies // 100))  # half of the rows: answered with the last page the cap reaches
     return (
         Case("admin: first page (100k)", "/reports/communications", check=_page()),
         Case(
@@ -85,7 +85,8 @@ def admin_cases(companies: int) -> tuple[Case, ...]:
             {"region": REGIONS[3], "turnover_from": "1000000", "employees_from": "50"},
             check=_page(None),
         ),
-        Case(f"admin: page={middle}", "/reports/communications", {"page": middle}, check=_page()),
+        Case(f"admin: page={middle} (past the cap)", "/reports/communications", {"page": middle}, check=_page()),
+        Case("admin: page=200 (OFFSET 9,950)", "/reports/communications", {"page": "200"}, check=_page()),
         Case(
             "admin: export csv one region",
             "/reports/communications",

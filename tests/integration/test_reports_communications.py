@@ -367,3 +367,25 @@ async def test_cached_totals_are_renewed_when_a_sync_run_changes_the_figures(cli
     await db.commit()
     after = {t["id"]: Decimal(t["won_sum"]) for t in (await api(client)).json()["totals"]}
     assert after[3] == Decimal(3300)
+
+
+async def test_pages_reach_only_the_first_rows_and_the_page_says_to_refine_the_filter(client, db, monkeypatch) -> None:
+    from crm.features.reports import communications as comm
+
+    await organisation(db)
+    monkeypatch.setattr(comm, "MAX_PAGED_ROWS", 3)
+    await signin(client, "admin@x.test")
+    body = (await api(client, "?sort=title&page_size=1&page=3")).json()
+    assert body["total"] == 5 and body["page"] == 3 and ids_of(body) == [104]
+    reply = await api(client, "?sort=title&page_size=1&page=4")
+    assert reply.status_code == 422 and reply.json()["errors"][0]["field"] == "page"
+    page = await client.get("/reports/communications?sort=title&page_size=1&page=9", headers=LIST)
+    assert page.status_code == 200 and "Page 3 of 3" in page.text and "Delta Trade" in page.text
+    assert "Pages reach the first 3 of 5 companies: refine the filter" in page.text
+    assert "Total of 5 companies" in page.text and 'rel="next"' not in page.text
+    page = await client.get("/reports/communications?sort=title&region=Kazan&page_size=1", headers=LIST)
+    assert "Page 1 of 2" in page.text and "refine the filter" not in page.text
+
+
+def ids_of(body: dict[str, Any]) -> list[int]:
+    return [r["company_id"] for r in body["rows"]]

@@ -38,6 +38,7 @@ STALE_MONTHS = 6  # red past this many months without a communication; amber in 
 LOST_DAYS = 30  # a pipeline cell marks a deal lost within this many days
 PAGE_SIZE = 50
 MAX_EXPORT = 100_000
+MAX_PAGED_ROWS = 10_000  # pages reach this far into a filter's rows (OFFSET grows with the page); beyond: refine
 CACHE_SECONDS = 300  # counts and totals of a filter; a new sync run or a settings change starts afresh
 
 # Bitrix24's standard "number of employees" list (companies carry its code): the range each code stands for.
@@ -271,7 +272,13 @@ class Report:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        """The pages that can be opened: those of the first ``MAX_PAGED_ROWS`` rows."""
+        return max(1, -(-min(self.total, MAX_PAGED_ROWS) // self.page_size))
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than the pages reach (the page says so: refine the filter, or export)."""
+        return self.total > MAX_PAGED_ROWS
 
 
 async def pipelines(session: AsyncSession, only: int | None = None) -> list[Pipeline]:
@@ -391,12 +398,16 @@ async def build(
     export: bool = False,
     now: datetime | None = None,
     store: Store | None = None,
+    strict_page: bool = False,
 ) -> Report:
     """One page of the report (or every filtered row, up to ``MAX_EXPORT``, for an export) with its totals.
 
     With a ``store`` the count and the totals of a filter (the expensive part: every filtered company) are
     cached for ``CACHE_SECONDS``, keyed by the filter, the scope, the day and the data version (a new sync run
-    or a settings change starts afresh)."""
+    or a settings change starts afresh).
+
+    Pages reach the first ``MAX_PAGED_ROWS`` rows of a filter; a page past them is the last one that can be
+    opened, or with ``strict_page`` (the API) a 422 naming ``page``."""
     now = now or datetime.now(UTC)
     settings = await load_settings(session)
     shown = await pipelines(session, flt.pipeline_id)
@@ -424,7 +435,10 @@ async def build(
         page, size = 1, MAX_EXPORT
         records = (await session.execute(ordered.limit(MAX_EXPORT))).all()
     else:
-        page = max(1, min(page, -(-total // size) or 1))
+        last_page = max(1, -(-min(total, MAX_PAGED_ROWS) // size))
+        if strict_page and page > last_page and total > MAX_PAGED_ROWS:
+            raise bad("page", f"pages reach the first {MAX_PAGED_ROWS} rows only; refine the filter or export")
+        page = max(1, min(page, last_page))
         records = (await session.execute(ordered.limit(size).offset((page - 1) * size))).all()
         if export is False and page == 1 and len(records) < size:
             total = len(records)  # a cached count a few minutes old never contradicts the rows shown

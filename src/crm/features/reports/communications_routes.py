@@ -173,6 +173,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         "cfg": cfg,
         "error": error,
         "path": PATH,
+        "max_paged": comm.MAX_PAGED_ROWS,
         "sort_link": lambda key: sort_link(params, report.sort, key),
         "sort_names": sort_names(report),
         "views": await _views(db_session, user),
@@ -309,7 +310,14 @@ async def api_communications(
     scope = await employee_scope(db_session, current_user(request))
     flt = cf.parse_filter(request.query_params)
     report = await comm.build(
-        db_session, flt, scope, sort=sort, page=page, page_size=page_size, store=request.app.stores.get("cache")
+        db_session,
+        flt,
+        scope,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+        store=request.app.stores.get("cache"),
+        strict_page=True,
     )
 
     def sums(cells: dict[int, comm.Cell]) -> list[PipelineSums]:
