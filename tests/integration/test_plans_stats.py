@@ -142,3 +142,45 @@ async def test_a_19_second_call_counts_0_and_incoming_calls_do_not_count(client,
 async def test_calls_without_a_company_each_count(client, db) -> None:
     figure = await _calls(db, [(1, None, 30, 1), (2, None, 30, 1)])
     assert figure.calls == 2
+
+
+async def test_distinct_companies_called_per_month_and_per_year_per_manager(client, db) -> None:
+    from datetime import datetime, time
+
+    from crm.features.clients.models import Call
+    from crm.features.plans.scope import Selection, Visible
+    from crm.features.plans.stats import build_view
+    from crm.lib.i18n import local_tz
+
+    await org(db)
+
+    def call(call_id: int, company: int, day: date, clock: time = time(10), seconds: int = 30, kind: int = 1) -> Call:
+        at = datetime.combine(day, clock, local_tz())
+        return Call(id=call_id, user_id=21, company_id=company, duration=seconds, call_type=kind, start_at=at)
+
+    db.add_all(
+        [
+            call(1, 500, date(YEAR, 3, 3)),
+            call(2, 501, date(YEAR, 3, 3)),
+            call(3, 500, date(YEAR, 3, 4), time(0, 30)),  # 00:30 Moscow time: 4 March
+            call(4, 502, date(YEAR, 3, 5), seconds=19),  # too short
+            call(5, 503, date(YEAR, 3, 5), kind=2),  # incoming
+            call(6, 504, date(YEAR, 3, 8)),  # a holiday: not counted
+            call(7, 505, date(YEAR, 4, 1)),
+        ]
+    )
+    await db.commit()
+    march = await build_view(db, Visible(everything=True), Selection(), YEAR, 3, date(YEAR + 1, 1, 1))
+    anna = next(r for g in march.groups for r in g.rows if r.employee.id == 21)
+    assert anna.total.companies == 2
+    assert (anna.cells[date(YEAR, 3, 3)].companies, anna.cells[date(YEAR, 3, 4)].companies) == (2, 1)
+    year = await build_view(db, Visible(everything=True), Selection(), YEAR, None, date(YEAR + 1, 1, 1))
+    anna = next(r for g in year.groups for r in g.rows if r.employee.id == 21)
+    assert (anna.total.companies, anna.cells[3].companies, anna.cells[4].companies) == (3, 2, 1)
+
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    page = await client.get(f"/plans?year={YEAR}&month=3&employee=21")
+    assert page.status_code == 200 and "Companies" in page.text and '<td class="num companies">2</td>' in page.text
+    page = await client.get(f"/plans?year={YEAR}&employee=21")
+    assert '<td class="num companies">3</td>' in page.text
