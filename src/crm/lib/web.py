@@ -163,19 +163,6 @@ async def fetch_page(
     return Page(rows=rows, total=total, page=page, page_size=params.page_size)
 
 
-async def fetch_all(
-    session: AsyncSession,
-    stmt: Select[Any],
-    params: ListParams,
-    sorts: Mapping[str, Any],
-    tiebreak: Any,
-    limit: int = 100_000,
-) -> Sequence[Any]:
-    """Every row of the filter, in the list's order, for exports: at most ``limit`` rows, built in memory, so a
-    bigger export is a job for the worker (not there yet: the cap keeps one request from stalling the process)."""
-    return (await session.scalars(apply_sort(stmt, params.sort, sorts, tiebreak).limit(limit))).all()
-
-
 class FormErrors(dict[str, str]):
     """Field → message; ``bool(errors)`` says whether the form may be saved."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,10 +23,10 @@ from crm.features.accounts.schemas import UserForm
 from crm.features.org import tree as org_tree
 from crm.features.org.scope import row_scope
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
-from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
 
 MANAGE_USERS = {"permission": "users.manage"}
 
@@ -100,8 +101,12 @@ async def users_list(request: Request, db_session: NamedDependency[AsyncSession]
     stmt = services.users_query(_user_filter(params))
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:
-        rows = await fetch_all(db_session, stmt, params, services.USER_SORTS, User.id)
-        return export_response(rows, _user_export(await _employee_names(db_session, rows)), "users", fmt)
+
+        async def columns(session: AsyncSession, rows: Sequence[User]) -> list[ExportColumn]:
+            return _user_export(await _employee_names(session, rows))
+
+        ordered = apply_sort(stmt, params.sort, services.USER_SORTS, User.id)
+        return await export_stream(request, ordered, columns, "users", fmt)
     page = await fetch_page(db_session, stmt, params, services.USER_SORTS, User.id)
     return render(
         request,
@@ -346,8 +351,8 @@ async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]
     stmt = services.audit_query(filters, departments)
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:
-        rows = await fetch_all(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
-        return export_response(rows, AUDIT_EXPORT, "audit", fmt)
+        ordered = apply_sort(stmt, params.sort, services.AUDIT_SORTS, AuditEntry.id.desc())
+        return await export_stream(request, ordered, AUDIT_EXPORT, "audit", fmt)
     page = await fetch_page(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
     entities = (await db_session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))).all()
     context = {

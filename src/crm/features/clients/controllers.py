@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, get, post
@@ -19,9 +20,9 @@ from crm.features.clients.connection import resolve
 from crm.features.clients.models import Company, Stage
 from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
 
 VIEW = {"permission": "clients.view"}
 
@@ -64,10 +65,13 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
     filters = company_filter(params)
     stmt = queries.companies_query(filters, scope)
     if params.get("format") in {"csv", "xlsx"}:
-        rows = await fetch_all(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
-        info = await queries.decorate(db_session, rows)
         labels = await references.load(db_session)
-        return export_response(rows, _export_columns(info, labels), "companies", params.get("format"))
+
+        async def columns(session: AsyncSession, rows: Sequence[Company]) -> list[ExportColumn]:
+            return _export_columns(await queries.decorate(session, rows), labels)
+
+        ordered = apply_sort(stmt, params.sort, queries.COMPANY_SORTS, Company.id)
+        return await export_stream(request, ordered, columns, "companies", params.get("format"))
     page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
     labels = await references.load(db_session)
     choices = await queries.company_choices(db_session, scope)

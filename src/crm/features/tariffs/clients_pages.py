@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.services import record
 from crm.features.tariffs.models import TelegramClient
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, fetch_all, fetch_page, render, toast
+from crm.lib.web import FormErrors, ListParams, apply_sort, fetch_page, render, toast
 
 MANAGE = {"permission": ("billing.manage", "tariffs.manage")}
 SORTS = {"code": TelegramClient.code, "name": TelegramClient.short_name, "email": TelegramClient.email}
@@ -53,8 +53,8 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     params = ListParams.from_request(request, default_sort="code")
     stmt = _query(params.get("q"))
     if params.get("format") in {"csv", "xlsx"}:
-        rows = await fetch_all(db_session, stmt, params, SORTS, TelegramClient.id)
-        return export_response(rows, EXPORT, "telegram-clients", params.get("format"))
+        ordered = apply_sort(stmt, params.sort, SORTS, TelegramClient.id)
+        return await export_stream(request, ordered, EXPORT, "telegram-clients", params.get("format"))
     page = await fetch_page(db_session, stmt, params, SORTS, TelegramClient.id)
     return render(request, "tariffs/clients.html", {"params": params, "page": page}, block="list")
 

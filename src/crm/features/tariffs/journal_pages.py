@@ -22,10 +22,10 @@ from crm.features.tariffs.detect import detect
 from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord, Telegram
 from crm.features.tariffs.pricing import BLANK_LABELS, CATEGORY_LABELS, NOTIFICATION_LABELS, WARNINGS, QuoteError
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import ListParams, fetch_all, fetch_page, parse_int, render, toast
+from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
 
 VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
 MANAGE = {"permission": "tariffs.manage"}
@@ -93,8 +93,8 @@ async def journal_page(request: Request, db_session: NamedDependency[AsyncSessio
     stmt = journal.journal_query(user, journal_filter(params))
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:
-        rows = await fetch_all(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
-        return export_response(rows, JOURNAL_EXPORT, "telegrams", fmt)
+        ordered = apply_sort(stmt, params.sort, journal.JOURNAL_SORTS, Telegram.id)
+        return await export_stream(request, ordered, JOURNAL_EXPORT, "telegrams", fmt)
     page = await fetch_page(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
     return render(
         request,

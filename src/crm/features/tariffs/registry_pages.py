@@ -17,10 +17,10 @@ from crm.features.tariffs import registries, registry_list, tariffs
 from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.pricing import WARNINGS
 from crm.lib.auth import current_user
-from crm.lib.exports import export_response
+from crm.lib.exports import export_stream
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, fetch_all, fetch_page, is_htmx, parse_int, render, toast
+from crm.lib.web import ListParams, apply_sort, fetch_page, is_htmx, parse_int, render, toast
 
 OPERATE = {"permission": "telegrams.register"}
 SEE = {"permission": ("telegrams.register", "billing.manage")}
@@ -175,10 +175,9 @@ async def registry_page(request: Request, registry_id: FromPath[int], db_session
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"}:  # every row of the filter, whatever the page
         stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
-        rows = await fetch_all(db_session, stmt, params, registry_list.RECORD_SORTS, RegistryRecord.id)
-        return export_response(
-            rows, registry_list.EXPORT, f"registry-{registry.day.isoformat()}-{registry.office}", fmt
-        )
+        ordered = apply_sort(stmt, params.sort, registry_list.RECORD_SORTS, RegistryRecord.id)
+        name = f"registry-{registry.day.isoformat()}-{registry.office}"
+        return await export_stream(request, ordered, registry_list.EXPORT, name, fmt)
     context = await page_context(db_session, user, registry, params)
     return render(request, "tariffs/registry.html", context, block="records")
 
