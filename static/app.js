@@ -121,8 +121,9 @@
     (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (canvas.dataset.drawn) return;
       var source = document.getElementById(canvas.dataset.chart);
-      if (!source) return;
-      var spec = JSON.parse(source.textContent);
+      var text = canvas.dataset.chartSpec || (source && source.textContent);  // the attribute survives htmx swaps
+      if (!text) return;
+      var spec = JSON.parse(text);
       var dashes = [[], [6, 4], [2, 3], [10, 4, 2, 4]];
       spec.datasets.forEach(function (ds, i) { if (spec.type === "line") ds.borderDash = dashes[i % dashes.length]; });
       canvas.dataset.drawn = "1";

@@ -184,3 +184,26 @@ async def test_distinct_companies_called_per_month_and_per_year_per_manager(clie
     assert page.status_code == 200 and "Companies" in page.text and '<td class="num companies">2</td>' in page.text
     page = await client.get(f"/plans?year={YEAR}&employee=21")
     assert '<td class="num companies">3</td>' in page.text
+
+
+async def test_the_month_view_has_a_plan_vs_fact_chart_with_its_table_also_when_swapped_in(client, db) -> None:
+    import json
+    import re
+
+    from crm.features.plans.models import CallPlan
+
+    await org(db)
+    db.add_all([fig(21, date(YEAR, 3, 3), 8), CallPlan(employee_id=21, day=date(YEAR, 3, 3), calls=10)])
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    for headers in ({}, {"HX-Request": "true"}):
+        page = await client.get(f"/plans?year={YEAR}&month=3", headers=headers)
+        assert page.status_code == 200 and "Plan vs fact per working day" in page.text
+        assert "Numbers as a table" in page.text and '<script type="application/json"' not in page.text
+        spec = json.loads(re.search(r"data-chart-spec='([^']*)'", page.text).group(1).replace("&#34;", '"'))
+        assert spec["type"] == "bar" and "03.03" in spec["labels"] and "08.03" not in spec["labels"]
+        at = spec["labels"].index("03.03")
+        assert (spec["datasets"][0]["data"][at], spec["datasets"][1]["data"][at]) == (8, 10)
+    year = await client.get(f"/plans?year={YEAR}")
+    assert "data-chart-spec" not in year.text

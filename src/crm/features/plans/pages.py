@@ -14,7 +14,7 @@ from crm.features.org.models import Employee
 from crm.features.org.tree import all_departments, indented
 from crm.features.plans import services
 from crm.features.plans.scope import Selection, Visible, department_exists, parse_scope, visible_for
-from crm.features.plans.stats import FORCED, FULFILLED, NONE, NOT_FULFILLED, build_view
+from crm.features.plans.stats import FORCED, FULFILLED, NONE, NOT_FULFILLED, View, build_view
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
@@ -127,8 +127,22 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
         "scope_query": _scope_query(selection),
         "can_set": user.can("plans.set"),
         "plan_month": f"{year}-{month or (today.month if year == today.year else 1):02d}",
+        "chart": month_chart(view),
     }
     return render(request, "plans/stats.html", context, block="list", status_code=422 if errors else 200)
+
+
+def month_chart(view: View) -> dict[str, Any] | None:
+    """Plan vs fact of the shown people per working day of the month (the chart and its table); None for a year."""
+    if view.month is None or not view.periods:
+        return None
+    return {
+        "labels": [f"{d.day:02d}.{d.month:02d}" for d in view.periods],
+        "datasets": [
+            {"label": _("Calls (fact)"), "data": [view.totals[d].calls for d in view.periods]},
+            {"label": _("Plan"), "data": [view.totals[d].plan or 0 for d in view.periods]},
+        ],
+    }
 
 
 def _scope_query(selection: Selection) -> str:
