@@ -67,14 +67,21 @@ def _field_error(name: str, message: str) -> ValidationException:
     return ValidationException(detail=f"Invalid {name}: {message}", extra=[{"key": name, "message": message}])
 
 
+# Days a sales report can be about: a period and the one before it stay within what dates can hold.
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+
+
 def _api_day(name: str, raw: str | None) -> date:
     text = (raw or "").strip()
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise _field_error(name, "A date as YYYY-MM-DD.") from None
+    if not EARLIEST <= day <= LATEST:
+        raise _field_error(name, f"A date between {EARLIEST.isoformat()} and {LATEST.isoformat()}.")
+    return day
 
 
 def sales_out(figures: Figures) -> SalesOut:
@@ -130,9 +137,10 @@ async def _type_field(session: AsyncSession, raw: str | None) -> str:
 
 def _date(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat((raw or "").strip())
+        day = date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+    return day if EARLIEST <= day <= LATEST else None
 
 
 def _period(query: Any, errors: FormErrors) -> tuple[str, date, date, date]:
