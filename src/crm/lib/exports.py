@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -133,7 +133,7 @@ BATCH = 2000
 Batch = tuple[Sequence[ExportColumn], Sequence[Any]]
 
 
-async def _open_batches(config: Any, stmt: Select[Any], columns: Columns) -> AsyncIterator[Batch]:
+async def _open_batches(config: Any, stmt: Select[Any], columns: Columns) -> AsyncGenerator[Batch, None]:
     """The rows of ``stmt`` in batches on a session of their own (the request's is closed when the body streams),
     through a server-side cursor: memory stays flat whatever the number of rows. The query runs and the first
     batch is read before the response starts (``anext`` in ``export_stream``), so bad input still answers 422."""
