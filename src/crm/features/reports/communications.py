@@ -200,9 +200,8 @@ def parse_sort(raw: str, pipeline_ids: Sequence[int]) -> list[tuple[str, bool]]:
     return levels or [("title", False)]
 
 
-def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[Any]:
-    """The rows in the asked order: a pipeline key joins that pipeline's figures (a company without deals there
-    counts as 0); the company id breaks ties so pages never overlap."""
+def _ordering(stmt: Select[Any], levels: list[tuple[str, bool]]) -> tuple[Select[Any], list[Any]]:
+    """The joins and ORDER BY terms of the sort levels (the tiebreak not included)."""
     order: list[Any] = []
     for key, desc in levels:
         if key == "title":
@@ -225,7 +224,67 @@ def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[An
             order.append(column.desc().nulls_last() if desc else column.asc().nulls_first())
         else:
             order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
+    return stmt, order
+
+
+def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[Any]:
+    """The rows in the asked order: a pipeline key joins that pipeline's figures (a company without deals there
+    counts as 0); the company id breaks ties so pages never overlap."""
+    stmt, order = _ordering(stmt, levels)
     return stmt.order_by(*order, Company.id)
+
+
+def sort_groups(stmt: Select[Any], levels: list[tuple[str, bool]]) -> list[Select[Any]]:
+    """The same order as ``sorted_query`` as consecutive groups, each a query an index can serve.
+
+    A leading pipeline key splits the rows into companies with a positive sum there (walked in the order of the
+    index ``(pipeline_id, <sum> DESC, company_id)`` of that pipeline's figures), those with none or 0 (in the
+    order of the next level, or of the company id: the primary key) and the rare negative sums; descending
+    they come in this order, ascending in the reverse. Any other leading key is one group."""
+    key, desc = levels[0]
+    match = PIPELINE_SORT.match(key)
+    if match is None:
+        return [sorted_query(stmt, levels)]
+    pipeline_id, which = int(match.group(1)), match.group(2)
+    alias = aliased(CompanyPipelineFigure)
+    column = alias.active_sum if which == "active" else alias.won_sum
+
+    def signed(positive: bool) -> Select[Any]:
+        joined = stmt.join(
+            alias,
+            and_(
+                alias.company_id == Company.id, alias.pipeline_id == pipeline_id, column > 0 if positive else column < 0
+            ),
+        )
+        joined, rest = _ordering(joined, levels[1:])
+        return joined.order_by(column.desc() if desc else column.asc(), *rest, Company.id)
+
+    figure = aliased(CompanyPipelineFigure)
+    other = figure.active_sum if which == "active" else figure.won_sum
+    zero = stmt.where(~exists().where(figure.company_id == Company.id, figure.pipeline_id == pipeline_id, other != 0))
+    zero, rest = _ordering(zero, levels[1:])
+    groups = [signed(True), zero.order_by(*rest, Company.id), signed(False)]
+    return groups if desc else groups[::-1]
+
+
+async def page_rows(
+    session: AsyncSession, stmt: Select[Any], levels: list[tuple[str, bool]], size: int, offset: int
+) -> list[Any]:
+    """``size`` rows from ``offset`` in the order of ``levels``, read group by group (``sort_groups``): a group is
+    counted only when the page starts past its end."""
+    out: list[Any] = []
+    skip = offset
+    for group in sort_groups(stmt, levels):
+        rows = (await session.execute(group.limit(size - len(out)).offset(skip))).all()
+        out.extend(rows)
+        if len(out) >= size:
+            break
+        if rows:
+            skip = 0
+        elif skip:
+            skip -= await session.scalar(select(func.count()).select_from(group.order_by(None).subquery())) or 0
+            skip = max(0, skip)
+    return out
 
 
 # --------------------------------------------------------------------------- rows
@@ -439,7 +498,7 @@ async def build(
         if strict_page and page > last_page and total > MAX_PAGED_ROWS:
             raise bad("page", f"pages reach the first {MAX_PAGED_ROWS} rows only; refine the filter or export")
         page = max(1, min(page, last_page))
-        records = (await session.execute(ordered.limit(size).offset((page - 1) * size))).all()
+        records = await page_rows(session, stmt, levels, size, (page - 1) * size)
         if export is False and page == 1 and len(records) < size:
             total = len(records)  # a cached count a few minutes old never contradicts the rows shown
     rows = await _rows(session, records, shown, settings, now)
