@@ -16,8 +16,8 @@ def _cards(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("manager", ["/reports/communications", "/plans", "/companies"]),
-        ("head", ["/reports/communications", "/plans", "/companies", "/audit"]),
+        ("manager", ["/reports/communications", "/reports/sales", "/plans", "/companies"]),
+        ("head", ["/reports/communications", "/reports/sales", "/plans", "/companies", "/audit"]),
         ("operator", ["/leads/my"]),
         ("telegraph", ["/telegraph"]),
         ("billing", ["/telegraph"]),
@@ -25,6 +25,7 @@ def _cards(html: str) -> list[str]:
             "admin",
             [
                 "/reports/communications",
+                "/reports/sales",
                 "/plans",
                 "/companies",
                 "/leads/queue",

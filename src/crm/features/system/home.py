@@ -29,6 +29,12 @@ ENTRIES: tuple[HomeEntry, ...] = (
         ("reports.view",),
     ),
     HomeEntry(
+        "/reports/sales",
+        N_("Sales"),
+        N_("Won deals of a period by manager, source and contract type, against the one before; charts, exports."),
+        ("reports.view",),
+    ),
+    HomeEntry(
         "/plans",
         N_("Calls and meetings"),
         N_("Calls and meetings of managers by month and by working day, call plans and their completion."),
