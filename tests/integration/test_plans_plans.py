@@ -181,3 +181,38 @@ async def test_admins_set_the_edit_deadline_and_the_default_department_and_bad_v
     head = type("U", (), {"can": lambda self, p: False})()
     assert may_edit_day(head, date(2025, 3, 3), date(2025, 4, 10), 10)
     assert not may_edit_day(head, date(2025, 3, 3), date(2025, 4, 11), 10)
+
+
+async def test_a_head_refreshes_the_shown_month_from_bitrix24_and_sees_progress_and_outcome(client, db) -> None:
+    from crm.features.clients.sync_models import SyncRun
+    from tests.conftest import drain_queue
+
+    ids = await head_and_team(db)
+    await login(client, "anna@example.com")  # managers have no sync.period
+    assert "Refresh data for the period" not in (await client.get(f"/plans?year={YEAR}&month=3")).text
+    assert (await post_form(client, "/plans/refresh", {"year": YEAR, "month": 3})).status_code == 403
+    await client.get("/logout")
+    await login(client, "head@example.com")
+    page = await client.get(f"/plans?year={YEAR}&month=3&department={ids['moscow']}")
+    assert "Refresh data for the period" in page.text
+    started = await post_form(
+        client,
+        "/plans/refresh",
+        {"year": YEAR, "month": 3, "scope_query": f"department={ids['moscow']}"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    run = await db.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    assert run.kind == "period" and run.params == {"since": f"{YEAR}-03-01", "until": f"{YEAR}-03-31"}
+    assert started.headers["location"] == f"/plans?year={YEAR}&month=3&department={ids['moscow']}&run={run.id}"
+    page = await client.get(started.headers["location"])
+    assert f'hx-get="/plans/refresh/{run.id}"' in page.text and 'hx-trigger="every 2s"' in page.text
+
+    await drain_queue()  # the worker runs the period job (no connection in tests: it fails readably)
+    await db.refresh(run)
+    assert run.status == "failed" and run.error
+    poll = await client.get(f"/plans/refresh/{run.id}", headers={"HX-Request": "true"})
+    assert poll.headers.get("hx-refresh") == "true"  # the page reloads: the grid shows the recounted figures
+    page = await client.get(started.headers["location"])
+    assert "failed" in page.text and run.error in page.text and 'hx-trigger="every 2s"' not in page.text
+    assert (await client.get("/plans/refresh/999999")).status_code == 404

@@ -22,7 +22,9 @@ PUBLIC: dict[str, set[str]] = {
     "accounts": {"models", "services", "audit_labels", "permissions", "schemas"},
     "calendar": {"services"},
     "system": {"settings"},
-    "clients": {"models", "sync_models"},  # the derived figures are shared records: plans and reports read them
+    # the derived figures are shared records: plans and reports read them; period starts the period re-sync
+    # (plans' "Refresh a period") the way the Integrations screen does
+    "clients": {"models", "sync_models", "period"},
 }
 
 

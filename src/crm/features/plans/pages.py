@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.org.models import Employee
 from crm.features.org.tree import all_departments, indented
 from crm.features.plans import services
+from crm.features.plans.refresh import run_for_page
 from crm.features.plans.scope import Selection, Visible, department_exists, parse_scope, visible_for
 from crm.features.plans.stats import FORCED, FULFILLED, NONE, NOT_FULFILLED, View, build_view
 from crm.lib.auth import current_user
@@ -128,6 +129,8 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
         "can_set": user.can("plans.set"),
         "plan_month": f"{year}-{month or (today.month if year == today.year else 1):02d}",
         "chart": month_chart(view),
+        "can_refresh": user.can("sync.period"),
+        "refresh_run": await run_for_page(db_session, params.get("run")) if user.can("sync.period") else None,
     }
     return render(request, "plans/stats.html", context, block="list", status_code=422 if errors else 200)
 
