@@ -391,9 +391,10 @@ def ids_of(body: dict[str, Any]) -> list[int]:
     return [r["company_id"] for r in body["rows"]]
 
 
-async def test_a_pipeline_sort_read_by_groups_pages_exactly_as_one_sorted_query(db) -> None:
-    """Positive, zero, missing and negative sums, each sort direction and a second level, every page size and
-    start: the grouped reading (index-served) gives the rows of the single ORDER BY, in the same order."""
+async def test_a_pipeline_or_responsible_sort_read_by_groups_pages_exactly_as_one_sorted_query(db) -> None:
+    """Positive, zero, missing and negative sums; responsibles with the same name, unknown or none; each sort
+    direction and a second level, every page size and start: the grouped reading (index-served) gives the rows
+    of the single ORDER BY, in the same order."""
     from crm.features.org.scope import EmployeeScope
     from crm.features.reports import communications as comm
     from crm.features.reports.communications_filters import CommFilter
@@ -401,13 +402,23 @@ async def test_a_pipeline_sort_read_by_groups_pages_exactly_as_one_sorted_query(
     await organisation(db)
     db.add(CompanyPipelineFigure(company_id=104, pipeline_id=3, active_sum=Decimal("-5"), won_sum=Decimal("0")))
     db.add(CompanyPipelineFigure(company_id=102, pipeline_id=3, active_sum=Decimal("10"), won_sum=Decimal("0")))
+    db.add(Employee(id=13, name="Pavel", last_name="Petrov"))  # the same name as another employee
+    db.add_all(
+        [
+            Company(id=107, title="Eta Nobody", responsible_id=None, active=True),
+            Company(id=108, title="Theta Gone Person", responsible_id=999, active=True),
+            Company(id=109, title="Iota Namesake", responsible_id=13, active=True),
+        ]
+    )
     await db.commit()
     stmt = await comm.report_query(db, CommFilter(), EmployeeScope(everything=True), comm.Settings(), NOW)
-    for sort in ("-p3_active", "p3_active", "-p3_won", "p3_won", "-p3_active,title", "p3_active,-last", "-p0_won"):
+    sorts = ("-p3_active", "p3_active", "-p3_won", "p3_won", "-p3_active,title", "p3_active,-last", "-p0_won")
+    sorts += ("responsible", "-responsible", "responsible,-last", "-responsible,p3_active", "responsible,inn")
+    for sort in sorts:
         levels = comm.parse_sort(sort, [0, 3])
         expected = [r.id for r in (await db.execute(comm.sorted_query(stmt, levels))).all()]
-        assert len(expected) == 5
-        for size in (1, 2, 3, 5):
-            for offset in range(6):
+        assert len(expected) == 8
+        for size in (1, 2, 3, 5, 8):
+            for offset in range(9):
                 got = [r.id for r in await comm.page_rows(db, stmt, levels, size, offset)]
                 assert got == expected[offset : offset + size], (sort, size, offset)

@@ -200,10 +200,16 @@ def parse_sort(raw: str, pipeline_ids: Sequence[int]) -> list[tuple[str, bool]]:
     return levels or [("title", False)]
 
 
-def _ordering(stmt: Select[Any], levels: list[tuple[str, bool]]) -> tuple[Select[Any], list[Any]]:
-    """The joins and ORDER BY terms of the sort levels (the tiebreak not included)."""
-    order: list[Any] = []
-    for key, desc in levels:
+def _direction(column: Any, key: str, desc: bool) -> Any:
+    if key == "last":  # never contacted is the stalest: first when the oldest come first
+        return column.desc().nulls_last() if desc else column.asc().nulls_first()
+    return column.desc().nulls_last() if desc else column.asc().nulls_last()
+
+
+def _sort_columns(stmt: Select[Any], levels: list[tuple[str, bool]]) -> tuple[Select[Any], list[Any]]:
+    """The joins and the column (expression) of each sort level."""
+    columns: list[Any] = []
+    for key, _desc in levels:
         if key == "title":
             column: Any = func.lower(Company.title)
         elif key == "inn":
@@ -220,11 +226,14 @@ def _ordering(stmt: Select[Any], levels: list[tuple[str, bool]]) -> tuple[Select
             alias = aliased(CompanyPipelineFigure)
             stmt = stmt.outerjoin(alias, and_(alias.company_id == Company.id, alias.pipeline_id == int(match.group(1))))
             column = func.coalesce(alias.active_sum if match.group(2) == "active" else alias.won_sum, 0)
-        if key == "last":  # never contacted is the stalest: first when the oldest come first
-            order.append(column.desc().nulls_last() if desc else column.asc().nulls_first())
-        else:
-            order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
-    return stmt, order
+        columns.append(column)
+    return stmt, columns
+
+
+def _ordering(stmt: Select[Any], levels: list[tuple[str, bool]]) -> tuple[Select[Any], list[Any]]:
+    """The joins and ORDER BY terms of the sort levels (the tiebreak not included)."""
+    stmt, columns = _sort_columns(stmt, levels)
+    return stmt, [_direction(c, key, desc) for c, (key, desc) in zip(columns, levels, strict=True)]
 
 
 def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[Any]:
@@ -234,7 +243,29 @@ def sorted_query(stmt: Select[Any], levels: list[tuple[str, bool]]) -> Select[An
     return stmt.order_by(*order, Company.id)
 
 
-def sort_groups(stmt: Select[Any], levels: list[tuple[str, bool]]) -> list[Select[Any]]:
+def _by_responsible(stmt: Select[Any], levels: list[tuple[str, bool]], need: int) -> list[Select[Any]]:
+    """A sort led by the responsible's name: the employees in name order (a few hundred rows), each with their
+    first ``need`` companies by the next level (``LATERAL``, the index on companies' responsible), so the page
+    stops after the first employees; then the companies without a known responsible."""
+    desc = levels[0][1]
+    name = func.lower(Employee.last_name + " " + Employee.name)
+    people = select(Employee.id, name.label("k")).order_by(name.desc() if desc else name, Employee.id).subquery()
+    inner, columns = _sort_columns(stmt.where(Company.responsible_id == people.c.id), levels[1:])
+    inner_order = [_direction(c, k, d) for c, (k, d) in zip(columns, levels[1:], strict=True)]
+    labelled = [c.label(f"sort_{i}") for i, c in enumerate(columns)]
+    lateral = inner.add_columns(*labelled).order_by(*inner_order, Company.id).limit(need).lateral("company")
+    outer_order = [_direction(lateral.c[f"sort_{i}"], k, d) for i, (k, d) in enumerate(levels[1:])]
+    known = (
+        select(*(lateral.c[c.name] for c in stmt.selected_columns))
+        .select_from(people)
+        .join(lateral, literal(True))
+        .order_by(people.c.k.desc() if desc else people.c.k, *outer_order, lateral.c.id)
+    )
+    unknown, rest = _ordering(stmt.where(~exists().where(Employee.id == Company.responsible_id)), levels[1:])
+    return [known, unknown.order_by(*rest, Company.id)]
+
+
+def sort_groups(stmt: Select[Any], levels: list[tuple[str, bool]], need: int) -> list[Select[Any]]:
     """The same order as ``sorted_query`` as consecutive groups, each a query an index can serve.
 
     A leading pipeline key splits the rows into companies with a positive sum there (walked in the order of the
@@ -242,6 +273,8 @@ def sort_groups(stmt: Select[Any], levels: list[tuple[str, bool]]) -> list[Selec
     order of the next level, or of the company id: the primary key) and the rare negative sums; descending
     they come in this order, ascending in the reverse. Any other leading key is one group."""
     key, desc = levels[0]
+    if key == "responsible":
+        return _by_responsible(stmt, levels, need)
     match = PIPELINE_SORT.match(key)
     if match is None:
         return [sorted_query(stmt, levels)]
@@ -274,7 +307,7 @@ async def page_rows(
     counted only when the page starts past its end."""
     out: list[Any] = []
     skip = offset
-    for group in sort_groups(stmt, levels):
+    for group in sort_groups(stmt, levels, offset + size):
         rows = (await session.execute(group.limit(size - len(out)).offset(skip))).all()
         out.extend(rows)
         if len(out) >= size:
