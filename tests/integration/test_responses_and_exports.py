@@ -72,10 +72,13 @@ async def test_an_export_streams_every_row_of_the_filter_past_a_batch_with_no_ca
 
     answer = await client.get("/audit?entity=calendar&format=csv")
     assert answer.status_code == 200 and "content-length" not in answer.headers  # streamed, chunk by chunk
+    assert answer.headers["content-type"].startswith("text/csv")
     lines = answer.content.decode("utf-8-sig").strip().split("\r\n")
     assert len(lines) == n + 1
     ids = [line.split(",")[3] for line in lines[1:]]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == n  # newest first, none twice
 
-    book = load_workbook(BytesIO((await client.get("/audit?entity=calendar&format=xlsx")).content), read_only=True)
+    xlsx = await client.get("/audit?entity=calendar&format=xlsx")
+    assert xlsx.headers["content-type"] == exports.XLSX_MEDIA
+    book = load_workbook(BytesIO(xlsx.content), read_only=True)
     assert sum(1 for _ in book.active.iter_rows()) == n + 1

@@ -133,6 +133,15 @@ BATCH = 2000
 Batch = tuple[Sequence[ExportColumn], Sequence[Any]]
 
 
+class Download(Stream):
+    """A streamed file whose own media type wins: Litestar's ``Stream`` lets the handler's default media type
+    (JSON for a handler typed ``Any``) override the one given to it."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["media_type"] = self.media_type
+        return super().to_asgi_response(*args, **kwargs)
+
+
 async def _open_batches(config: Any, stmt: Select[Any], columns: Columns) -> AsyncGenerator[Batch, None]:
     """The rows of ``stmt`` in batches on a session of their own (the request's is closed when the body streams),
     through a server-side cursor: memory stays flat whatever the number of rows. The query runs and the first
@@ -173,7 +182,7 @@ async def export_stream(request: Any, stmt: Select[Any], columns: Columns, name:
     config = request.app.state.alchemy
     filename = safe_filename(name)
     if fmt == "xlsx":
-        return Stream(
+        return Download(
             _xlsx_chunks(await _started(config, stmt, columns), name),
             media_type=XLSX_MEDIA,
             headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
@@ -192,7 +201,7 @@ async def export_stream(request: Any, stmt: Select[Any], columns: Columns, name:
             if chunk:
                 yield ("\r\n".join(chunk) + "\r\n").encode("utf-8")
 
-    return Stream(
+    return Download(
         lines(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},

@@ -121,12 +121,12 @@ async def deliver(session: AsyncSession, sending_id: int, *, last_attempt: bool 
         detail = await billing.client_detail(session, sending.client_id, sending.month)
         if detail is None:
             return await _finish(session, sending, FAILED, i18n.N_("client deleted"))
-        subject = i18n.gettext("Detail of paid telegrams for %(month)s", month=f"{sending.month:%m.%Y}")
+        subject = i18n.gettext("Detail of paid telegrams for %(month)s", month=i18n.fmt_month(sending.month))
         body = i18n.gettext(
             "Hello,\n\nattached is the detail of the paid telegrams of %(client)s for %(month)s "
             "(PDF, and CSV for your accounting system).\n",
             client=detail.client.full_name or detail.client.short_name,
-            month=f"{sending.month:%m.%Y}",
+            month=i18n.fmt_month(sending.month),
         )
         attachments = [
             mail.Attachment(sheets.filename(detail, "pdf"), sheets.to_pdf(detail), "application", "pdf"),

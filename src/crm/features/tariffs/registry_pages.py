@@ -18,7 +18,7 @@ from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.pricing import WARNINGS
 from crm.lib.auth import current_user
 from crm.lib.exports import export_stream
-from crm.lib.i18n import N_, local_today
+from crm.lib.i18n import N_, NP_, local_today, pgettext
 from crm.lib.i18n import gettext as _
 from crm.lib.web import ListParams, apply_sort, fetch_page, is_htmx, parse_int, render, toast
 
@@ -80,7 +80,8 @@ async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -
 
 
 CATEGORY_LABELS = {"ordinary": N_("ordinary"), "urgent": N_("urgent"), "post": N_("post"), "box": N_("PO box")}
-NOTIFICATION_LABELS = {"none": "–", "ordinary": N_("ordinary"), "urgent": N_("urgent")}
+# "уведомление обыкновенное": a notification agrees in gender with its own noun, not with the telegram's category.
+NOTIFICATION_LABELS = {"ordinary": NP_("notification", "ordinary"), "urgent": NP_("notification", "urgent")}
 BLANK_LABELS = {"none": "–", "lux": "ЛЮКС", "lux_v": "ЛЮКС/В"}
 AMOUNT_LABELS = {
     "delivery_amount": N_("Delivery"),
@@ -90,6 +91,10 @@ AMOUNT_LABELS = {
     "deliver_on_date_amount": "ВРУЧИТЬ",
     "paid_reply_amount": N_("Paid reply"),
 }
+
+
+def _notification_label(value: str) -> str:
+    return pgettext("notification", NOTIFICATION_LABELS[value]) if value in NOTIFICATION_LABELS else "–"
 
 
 def _label(labels: dict[str, str], value: str) -> str:
@@ -124,7 +129,7 @@ def _base(registry: registries.Registry, user: User, params: ListParams) -> dict
         "warning_text": lambda code: _(WARNINGS.get(code) or str(code)),
         "status_label": registries.status_label,
         "category_label": lambda v: _label(CATEGORY_LABELS, v),
-        "notification_label": lambda v: _label(NOTIFICATION_LABELS, v),
+        "notification_label": _notification_label,
         "blank_label": lambda v: _label(BLANK_LABELS, v),
         "amount_labels": {name: _(label) for name, label in AMOUNT_LABELS.items()},
         "row_url": lambda r, action="": params.url(f"{path}/records/{r.id}{action}", **keep),

@@ -25,7 +25,7 @@ from crm.features.tariffs.billing import Detail
 from crm.features.tariffs.models import RegistryRecord, Telegram
 from crm.features.tariffs.sender import Sender, sender
 from crm.lib.exports import ExportColumn, csv_bytes, neutralise
-from crm.lib.i18n import fmt_date, fmt_money, local_tz, month_name
+from crm.lib.i18n import fmt_date, fmt_money, fmt_month, local_tz, month_name
 from crm.lib.i18n import gettext as _
 
 FONTS = Path(__file__).with_name("fonts")
@@ -348,7 +348,7 @@ def to_pdf(detail: Detail) -> bytes:
     pdf.set_author(who.name or "CRM")
     pdf.set_creator("CRM")
     pdf.footer_text = " · ".join(
-        part for part in (who.name, f"{client.code} {client.short_name}", f"{detail.month:%m.%Y}") if part
+        part for part in (who.name, f"{client.code} {client.short_name}", fmt_month(detail.month)) if part
     )
     pdf.add_page()
     _pdf_head(pdf, detail, who)
