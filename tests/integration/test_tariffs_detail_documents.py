@@ -153,7 +153,13 @@ async def test_the_pdf_in_russian_without_requisites_configured_still_reads_well
     assert "Детализация оплаченных телеграмм за август 2022" in pages[0]
     assert f"Страница 1 из {len(pages)}" in pages[0]
     sheet = await client.get(f"/billing/detail/{customer.id}", params={"month": "2022-08"})
-    assert "CRM_BILLING_SENDER_NAME" in sheet.text  # the screen says what to set for the sender's requisites
+    # A clerk is told whom to ask, in words; an administrator is told what to set.
+    assert "CRM_BILLING_SENDER_NAME" not in sheet.text and "попросите администратора" in sheet.text
+    await make_user(db, "admin-1@example.com", ["admin"])
+    client.cookies.clear()
+    await login(client, "admin-1@example.com")
+    sheet = await client.get(f"/billing/detail/{customer.id}", params={"month": "2022-08"})
+    assert "CRM_BILLING_SENDER_NAME" in sheet.text
 
 
 async def test_the_xlsx_has_a_title_row_widths_money_formats_and_frozen_headings(client, db, monkeypatch):

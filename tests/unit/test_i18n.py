@@ -203,3 +203,12 @@ def test_a_registry_status_agrees_in_gender_with_registry_and_a_contact_with_con
     assert i18n.gettext("closed") == "закрыто"  # a lead contact (обращение)
     locale("en")
     assert registries.status_label("closed") == "closed"
+
+
+def test_a_notification_agrees_with_its_noun_not_with_the_telegrams_category(locale):
+    from crm.features.tariffs.registry_pages import _notification_label
+
+    locale("ru")
+    assert (_notification_label("ordinary"), _notification_label("urgent")) == ("обыкновенное", "срочное")
+    assert i18n.gettext("ordinary") == "обыкновенная"  # a telegram (телеграмма) of the ordinary category
+    assert i18n.gettext("signature: %(name)s", name="Белова") == "подпись: Белова"
