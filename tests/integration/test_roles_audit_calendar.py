@@ -140,6 +140,12 @@ async def test_the_audit_log_reads_in_words_not_codes(client, db):
     assert "<b>Анна Операторова</b>: <del>∅</del> → <ins>1</ins>" in page  # weights by name, not operator id
     assert "<del>нет</del> → <ins>да</ins>" in page
     assert "<del>черновик</del> → <ins>сформирован</ins>" in page
+    await services.record(db, admin, "telegram_registry", "7", "bill", {"status": ["formed", "closed"]}, summary="R")
+    await services.record(db, admin, "lead_contact", "8", "close", {"status": ["open", "closed"]}, summary="C")
+    await db.commit()
+    page = (await client.get("/audit")).text.split('id="list"')[1]
+    assert "<del>сформирован</del> → <ins>закрыт</ins>" in page  # a registry (реестр)
+    assert "<del>открыто</del> → <ins>закрыто</ins>" in page  # a contact (обращение)
     assert "SMTP не настроен (CRM_SMTP_HOST)" in page and "система" in page
 
 

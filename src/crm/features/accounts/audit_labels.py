@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from crm.features.accounts.permissions import BUILTIN_ROLES, PERMISSION_TITLES
-from crm.lib.i18n import N_, gettext
+from crm.lib.i18n import N_, gettext, pgettext
 
 LABELS: dict[str, str] = {
     # entities
@@ -70,14 +70,20 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
 # answers {id: name} for the ids seen on one page, in one query.
 Resolver = Callable[[Any, set[str]], Awaitable[dict[str, str]]]
 FIELD_RESOLVERS: dict[tuple[str, str], Resolver] = {}
+# Coded values whose words agree with what they describe: (entity, field) → code → (message context, message); a
+# registry is "закрыт", a contact "закрыто".
+ENTITY_VALUE_LABELS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
 
 
 def register(
     labels: dict[str, str],
     values: dict[str, dict[str, str]] | None = None,
     resolvers: dict[tuple[str, str], Resolver] | None = None,
+    entity_values: dict[tuple[str, str], dict[str, tuple[str, str]]] | None = None,
 ) -> None:
     """Called by a slice at import time for the codes it writes to the audit log."""
+    for key, codes in (entity_values or {}).items():
+        ENTITY_VALUE_LABELS.setdefault(key, {}).update(codes)
     LABELS.update(labels)
     for field, codes in (values or {}).items():
         VALUE_LABELS.setdefault(field, {}).update(codes)
@@ -120,9 +126,12 @@ LIST_FIELDS: dict[str, Callable[[], dict[str, str]]] = {
 }
 
 
-def audit_value(field: str, value: Any) -> str:
-    """One old or new value of a change: ∅ for nothing, yes/no for flags, labels for coded values, names for lists
-    of roles or permissions."""
+def audit_value(field: str, value: Any, entity: str = "") -> str:
+    """One old or new value of a change: ∅ for nothing, yes/no for flags, labels for coded values (in the words of
+    the entity when it has its own), names for lists of roles or permissions."""
+    own = ENTITY_VALUE_LABELS.get((entity, field), {}).get(value) if isinstance(value, str) else None
+    if own is not None:
+        return pgettext(*own)
     if value is None:
         return "∅"
     if isinstance(value, bool):

@@ -49,5 +49,12 @@ register(
         "lux_v": N_("Blank ЛЮКС/В"),
         "deliver_on_date": N_("Delivery on a set date (ВРУЧИТЬ)"),
         "vat_percent": N_("VAT rate, per cent"),
-    }
+    },
+    entity_values={
+        ("telegram_registry", "status"): {
+            "draft": ("registry", "draft"),
+            "formed": ("registry", "formed"),
+            "closed": ("registry", "closed"),
+        }
+    },
 )
