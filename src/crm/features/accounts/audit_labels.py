@@ -82,8 +82,8 @@ def register(
     entity_values: dict[tuple[str, str], dict[str, tuple[str, str]]] | None = None,
 ) -> None:
     """Called by a slice at import time for the codes it writes to the audit log."""
-    for key, codes in (entity_values or {}).items():
-        ENTITY_VALUE_LABELS.setdefault(key, {}).update(codes)
+    for key, own in (entity_values or {}).items():
+        ENTITY_VALUE_LABELS.setdefault(key, {}).update(own)
     LABELS.update(labels)
     for field, codes in (values or {}).items():
         VALUE_LABELS.setdefault(field, {}).update(codes)

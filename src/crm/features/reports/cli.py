@@ -117,6 +117,7 @@ def sales(ctx: click.Context, **options: Any) -> None:
         if not (day_from or day_to):
             day_from, day_to = parse_period("last-month", local_today())
         day_from, day_to = day_from or day_to, day_to or day_from
+        assert day_from is not None and day_to is not None  # one of them was given, or the default period
         span = (day_from, day_to)
 
         async def load(session: Any) -> Any:

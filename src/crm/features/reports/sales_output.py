@@ -47,11 +47,19 @@ def _columns() -> list[tuple[str, Callable[[Line], Any]]]:
     ]
 
 
+def _first(row: tuple[Any, Any]) -> Any:
+    return row[0]
+
+
+def _second_through(f: Any) -> Any:
+    return lambda row: f(row[1])
+
+
 def csv_report(figures: Figures, **dialect: Any) -> bytes:
     rows = [(title, line) for title, lines in tables(figures) for line in lines]
     rows.append((_("Total"), figures.total))
-    columns = [ExportColumn(_("Table"), lambda r: r[0])]
-    columns += [ExportColumn(label, lambda r, f=f: f(r[1])) for label, f in _columns()]
+    columns = [ExportColumn(_("Table"), _first)]
+    columns += [ExportColumn(label, _second_through(f)) for label, f in _columns()]
     return csv_bytes(rows, columns, **dialect)
 
 

@@ -190,7 +190,8 @@ async def sales_page(request: Request, db_session: NamedDependency[AsyncSession]
     pipeline_id = parse_int(query.get("pipeline_id"), 0, 2**62)
     if pipeline_id is not None and pipeline_id not in {p for p, _n in offered.pipelines}:
         pipeline_id = None
-    type_field = query.get("field") if query.get("field") in offered.type_fields else DEFAULT_TYPE_FIELD
+    wanted = query.get("field") or ""
+    type_field = wanted if wanted in offered.type_fields else DEFAULT_TYPE_FIELD
     rows = await sale_rows(db_session, current_user(request), day_from, day_to, pipeline_id, type_field)
     figures = report(rows, day_from, day_to)
     fmt = query.get("format")

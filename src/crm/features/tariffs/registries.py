@@ -478,9 +478,8 @@ async def _audit_clients(
 ) -> None:
     """One audit entry per row whose client changed (old → new client code), whoever changed it and how."""
     ids = {old for _, old in changed if old is not None} | ({client_id} if client_id is not None else set())
-    codes = dict(
-        (await session.execute(select(TelegramClient.id, TelegramClient.code).where(TelegramClient.id.in_(ids)))).all()
-    )
+    found = await session.execute(select(TelegramClient.id, TelegramClient.code).where(TelegramClient.id.in_(ids)))
+    codes: dict[int, str] = {row[0]: row[1] for row in found}
     for row, old in changed:
         await audit(
             session,
