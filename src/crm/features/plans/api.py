@@ -168,6 +168,7 @@ async def _selection(session: AsyncSession, visible: Visible, raw: str) -> Selec
 
 
 def _period(cell: Cell, key: Any, year: int, by_day: bool) -> PeriodOut:
+    status: str | dict[str, int]
     if by_day:
         label, status = key.isoformat(), cell.status
     else:

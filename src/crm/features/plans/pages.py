@@ -28,7 +28,8 @@ STATUS_LABEL = {FULFILLED: N_("fulfilled"), NOT_FULFILLED: N_("not fulfilled"), 
 
 
 def read_period(params: ListParams, today: date, errors: FormErrors) -> tuple[int, int | None]:
-    year, month = today.year, today.month
+    year: int = today.year
+    month: int | None = today.month
     raw_year, raw_month = params.get("year"), params.get("month")
     if raw_year:
         parsed = parse_int(raw_year, services.MIN_YEAR, services.MAX_YEAR)
