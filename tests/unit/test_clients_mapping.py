@@ -7,8 +7,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from crm.features.clients.connection import decrypt, encrypt, mask, mask_url
-from crm.features.clients.queries import effective_heads
 from crm.features.clients.store import activity_row, call_row, company_row, deal_row
+from crm.features.org.tree import effective_heads
 
 
 def test_activities_are_classified_by_provider_not_only_by_type() -> None:

@@ -24,7 +24,7 @@ from crm.features.clients.models import (
 from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
-from crm.features.org.tree import indented
+from crm.features.org.tree import effective_heads, indented
 
 # --------------------------------------------------------------------------- scope
 
@@ -233,28 +233,6 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------- employees and departments
-
-
-def effective_heads(departments: list[Department]) -> dict[int, int | None]:
-    """Department id → head's employee id; a department without a head takes the nearest parent's."""
-    by_id = {d.id: d for d in departments}
-    out: dict[int, int | None] = {}
-
-    def head(d: Department, depth: int = 0) -> int | None:
-        if d.id in out:
-            return out[d.id]
-        if d.head_bitrix_id:
-            value: int | None = d.head_bitrix_id
-        elif d.parent_id in by_id and depth < 64:
-            value = head(by_id[d.parent_id], depth + 1)
-        else:
-            value = None
-        out[d.id] = value
-        return value
-
-    for d in departments:
-        head(d)
-    return out
 
 
 async def department_tree(

@@ -34,3 +34,25 @@ def indented(departments: list[Department]) -> list[tuple[Department, int]]:
 
     walk(None, 0)
     return out
+
+
+def effective_heads(departments: list[Department]) -> dict[int, int | None]:
+    """Department id → head's employee id; a department without a head takes the nearest parent's."""
+    by_id = {d.id: d for d in departments}
+    out: dict[int, int | None] = {}
+
+    def head(d: Department, depth: int = 0) -> int | None:
+        if d.id in out:
+            return out[d.id]
+        if d.head_bitrix_id:
+            value: int | None = d.head_bitrix_id
+        elif d.parent_id in by_id and depth < 64:
+            value = head(by_id[d.parent_id], depth + 1)
+        else:
+            value = None
+        out[d.id] = value
+        return value
+
+    for d in departments:
+        head(d)
+    return out

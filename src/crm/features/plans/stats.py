@@ -19,7 +19,7 @@ from crm.features.calendar.services import working_days
 from crm.features.clients.models import Call
 from crm.features.clients.sync_models import Bitrix24Settings, ManagerDayFigure
 from crm.features.org.models import Department, Employee
-from crm.features.org.tree import all_departments, indented
+from crm.features.org.tree import all_departments, effective_heads, indented
 from crm.features.plans.models import CallPlan, DayComment
 from crm.features.plans.scope import Selection, Visible, selection_clause
 from crm.lib.i18n import local_tz
@@ -103,25 +103,6 @@ class View:
     employees: int
     days_so_far: int = 0
     today: date = field(default_factory=date.today)
-
-
-def effective_heads(departments: list[Department]) -> dict[int, int | None]:
-    """Department id → its head's employee id; a department without one takes the nearest parent's."""
-    by_id = {d.id: d for d in departments}
-    heads: dict[int, int | None] = {}
-
-    def head(d: Department, depth: int = 0) -> int | None:
-        if d.id in heads:
-            return heads[d.id]
-        value = d.head_bitrix_id or (
-            head(by_id[d.parent_id], depth + 1) if d.parent_id in by_id and depth < 50 else None
-        )
-        heads[d.id] = value
-        return value
-
-    for d in departments:
-        head(d)
-    return heads
 
 
 async def selected_employees(
