@@ -72,7 +72,7 @@ async def test_an_export_streams_every_row_of_the_filter_past_a_batch_with_no_ca
 
     answer = await client.get("/audit?entity=calendar&format=csv")
     assert answer.status_code == 200 and "content-length" not in answer.headers  # streamed, chunk by chunk
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     lines = answer.content.decode("utf-8-sig").strip().split("\r\n")
     assert len(lines) == n + 1
     ids = [line.split(",")[3] for line in lines[1:]]

@@ -203,7 +203,7 @@ async def export_stream(request: Any, stmt: Select[Any], columns: Columns, name:
 
     return Download(
         lines(),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8"
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )
 
