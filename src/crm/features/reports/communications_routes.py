@@ -55,6 +55,11 @@ def sort_link(params: ListParams, levels: list[tuple[str, bool]], key: str) -> t
     return params.url(PATH, sort=text, page=None, format=None), state, level
 
 
+def _pipeline_sum(pipeline_id: int, name: str) -> Any:
+    """An export column's value: one pipeline's sum of a row."""
+    return lambda row: getattr(row.cells[pipeline_id], name)
+
+
 def sort_names(report: comm.Report) -> dict[str, str]:
     names = {
         "title": _("Company"),
@@ -86,13 +91,10 @@ async def choices(session: AsyncSession, scope: EmployeeScope, store: Any = None
             base = base.where(clause)
         sub = base.subquery()
         codes = [i for (i,) in await session.execute(select(sub.c.industry).distinct()) if i]
-        names = dict(
-            (
-                await session.execute(
-                    select(ReferenceValue.status_id, ReferenceValue.name).where(ReferenceValue.entity_id == "INDUSTRY")
-                )
-            ).all()
+        found = await session.execute(
+            select(ReferenceValue.status_id, ReferenceValue.name).where(ReferenceValue.entity_id == "INDUSTRY")
         )
+        names: dict[str, str] = {row[0]: row[1] for row in found}
         people = await session.scalars(
             select(Employee)
             .where(Employee.id.in_(select(sub.c.responsible_id)))
@@ -123,8 +125,8 @@ def _export_columns(report: comm.Report) -> list[ExportColumn]:
         ExportColumn("stale", lambda r: r.stale),
     ]
     for p in report.pipelines:
-        columns.append(ExportColumn(f"{p.name}: active", lambda r, pid=p.id: r.cells[pid].active_sum))
-        columns.append(ExportColumn(f"{p.name}: won", lambda r, pid=p.id: r.cells[pid].won_sum))
+        columns.append(ExportColumn(f"{p.name}: active", _pipeline_sum(p.id, "active_sum")))
+        columns.append(ExportColumn(f"{p.name}: won", _pipeline_sum(p.id, "won_sum")))
     return columns
 
 
@@ -160,8 +162,9 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
             store=request.app.stores.get("cache"),
         )
     except ValidationException as exc:
-        item = (exc.extra or [{}])[0]
-        error = (str(item.get("key", "")), str(item.get("message", exc.detail)))  # type: ignore[union-attr]
+        extra: Any = exc.extra or [{}]
+        item: Any = extra[0]
+        error = (str(item.get("key", "")), str(item.get("message", exc.detail)))
         flt = cf.CommFilter()
         report = comm.Report(await comm.pipelines(db_session), [], 0, 1, cfg.page_size, {}, [("title", False)])
     if error is None and params.get("format") in {"csv", "xlsx"}:
