@@ -215,7 +215,7 @@ async def api_stats(
     scope_: Annotated[
         str,
         QueryParameter(
-            query="scope",
+            name="scope",
             max_length=20_000,
             description="department:<id> (with its sub-departments) or employee:<id>,employee:<id>…; "
             "empty: everybody the caller may see",
