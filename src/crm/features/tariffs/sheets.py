@@ -272,7 +272,7 @@ def to_xlsx(detail: Detail) -> bytes:
 
 # --------------------------------------------------------------------------- PDF
 
-PDF_WIDTHS = (24, 22, 92, 52, 15, 24, 21, 27)  # mm, 277 in all: A4 landscape within 10 mm margins
+PDF_WIDTHS = (24, 28, 86, 52, 15, 24, 21, 27)  # mm, 277 in all: A4 landscape within 10 mm margins
 PDF_NUMERIC = {4, 5, 6, 7}
 
 
