@@ -48,6 +48,8 @@ async def test_one_client_is_given_to_every_ticked_row_in_one_request_each_row_p
     assert page.status_code == 200
     assert page.text.count('name="record"') == 3 and 'id="bulk-assign"' in page.text
     assert page.text.count('list="registry-clients"') == 4  # the ticked rows' picker and every row's own
+    # A row without a client says so in words inside its picker, not by its colour alone.
+    assert 'placeholder="⚠ no client: type a code or a name"' in page.text
     assert "00101 занятость" in page.text
 
     done = await post_form(
