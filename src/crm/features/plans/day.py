@@ -183,6 +183,21 @@ async def day_page(
     return render(request, "plans/day.html", await _day_context(request, db_session, employee, _day(day)))
 
 
+async def _refused(
+    request: Request,
+    session: AsyncSession,
+    employee: Employee,
+    day: date,
+    errors: dict[str, str],
+    typed: dict[str, str],
+) -> Any:
+    """The day page again with the messages next to the fields and what was typed kept (status 422)."""
+    context = await _day_context(request, session, employee, day)
+    translated = {k: _(v) for k, v in errors.items()}
+    kept = {k: v[:4000] for k, v in typed.items()}
+    return render(request, "plans/day.html", {**context, "errors": translated, "typed": kept}, status_code=422)
+
+
 @post("/plans/{employee_id:int}/day/{day:date}/force", opt={"permission": "plans.force"}, include_in_schema=False)
 async def day_force(
     request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
@@ -193,10 +208,7 @@ async def day_force(
         db_session, current_user(request), employee, _day(day), comment, local_today()
     )
     if errors:  # nothing was written
-        context = await _day_context(request, db_session, employee, day)
-        translated = {k: _(v) for k, v in errors.items()}
-        typed = {"comment": comment[:4000]}
-        return render(request, "plans/day.html", {**context, "errors": translated, "typed": typed}, status_code=422)
+        return await _refused(request, db_session, employee, day, errors, {"comment": comment})
     await db_session.commit()
     toast(request, _("The plan of the day counts as done (forced)."))
     return Redirect(f"/plans/{employee.id}/day/{day.isoformat()}", status_code=303)
@@ -210,10 +222,7 @@ async def day_comment(
     body = (await request.form()).get("body") or ""
     errors = await services.add_comment(db_session, current_user(request), employee, _day(day), body)
     if errors:  # nothing was written
-        context = await _day_context(request, db_session, employee, day)
-        translated = {k: _(v) for k, v in errors.items()}
-        typed = {"body": body[:4000]}
-        return render(request, "plans/day.html", {**context, "errors": translated, "typed": typed}, status_code=422)
+        return await _refused(request, db_session, employee, day, errors, {"body": body})
     await db_session.commit()
     toast(request, _("Comment added."))
     return Redirect(f"/plans/{employee.id}/day/{day.isoformat()}#comments", status_code=303)

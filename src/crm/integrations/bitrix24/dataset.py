@@ -268,6 +268,38 @@ def reference_rows(first_id: int = 1000) -> list[dict[str, Any]]:
     return rows
 
 
+def _activity_row(
+    aid: int,
+    owner: tuple[str, int],
+    kind: tuple[str, str, str],
+    direction: str,
+    resp: int,
+    times: tuple[datetime, datetime, datetime],
+    completed: bool,
+) -> dict[str, Any]:
+    """An activity as crm.activity.list answers it (owner type and id, kind, times start/end/last update)."""
+    (owner_type, owner_id), (type_id, provider, provider_type), (start, end, updated) = owner, kind, times
+    return {
+        "ID": str(aid),
+        "OWNER_TYPE_ID": owner_type,
+        "OWNER_ID": str(owner_id),
+        "TYPE_ID": type_id,
+        "PROVIDER_ID": provider,
+        "PROVIDER_TYPE_ID": provider_type,
+        "DIRECTION": direction,
+        "RESPONSIBLE_ID": str(resp),
+        "AUTHOR_ID": str(resp),
+        "SUBJECT": f"{_pick(SUBJECTS.get(provider_type, ['Дело']), aid)} №{aid}",
+        "START_TIME": fmt(start),
+        "END_TIME": fmt(end),
+        "DEADLINE": fmt(end),
+        "CREATED": fmt(start),
+        "LAST_UPDATED": fmt(updated),
+        "COMPLETED": "Y" if completed else "N",
+        "STATUS": "2" if completed else "1",
+    }
+
+
 def _pick(options: list[str], n: int) -> str:
     return options[n % len(options)]  # not from the generator: the rest of the dataset stays as it was
 
@@ -465,27 +497,11 @@ def generate(
         end = start + timedelta(minutes=rng.choice([5, 15, 30, 60, 90]))
         completed = start < now - timedelta(hours=2) and rng.random() < 0.9
         direction = rng.choice(["1", "2", "2"]) if type_id in {"2", "4"} else "0"
+        updated = moment(start, max(now, start + timedelta(seconds=1)))
         ds.activities.append(
-            {
-                "ID": str(aid),
-                "OWNER_TYPE_ID": owner_type,
-                "OWNER_ID": str(owner_id),
-                "TYPE_ID": type_id,
-                "PROVIDER_ID": provider,
-                "PROVIDER_TYPE_ID": provider_type,
-                "DIRECTION": direction,
-                "RESPONSIBLE_ID": str(resp),
-                "AUTHOR_ID": str(resp),
-                "SUBJECT": f"{_pick(SUBJECTS.get(provider_type, ['Дело']), aid)} №{aid}",
-                "START_TIME": fmt(start),
-                "END_TIME": fmt(end),
-                "DEADLINE": fmt(end),
-                "CREATED": fmt(start),
-                "LAST_UPDATED": fmt(moment(start, max(now, start + timedelta(seconds=1)))),
-                "COMPLETED": "Y" if completed else "N",
-                "STATUS": "2" if completed else "1",
-            }
-        )
+            _activity_row(aid, (owner_type, owner_id), (type_id, provider, provider_type), direction, resp,
+                          (start, end, updated), completed)
+        )  # fmt: skip
         if provider == "VOXIMPLANT_CALL" and company:
             call_activity_ids.append((aid, company, resp, start))
 
@@ -644,24 +660,9 @@ def _people(
         start = moment(origin, now)
         end = start + timedelta(minutes=rng.choice([5, 15, 30, 60, 90]))
         completed = start < now - timedelta(hours=2) and rng.random() < 0.9
+        direction = rng.choice(["1", "2", "2"]) if type_id in {"2", "4"} else "0"
+        updated = moment(start, max(now, start + timedelta(seconds=1)))
         ds.activities.append(
-            {
-                "ID": str(aid),
-                "OWNER_TYPE_ID": owner_type,
-                "OWNER_ID": str(owner_id),
-                "TYPE_ID": type_id,
-                "PROVIDER_ID": provider,
-                "PROVIDER_TYPE_ID": provider_type,
-                "DIRECTION": rng.choice(["1", "2", "2"]) if type_id in {"2", "4"} else "0",
-                "RESPONSIBLE_ID": str(resp),
-                "AUTHOR_ID": str(resp),
-                "SUBJECT": f"{_pick(SUBJECTS.get(provider_type, ['Дело']), aid)} №{aid}",
-                "START_TIME": fmt(start),
-                "END_TIME": fmt(end),
-                "DEADLINE": fmt(end),
-                "CREATED": fmt(start),
-                "LAST_UPDATED": fmt(moment(start, max(now, start + timedelta(seconds=1)))),
-                "COMPLETED": "Y" if completed else "N",
-                "STATUS": "2" if completed else "1",
-            }
-        )
+            _activity_row(aid, (owner_type, owner_id), (type_id, provider, provider_type), direction, resp,
+                          (start, end, updated), completed)
+        )  # fmt: skip
