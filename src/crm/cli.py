@@ -88,6 +88,9 @@ class ProjectCommands(CLIPluginProtocol):
         from crm.features.reports.cli import report_group
 
         cli.add_command(report_group)
+        from crm.features.sales.cli import imports_group
+
+        cli.add_command(imports_group)
 
 
 def main() -> None:

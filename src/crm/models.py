@@ -56,6 +56,12 @@ from crm.features.tariffs.models import (
 )
 from crm.lib.db import metadata
 
+# Slices added after the house recipe: importing the module registers its tables (no name list to keep in sync).
+from crm.features.sales import models as sales_models  # noqa: F401  isort: skip
+from crm.features.goals import models as goals_models  # noqa: F401  isort: skip
+from crm.features.tasks import models as tasks_models  # noqa: F401  isort: skip
+from crm.features.alerts import models as alerts_models  # noqa: F401  isort: skip
+
 __all__ = [
     "Activity",
     "ApiToken",

@@ -25,6 +25,10 @@ PUBLIC: dict[str, set[str]] = {
     # the derived figures are shared records: plans and reports read them; period starts the period re-sync
     # (plans' "Refresh a period") the way the Integrations screen does
     "clients": {"models", "sync_models", "period"},
+    # goals and tasks read the ERP clients and their monthly sales; tasks link goals; slices register alerts
+    "sales": {"models"},
+    "goals": {"models"},
+    "alerts": {"registry"},
 }
 
 

@@ -28,6 +28,21 @@ TASKS = [
     "crm.workers.sync.bitrix24_reconcile",
 ]
 
+# Slices that keep their jobs in their own ``jobs`` module (TASKS: dotted paths, CRON: schedule).
+SLICE_JOBS = ("sales", "goals", "alerts", "tasks")
+
+
+def _slice_jobs() -> tuple[list[str], list[CronJob]]:
+    import importlib
+
+    tasks: list[str] = []
+    cron: list[CronJob] = []
+    for name in SLICE_JOBS:
+        module = importlib.import_module(f"crm.features.{name}.jobs")
+        tasks += module.TASKS
+        cron += module.CRON
+    return tasks, cron
+
 
 class QueueLifecycle(InitPluginProtocol):
     """Adjusts litestar-saq's app hooks; registered right after the stock ``SAQPlugin`` (which must stay that
@@ -81,6 +96,7 @@ def queue_plugins(settings: Settings) -> tuple[SAQPlugin, QueueLifecycle]:
 
 def build_queue_plugin(settings: Settings) -> SAQPlugin:
     dsn = queue_url(settings)
+    slice_tasks, slice_cron = _slice_jobs()
     return SAQPlugin(
         config=SAQConfig(
             web_enabled=False,
@@ -89,7 +105,7 @@ def build_queue_plugin(settings: Settings) -> SAQPlugin:
                 QueueConfig(
                     name=QUEUE_NAME,
                     dsn=dsn,
-                    tasks=list(TASKS),
+                    tasks=[*TASKS, *slice_tasks],
                     scheduled_tasks=[
                         CronJob(
                             function="crm.workers.housekeeping.purge_expired",
@@ -117,6 +133,7 @@ def build_queue_plugin(settings: Settings) -> SAQPlugin:
                             retries=0,
                             unique=True,
                         ),
+                        *slice_cron,
                     ],
                     concurrency=4,
                     separate_process=not settings.worker_in_process,

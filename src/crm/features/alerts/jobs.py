@@ -1,0 +1,8 @@
+"""Jobs of the alerts slice: the functions the worker runs and their cron schedule."""
+
+from __future__ import annotations
+
+from litestar_saq import CronJob
+
+TASKS: list[str] = []
+CRON: list[CronJob] = []

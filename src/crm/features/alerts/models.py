@@ -1,0 +1,1 @@
+"""Alerts models (none yet)."""

@@ -1,0 +1,7 @@
+"""Routes of the goals slice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
