@@ -70,8 +70,11 @@ def live_server(database: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
     require_service(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), "Debian chromium (/usr/bin/chromium)")
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
+    # The suite shares two cores with the live server, its worker and PostgreSQL: an HTMX swap can take longer
+    # than Playwright's 5 s default under that load without anything being wrong. Waits stay waits for a state.
+    expect.set_options(timeout=15_000)
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=CHROMIUM,
