@@ -31,7 +31,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-BENCH_DB = "crm_bench"
+# CRM_BENCH_DB names another database, so that two benchmarks can keep their data side by side
+BENCH_DB = os.environ.get("CRM_BENCH_DB", "crm_bench")
 PG_DSN = f"{PG_SERVER}/{BENCH_DB}"
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
 ADMIN_EMAIL = "admin@example.com"
