@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
+    LargeBinary,
     Boolean,
     Date,
     ForeignKey,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.lib.db import BigIntAuditBase, DefaultBase
@@ -47,8 +51,9 @@ class ErpClient(BigIntAuditBase):
 
 
 class SalesLine(BigIntAuditBase):
-    """One invoice line. Identified by (invoice, product, line number of the product within the invoice in the
-    file): importing the same lines again updates them. A credit note is a line with a negative amount."""
+    """One invoice line. Identified by (invoice, product, line number): the line number is the ordinal of the row
+    within its invoice in the file (1, 2, 3 … counting every row of that invoice), so importing the same file again
+    updates the lines instead of adding them. A credit note is a line with a negative amount."""
 
     __tablename__ = "sales_lines"
     __table_args__ = (
@@ -84,3 +89,93 @@ class ClientMonthSales(DefaultBase):
     family: Mapped[str] = mapped_column(Text, primary_key=True)
     revenue: Mapped[Decimal] = mapped_column(MONEY)
     lines: Mapped[int] = mapped_column(Integer)
+
+
+class SalesImport(BigIntAuditBase):
+    """One import of an ERP file (upload, mail, command line or API): who, what, when and its outcome."""
+
+    __tablename__ = "sales_imports"
+    __table_args__ = (Index("ix_sales_imports_created", "created_at"),)
+
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(Text)  # upload | mail | cli | api
+    file_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    profile: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sender: Mapped[str] = mapped_column(Text, default="", server_default="")
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # field → column index chosen on the preview
+    status: Mapped[str] = mapped_column(Text, default="queued", server_default="queued")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    imported: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    error_args: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SalesImportFile(DefaultBase):
+    """The uploaded file waiting for the worker; dropped once the import has finished."""
+
+    __tablename__ = "sales_import_files"
+
+    import_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("sales_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SalesImportReject(BigIntAuditBase):
+    """A rejected row of an import (the first ones only; the import counts all of them)."""
+
+    __tablename__ = "sales_import_rejects"
+    __table_args__ = (Index("ix_sales_import_rejects_import", "import_id", "row_no"),)
+
+    import_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sales_imports.id", ondelete="CASCADE"))
+    row_no: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)  # a code of crm.features.sales.rows.REASONS
+    value: Mapped[str] = mapped_column(Text, default="", server_default="")
+    row: Mapped[list[str]] = mapped_column(JSONB)
+
+
+class MappingProfile(BigIntAuditBase):
+    """A saved column mapping: an upload profile's name, or a mail sender's address."""
+
+    __tablename__ = "sales_mapping_profiles"
+    __table_args__ = (UniqueConstraint("name", name="uq_sales_mapping_profiles_name"),)
+
+    name: Mapped[str] = mapped_column(Text)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSONB)  # field → the header's key (lower case, no spaces)
+
+
+class MailboxSettings(BigIntAuditBase):
+    """The one mailbox the ERP sends its files to, and the state of its last check."""
+
+    __tablename__ = "sales_mailbox"
+
+    host: Mapped[str] = mapped_column(Text, default="", server_default="")
+    port: Mapped[int] = mapped_column(Integer, default=993, server_default="993")
+    tls: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    verify_certificate: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    username: Mapped[str] = mapped_column(Text, default="", server_default="")
+    password_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    folder: Mapped[str] = mapped_column(Text, default="INBOX", server_default="INBOX")
+    allowed_senders: Mapped[str] = mapped_column(Text, default="", server_default="")
+    processed_folder: Mapped[str] = mapped_column(Text, default="Processed", server_default="Processed")
+    failed_folder: Mapped[str] = mapped_column(Text, default="Failed", server_default="Failed")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    last_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_state: Mapped[str] = mapped_column(Text, default="", server_default="")  # "" | ok | error
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class MailboxMessage(BigIntAuditBase):
+    """An attachment of a message already imported (Message-ID and the file's SHA-256): written in the import's
+    own transaction, so a job run twice or crashed midway imports it once."""
+
+    __tablename__ = "sales_mailbox_messages"
+    __table_args__ = (UniqueConstraint("message_id", "sha256", name="uq_sales_mailbox_messages_identity"),)
+
+    message_id: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(Text)
+    import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("sales_imports.id", ondelete="SET NULL"))
