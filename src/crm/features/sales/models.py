@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
-    LargeBinary,
     Boolean,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     Text,
     UniqueConstraint,
