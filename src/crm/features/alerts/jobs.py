@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar_saq import CronJob
 
-TASKS: list[str] = []
-CRON: list[CronJob] = []
+from crm.config import get_settings
+from crm.features.alerts import services
+from crm.features.system.settings import effective_smtp
+from crm.lib.i18n import local_today
+
+
+async def send_daily_alerts(ctx: dict[str, Any]) -> str:
+    """Every morning: the users who turned the daily mail on and have alerts get one mail each."""
+    async with ctx["db"].get_session() as session:
+        smtp = await effective_smtp(session)
+        if not smtp.configured:
+            return "mail not configured"
+        sent, failed = await services.send_daily(session, smtp, get_settings().base_url, local_today())
+    return f"sent {sent}, failed {failed}"
+
+
+TASKS: list[str] = ["crm.features.alerts.jobs.send_daily_alerts"]
+# 04:00 UTC is 07:00 in Moscow, before the working day
+CRON: list[CronJob] = [
+    CronJob(function="crm.features.alerts.jobs.send_daily_alerts", cron="0 4 * * *", timeout=600, retries=2)
+]

@@ -9,6 +9,7 @@ name (imported lazily, so no slice depends on another through this list)."""
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +20,16 @@ if TYPE_CHECKING:
 
     from crm.features.accounts.models import User
 
-# kinds: import_failed (sales), goal_behind (goals), task_overdue, strategy_without_tasks, mention (tasks)
-PROVIDERS = ("crm.features.sales.alerts", "crm.features.goals.alerts", "crm.features.tasks.alerts")
+log = logging.getLogger("crm.alerts")
+
+# kinds: import_failed (sales), goal_behind (goals), task_overdue, strategy_without_tasks, mention (tasks),
+# job_failed (operations: jobs that failed for good, shown to admins)
+PROVIDERS = (
+    "crm.features.sales.alerts",
+    "crm.features.goals.alerts",
+    "crm.features.tasks.alerts",
+    "crm.features.alerts.failures",
+)
 
 
 @dataclass(frozen=True)
@@ -40,17 +49,24 @@ def providers() -> list[Provider]:
     for name in PROVIDERS:
         try:
             module = importlib.import_module(name)
+            found.append(module.alerts)
         except ModuleNotFoundError as exc:
             if exc.name != name:
-                raise
-            continue
-        found.append(module.alerts)
+                log.exception("alerts provider %s cannot be imported", name)
+        except Exception:  # a slice's module that does not import or has no ``alerts``: the others still show
+            log.exception("alerts provider %s cannot be imported", name)
     return found
 
 
 async def alerts_for(session: AsyncSession, user: User) -> list[Alert]:
-    """Every current alert of a user, newest first."""
+    """Every current alert of a user, newest first. A provider that fails (a slice's bug, a missing table) is
+    logged and left out: the others still show. Each runs in a savepoint, so its failed SQL does not poison the
+    session for the next one."""
     rows: list[Alert] = []
     for provide in providers():
-        rows += await provide(session, user)
+        try:
+            async with session.begin_nested():
+                rows += await provide(session, user)
+        except Exception:
+            log.exception("alerts provider %s failed", getattr(provide, "__module__", provide))
     return sorted(rows, key=lambda a: a.created_at, reverse=True)

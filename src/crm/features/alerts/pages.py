@@ -1,0 +1,81 @@
+"""The bell (its count, loaded by htmx after the page), the alerts page with the daily-mail switch, and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.alerts import services
+from crm.features.alerts.registry import alerts_for
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.web import render, toast
+
+
+@get("/alerts/count", include_in_schema=False)
+async def bell(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The bell's inside: the number of the user's current alerts (a provider that fails is left out)."""
+    rows = await alerts_for(db_session, current_user(request))
+    return render(request, "alerts/_bell.html", {"count": len(rows)})
+
+
+@get("/alerts", include_in_schema=False)
+async def alerts_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    rows = await alerts_for(db_session, user)
+    setting = await services.mail_setting(db_session, user.id)
+    return render(
+        request,
+        "alerts/alerts.html",
+        {
+            "rows": [(services.kind_label(a.kind), a) for a in rows],
+            "daily": bool(setting and setting.daily),
+            "email": user.email,
+        },
+    )
+
+
+@post("/alerts/mail", include_in_schema=False)
+async def mail_switch(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """Turns the daily mail of one's alerts on or off (a checkbox: present means on)."""
+    form = await request.form()
+    daily = form.get("daily") in ("on", "1", "true")
+    await services.set_daily(db_session, current_user(request).id, daily)
+    await db_session.commit()
+    toast(request, _("The daily mail of your alerts is on.") if daily else _("The daily mail of your alerts is off."))
+    return Redirect("/alerts", status_code=303)
+
+
+class AlertOut(msgspec.Struct):
+    kind: str
+    message: str
+    link: str
+    created_at: datetime
+
+
+class AlertList(msgspec.Struct):
+    rows: list[AlertOut]
+
+
+@get(
+    "/api/v1/alerts",
+    tags=["alerts"],
+    summary="The current user's alerts, newest first",
+    description="Every slice's current alerts for the user who calls (in their scope); the bell shows their count.",
+    response_description='{"rows": [{"kind": "goal_behind", "message": "…", "link": "/analysis", '
+    '"created_at": "2026-12-02T07:00:00Z"}]}',
+)
+async def api_alerts(request: Request, db_session: NamedDependency[AsyncSession]) -> AlertList:
+    rows = await alerts_for(db_session, current_user(request))
+    return AlertList(
+        rows=[AlertOut(kind=a.kind, message=a.message, link=a.link, created_at=a.created_at) for a in rows]
+    )
+
+
+ROUTES: list[Any] = [bell, alerts_page, mail_switch, api_alerts]
