@@ -32,6 +32,7 @@ from crm import models
 from crm.cli import ProjectCommands
 from crm.config import ASSETS_ROOT, PACKAGE_ROOT, Settings, get_settings
 from crm.features.accounts.audit_labels import audit_label
+from crm.features.alerts.metrics import MetricsMiddleware
 from crm.lib import auth, errors, i18n, logs, templating
 from crm.lib.db import alchemy_config
 from crm.lib.input_guard import InputGuardMiddleware
@@ -45,7 +46,11 @@ class RequestIdMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
         state["request_id"] = uuid.uuid4().hex[:12]
-        await next_app(scope, receive, send)
+        token = logs.bind(request_id=state["request_id"])  # log lines of this request carry its id
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            logs.context.reset(token)
 
 
 class LocaleMiddleware(ASGIMiddleware):
@@ -194,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[
             RequestIdMiddleware(),
+            MetricsMiddleware(),
             InputGuardMiddleware(),
             session_config.middleware,
             auth.AuthMiddleware(),

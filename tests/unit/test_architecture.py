@@ -28,7 +28,7 @@ PUBLIC: dict[str, set[str]] = {
     # goals and tasks read the ERP clients and their monthly sales; tasks link goals; slices register alerts
     "sales": {"models"},
     "goals": {"models"},
-    "alerts": {"registry"},
+    "alerts": {"registry", "health"},  # health: the detail of /health (system) is operations' state
 }
 
 

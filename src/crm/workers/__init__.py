@@ -139,6 +139,7 @@ def build_queue_plugin(settings: Settings) -> SAQPlugin:
                     separate_process=not settings.worker_in_process,
                     startup=["crm.workers.context.startup"],
                     shutdown=["crm.workers.context.shutdown"],
+                    before_process=["crm.workers.context.before_process"],
                     after_process=["crm.workers.context.after_process"],
                     broker_options={} if dsn.startswith("redis") else {"min_size": 1, "max_size": 4},
                 )

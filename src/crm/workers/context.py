@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crm.features.alerts import operations
 from crm.features.system import settings as system_settings
+from crm.lib import logs
 from crm.lib.db import alchemy_config
 
 log = logging.getLogger("crm.worker")
@@ -28,6 +30,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 QUIET_WHEN_DONE = {"give_out_lead_queue", "bitrix24_incremental", "purge_expired"}
 
 
+async def before_process(ctx: dict[str, Any]) -> None:
+    """Log lines written while the job runs carry its id and name."""
+    job = ctx.get("job")
+    if job is not None:
+        logs.bind(job_id=str(job.id), job=job.function)
+
+
 async def after_process(ctx: dict[str, Any]) -> None:
     """One line per job outcome (SAQ's own per-job lines are below the log level): name, status, time, attempt.
     Never the job's arguments."""
@@ -43,3 +52,9 @@ async def after_process(ctx: dict[str, Any]) -> None:
     else:
         level = logging.ERROR
     log.log(level, "job %s %s in %.2f s (attempt %s)", job.function, status, seconds, job.attempts)
+    if ctx.get("db") is not None:
+        try:  # the outcome counters, the heartbeat and the admins' notice of a failure for good
+            await operations.after_job(ctx["db"], job.function, status, seconds, job.result, job.error)
+        except Exception:
+            log.exception("recording the outcome of job %s failed", job.function)
+    logs.context.set(None)

@@ -7,11 +7,13 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
+from crm.features.alerts import health as operations
 from crm.features.system import home as home_entries
 from crm.features.system import services
 from crm.features.system import settings as system_settings
@@ -25,9 +27,17 @@ async def home(request: Request) -> Any:
     return render(request, "home.html", {"entries": home_entries.entries_for(current_user(request))})
 
 
-@get("/health", opt={"public": True}, tags=["system"], summary="Database and queue status", security=[])
-async def health(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, str]]:
-    result = {"status": "ok", "database": "ok", "queue": "ok"}
+@get(
+    "/health",
+    opt={"public": True},
+    tags=["system"],
+    summary="Database and queue status",
+    description="`?detail=1` (the metrics token or an admin's bearer token) adds the queue depth, the worker's last "
+    "heartbeat, the Bitrix24 sync lag and the mailbox state.",
+    security=[],
+)
+async def health(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
+    result: dict[str, Any] = {"status": "ok", "database": "ok", "queue": "ok"}
     try:
         await asyncio.wait_for(db_session.execute(text("SELECT 1")), timeout=3)
     except Exception:
@@ -36,6 +46,10 @@ async def health(request: Request, db_session: NamedDependency[AsyncSession]) ->
         await asyncio.wait_for(request.app.state.queue.count("queued"), timeout=3)
     except Exception:
         result["queue"] = "down"
+    if request.query_params.get("detail") and result["database"] == "ok":
+        if not operations.may_read_detail(request):
+            raise NotAuthorizedException(detail="The detail needs the metrics token or an admin's bearer token")
+        result.update(await operations.detail(db_session, getattr(request.app.state, "queue", None)))
     if "down" in result.values():
         result["status"] = "down"
         return Response(result, status_code=503)
