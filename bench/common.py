@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -87,11 +88,23 @@ async def reset_database() -> None:
     try:
         async with config.get_engine().begin() as conn:
             await conn.run_sync(models.metadata.create_all)
+            await create_trigram_indexes(conn)
         async with config.get_session() as session:
             await ensure_builtin_roles(session)
             await session.commit()
     finally:
         await config.get_engine().dispose()
+
+
+async def create_trigram_indexes(conn: Any) -> None:
+    """The search indexes the migrations make where the server has pg_trgm (not part of the models)."""
+    from sqlalchemy import text
+
+    from crm.features.clients.models import TRIGRAM_INDEXES
+
+    await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    for statement in TRIGRAM_INDEXES:
+        await conn.execute(text(statement))
 
 
 async def connect() -> asyncpg.Connection:

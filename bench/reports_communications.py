@@ -222,6 +222,7 @@ async def reuse_report_data(companies: int, deals: int) -> dict[str, str] | None
     from sqlalchemy.schema import CreateIndex
 
     from crm import models
+    from crm.features.clients.models import TRIGRAM_INDEXES
 
     try:
         conn = await common.connect()
@@ -248,6 +249,9 @@ async def reuse_report_data(companies: int, deals: int) -> dict[str, str] | None
         for table in models.metadata.sorted_tables:
             for index in table.indexes:
                 sync.execute(CreateIndex(index, if_not_exists=True))
+        sync.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for statement in TRIGRAM_INDEXES:
+            sync.exec_driver_sql(statement)
     engine.dispose()
     await common.analyze()
     return {"head": head, "manager": manager}

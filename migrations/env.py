@@ -10,12 +10,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
 import crm.models  # noqa: F401 - registers every table
+from crm.lib.db import managed_by_migrations
 
 config: Any = context.config
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith("saq_"))
+include_object = managed_by_migrations
 
 
 def _configure(**kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from crm.config import get_settings
 from crm.features.accounts.models import User
+from crm.lib.db import managed_by_migrations
 from tests.conftest import (
     PG_SERVER,
     REDIS_URL,
@@ -130,7 +131,8 @@ async def test_the_migrations_build_exactly_the_schema_of_the_models(database):
         async with engine.connect() as conn:
 
             def diff(sync_conn):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True, "include_object": _not_saq})
+                opts = {"compare_type": True, "include_object": managed_by_migrations}
+                context = MigrationContext.configure(sync_conn, opts=opts)
                 return compare_metadata(context, models.metadata)
 
             changes = await conn.run_sync(diff)
@@ -140,10 +142,6 @@ async def test_the_migrations_build_exactly_the_schema_of_the_models(database):
         await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert changes == [], changes
     assert roles == ["admin", "head", "manager", "operator", "telegraph", "billing"]
-
-
-def _not_saq(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    return not (type_ == "table" and name and name.startswith("saq_"))
 
 
 async def test_the_postgresql_queue_runs_the_housekeeping_job(client, db):

@@ -31,11 +31,21 @@ __all__ = [
     "UUIDv7AuditBase",
     "alchemy_config",
     "database_url",
+    "managed_by_migrations",
     "metadata",
     "queue_url",
 ]
 
 metadata = orm_registry.metadata
+
+
+def managed_by_migrations(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """What alembic compares with the models: not SAQ's own tables (the queue makes them), nor the optional
+    ``*_trgm`` search indexes (made by the migrations only where the server has pg_trgm; the embedded server
+    has not)."""
+    if type_ == "table" and name is not None and name.startswith("saq_"):
+        return False
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
 
 
 @lru_cache(maxsize=1)

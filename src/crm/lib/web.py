@@ -34,8 +34,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMXBlockTemplate:
     """Whole page normally; only ``block`` when htmx targets the element of the same id."""
-    target = request.headers.get("hx-target")
-    only_block = block if (block and is_htmx(request) and target == block) else None
+    only_block = block if (block and block_only(request, block)) else None
     return HTMXBlockTemplate(
         template_name=template,
         block_name=only_block,
@@ -44,6 +43,16 @@ def render(
         headers=headers,
         media_type=MediaType.HTML,
     )
+
+
+async def count_rows(session: AsyncSession, stmt: Select[Any]) -> int:
+    return await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def block_only(request: Request, block: str) -> bool:
+    """Whether ``render(..., block=block)`` will send only that block: a handler can then skip the context that
+    only the rest of the page uses (filter choices, menus)."""
+    return is_htmx(request) and request.headers.get("hx-target") == block
 
 
 def toast(request: Request, message: str, category: str = "success") -> None:
@@ -153,10 +162,17 @@ def apply_sort(stmt: Select[Any], sort: str, sorts: Mapping[str, Any], tiebreak:
 
 
 async def fetch_page(
-    session: AsyncSession, stmt: Select[Any], params: ListParams, sorts: Mapping[str, Any], tiebreak: Any
+    session: AsyncSession,
+    stmt: Select[Any],
+    params: ListParams,
+    sorts: Mapping[str, Any],
+    tiebreak: Any,
+    total: int | None = None,
 ) -> Page:
-    """One page of a filtered query and the total count of the filter."""
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """One page of a filtered query and the total count of the filter (``total`` when the caller knows it, e.g.
+    from a cache)."""
+    if total is None:
+        total = await count_rows(session, stmt)
     page = min(params.page, max(1, math.ceil(total / params.page_size)))
     ordered = apply_sort(stmt, params.sort, sorts, tiebreak)
     rows = (await session.scalars(ordered.limit(params.page_size).offset((page - 1) * params.page_size))).all()

@@ -22,7 +22,7 @@ from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
+from crm.lib.web import ListParams, apply_sort, block_only, fetch_page, parse_int, render, toast
 
 VIEW = {"permission": "clients.view"}
 
@@ -72,21 +72,22 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
 
         ordered = apply_sort(stmt, params.sort, queries.COMPANY_SORTS, Company.id)
         return await export_stream(request, ordered, columns, "companies", params.get("format"))
-    page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id)
+    store = request.app.stores.get("cache")
+    total = await queries.companies_count(db_session, stmt, filters, scope, store)
+    page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id, total=total)
     labels = await references.load(db_session)
-    choices = await queries.company_choices(db_session, scope)
-    choices["industries"] = labels.choices(references.INDUSTRY, choices["industries"])
     context = {
         "params": params,
         "page": page,
         "flt": filters,
         "info": await queries.decorate(db_session, page.rows),
-        "departments": [
-            (d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in indented(await all_departments(db_session))
-        ],
         "labels": labels,
-        **choices,
     }
+    if not block_only(request, "list"):  # the filter's choices are drawn by the whole page only
+        choices = await queries.company_choices(db_session, scope, store)
+        choices["industries"] = labels.choices(references.INDUSTRY, choices["industries"])
+        departments = indented(await all_departments(db_session))
+        context |= {"departments": [(d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in departments], **choices}
     return render(request, "clients/companies.html", context, block="list")
 
 

@@ -3,7 +3,9 @@ and department tree, pipelines with stages, deals."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -21,7 +23,7 @@ from crm.features.clients.models import (
     Requisite,
     Stage,
 )
-from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure
+from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure, SyncRun
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import effective_heads, indented
@@ -117,7 +119,56 @@ async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any
     return {c.id: (last.get(c.id), people.get(c.responsible_id or -1)) for c in companies}
 
 
-async def company_choices(session: AsyncSession, scope: EmployeeScope) -> dict[str, Any]:
+# --------------------------------------------------------------------------- cached figures of the list
+
+CACHE_SECONDS = 300  # a new sync run starts afresh sooner
+
+
+async def sync_version(session: AsyncSession) -> str | None:
+    """What the companies (and so their counts and filter choices) depend on: the sync runs. ``None`` while a
+    run is under way: the data is moving, nothing is cached then."""
+    runs = (
+        await session.execute(
+            select(
+                func.count(SyncRun.id),
+                func.max(SyncRun.id),
+                func.max(SyncRun.finished_at),
+                func.bool_or(SyncRun.status.in_(("queued", "running"))),
+            )
+        )
+    ).one()
+    return None if runs[3] else f"{runs[0]}:{runs[1]}:{runs[2]}"
+
+
+def _cache_key(prefix: str, version: str, *parts: Any) -> str:
+    return f"clients:{prefix}:" + hashlib.sha256(repr((version, parts)).encode()).hexdigest()[:40]
+
+
+async def companies_count(
+    session: AsyncSession, stmt: Select[Any], filters: CompanyFilter, scope: EmployeeScope, store: Any = None
+) -> int:
+    """The number of companies of a filter, kept for a few minutes per (filter, scope, sync state): paging and
+    sorting the same filter does not count 100,000 rows again."""
+    version = await sync_version(session) if store is not None else None
+    key = _cache_key("count", version or "", asdict(filters), scope)
+    if store is not None and version is not None and (raw := await store.get(key)) is not None:
+        return int(raw)
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if store is not None and version is not None:
+        await store.set(key, str(total), expires_in=CACHE_SECONDS)
+    return total
+
+
+async def company_choices(session: AsyncSession, scope: EmployeeScope, store: Any = None) -> dict[str, Any]:
+    """Industries, regions and responsible managers of the active companies in scope (three scans of every
+    company), cached like the count."""
+    version = await sync_version(session) if store is not None else None
+    key = _cache_key("choices", version or "", scope)
+    if store is not None and version is not None and (raw := await store.get(key)) is not None:
+        cached = json.loads(raw)
+        people = {e.id: e for e in (await session.scalars(select(Employee).where(Employee.id.in_(cached["managers"]))))}
+        managers = [people[i] for i in cached["managers"] if i in people]
+        return {"industries": cached["industries"], "regions": cached["regions"], "managers": managers}
     base = scoped(select(Company).where(Company.active.is_(True)), scope.clause(Company.responsible_id)).subquery()
     industries = [
         i for (i,) in (await session.execute(select(base.c.industry).distinct().order_by(base.c.industry))) if i
@@ -131,6 +182,9 @@ async def company_choices(session: AsyncSession, scope: EmployeeScope) -> dict[s
             ).order_by(Employee.last_name, Employee.name)
         )
     ).all()
+    if store is not None and version is not None:
+        payload = {"industries": industries, "regions": regions, "managers": [e.id for e in managers]}
+        await store.set(key, json.dumps(payload), expires_in=CACHE_SECONDS)
     return {"industries": industries, "regions": regions, "managers": list(managers)}
 
 
