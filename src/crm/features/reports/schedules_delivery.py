@@ -1,0 +1,392 @@
+"""The worker's part of scheduled reports, one ``tick`` a minute (and right after "run now"):
+
+1. due schedules get a run (unique per schedule and time, schedules locked with SKIP LOCKED) and their next time;
+2. pending runs are rendered once (figures, PDF, chart PNG, message texts kept in the archive) and get one delivery
+   row per destination (unique per run and destination);
+3. due deliveries are claimed one by one with an atomic UPDATE (a lease), delivered step by step (a step done is
+   recorded at once and never repeated), then marked sent, or retried later with back-off (Telegram's
+   ``retry_after`` honoured; Bitrix24's 503/429 waited out by its client first), or failed with the reason;
+4. runs whose deliveries are all finished get their outcome: done, partial or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.reports import charts, sales_output, schedules_message, telegram
+from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
+from crm.features.reports.sales import parse_period, report
+from crm.features.reports.sales_data import DEFAULT_TYPE_FIELD, sale_rows
+from crm.features.reports.schedules import timing_of, token_of
+from crm.features.reports.schedules_timing import next_run
+from crm.features.system.settings import with_effective_smtp
+from crm.integrations import mail
+from crm.lib import i18n
+
+log = logging.getLogger("crm.worker.reports")
+
+SessionFactory = Callable[[], Any]  # an async context manager giving an AsyncSession
+Bitrix24Factory = Callable[[], Awaitable[Any]]  # a connected client, or None when Bitrix24 is not connected
+MAX_ATTEMPTS = 5
+BACKOFF = 60.0  # seconds before the 2nd attempt; doubled each time
+MAX_BACKOFF = 3600.0
+INLINE_WAIT = 5.0  # a Telegram retry_after up to this is waited out within the same attempt
+LEASE = timedelta(minutes=10)  # a claimed delivery whose worker died is taken again after this
+STEPS = {
+    "bitrix24_chat": ("message", "chart"),
+    "bitrix24_stream": ("post",),
+    "telegram": ("message", "photo", "document"),
+    "email": ("mail",),
+}
+
+
+class Retry(Exception):
+    """A transient failure: try the delivery again after ``delay`` seconds (or the back-off)."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+# --------------------------------------------------------------------------- 1. due schedules
+
+
+async def plan_due(factory: SessionFactory, now: datetime) -> int:
+    created = 0
+    async with factory() as session:
+        due = (
+            await session.scalars(
+                select(ReportSchedule)
+                .where(ReportSchedule.active.is_(True), ReportSchedule.next_run_at <= now)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for schedule in due:
+            moment = schedule.next_run_at
+            inserted = await session.scalar(
+                insert(ReportRun)
+                .values(
+                    schedule_id=schedule.id,
+                    scheduled_for=moment,
+                    kind="scheduled",
+                    status="pending",
+                    destinations=list(schedule.destinations or []),
+                    texts={},
+                    error="",
+                )
+                .on_conflict_do_nothing(constraint="uq_report_runs_schedule_time")
+                .returning(ReportRun.id)
+            )
+            created += inserted is not None
+            schedule.last_run_at = moment
+            schedule.next_run_at = next_run(
+                timing_of(schedule), i18n.local_tz(), max(now, moment)
+            )  # missed runs: only one
+        await session.commit()
+    return created
+
+
+# --------------------------------------------------------------------------- 2. rendering
+
+
+def destination_key(item: dict[str, Any]) -> str:
+    return f"{item.get('kind')}:{item.get('target', '')}"[:400]
+
+
+async def _render(session: AsyncSession, run: ReportRun, schedule: ReportSchedule) -> None:
+    owner = await session.get(User, schedule.owner_id) if schedule.owner_id else None
+    if owner is None or not owner.is_active:
+        raise ValueError("the schedule's owner is no longer an active user")
+    params = schedule.params or {}
+    today = run.scheduled_for.astimezone(i18n.local_tz()).date()
+    day_from, day_to = parse_period(params.get("period") or "yesterday", today)
+    rows = await sale_rows(
+        session, owner, day_from, day_to, params.get("pipeline_id"), params.get("field") or DEFAULT_TYPE_FIELD
+    )
+    figures = report(rows, day_from, day_to)
+    name = schedule.name
+    run.day_from, run.day_to = day_from, day_to
+    run.total_sum, run.total_count = figures.total.sum, figures.total.count
+    run.pdf = sales_output.pdf_report(figures)
+    run.png = charts.report_png(figures)
+    run.texts = {
+        "telegram": schedules_message.telegram_html(figures, name),
+        "bitrix": schedules_message.bitrix_bb(figures, name),
+        "plain": schedules_message.plain(figures, name),
+        "subject": schedules_message.subject(figures, name),
+        "title": charts.title_of(figures),
+        "stem": schedules_message.file_stem(figures),
+    }
+
+
+async def render_pending(factory: SessionFactory) -> int:
+    done = 0
+    while True:
+        async with factory() as session:
+            run = await session.scalar(
+                select(ReportRun)
+                .where(ReportRun.status == "pending")
+                .order_by(ReportRun.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if run is None:
+                return done
+            run_id, schedule = run.id, await session.get(ReportSchedule, run.schedule_id)
+            try:
+                async with session.begin_nested():
+                    await _render(session, run, schedule)  # type: ignore[arg-type]
+            except Exception as exc:  # a bug or bad data: the run says so instead of staying pending
+                log.exception("report run %s could not be rendered", run_id)
+                run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:500], func.now()
+                await session.commit()
+                continue
+            keys = {destination_key(d): d for d in run.destinations or []}
+            if keys:
+                await session.execute(
+                    insert(ReportDelivery)
+                    .values(
+                        [
+                            {"run_id": run.id, "destination": k, "kind": d["kind"], "target": d.get("target", "")}
+                            | {"state": "pending", "attempts": 0, "steps": [], "error": ""}
+                            for k, d in keys.items()
+                        ]
+                    )
+                    .on_conflict_do_nothing(constraint="uq_report_deliveries_run_destination")
+                )
+                run.status = "delivering"
+            else:  # only the archive
+                run.status, run.finished_at = "done", func.now()
+            await session.commit()
+            done += 1
+
+
+# --------------------------------------------------------------------------- 3. deliveries
+
+
+async def claim(factory: SessionFactory) -> int | None:
+    """Take one due delivery (pending, or sending whose lease ran out) for this worker, atomically."""
+    due = (
+        select(ReportDelivery.id)
+        .join(ReportRun, ReportRun.id == ReportDelivery.run_id)
+        .where(
+            ReportDelivery.state.in_(("pending", "sending")),
+            ReportDelivery.next_attempt_at <= func.now(),
+            ReportRun.status == "delivering",
+        )
+        .order_by(ReportDelivery.next_attempt_at, ReportDelivery.id)
+        .limit(1)
+        .with_for_update(of=ReportDelivery, skip_locked=True)
+        .scalar_subquery()
+    )
+    async with factory() as session:
+        claimed = await session.scalar(
+            update(ReportDelivery)
+            .where(ReportDelivery.id == due)
+            .values(state="sending", attempts=ReportDelivery.attempts + 1, next_attempt_at=func.now() + LEASE)
+            .returning(ReportDelivery.id)
+        )
+        await session.commit()
+        return claimed
+
+
+class Deliverer:
+    """Delivers claimed deliveries; one Bitrix24 client for the whole tick."""
+
+    def __init__(self, factory: SessionFactory, bitrix24: Bitrix24Factory | None) -> None:
+        self.factory, self._bitrix24_factory = factory, bitrix24
+        self._bitrix24: Any = None
+
+    async def bitrix24(self) -> Any:
+        if self._bitrix24 is None:
+            client = await self._bitrix24_factory() if self._bitrix24_factory else None
+            if client is None:
+                raise RuntimeError("Bitrix24 is not connected (Integrations screen)")
+            self._bitrix24 = client
+        return self._bitrix24
+
+    async def close(self) -> None:
+        if self._bitrix24 is not None:
+            await self._bitrix24.close()
+
+    async def _step_done(self, delivery_id: int, step: str) -> None:
+        async with self.factory() as session:
+            await session.execute(
+                update(ReportDelivery)
+                .where(ReportDelivery.id == delivery_id)
+                .values(
+                    steps=func.coalesce(ReportDelivery.steps, func.jsonb_build_array()).op("||")(
+                        func.jsonb_build_array(step)
+                    )
+                )
+            )
+            await session.commit()
+
+    async def run_one(self, delivery_id: int) -> str:
+        async with self.factory() as session:
+            delivery = await session.get(ReportDelivery, delivery_id)
+            run = await session.get(ReportRun, delivery.run_id)  # type: ignore[union-attr]
+            schedule = await session.get(ReportSchedule, run.schedule_id)  # type: ignore[union-attr]
+            assert delivery is not None and run is not None and schedule is not None
+            job = {
+                "kind": delivery.kind,
+                "target": delivery.target,
+                "done": list(delivery.steps or []),
+                "attempts": delivery.attempts,
+                "texts": dict(run.texts or {}),
+                "pdf": run.pdf or b"",
+                "png": run.png or b"",
+                "token": token_of(schedule) if delivery.kind == "telegram" else "",
+            }
+        state, error, delay = "sent", "", None
+        try:
+            for step in STEPS.get(job["kind"], ()):
+                if step in job["done"]:
+                    continue
+                await self._send(job, step)
+                await self._step_done(delivery_id, step)
+        except Retry as exc:
+            state, error, delay = "pending", str(exc), exc.delay
+        except Exception as exc:
+            state, error = "failed", _reason(exc)
+        if state == "pending" and job["attempts"] >= MAX_ATTEMPTS:
+            state = "failed"
+        if state == "pending" and delay is None:
+            delay = min(MAX_BACKOFF, BACKOFF * 2 ** (job["attempts"] - 1))
+        async with self.factory() as session:
+            values: dict[str, Any] = {"state": state, "error": telegram.redact(error)[:500]}
+            if state == "sent":
+                values["sent_at"] = func.now()
+            if state == "pending":
+                values["next_attempt_at"] = func.now() + timedelta(seconds=delay or 0)
+            await session.execute(update(ReportDelivery).where(ReportDelivery.id == delivery_id).values(**values))
+            await session.commit()
+        if state != "sent":
+            log.warning("report delivery %s %s: %s", delivery_id, state, telegram.redact(error))
+        return state
+
+    async def _send(self, job: dict[str, Any], step: str) -> None:
+        kind, target, texts = job["kind"], job["target"], job["texts"]
+        stem = texts.get("stem") or "report"
+        try:
+            if kind == "telegram":
+                await _telegram(job, step, stem)
+            elif kind == "email":
+                await self._mail(job, stem)
+            elif kind == "bitrix24_chat":
+                from crm.integrations.bitrix24 import publish
+
+                client = await self.bitrix24()
+                if step == "message":
+                    await publish.chat_message(client, target, texts.get("bitrix") or texts.get("plain", ""))
+                else:
+                    await publish.chat_file(client, target, f"{stem}.png", job["png"], texts.get("title", ""))
+            elif kind == "bitrix24_stream":
+                from crm.integrations.bitrix24 import publish
+
+                client = await self.bitrix24()
+                dest = [x for x in target.split(",") if x] or ["UA"]
+                text = texts.get("bitrix") or texts.get("plain", "")
+                await publish.stream_post(client, texts.get("title", ""), text, f"{stem}.png", job["png"], dest)
+            else:
+                raise ValueError(f"unknown destination {kind}")
+        except Retry:
+            raise
+        except Exception as exc:
+            if getattr(exc, "transient", False):
+                raise Retry(_reason(exc), getattr(exc, "retry_after", None)) from None
+            raise
+
+    async def _mail(self, job: dict[str, Any], stem: str) -> None:
+        async with self.factory() as session:
+            settings = await with_effective_smtp(session)
+        if not settings.smtp.configured:
+            raise RuntimeError("email is not configured (SMTP settings)")
+        texts = job["texts"]
+        attachment = mail.Attachment(f"{stem}.pdf", job["pdf"], "application", "pdf")
+        message = mail.build_message(
+            settings.smtp.sender, [job["target"]], texts.get("subject", ""), texts.get("plain", ""), [attachment]
+        )
+        try:
+            await mail.send(settings.smtp, message)
+        except mail.MailError as exc:
+            reason = f"{exc} {exc.reply}".strip()
+            if exc.transient:
+                raise Retry(reason) from None
+            raise RuntimeError(reason) from None
+
+
+async def _telegram(job: dict[str, Any], step: str, stem: str) -> None:
+    texts = job["texts"]
+    if not job["token"]:
+        raise RuntimeError("no bot token stored (enter it again on the schedule)")
+    async with telegram.TelegramBot(job["token"]) as bot:
+        for attempt in range(3):
+            try:
+                if step == "message":
+                    await bot.send_message(job["target"], texts.get("telegram", ""))
+                elif step == "photo":
+                    await bot.send_photo(job["target"], f"{stem}.png", job["png"], texts.get("title", ""))
+                else:
+                    await bot.send_document(job["target"], f"{stem}.pdf", job["pdf"], texts.get("title", ""))
+                return
+            except telegram.TelegramError as exc:
+                wait = exc.retry_after
+                if wait is not None and wait <= INLINE_WAIT and attempt < 2:
+                    await asyncio.sleep(wait)  # flood control: wait as asked, then the same call again
+                    continue
+                raise
+
+
+def _reason(exc: BaseException) -> str:
+    return telegram.redact(str(exc) or type(exc).__name__)[:500]
+
+
+# --------------------------------------------------------------------------- 4. outcome of runs
+
+
+async def finish_runs(factory: SessionFactory) -> None:
+    async with factory() as session:
+        open_runs = (
+            await session.scalars(
+                select(ReportRun).where(ReportRun.status == "delivering").with_for_update(skip_locked=True)
+            )
+        ).all()
+        for run in open_runs:
+            states = list(await session.scalars(select(ReportDelivery.state).where(ReportDelivery.run_id == run.id)))
+            if any(s in ("pending", "sending") for s in states):
+                continue
+            sent = sum(s == "sent" for s in states)
+            run.status = "done" if sent == len(states) else "failed" if sent == 0 else "partial"
+            run.finished_at = datetime.now(UTC)
+        await session.commit()
+
+
+async def tick(
+    factory: SessionFactory, bitrix24: Bitrix24Factory | None = None, *, now: datetime | None = None, locale: str = ""
+) -> dict[str, int]:
+    """One pass of the whole pipeline; safe to run twice at the same time."""
+    from crm.config import get_settings
+
+    token = i18n.set_locale(locale or get_settings().default_locale)
+    deliverer = Deliverer(factory, bitrix24)
+    counts = {"planned": 0, "rendered": 0, "sent": 0, "pending": 0, "failed": 0}
+    try:
+        counts["planned"] = await plan_due(factory, now or datetime.now(UTC))
+        counts["rendered"] = await render_pending(factory)
+        while (delivery_id := await claim(factory)) is not None:
+            counts[await deliverer.run_one(delivery_id)] += 1
+        await finish_runs(factory)
+    finally:
+        await deliverer.close()
+        i18n._current.reset(token)
+    return counts
