@@ -1,0 +1,45 @@
+"""Who sees which figures: managers their own clients and goals (the client's or goal's responsible is them),
+heads the people of their department subtree (and themselves), ``scope.all`` everybody."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.org.scope import row_scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: uuid.UUID
+    everything: bool = False
+    department_ids: frozenset[int] = frozenset()
+
+    def clause(self, person_col: Any) -> ColumnElement[bool] | None:
+        """A WHERE clause on a column holding a user id (a client's or a goal's responsible); None: everything."""
+        if self.everything:
+            return None
+        parts: list[ColumnElement[bool]] = [person_col == self.user_id]
+        if self.department_ids:
+            parts.append(person_col.in_(select(User.id).where(User.department_id.in_(self.department_ids))))
+        return or_(*parts)
+
+    def where(self, stmt: Any, person_col: Any) -> Any:
+        clause = self.clause(person_col)
+        return stmt if clause is None else stmt.where(clause)
+
+
+async def scope_for(session: AsyncSession, user: Any) -> Scope:
+    scope = await row_scope(session, user)
+    return Scope(user.id, everything=scope.everything, department_ids=scope.department_ids or frozenset())
+
+
+async def visible_people(session: AsyncSession, scope: Scope) -> list[User]:
+    """Active users whose goals and clients the person may see, by name."""
+    stmt = scope.where(select(User).where(User.is_active.is_(True)), User.id).order_by(User.name, User.email)
+    return list((await session.scalars(stmt)).all())
