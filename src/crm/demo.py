@@ -79,4 +79,7 @@ async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
     from crm.features.leads.demo import load as load_leads
 
     lines += await load_leads(session, scale)
+    from crm.features.sales.demo import load as load_sales
+
+    lines += await load_sales(session, scale)
     return lines

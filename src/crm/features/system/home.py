@@ -65,6 +65,12 @@ ENTRIES: tuple[HomeEntry, ...] = (
         N_("Daily registries of paid telegrams, billing, detail sheets and tariffs."),
         ("telegrams.register", "billing.manage", "tariffs.manage"),
     ),
+    HomeEntry(
+        "/imports",
+        N_("Sales imports"),
+        N_("ERP sales files from uploads and the mailbox: status, counts, rejected rows."),
+        ("goals.manage",),
+    ),
     HomeEntry("/users", N_("Users"), N_("Accounts, roles and departments."), ("users.manage",)),
     HomeEntry("/roles", N_("Roles"), N_("What each role may do."), ("roles.manage",)),
     HomeEntry("/audit", N_("Audit log"), N_("Who changed what, and when."), ("audit.view",)),

@@ -1,0 +1,75 @@
+"""ERP client screens: the list (search, new ones first to review) and a client's card with 24 months of revenue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.accounts.services import record
+from crm.features.sales import services
+from crm.features.sales.models import ErpClient, SalesLine
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_today
+from crm.lib.web import ListParams, fetch_page, render, toast, yes_no_all
+
+VIEW = {"permission": ("goals.view", "goals.manage")}
+MANAGE = {"permission": "goals.manage"}
+
+
+@get("/sales/clients", opt=VIEW, include_in_schema=False)
+async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="name")
+    new = yes_no_all("new", params.get("new"))
+    stmt = await services.clients_query(db_session, current_user(request), q=params.get("q"), new=new)
+    page = await fetch_page(db_session, stmt, params, services.CLIENT_SORTS, ErpClient.id)
+    return render(request, "sales/clients.html", {"params": params, "page": page}, block="list")
+
+
+@get("/sales/clients/{client_id:int}", opt=VIEW, include_in_schema=False)
+async def client_card(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    client = await services.visible_client(db_session, user, client_id)
+    if client is None:
+        raise NotFoundException()
+    responsible = await db_session.get(User, client.responsible_id) if client.responsible_id else None
+    months = await services.client_months(db_session, client.id, local_today())
+    top = max([abs(float(m[1])) for m in months] + [1.0])
+    lines_stmt = await services.lines_query(db_session, user, client_id=client.id)
+    lines = (await db_session.scalars(lines_stmt.order_by(SalesLine.day.desc(), SalesLine.id.desc()).limit(20))).all()
+    return render(
+        request,
+        "sales/client.html",
+        {
+            "client": client,
+            "responsible": responsible,
+            "months": [(m, revenue, count, round(abs(float(revenue)) / top * 100)) for m, revenue, count in months],
+            "total": sum(m[1] for m in months),
+            "lines": lines,
+            "can_review": user.can("goals.manage"),
+        },
+    )
+
+
+@post("/sales/clients/{client_id:int}/reviewed", opt=MANAGE, include_in_schema=False)
+async def mark_reviewed(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    client = await services.visible_client(db_session, user, client_id)
+    if client is None:
+        raise NotFoundException()
+    if client.is_new:
+        client.is_new = False
+        await record(db_session, user, "erp_client", str(client.id), "update", {"is_new": [True, False]})
+        await db_session.commit()
+        toast(request, _("The client is marked as reviewed."))
+    return Redirect(f"/sales/clients/{client_id}", status_code=303)
+
+
+ROUTES: list[Any] = [clients_page, client_card, mark_reviewed]
