@@ -1,5 +1,5 @@
-"""Companies list at scale: indexes for its default order and "most recently contacted first", and a trigram
-index for the title search where the server has pg_trgm
+"""Companies list at scale: an index for its default order, and a trigram index for the title search where the
+server has pg_trgm
 
 Revision ID: 0018_companies_list_speed
 Revises: 0017_operations
@@ -24,12 +24,6 @@ def _has_trigrams() -> bool:
 def upgrade() -> None:
     op.drop_index("ix_companies_title_lower", table_name="companies")
     op.create_index("ix_companies_title_order", "companies", [sa.text("lower(title)"), "id"], unique=False)
-    op.create_index(
-        "ix_company_figures_last_order",
-        "company_figures",
-        [sa.text("last_communication_at DESC NULLS LAST"), "company_id"],
-        unique=False,
-    )
     if _has_trigrams():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         from crm.features.clients.models import TRIGRAM_INDEXES
@@ -40,6 +34,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_companies_title_trgm")
-    op.drop_index("ix_company_figures_last_order", table_name="company_figures")
     op.drop_index("ix_companies_title_order", table_name="companies")
     op.create_index("ix_companies_title_lower", "companies", [sa.text("lower(title)")], unique=False)

@@ -81,11 +81,6 @@ class CompanyFigure(DefaultBase):
     it (directly or through its deals) or of a connected call of at least the minimum duration."""
 
     __tablename__ = "company_figures"
-    __table_args__ = (
-        # "most recently contacted first" (DESC NULLS LAST, ties by company) read from the index for a page
-        Index("ix_company_figures_last_order", text("last_communication_at DESC NULLS LAST"), "company_id"),
-    )
-
     company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     last_communication_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
