@@ -186,4 +186,5 @@ async def test_summary_counts_revenue_buyers_new_and_non_retained_per_month(clie
     assert new[2].actual == 3 and new[0].actual == 0  # A01 first bought in March 2025
     lost, _ = await analysis.summary(db, EVERYTHING, "non_retained_clients", 2026, "")
     assert lost[2].actual == 1  # D04 (H07 bought 4 months before)
-    assert lost[0].actual == 0 and lost[1].actual == 1  # Feb: H07 (Nov) gone; Jan: H07 bought in the window
+    assert lost[0].actual == 1 and lost[1].actual == 1  # H07 (November) in the windows of January and February
+    assert lost[3].actual == 5  # April: all March buyers but A01 (bought in April) and D04 (February)
