@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from crm.features.accounts.models import User
 from crm.features.reports import charts, sales_output, schedules_message, telegram
@@ -234,7 +235,11 @@ class Deliverer:
     async def run_one(self, delivery_id: int) -> str:
         async with self.factory() as session:
             delivery = await session.get(ReportDelivery, delivery_id)
-            run = await session.get(ReportRun, delivery.run_id)  # type: ignore[union-attr]
+            run = await session.get(
+                ReportRun,
+                delivery.run_id,  # type: ignore[union-attr]
+                options=[undefer(ReportRun.pdf), undefer(ReportRun.png)],
+            )
             schedule = await session.get(ReportSchedule, run.schedule_id)  # type: ignore[union-attr]
             assert delivery is not None and run is not None and schedule is not None
             job = {
