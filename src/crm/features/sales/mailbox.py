@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,16 +143,14 @@ async def _import_one(config: Any, letter: Letter, attachment: Attachment) -> bo
         item = await imports.create(
             session, source="mail", file_name=attachment.name, sender=letter.sender, status="running"
         )
-        ok = True
+        ok, item_id = True, item.id
         try:
             async with session.begin_nested():
                 await imports.perform(session, item, attachment.content)
         except FileRejected as exc:
-            await imports.mark_failed(session, item.id, exc)
+            await imports.mark_failed(session, item_id, exc)
             ok = False
-        row = await session.get(MailboxMessage, seen_id)
-        if row is not None:
-            row.import_id = item.id
+        await session.execute(update(MailboxMessage).where(MailboxMessage.id == seen_id).values(import_id=item_id))
         await session.commit()
         return ok
 

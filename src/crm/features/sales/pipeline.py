@@ -159,13 +159,14 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
     for identity, where in CREATE_ROUNDS:
         created = await _exec(
             session,
-            "INSERT INTO erp_clients (code, inn, name, name_key, is_new, responsible_id, created_at, updated_at) "  # noqa: S608
+            "INSERT INTO erp_clients (id, code, inn, name, name_key, is_new, responsible_id, created_at, updated_at) "  # noqa: S608
+            "SELECT nextval('erp_clients_id_seq'), * FROM ("
             f"SELECT DISTINCT ON ({identity}) client_code, client_inn, "
             "coalesce(nullif(client_name, ''), nullif(client_code, ''), client_inn), "
             "coalesce(nullif(name_key, ''), lower(coalesce(nullif(client_code, ''), client_inn))), true, "
             "(SELECT p.user_id FROM sales_stage_people p WHERE p.salesperson = sc.salesperson), now(), now() "
             f"FROM sales_stage_clients sc WHERE client_id IS NULL AND {where} "
-            f"ORDER BY {identity}, client_name DESC",
+            f"ORDER BY {identity}, client_name DESC) AS fresh",
         )
         outcome.new_clients += created.rowcount or 0
         for sql in MATCH:
@@ -181,9 +182,10 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
     counts = (
         await _exec(
             session,
-            "WITH up AS (INSERT INTO sales_lines (day, invoice, product, line_no, client_id, family, quantity, "
+            "WITH up AS (INSERT INTO sales_lines (id, day, invoice, product, line_no, client_id, family, quantity, "
             "amount, salesperson, salesperson_id, import_id, created_at, updated_at) "
-            "SELECT s.day, s.invoice, s.product, s.line_no, sc.client_id, s.family, s.quantity, s.amount, "
+            "SELECT nextval('sales_lines_id_seq'), s.day, s.invoice, s.product, s.line_no, sc.client_id, s.family, "
+            "s.quantity, s.amount, "
             "s.salesperson, p.user_id, :import_id, now(), now() FROM sales_stage s "
             "JOIN sales_stage_clients sc ON sc.client_code = s.client_code AND sc.client_inn = s.client_inn "
             "AND sc.name_key = s.name_key LEFT JOIN sales_stage_people p ON p.salesperson = s.salesperson "
