@@ -89,7 +89,7 @@ async def record(
 def _message(row: OperationFailure) -> str:
     what = _(KINDS.get(row.kind, (N_("A background job failed"), ""))[0])
     if row.occurrences > 1:
-        what = i18n.ngettext("%(what)s (%(n)s time)", "%(what)s (%(n)s times)", row.occurrences, what=what)
+        what = i18n.ngettext("%(what)s (%(num)s time)", "%(what)s (%(num)s times)", row.occurrences, what=what)
     return f"{what}: {row.error}" if row.error else what
 
 
@@ -124,9 +124,9 @@ async def mail_admins(session: AsyncSession, smtp: SmtpSettings, row: OperationF
         try:
             subject = _("CRM: %(what)s", what=_(KINDS.get(row.kind, (N_("A background job failed"), ""))[0]))
             body = _(
-                "%(message)s\n\nTime: %(when)s\nFurther failures of this kind within the hour are counted on the "
+                "%(notice)s\n\nTime: %(when)s\nFurther failures of this kind within the hour are counted on the "
                 "same notice.\nSee %(link)s",
-                message=_message(row),
+                notice=_message(row),
                 when=row.first_at.astimezone(i18n.local_tz()).strftime("%Y-%m-%d %H:%M"),
                 link=_base_url() + KINDS.get(row.kind, ("", "/alerts"))[1],
             )

@@ -14,7 +14,6 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -130,8 +129,12 @@ class _Families:
 
 @get("/metrics", opt={"public": True}, include_in_schema=False)
 async def metrics(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
-    if not health.may_read_metrics(request):
-        raise NotAuthorizedException(detail="A metrics token (Authorization: Bearer) or a loopback client is required")
+    if not health.may_read_metrics(request):  # a plain 401 for the scraper (no sign-in page)
+        return Response(
+            b"A metrics token (Authorization: Bearer) or a loopback client is required\n",
+            status_code=401,
+            media_type="text/plain",
+        )
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(_Families(await scrape_families(request, db_session)))  # type: ignore[arg-type]
     body = generate_latest(REGISTRY) + generate_latest(scraped)

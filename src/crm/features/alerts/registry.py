@@ -45,11 +45,15 @@ Provider = Callable[["AsyncSession", "User"], Awaitable[list[Alert]]]
 
 def providers() -> list[Provider]:
     """The ``alerts`` functions of the slices that have one (a slice without the module yet is skipped)."""
-    found: list[Provider] = []
+    return [provide for _name, provide in _named_providers()]
+
+
+def _named_providers() -> list[tuple[str, Provider]]:
+    found: list[tuple[str, Provider]] = []
     for name in PROVIDERS:
         try:
             module = importlib.import_module(name)
-            found.append(module.alerts)
+            found.append((name, module.alerts))
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 log.exception("alerts provider %s cannot be imported", name)
@@ -63,10 +67,10 @@ async def alerts_for(session: AsyncSession, user: User) -> list[Alert]:
     logged and left out: the others still show. Each runs in a savepoint, so its failed SQL does not poison the
     session for the next one."""
     rows: list[Alert] = []
-    for provide in providers():
+    for name, provide in _named_providers():
         try:
             async with session.begin_nested():
                 rows += await provide(session, user)
         except Exception:
-            log.exception("alerts provider %s failed", getattr(provide, "__module__", provide))
+            log.exception("alerts provider %s failed", name)
     return sorted(rows, key=lambda a: a.created_at, reverse=True)

@@ -54,7 +54,7 @@ def daily_mail_text(user: User, rows: list[Alert], base_url: str) -> tuple[str, 
     """Subject and body of a user's daily alerts mail, in their language."""
     token = i18n.set_locale(user.locale or "")
     try:
-        subject = i18n.ngettext("CRM: %(n)s alert", "CRM: %(n)s alerts", len(rows), n=len(rows))
+        subject = i18n.ngettext("CRM: %(num)s alert", "CRM: %(num)s alerts", len(rows))
         lines = [_("Your current alerts:"), ""]
         for alert in rows:
             when = alert.created_at.astimezone(i18n.local_tz()).strftime("%d.%m.%Y %H:%M")

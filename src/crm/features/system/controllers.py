@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +47,8 @@ async def health(request: Request, db_session: NamedDependency[AsyncSession]) ->
         result["queue"] = "down"
     if request.query_params.get("detail") and result["database"] == "ok":
         if not operations.may_read_detail(request):
-            raise NotAuthorizedException(detail="The detail needs the metrics token or an admin's bearer token")
+            refusal = {"detail": "The detail needs the metrics token or an admin's bearer token"}
+            return Response(refusal, status_code=401)
         result.update(await operations.detail(db_session, getattr(request.app.state, "queue", None)))
     if "down" in result.values():
         result["status"] = "down"
