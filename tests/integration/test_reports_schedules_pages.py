@@ -1,0 +1,167 @@
+"""The scheduled reports' pages: admins and heads only (a head sees only their own schedules), the form's
+validation (messages next to fields, nothing half-saved, everything typed kept), the bot token never shown back,
+"run now" and "send me a test" through the real queue and worker, and the archive with its files."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from sqlalchemy import func, select
+
+from crm.features.reports import schedules
+from crm.features.reports.models import ReportRun, ReportSchedule
+from tests.conftest import drain_queue, login, make_user
+from tests.conftest import post_form as _post_form
+from tests.integration.test_reports_schedules_delivery import TOKEN, arrange_sales
+
+
+async def post_form(client, url, data):  # type: ignore[no-untyped-def]
+    return await _post_form(client, url, data, follow_redirects=False)
+
+
+FORM = {
+    "name": "Morning sales",
+    "period": "yesterday",
+    "pipeline_id": "",
+    "field": "",
+    "frequency": "weekly",
+    "time": "08:30",
+    "weekday": "0",
+    "month_day": "1",
+    "active": "1",
+    "b24_chat": "chat42",
+    "b24_stream_dest": "UA",
+    "telegram_chat": "-1001234567890",
+    "telegram_token": TOKEN,
+    "emails": "heads@example.com, Boss@Example.com",
+}
+
+
+async def test_admins_and_heads_open_the_schedules_managers_do_not(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await make_user(db, "head@example.com", ["head"])
+    await make_user(db, "m1@example.com", ["manager"])
+    await login(client, "m1@example.com")
+    assert (await client.get("/reports/schedules")).status_code == 403
+    client.cookies.clear()
+    client.cookies.set("crm_lang", "en", domain="testserver.local")
+    await login(client, "head@example.com")
+    page = await client.get("/reports/schedules")
+    assert page.status_code == 200 and "No scheduled reports yet." in page.text
+    sales = await client.get("/reports/sales")
+    assert 'href="/reports/schedules"' in sales.text  # reachable from the reports' tabs
+
+
+async def test_a_schedule_is_saved_with_its_destinations_and_the_token_sealed_and_never_shown(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    reply = await post_form(client, "/reports/schedules/new", FORM)
+    assert reply.status_code == 303, reply.text
+    row = await db.scalar(select(ReportSchedule))
+    assert (row.frequency, row.hour, row.minute, row.weekday) == ("weekly", 8, 30, 0)
+    assert row.destinations == [
+        {"kind": "bitrix24_chat", "target": "chat42"},
+        {"kind": "telegram", "target": "-1001234567890"},
+        {"kind": "email", "target": "heads@example.com"},
+        {"kind": "email", "target": "boss@example.com"},
+    ]
+    assert row.next_run_at is not None and TOKEN not in row.telegram_token_enc
+    assert schedules.token_of(row) == TOKEN
+    page = await client.get(reply.headers["location"])
+    assert page.status_code == 200
+    assert TOKEN not in page.text and TOKEN.split(":")[1] not in page.text
+    assert "a token is stored" in page.text and "weekly on Monday at 08:30" in page.text
+    # saved again without a token: the stored one stays; then removed on request
+    assert (await post_form(client, f"/reports/schedules/{row.id}", {**FORM, "telegram_token": ""})).status_code == 303
+    await db.refresh(row)
+    assert schedules.token_of(row) == TOKEN
+    no_telegram = {**FORM, "telegram_token": "", "telegram_chat": "", "telegram_token_remove": "1"}
+    assert (await post_form(client, f"/reports/schedules/{row.id}", no_telegram)).status_code == 303
+    await db.refresh(row)
+    assert row.telegram_token_enc == "" and all(d["kind"] != "telegram" for d in row.destinations)
+    listing = await client.get("/reports/schedules")
+    assert "Morning sales" in listing.text and "chat42" in listing.text
+
+
+async def test_bad_input_is_refused_next_to_each_field_with_nothing_saved_and_nothing_lost(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    bad = {
+        **FORM,
+        "name": "",
+        "time": "25:99",
+        "frequency": "monthly",
+        "month_day": "32",
+        "b24_chat": "42; drop",
+        "telegram_token": "not a token",
+        "emails": "ok@example.com, nobody@",
+        "pipeline_id": "999999999999999999999",
+    }
+    reply = await post_form(client, "/reports/schedules/new", bad)
+    assert reply.status_code == 422
+    for message in (
+        "Give the schedule a name.",
+        "A time of day like 09:00.",
+        "A day of the month from 1 to 31",
+        "A chat&#39;s dialog id looks like chat123.",
+        "A bot token looks like 123456789:AAF",
+        "Not an email address: nobody@",
+        "No such pipeline.",
+    ):
+        assert message in reply.text, message
+    assert 'value="42; drop"' in reply.text and "ok@example.com, nobody@" in reply.text
+    assert "not a token" not in reply.text  # a token is never echoed, not even a wrong one
+    assert await db.scalar(select(func.count()).select_from(ReportSchedule)) == 0
+    telegram_without_token = {**FORM, "telegram_token": ""}
+    reply = await post_form(client, "/reports/schedules/new", telegram_without_token)
+    assert reply.status_code == 422 and "Enter the bot&#39;s token to send to Telegram." in reply.text
+
+
+async def test_a_head_sees_and_changes_only_their_own_schedules(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await make_user(db, "head@example.com", ["head"])
+    await make_user(db, "head2@example.com", ["head"])
+    await login(client, "head@example.com")
+    assert (await post_form(client, "/reports/schedules/new", {**FORM, "name": "Mine"})).status_code == 303
+    mine = await db.scalar(select(ReportSchedule))
+    client.cookies.clear()
+    client.cookies.set("crm_lang", "en", domain="testserver.local")
+    await login(client, "head2@example.com")
+    assert "Mine" not in (await client.get("/reports/schedules")).text
+    assert (await client.get(f"/reports/schedules/{mine.id}")).status_code == 404
+    assert (await post_form(client, f"/reports/schedules/{mine.id}/run", {})).status_code == 404
+    assert (await post_form(client, f"/reports/schedules/{mine.id}/delete", {})).status_code == 404
+    assert (await client.get(f"/reports/schedules/{mine.id}/runs")).status_code == 404
+    client.cookies.clear()
+    client.cookies.set("crm_lang", "en", domain="testserver.local")
+    await login(client, "boss@example.com")
+    assert "Mine" in (await client.get("/reports/schedules")).text  # admins see every schedule
+
+
+async def test_send_me_a_test_mails_only_me_and_run_now_fills_the_archive(client, db, mailbox) -> None:
+    await arrange_sales(db)
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    archive_only = {**FORM, "b24_chat": "", "telegram_chat": "", "telegram_token": "", "emails": "", "period": "month"}
+    reply = await post_form(client, "/reports/schedules/new", archive_only)
+    schedule_id = int(reply.headers["location"].rsplit("/", 1)[1])
+    reply = await post_form(client, f"/reports/schedules/{schedule_id}/test", {})
+    assert reply.status_code == 303 and reply.headers["location"] == f"/reports/schedules/{schedule_id}/runs"
+    await drain_queue()
+    assert len(mailbox) == 1
+    mail = message_from_bytes(mailbox[0].as_bytes(), policy=policy.default)
+    assert mail["To"] == "boss@example.com"
+    assert next(mail.iter_attachments()).get_content().startswith(b"%PDF")
+    await post_form(client, f"/reports/schedules/{schedule_id}/run", {})
+    await drain_queue()
+    runs = list(await db.scalars(select(ReportRun).order_by(ReportRun.id)))
+    assert [(r.kind, r.status) for r in runs] == [("test", "done"), ("manual", "done")]
+    assert len(mailbox) == 1  # run now: only the archive, no mail
+    page = await client.get(f"/reports/schedules/{schedule_id}/runs")
+    assert page.status_code == 200 and "run now" in page.text and "test" in page.text
+    pdf = await client.get(f"/reports/schedules/runs/{runs[1].id}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    png = await client.get(f"/reports/schedules/runs/{runs[1].id}/png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert (await client.get(f"/reports/schedules/runs/{runs[1].id}/exe")).status_code == 404
