@@ -70,7 +70,7 @@ async def test_a_schedule_is_saved_with_its_destinations_and_the_token_sealed_an
     page = await client.get(reply.headers["location"])
     assert page.status_code == 200
     assert TOKEN not in page.text and TOKEN.split(":")[1] not in page.text
-    assert "a token is stored" in page.text and "weekly on Monday at 08:30" in page.text
+    assert "a token is stored" in page.text and "weekly: Monday at 08:30" in page.text
     # saved again without a token: the stored one stays; then removed on request
     assert (await post_form(client, f"/reports/schedules/{row.id}", {**FORM, "telegram_token": ""})).status_code == 303
     await db.refresh(row)

@@ -18,18 +18,19 @@ from crm.features.reports import schedules
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.features.reports.sales_data import FIELD_LABELS, choices
 from crm.lib.auth import current_user
+from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
 
 MANAGE = {"permission": schedules.MANAGE}
 TICK = "report_schedules_tick"
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 
 def _when(schedule: ReportSchedule) -> str:
     at = f"{schedule.hour:02d}:{schedule.minute:02d}"
     if schedule.frequency == "weekly" and schedule.weekday is not None:
-        return _("weekly on %(day)s at %(time)s", day=_(WEEKDAYS[schedule.weekday]), time=at)
+        return _("weekly: %(day)s at %(time)s", day=_(WEEKDAYS[schedule.weekday]), time=at)
     if schedule.frequency == "monthly":
         if schedule.month_day == 31:
             return _("monthly on the last day at %(time)s", time=at)
