@@ -26,6 +26,7 @@ TASKS = [
     "crm.workers.sync.bitrix24_run",
     "crm.workers.sync.bitrix24_incremental",
     "crm.workers.sync.bitrix24_reconcile",
+    "crm.workers.reports.report_schedules_tick",
 ]
 
 # Slices that keep their jobs in their own ``jobs`` module (TASKS: dotted paths, CRON: schedule).
@@ -132,6 +133,12 @@ def build_queue_plugin(settings: Settings) -> SAQPlugin:
                             timeout=3 * 3600,
                             retries=0,
                             unique=True,
+                        ),
+                        CronJob(
+                            function="crm.workers.reports.report_schedules_tick",
+                            cron="* * * * *",
+                            timeout=600,
+                            retries=1,
                         ),
                         *slice_cron,
                     ],
