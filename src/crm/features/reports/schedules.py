@@ -24,7 +24,7 @@ KINDS = ("bitrix24_chat", "bitrix24_stream", "telegram", "email")
 KIND_LABELS = {
     "bitrix24_chat": N_("Bitrix24 chat"),
     "bitrix24_stream": N_("Bitrix24 activity stream"),
-    "telegram": N_("Telegram"),
+    "telegram": N_("Telegram chat"),
     "email": N_("Email"),
 }
 PERIOD_LABELS = {
