@@ -6,6 +6,7 @@ import logging
 import sys
 import types
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -153,7 +154,7 @@ async def test_the_daily_mail_goes_only_to_users_who_asked_for_it_only_with_aler
     assert len(mailbox) == 1
     message = mailbox[0]
     assert message["To"] == "manager@example.com"
-    assert message["Subject"] == "CRM: 2 alerts"
+    assert str(make_header(decode_header(message["Subject"]))) == "CRM: 2 уведомления"  # their language: Russian
     body = message.get_payload(decode=True).decode()
     assert "Call Romashka LLC is overdue" in body and "http://testserver.local/tasks/7" in body
 
