@@ -71,7 +71,7 @@ async def arrange_sales(db: Any) -> None:
 
 
 async def make_schedule(db: Any, destinations: list[dict[str, str]], *, token: str = TOKEN, **kw: Any) -> Any:
-    owner = await make_user(db, kw.pop("owner", "boss@example.com"), ["admin"])
+    owner = kw.pop("owner_user", None) or await make_user(db, "boss@example.com", ["admin"])
     schedule = ReportSchedule(
         name=kw.pop("name", "Daily sales"),
         owner_id=owner.id,
@@ -339,3 +339,53 @@ async def test_the_bot_token_appears_in_no_log_and_no_stored_text(client, db, bo
     assert TOKEN not in row.telegram_token_enc and schedules.token_of(row) == TOKEN
     for item in await db.scalars(select(ReportDelivery)):
         assert TOKEN not in item.error
+
+
+async def test_a_job_that_died_mid_delivery_is_taken_again_after_its_lease_and_sends_only_the_rest(
+    client, db, bot
+) -> None:
+    await arrange_sales(db)
+    await make_schedule(db, [{"kind": "telegram", "target": CHAT}])
+    bot.inject("drop", count=1, method="sendPhoto")  # the connection drops after the message went out
+    await tick()
+    item = (await deliveries(db))["telegram"]
+    assert item.state == "pending" and item.steps == ["message"]
+    # as if a worker had claimed it again and died: "sending" with its lease over
+    await db.execute(
+        update(ReportDelivery).values(state="sending", next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    await db.commit()
+    await tick()
+    item = (await deliveries(db))["telegram"]
+    assert (item.state, item.steps) == ("sent", ["message", "photo", "document"])
+    assert [m["method"] for m in bot.sent] == ["sendMessage", "sendPhoto", "sendDocument"]  # the message once
+
+
+async def test_a_delivery_being_sent_by_another_worker_is_not_taken_while_its_lease_runs(client, db, bot) -> None:
+    await arrange_sales(db)
+    await make_schedule(db, [{"kind": "telegram", "target": CHAT}])
+    await schedules_delivery.plan_due(factory(), DUE + timedelta(seconds=30))
+    await schedules_delivery.render_pending(factory())
+    claimed = await schedules_delivery.claim(factory())
+    assert claimed is not None
+    assert await schedules_delivery.claim(factory()) is None  # leased to the first worker
+    await tick()
+    assert bot.sent == []
+
+
+async def test_a_heads_schedule_reports_the_figures_of_their_department_only(client, db, bot) -> None:
+    from crm.features.org.models import Department
+
+    await arrange_sales(db)
+    east = Department(name="Sales East")
+    db.add(east)
+    await db.flush()
+    anna = await db.get(Employee, 2)
+    anna.department_id = east.id
+    await db.commit()
+    head = await make_user(db, "head@example.com", ["head"], department_id=east.id)
+    await make_schedule(db, [{"kind": "telegram", "target": CHAT}], owner_user=head)
+    await tick()
+    run = await db.scalar(select(ReportRun))
+    assert (run.total_sum, run.total_count) == (Decimal("2000.00"), 1)
+    assert "Первый Иван" not in bot.sent[0]["text"] and "Вторая Анна" in bot.sent[0]["text"]
