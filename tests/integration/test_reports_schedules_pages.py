@@ -165,3 +165,21 @@ async def test_send_me_a_test_mails_only_me_and_run_now_fills_the_archive(client
     png = await client.get(f"/reports/schedules/runs/{runs[1].id}/png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert (await client.get(f"/reports/schedules/runs/{runs[1].id}/exe")).status_code == 404
+
+
+async def test_the_demo_has_schedules_and_its_first_report_is_made_by_the_worker(client, db) -> None:
+    from crm.demo import load_demo
+    from crm.features.reports import schedules_delivery
+    from tests.integration.test_reports_schedules_delivery import factory
+
+    await load_demo(db)
+    await db.commit()
+    await load_demo(db)  # a second load adds nothing
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(ReportSchedule)) == 2
+    await schedules_delivery.tick(factory(), locale="ru")
+    run = await db.scalar(select(ReportRun))
+    assert run.status == "done" and run.total_count is not None
+    await login(client, "admin@example.com", "crm-demo-2026")
+    page = await client.get("/reports/schedules")
+    assert "Продажи за вчера" in page.text and "Продажи за неделю — руководителю" in page.text
