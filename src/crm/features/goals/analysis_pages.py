@@ -1,0 +1,317 @@
+"""The sales-analysis pages: the dashboard of a variable and the client table (chosen columns saved as named views
+per person, up to 3 filters, two-level sort, server-side pages, CSV/XLSX/PDF, inline category and reason)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import JSON, delete, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.goals import analysis, config, dashboard, overrides, pdf
+from crm.features.goals.api import read_query
+from crm.features.goals.config import VARIABLE_LABELS
+from crm.features.goals.models import VARIABLES, AnalysisView
+from crm.features.goals.scope import scope_for, visible_people
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_today
+from crm.lib.web import ListParams, Page, is_htmx, parse_int, render, toast
+
+VIEW = {"permission": "goals.view"}
+COLUMN_LABELS = {
+    "revenue": "Revenue",
+    "i1": "I1",
+    "i2": "I2",
+    "i3": "I3",
+    "i4": "I4",
+    "abc": "ABC",
+    "category": "Category",
+    "reason": "Reason",
+    "last_purchase": "Last purchase",
+    "responsible": "Responsible",
+}
+OP_LABELS = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "contains": "contains",
+    "empty": "is empty",
+    "set": "is set",
+}
+MAX_VIEWS = 50
+
+
+def _person(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _month_of(params: ListParams, year: int) -> date:
+    raw = params.get("month")
+    if raw:
+        try:
+            return date.fromisoformat(raw + "-01").replace(day=1)
+        except ValueError:
+            pass
+    today = local_today()
+    return date(year, today.month, 1) if year == today.year else date(year, 12, 1)
+
+
+@get("/analysis", opt=VIEW, include_in_schema=False)
+async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    params = ListParams.from_request(request)
+    variable = params.get("variable") if params.get("variable") in VARIABLES else "revenue"
+    year = parse_int(params.get("year"), 2000, 2100) or local_today().year
+    family = params.get("family")[:80]
+    person = _person(params.get("person"))
+    month = _month_of(params, year)
+    scope = await scope_for(db_session, user)
+    board = await dashboard.build(db_session, scope, variable, year, family, month, person)
+    people = await visible_people(db_session, scope)
+    label = _(VARIABLE_LABELS[variable])
+    query = urlencode(
+        {
+            k: v
+            for k, v in {"variable": variable, "year": year, "family": family, "person": params.get("person")}.items()
+            if v
+        }
+    )
+    link = f"{request.base_url}".rstrip("/") + f"/analysis?{query}"
+    context = {
+        "board": board,
+        "label": label,
+        "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
+        "variables": VARIABLES,
+        "families": await analysis.families(db_session, year),
+        "people": [(str(u.id), u.name or u.email) for u in people] if len(people) > 1 else [],
+        "person": params.get("person"),
+        "query": query,
+        "whatsapp": "https://wa.me/?text=" + _quote(dashboard.summary_text(board, label, link)),
+        "table_link": "/analysis/clients?"
+        + urlencode({"variable": variable, "month": f"{month:%Y-%m}", "family": family}),
+    }
+    return render(request, "goals/dashboard.html", context, block="board")
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+# --------------------------------------------------------------------------- the client table
+
+
+def normalise(params: ListParams) -> ListParams:
+    """The form's filter rows (``f1_field``, ``f1_op``, ``f1_value``) and sort pair (``sort``, ``sort2``) as the API's
+    ``f1=field:op:value`` and ``sort``; empty rows dropped."""
+    q = params.query
+    items = [
+        (k, v) for k, v in q.multi_items() if not k.startswith(("f1_", "f2_", "f3_")) and k not in ("sort", "sort2")
+    ]
+    for n in (1, 2, 3):
+        f, o, v = q.get(f"f{n}_field"), q.get(f"f{n}_op"), q.get(f"f{n}_value")
+        if f:
+            items = [(k, val) for k, val in items if k != f"f{n}"]
+            items.append((f"f{n}", f"{f}:{o or 'eq'}:{v or ''}"))
+    sorts = [s for s in (*q.getall("sort", []), q.get("sort2") or "") if s]
+    items += [("sort", s) for s in dict.fromkeys(sorts)]
+    from litestar.datastructures import MultiDict
+
+    return ListParams(page=params.page, page_size=params.page_size, sort="", query=MultiDict(items))
+
+
+def _columns(params: ListParams) -> list[str]:
+    chosen = [c for c in params.query.getall("cols", []) if c in analysis.COLUMNS]
+    return chosen or list(analysis.COLUMNS)
+
+
+def _filters_for_form(query: analysis.Query) -> list[dict[str, str]]:
+    rows = [{"field": f.field, "op": f.op, "value": f.value} for f in query.filters[:3]]
+    return rows + [{"field": "", "op": "eq", "value": ""}] * (3 - len(rows))
+
+
+def _table_query(params: ListParams) -> tuple[ListParams, analysis.Query | None, dict[str, str]]:
+    params = normalise(params)
+    if not params.get("month"):
+        today = local_today()
+        params.query["month"] = f"{today.year}-{today.month:02d}"
+    try:
+        return params, read_query(params), {}
+    except ValidationException as exc:
+        extra = exc.extra or []
+        field = extra[0]["key"] if extra and isinstance(extra, list) else "filter"
+        message = extra[0]["message"] if extra and isinstance(extra, list) else str(exc.detail)
+        return params, None, {field: message}
+
+
+@get("/analysis/clients", opt=VIEW, include_in_schema=False)
+async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    params, query, errors = _table_query(ListParams.from_request(request))
+    scope = await scope_for(db_session, user)
+    fmt = params.get("format")
+    if query is not None and fmt in ("csv", "xlsx"):
+        return await _export(request, db_session, scope, query, _columns(params), fmt)
+    if query is not None and fmt == "pdf":
+        rows, _total, _page = await analysis.table_page(db_session, scope, query, 1, pdf.MAX_ROWS)
+        body = pdf.table_pdf(query, _columns(params), rows, _(VARIABLE_LABELS[query.variable]))
+        return Response(
+            content=body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="clients-{query.month:%Y-%m}.pdf"'},
+        )
+    rows: list[Any] = []
+    page = Page(rows=[], total=0, page=1, page_size=params.page_size)
+    variable = (
+        query.variable if query else (params.get("variable") if params.get("variable") in VARIABLES else "revenue")
+    )
+    if query is not None:
+        rows, total, number = await analysis.table_page(db_session, scope, query, params.page, params.page_size)
+        page = Page(rows=rows, total=total, page=number, page_size=params.page_size)
+    views = (
+        await db_session.scalars(
+            select(AnalysisView).where(AnalysisView.user_id == user.id).order_by(AnalysisView.name)
+        )
+    ).all()
+    people = await visible_people(db_session, scope)
+    context = {
+        "query": query,
+        "params": params,
+        "page": page,
+        "rows": rows,
+        "errors": errors,
+        "variable": variable,
+        "month": params.get("month"),
+        "columns": _columns(params),
+        "all_columns": analysis.COLUMNS,
+        "column_labels": {k: _(v) for k, v in COLUMN_LABELS.items()},
+        "fields": [("code", _("Code")), ("name", _("Client")), *[(k, _(v)) for k, v in COLUMN_LABELS.items()]],
+        "ops": [(k, _(v)) for k, v in OP_LABELS.items()],
+        "filter_rows": _filters_for_form(query) if query else _filters_for_form(analysis.Query()),
+        "sort_keys": (query.sort if query else []) + ["", ""],
+        "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
+        "variables": VARIABLES,
+        "categories": await config.categories(db_session, variable),
+        "reasons": await config.reasons(db_session, variable),
+        "views": views,
+        "view_query": _view_query(params),
+        "people": [(str(u.id), u.name or u.email) for u in people] if len(people) > 1 else [],
+        "families": await analysis.families(db_session, int(params.get("month")[:4]) if query else local_today().year),
+    }
+    return render(request, "goals/clients.html", context, block="table", status_code=422 if errors else 200)
+
+
+def _view_query(params: ListParams) -> str:
+    return urlencode([(k, v) for k, v in params.query.multi_items() if k not in ("page", "format") and v])
+
+
+async def _export(
+    request: Request, session: AsyncSession, scope: Any, query: analysis.Query, cols: list[str], fmt: str
+) -> Any:
+    sub, stmt = await analysis.table_select(session, scope, query)
+    keys = ["code", "name", *cols]
+    obj = type_coerce(func.json_build_object(*[x for k in keys for x in (k, sub.c[k])]), JSON)
+    export = stmt.with_only_columns(obj)
+    labels = {"code": _("Code"), "name": _("Client"), **{k: _(v) for k, v in COLUMN_LABELS.items()}}
+    columns = [ExportColumn(labels[k], (lambda row, k=k: row.get(k))) for k in keys]
+    name = f"clients-{query.variable}-{query.month:%Y-%m}"
+    return await export_stream(request, export, columns, name, fmt)
+
+
+@post("/analysis/clients/{client_id:int}/category", opt=VIEW, include_in_schema=False)
+async def override_cell(request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int]) -> Any:
+    """The inline category/reason of a row: saved, then the cell again (htmx) or back to the table."""
+    user = current_user(request)
+    scope = await scope_for(db_session, user)
+    if not await overrides.client_in_scope(db_session, scope, client_id):
+        raise NotFoundException()
+    form = await request.form()
+    variable = str(form.get("variable") or "")
+    if variable not in VARIABLES:
+        raise NotFoundException()
+    category, reason = str(form.get("category") or "")[:80], str(form.get("reason") or "")[:80]
+    errors = await overrides.set_override(db_session, user, client_id, variable, category, reason)
+    back = str(form.get("back") or "/analysis/clients")
+    if not back.startswith("/analysis/clients"):
+        back = "/analysis/clients"
+    if not is_htmx(request):
+        if errors:
+            toast(request, "; ".join(_(v) for v in errors.values()), "error")
+        else:
+            await db_session.commit()
+            toast(request, _("Category saved."))
+        return Redirect(back, status_code=303)
+    if not errors:
+        await db_session.commit()
+    month = str(form.get("month") or "")
+    query = analysis.Query(
+        variable=variable, month=date.fromisoformat(month + "-01") if len(month) == 7 else local_today().replace(day=1)
+    )
+    sub, stmt = await analysis.table_select(db_session, scope, query)
+    row = (await db_session.execute(stmt.where(sub.c.client_id == client_id))).first()
+    context = {
+        "r": row,
+        "client_id": client_id,
+        "variable": variable,
+        "month": month,
+        "back": back,
+        "categories": await config.categories(db_session, variable),
+        "reasons": await config.reasons(db_session, variable),
+        "cell_errors": {k: _(v) for k, v in errors.items()},
+        "chosen": {"category": category, "reason": reason},
+    }
+    return render(request, "goals/_category_cell.html", context, status_code=422 if errors else 200)
+
+
+@post("/analysis/views", opt=VIEW, include_in_schema=False)
+async def save_view(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    form = await request.form()
+    name = " ".join(str(form.get("name") or "").split())[:80]
+    query = str(form.get("query") or "")[:2000]
+    if not name:
+        toast(request, _("Give the view a name."), "error")
+        return Redirect(f"/analysis/clients?{query}", status_code=303)
+    existing = await db_session.scalar(
+        select(AnalysisView).where(AnalysisView.user_id == user.id, AnalysisView.name == name)
+    )
+    if existing is not None:
+        existing.query = query
+    else:
+        count = await db_session.scalar(select(func.count()).where(AnalysisView.user_id == user.id)) or 0
+        if count >= MAX_VIEWS:
+            toast(request, _("At most 50 views; delete one first."), "error")
+            return Redirect(f"/analysis/clients?{query}", status_code=303)
+        db_session.add(AnalysisView(user_id=user.id, name=name, query=query))
+    await db_session.commit()
+    toast(request, _("View “%(name)s” saved.", name=name))
+    return Redirect(f"/analysis/clients?{query}", status_code=303)
+
+
+@post("/analysis/views/{view_id:int}/delete", opt=VIEW, include_in_schema=False)
+async def delete_view(request: Request, db_session: NamedDependency[AsyncSession], view_id: FromPath[int]) -> Any:
+    user = current_user(request)
+    await db_session.execute(delete(AnalysisView).where(AnalysisView.id == view_id, AnalysisView.user_id == user.id))
+    await db_session.commit()
+    toast(request, _("View deleted."))
+    return Redirect("/analysis/clients", status_code=303)
+
+
+ROUTES: list[Any] = [dashboard_page, clients_page, override_cell, save_view, delete_view]

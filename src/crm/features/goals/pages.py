@@ -1,0 +1,224 @@
+"""Goal pages: the list of a year (filters: variable, family, person) with team sums, and the goal form with its
+twelve months, "repeat value" and "grow by N %" (recomputed on the server, nothing saved until "Save")."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.accounts.models import User
+from crm.features.goals import services
+from crm.features.goals.config import VARIABLE_LABELS, parse_decimal
+from crm.features.goals.models import VARIABLES, Goal
+from crm.features.goals.scope import scope_for, visible_people
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_today
+from crm.lib.web import ListParams, parse_int, render, toast
+
+VIEW = {"permission": "goals.view"}
+MANAGE = {"permission": "goals.manage"}
+
+
+def variable_options() -> list[tuple[str, str]]:
+    return [(v, _(VARIABLE_LABELS[v])) for v in VARIABLES]
+
+
+@get("/goals", opt=VIEW, include_in_schema=False)
+async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    params = ListParams.from_request(request)
+    year = parse_int(params.get("year"), 2000, 2100) or local_today().year
+    scope = await scope_for(db_session, user)
+    stmt = services.scoped_goals(scope).where(Goal.year == year)
+    variable = params.get("variable")
+    if variable in VARIABLES:
+        stmt = stmt.where(Goal.variable == variable)
+    family = params.get("family")
+    if family:
+        stmt = stmt.where(Goal.family == ("" if family == "*" else family))
+    person = params.get("person")
+    try:
+        person_id = uuid.UUID(person) if person else None
+    except ValueError:
+        person_id = None
+    if person_id:
+        stmt = stmt.where(Goal.responsible_id == person_id)
+    goals = list((await db_session.scalars(stmt.order_by(Goal.variable, Goal.family, Goal.id).limit(500))).all())
+    people = await visible_people(db_session, scope)
+    names = {u.id: u.name or u.email for u in people}
+    missing = {g.responsible_id for g in goals if g.responsible_id and g.responsible_id not in names}
+    if missing:
+        for u in (await db_session.scalars(select(User).where(User.id.in_(missing)))).all():
+            names[u.id] = u.name or u.email
+    targets = await services.targets_of(db_session, [g.id for g in goals])
+    teams = await services.teams(
+        db_session, scope, year, variable if variable in VARIABLES else "", None if not family else family.strip("*")
+    )
+    families = sorted({g.family for g in goals if g.family})
+    context = {
+        "year": year,
+        "goals": goals,
+        "targets": targets,
+        "names": names,
+        "teams": teams,
+        "people": [(str(u.id), u.name or u.email) for u in people],
+        "variables": variable_options(),
+        "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
+        "families": families,
+        "filters": {"variable": variable, "family": family, "person": person},
+        "can_manage": user.can("goals.manage"),
+        "months": services.MONTHS,
+    }
+    return render(request, "goals/goals.html", context, block="list")
+
+
+def _typed_from_goal(goal: Goal | None, targets: dict[int, Decimal], year: int) -> dict[str, Any]:
+    typed: dict[str, Any] = {
+        "variable": goal.variable if goal else "revenue",
+        "family": goal.family if goal else "",
+        "responsible_id": str(goal.responsible_id) if goal and goal.responsible_id else "",
+        "year": goal.year if goal else year,
+        "name": goal.name if goal else "",
+    }
+    for m in services.MONTHS:
+        value = targets.get(m)
+        typed[f"t{m}"] = "" if value is None else _plain(value)
+    return typed
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value:.2f}".removesuffix(".00")
+
+
+async def _form_context(
+    session: AsyncSession, user: Any, goal: Goal | None, typed: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    scope = await scope_for(session, user)
+    people = await visible_people(session, scope)
+    return {
+        "goal": goal,
+        "typed": typed,
+        "errors": errors,
+        "people": [(str(u.id), u.name or u.email) for u in people],
+        "variables": variable_options(),
+        "months": services.MONTHS,
+    }
+
+
+@get("/goals/new", opt=MANAGE, include_in_schema=False)
+async def goal_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request)
+    year = parse_int(params.get("year"), 2000, 2100) or local_today().year
+    typed = _typed_from_goal(None, {}, year)
+    return render(
+        request, "goals/goal_form.html", await _form_context(db_session, current_user(request), None, typed, {})
+    )
+
+
+async def _visible(session: AsyncSession, user: Any, goal_id: int) -> Goal:
+    goal = await services.visible_goal(session, await scope_for(session, user), goal_id)
+    if goal is None:
+        raise NotFoundException()
+    return goal
+
+
+@get("/goals/{goal_id:int}", opt=MANAGE, include_in_schema=False)
+async def goal_edit(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
+    user = current_user(request)
+    goal = await _visible(db_session, user, goal_id)
+    targets = (await services.targets_of(db_session, [goal.id]))[goal.id]
+    typed = _typed_from_goal(goal, targets, goal.year)
+    return render(request, "goals/goal_form.html", await _form_context(db_session, user, goal, typed, {}))
+
+
+async def _submit(request: Request, session: AsyncSession, goal: Goal | None) -> Any:
+    user = current_user(request)
+    form = await request.form()
+    typed = {k: str(form.get(k) or "")[:60] for k in ("variable", "family", "responsible_id", "year", "name")}
+    typed["name"] = str(form.get("name") or "")[:120]
+    for m in services.MONTHS:
+        typed[f"t{m}"] = str(form.get(f"t{m}") or "")[:30]
+    for k in ("fill_from", "fill_value", "grow_from", "grow_percent"):
+        typed[k] = str(form.get(k) or "")[:30]
+    action = str(form.get("action") or "save")
+    errors: dict[str, str] = {}
+    if action in ("repeat", "grow"):
+        targets: dict[int, Decimal] = {}
+        for m in services.MONTHS:
+            value = services.parse_target(typed[f"t{m}"]) if typed[f"t{m}"].strip() else None
+            if value is not None:
+                targets[m] = value
+        start = parse_int(typed["fill_from" if action == "repeat" else "grow_from"], 1, 12)
+        if start is None:
+            errors["fill_from" if action == "repeat" else "grow_from"] = _("A month from 1 to 12.")
+        elif action == "repeat":
+            value = services.parse_target(typed["fill_value"])
+            if value is None:
+                errors["fill_value"] = _("A number from 0, e.g. 120000 or 1 250 000,50.")
+            else:
+                targets = services.fill(targets, start, value=value)
+        else:
+            grow = parse_decimal(typed["grow_percent"])
+            if grow is None or not Decimal(-100) <= grow <= Decimal(1000):
+                errors["grow_percent"] = _("A percentage from -100 to 1000.")
+            else:
+                targets = services.fill(targets, start, grow_percent=grow)
+        if not errors:
+            for m in services.MONTHS:
+                if m in targets:
+                    typed[f"t{m}"] = _plain(targets[m])
+        context = await _form_context(session, user, goal, typed, errors)
+        return render(request, "goals/goal_form.html", context, status_code=422 if errors else 200)
+    data = {k: typed[k] for k in ("variable", "family", "responsible_id", "year", "name")}
+    data["targets"] = {str(m): typed[f"t{m}"] for m in services.MONTHS}
+    scope = await scope_for(session, user)
+    goal_in, raw_errors = await services.check(session, scope, data)
+    if not raw_errors and await services.duplicate(session, goal_in, except_id=goal.id if goal else None):
+        raw_errors["variable"] = "This person already has a goal for this variable, family and year."
+    if raw_errors:
+        errors = {k: _(v) for k, v in raw_errors.items()}
+        context = await _form_context(session, user, goal, typed, errors)
+        return render(request, "goals/goal_form.html", context, status_code=422)
+    if goal is None:
+        goal = await services.create(session, user, goal_in)
+        toast(request, _("Goal created."))
+    else:
+        await services.update(session, user, goal, goal_in, targets_given=True)
+        toast(request, _("Goal saved."))
+    await session.commit()
+    return Redirect(f"/goals?year={goal.year}", status_code=303)
+
+
+@post("/goals/new", opt=MANAGE, include_in_schema=False)
+async def goal_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _submit(request, db_session, None)
+
+
+@post("/goals/{goal_id:int}", opt=MANAGE, include_in_schema=False)
+async def goal_save(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
+    goal = await _visible(db_session, current_user(request), goal_id)
+    return await _submit(request, db_session, goal)
+
+
+@post("/goals/{goal_id:int}/delete", opt=MANAGE, include_in_schema=False)
+async def goal_delete(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
+    user = current_user(request)
+    goal = await _visible(db_session, user, goal_id)
+    year = goal.year
+    await services.remove(db_session, user, goal)
+    await db_session.commit()
+    toast(request, _("Goal deleted."))
+    return Redirect(f"/goals?year={year}", status_code=303)
+
+
+ROUTES: list[Any] = [goals_page, goal_new, goal_edit, goal_create, goal_save, goal_delete]

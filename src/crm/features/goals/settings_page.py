@@ -1,0 +1,113 @@
+"""The analysis settings screen (goals.manage): ABC thresholds, index formulas, and per variable the categories,
+reasons and the condition rules that assign a category."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.goals import config
+from crm.features.goals.models import INDEX_FORMULAS, VARIABLES
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.web import render, toast
+
+MANAGE = {"permission": "goals.manage"}
+
+
+async def _context(
+    session: AsyncSession, variable: str, typed: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    row = await config.settings_row(session)
+    categories = await config.categories(session, variable)
+    names = {c.id: c.name for c in categories}
+    return {
+        "variable": variable,
+        "variables": [(v, _(config.VARIABLE_LABELS[v])) for v in VARIABLES],
+        "typed": typed
+        or {
+            "abc_a": f"{row.abc_a:g}",
+            "abc_b": f"{row.abc_b:g}",
+            "i1": row.i1,
+            "i2": row.i2,
+            "i3": row.i3,
+            "i4": row.i4,
+        },
+        "errors": errors or {},
+        "formulas": [(f, _(config.FORMULA_LABELS[f])) for f in INDEX_FORMULAS],
+        "categories": categories,
+        "reasons": await config.reasons(session, variable),
+        "rules": [(r, names.get(r.category_id, "?")) for r in await config.rules_of(session, variable)],
+        "metrics": [(m, m.upper() if m != "revenue" else _("Revenue")) for m in config.METRICS],
+        "ops": [(o, o) for o in config.OPS],
+    }
+
+
+def _variable(raw: Any) -> str:
+    value = str(raw or "revenue")
+    return value if value in VARIABLES else "revenue"
+
+
+@get("/analysis/settings", opt=MANAGE, include_in_schema=False)
+async def settings_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    variable = _variable(request.query_params.get("variable"))
+    context = await _context(db_session, variable)
+    await db_session.commit()
+    return render(request, "goals/settings.html", context)
+
+
+@post("/analysis/settings", opt=MANAGE, include_in_schema=False)
+async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    form = await request.form()
+    data = {k: str(form.get(k) or "")[:30] for k in ("abc_a", "abc_b", "i1", "i2", "i3", "i4")}
+    variable = _variable(form.get("variable"))
+    errors = await config.save_settings(db_session, current_user(request), data)
+    if errors:
+        context = await _context(db_session, variable, data, {k: _(v) for k, v in errors.items()})
+        return render(request, "goals/settings.html", context, status_code=422)
+    await db_session.commit()
+    toast(request, _("Analysis settings saved."))
+    return Redirect(f"/analysis/settings?variable={variable}", status_code=303)
+
+
+@post("/analysis/settings/{kind:str}", opt=MANAGE, include_in_schema=False)
+async def settings_item(request: Request, db_session: NamedDependency[AsyncSession], kind: FromPath[str]) -> Any:
+    """Add or remove a category, a reason or a rule of a variable."""
+    user = current_user(request)
+    form = await request.form()
+    variable = _variable(form.get("variable"))
+    remove = str(form.get("remove") or "")
+    message: str | None = None
+    if kind in ("category", "reason"):
+        if remove.isdigit():
+            await config.remove_item(db_session, user, kind, int(remove))
+        else:
+            message = await config.add_item(db_session, user, kind, variable, str(form.get("name") or ""))
+    elif kind == "rule":
+        if remove.isdigit():
+            await config.remove_rule(db_session, user, int(remove))
+        else:
+            data = {k: str(form.get(k) or "")[:30] for k in ("metric", "op", "value", "category_id")}
+            errors = await config.add_rule(db_session, user, variable, data)
+            if errors:
+                context = await _context(db_session, variable)
+                context["rule_errors"] = {k: _(v) for k, v in errors.items()}
+                context["rule_typed"] = data
+                return render(request, "goals/settings.html", context, status_code=422)
+    else:
+        raise NotFoundException()
+    if message:
+        toast(request, _(message), "error")
+        return Redirect(f"/analysis/settings?variable={variable}", status_code=303)
+    await db_session.commit()
+    toast(request, _("Saved."))
+    return Redirect(f"/analysis/settings?variable={variable}", status_code=303)
+
+
+ROUTES: list[Any] = [settings_page, settings_save, settings_item]
