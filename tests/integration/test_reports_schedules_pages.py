@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import func, select
 
+from crm.features.accounts.models import AuditEntry
 from crm.features.reports import schedules
 from crm.features.reports.models import ReportRun, ReportSchedule
 from tests.conftest import drain_queue, login, make_user
@@ -81,6 +82,11 @@ async def test_a_schedule_is_saved_with_its_destinations_and_the_token_sealed_an
     assert row.telegram_token_enc == "" and all(d["kind"] != "telegram" for d in row.destinations)
     listing = await client.get("/reports/schedules")
     assert "Morning sales" in listing.text and "chat42" in listing.text
+    entries = list(await db.scalars(select(AuditEntry).where(AuditEntry.entity == "report_schedule")))
+    assert [e.action for e in entries] == ["create", "update"]  # the save without changes wrote nothing
+    assert entries[0].changes["bot_token"] == [None, "set"]
+    assert entries[1].changes["bot_token"] == ["set", ""]
+    assert all(TOKEN not in str(e.changes) for e in entries)
 
 
 async def test_bad_input_is_refused_next_to_each_field_with_nothing_saved_and_nothing_lost(client, db) -> None:

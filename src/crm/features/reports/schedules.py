@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.audit_labels import register
+from crm.features.accounts.services import record
 from crm.features.reports import telegram
 from crm.features.reports.models import ReportRun, ReportSchedule
 from crm.features.reports.schedules_timing import FREQUENCIES, PERIOD_KINDS, Timing, next_run
@@ -37,6 +39,17 @@ PERIOD_LABELS = {
     "last-quarter": N_("Last quarter"),
     "quarter": N_("This quarter"),
 }
+register(
+    {
+        "report_schedule": N_("Scheduled report"),
+        "period": N_("Period"),
+        "schedule": N_("Schedule"),
+        "destinations": N_("Destinations"),
+        "bot_token": N_("Bot token"),
+        "active": N_("Active"),
+    },
+    values={"bot_token": {"set": N_("set")}},
+)
 EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+")
 DIALOG = re.compile(r"chat\d{1,18}")
 STREAM_DEST = re.compile(r"UA|[UG]\d{1,18}|DR?\d{1,18}|SG\d{1,18}")
@@ -255,3 +268,30 @@ async def request_run(session: AsyncSession, schedule: ReportSchedule, user: Any
     session.add(run)
     await session.flush()
     return run
+
+
+def audited(schedule: ReportSchedule | None) -> dict[str, Any]:
+    """What the audit log keeps of a schedule: never the token, only whether one is set."""
+    if schedule is None:
+        return {}
+    params = schedule.params or {}
+    weekday = "" if schedule.weekday is None else f" wd{schedule.weekday}"
+    month_day = "" if schedule.month_day is None else f" d{schedule.month_day}"
+    return {
+        "name": schedule.name,
+        "period": params.get("period"),
+        "schedule": f"{schedule.frequency} {schedule.hour:02d}:{schedule.minute:02d}{weekday}{month_day}",
+        "destinations": ", ".join(f"{d.get('kind')}:{d.get('target', '')}" for d in schedule.destinations or []),
+        "bot_token": "set" if schedule.telegram_token_enc else "",
+        "active": schedule.active,
+    }
+
+
+async def audit(
+    session: AsyncSession, actor: Any, schedule: ReportSchedule, action: str, before: dict[str, Any]
+) -> None:
+    after = audited(schedule) if action != "delete" else {}
+    changes = {k: [before.get(k), after.get(k)] for k in {**before, **after} if before.get(k) != after.get(k)}
+    if action == "update" and not changes:
+        return
+    await record(session, actor, "report_schedule", str(schedule.id), action, changes, summary=schedule.name)

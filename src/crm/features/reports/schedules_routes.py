@@ -119,10 +119,13 @@ async def _save(request: Request, session: AsyncSession, schedule: ReportSchedul
         errors = {k: _(v, address=parsed.values.get("bad_email", "")) for k, v in parsed.errors.items()}
         context = _form_context(await _options(session), parsed.typed, errors, schedule=schedule, has_token=has_token)
         return render(request, "reports/schedule_form.html", context, status_code=422)
+    before, action = schedules.audited(schedule), "update" if schedule else "create"
     if schedule is None:
         schedule = ReportSchedule(owner_id=current_user(request).id, report="sales", telegram_token_enc="")
         session.add(schedule)
     schedules.apply(schedule, parsed)
+    await session.flush()
+    await schedules.audit(session, current_user(request), schedule, action, before)
     await session.commit()
     toast(request, _("Schedule saved."))
     return Redirect(f"/reports/schedules/{schedule.id}", status_code=303)
@@ -141,6 +144,7 @@ async def schedule_update(request: Request, db_session: NamedDependency[AsyncSes
 @post("/reports/schedules/{schedule_id:int}/delete", opt=MANAGE, include_in_schema=False)
 async def schedule_delete(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
+    await schedules.audit(db_session, current_user(request), schedule, "delete", schedules.audited(schedule))
     await db_session.delete(schedule)
     await db_session.commit()
     toast(request, _("Schedule deleted with its archive."))
