@@ -91,6 +91,9 @@ class ProjectCommands(CLIPluginProtocol):
         from crm.features.sales.cli import imports_group
 
         cli.add_command(imports_group)
+        from crm.features.alerts.cli import backup_group
+
+        cli.add_command(backup_group)
 
 
 def main() -> None:
