@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.clients.figures import Counting
 from crm.features.clients.sync_models import Bitrix24Settings
 from crm.integrations.bitrix24 import Bitrix24Client, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.security import SecretBox
@@ -62,8 +63,14 @@ class Connection:
     rate: float = 2.0
     field_map: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
     min_call_seconds: int = 20
+    meeting_kinds: tuple[str, ...] = ("meeting",)
+    communication_kinds: tuple[str, ...] = ("call", "meeting", "email")
     auth_connector: str = "crm"
     from_env: bool = False
+
+    @property
+    def counting(self) -> Counting:
+        return Counting(self.min_call_seconds, self.meeting_kinds, self.communication_kinds)
 
     @property
     def configured(self) -> bool:
@@ -118,6 +125,8 @@ async def resolve(session: AsyncSession) -> Connection:
             rate=float(row.rate or 2),
             field_map={**DEFAULT_FIELD_MAP, **(row.field_map or {})},
             min_call_seconds=row.min_call_seconds or 20,
+            meeting_kinds=tuple(row.meeting_kinds or ("meeting",)),
+            communication_kinds=tuple(row.communication_kinds or ("call", "meeting", "email")),
             auth_connector=row.auth_connector or "crm",
         )
     if _env("WEBHOOK_URL"):

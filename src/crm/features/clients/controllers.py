@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record
 from crm.features.clients import figures, queries, references
-from crm.features.clients.connection import resolve
 from crm.features.clients.models import Company, Stage
 from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
@@ -145,8 +144,7 @@ async def stage_preparation(request: Request, db_session: NamedDependency[AsyncS
         )
         stage.preparation = value
         await db_session.flush()
-        conn = await resolve(db_session)
-        await figures.pipeline_stage_changed(db_session, conn.min_call_seconds)
+        await figures.pipeline_stage_changed(db_session)
     toast(
         request,
         _("Stage «%(name)s»: preparation %(state)s.", name=stage.name, state=_("on") if value else _("off")),

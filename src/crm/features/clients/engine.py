@@ -93,7 +93,7 @@ class Sync(OfflineEvents):
         that dies half-way leaves rows and figures consistent (events are then re-delivered)."""
         if self.defer_figures or not touched:
             return
-        await figures.recompute(session, touched, self.conn.min_call_seconds)
+        await figures.recompute(session, touched, self.conn.counting)
         self.counts["figures_companies"] += len(touched.companies)
         self.counts["figures_manager_days"] += len(touched.manager_days)
 
@@ -239,7 +239,7 @@ class Sync(OfflineEvents):
             await store.denormalise_companies(session)
             for owner_type in store.OWNERS:  # the streams ran side by side: an owner may have come after its rows
                 await store.relink(session, owner_type)
-            await figures.rebuild(session, self.conn.min_call_seconds)
+            await figures.rebuild(session, self.conn.counting)
             marks: dict[str, Any] = {name: started.isoformat() for name in STREAMS}
             marks["calls_last_id"] = int((await self._state(session, "full:calls")).get("last", 0))
             for name in STREAMS:

@@ -4,10 +4,11 @@ everything with the same SQL (so the two must agree, which a test checks)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, BindParameter, Date, bindparam, text
+from sqlalchemy import BigInteger, BindParameter, Date, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,15 +16,40 @@ from crm.features.clients.store import Touched
 from crm.lib.i18n import local_tz
 
 COMMUNICATION_KINDS = ("call", "meeting", "email")
+# The kinds an activity can have (crm.features.clients.mapping.activity_kind), offered in the counting settings.
+ACTIVITY_KINDS = ("call", "meeting", "email", "task", "todo", "other")
 
-# The one definition of what counts as a communication: completed calls, meetings and emails (an activity that is a
-# call shorter than the minimum does not count), and telephony calls of at least the minimum, in or out, on the
-# company itself or through its deals, contacts and leads: ``company_id`` of an activity or call owned by a deal,
-# contact (its primary company) or lead is that owner's company, resolved when stored and followed when the owner
-# moves (store.relink), so this reads one column.
+
+@dataclass(frozen=True)
+class Counting:
+    """What the figures count, set by an admin on the Integrations screen: calls shorter than ``min_seconds`` do
+    not count; completed activities of ``meeting_kinds`` are a manager's meetings; completed activities of
+    ``communication_kinds`` (and connected calls) are a company's communications."""
+
+    min_seconds: int = 20
+    meeting_kinds: tuple[str, ...] = ("meeting",)
+    communication_kinds: tuple[str, ...] = COMMUNICATION_KINDS
+
+    def binds(self, sql: str) -> list[BindParameter[Any]]:
+        """The parameters of these settings that ``sql`` uses."""
+        every = [
+            bindparam("min_seconds", self.min_seconds),
+            bindparam("meeting_kinds", list(self.meeting_kinds), type_=ARRAY(Text)),
+            bindparam("comm_kinds", list(self.communication_kinds), type_=ARRAY(Text)),
+        ]
+        return [b for b in every if f":{b.key}" in sql]
+
+
+DEFAULT_COUNTING = Counting()
+
+# The one definition of what counts as a communication: completed activities of the counted kinds (calls, meetings
+# and emails unless the settings say otherwise; an activity that is a call shorter than the minimum does not count),
+# and telephony calls of at least the minimum, in or out, on the company itself or through its deals, contacts and
+# leads: ``company_id`` of an activity or call owned by a deal, contact (its primary company) or lead is that owner's
+# company, resolved when stored and followed when the owner moves (store.relink), so this reads one column.
 _COUNTED = """
     SELECT a.company_id, a.start_at AS at, 'activity' AS source, a.id FROM activities a
-    WHERE a.active AND a.completed AND a.kind IN ('call', 'meeting', 'email') AND a.company_id IS NOT NULL
+    WHERE a.active AND a.completed AND a.kind = ANY(:comm_kinds) AND a.company_id IS NOT NULL
       AND a.start_at IS NOT NULL {acts}
       AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.activity_id = a.id AND k.active AND k.duration < :min_seconds)
     UNION ALL
@@ -68,7 +94,7 @@ meetings_by_day AS (
     SELECT a.responsible_id AS employee_id, (coalesce(a.end_at, a.start_at) AT TIME ZONE :tz)::date AS day,
            count(*) AS meetings
     FROM activities a
-    WHERE a.active AND a.completed AND a.kind = 'meeting' AND a.responsible_id IS NOT NULL
+    WHERE a.active AND a.completed AND a.kind = ANY(:meeting_kinds) AND a.responsible_id IS NOT NULL
       AND coalesce(a.end_at, a.start_at) IS NOT NULL {meetings}
     GROUP BY 1, 2
 )
@@ -80,11 +106,13 @@ WHERE {keys_filter}
 """
 
 
-async def last_communication(session: AsyncSession, company_id: int, min_seconds: int = 20) -> tuple[str, int] | None:
+async def last_communication(
+    session: AsyncSession, company_id: int, counting: Counting = DEFAULT_COUNTING
+) -> tuple[str, int] | None:
     """Which record is the company's last communication: ``("activity" | "call", id)``, by the rule above."""
     counted = _COUNTED.format(acts="AND a.company_id = :cid", calls="AND k.company_id = :cid")
     sql = f"SELECT source, id FROM ({counted}) s ORDER BY at DESC, source, id DESC LIMIT 1"  # noqa: S608 - constants
-    row = (await session.execute(text(sql).bindparams(cid=company_id, min_seconds=min_seconds))).first()
+    row = (await session.execute(text(sql).bindparams(*counting.binds(sql), cid=company_id))).first()
     return (str(row[0]), int(row[1])) if row else None
 
 
@@ -92,22 +120,19 @@ def _ids(name: str, values: list[int]) -> BindParameter[Any]:
     return bindparam(name, values, type_=ARRAY(BigInteger))
 
 
-async def recompute(session: AsyncSession, touched: Touched | None, min_seconds: int = 20) -> None:
+async def recompute(session: AsyncSession, touched: Touched | None, counting: Counting = DEFAULT_COUNTING) -> None:
     """Recompute the touched keys (``None``: everything)."""
     if touched is None:
-        await rebuild(session, min_seconds)
+        await rebuild(session, counting)
         return
     companies = sorted(touched.companies)
+    last = _LAST_COMMUNICATION.format(acts="AND a.company_id = ANY(:ids)", calls="AND k.company_id = ANY(:ids)")
     for i in range(0, len(companies), 5000):
         part = companies[i : i + 5000]
         await session.execute(
             text("DELETE FROM company_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
         )
-        await session.execute(
-            text(
-                _LAST_COMMUNICATION.format(acts="AND a.company_id = ANY(:ids)", calls="AND k.company_id = ANY(:ids)")
-            ).bindparams(_ids("ids", part), min_seconds=min_seconds)
-        )
+        await session.execute(text(last).bindparams(_ids("ids", part), *counting.binds(last)))
         await session.execute(
             text("DELETE FROM company_pipeline_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
         )
@@ -116,10 +141,10 @@ async def recompute(session: AsyncSession, touched: Touched | None, min_seconds:
         )
     days = sorted(touched.manager_days)
     for i in range(0, len(days), 5000):
-        await _manager_days(session, days[i : i + 5000], min_seconds)
+        await _manager_days(session, days[i : i + 5000], counting)
 
 
-async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], min_seconds: int) -> None:
+async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], counting: Counting) -> None:
     emps, days = [k[0] for k in keys], [k[1] for k in keys]
     params: list[BindParameter[Any]] = [
         bindparam("emps", emps, type_=ARRAY(BigInteger)),
@@ -147,22 +172,24 @@ async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], min
         keys_filter="(coalesce(c.employee_id, m.employee_id), coalesce(c.day, m.day)) IN "
         "(SELECT employee_id, day FROM keys)",
     )
-    await session.execute(text(sql).bindparams(*params, tz=tz, min_seconds=min_seconds, lo=lo, hi=hi))
+    await session.execute(text(sql).bindparams(*params, *counting.binds(sql), tz=tz, lo=lo, hi=hi))
 
 
-async def rebuild(session: AsyncSession, min_seconds: int = 20) -> None:
-    """Everything from scratch (after a full import, on ``crm bitrix24 rebuild-figures``)."""
+async def rebuild(session: AsyncSession, counting: Counting = DEFAULT_COUNTING) -> None:
+    """Everything from scratch (after a full import, on ``crm bitrix24 rebuild-figures``, after the counting
+    settings changed)."""
     await session.execute(text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures"))
-    await session.execute(text(_LAST_COMMUNICATION.format(acts="", calls="")).bindparams(min_seconds=min_seconds))
+    last = _LAST_COMMUNICATION.format(acts="", calls="")
+    await session.execute(text(last).bindparams(*counting.binds(last)))
     await session.execute(text(_PIPELINES.format(deals="")))
     sql = _MANAGER_DAYS.format(calls="", meetings="", keys_filter="true").replace(
         "WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),",
         "WITH",
     )
-    await session.execute(text(sql).bindparams(tz=str(local_tz()), min_seconds=min_seconds))
+    await session.execute(text(sql).bindparams(*counting.binds(sql), tz=str(local_tz())))
 
 
-async def pipeline_stage_changed(session: AsyncSession, min_seconds: int = 20) -> None:
+async def pipeline_stage_changed(session: AsyncSession) -> None:
     """The "preparation" flag changed: the pipeline figures of every company may change."""
     await session.execute(text("TRUNCATE company_pipeline_figures"))
     await session.execute(text(_PIPELINES.format(deals="")))

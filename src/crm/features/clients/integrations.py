@@ -30,6 +30,21 @@ MANAGE = {"permission": "integrations.manage"}
 PAGE = "/integrations/bitrix24"
 
 
+# The activity kinds an admin may count as meetings or as communications (crm.features.clients.mapping).
+KIND_LABELS = {
+    "call": N_("Calls"),
+    "meeting": N_("Meetings"),
+    "email": N_("Emails"),
+    "task": N_("Tasks"),
+    "todo": N_("To-dos"),
+    "other": N_("Other activities"),
+}
+
+
+def kind_options() -> list[tuple[str, str]]:
+    return [(kind, _(label)) for kind, label in KIND_LABELS.items()]
+
+
 # What a run counted, by the keys the sync uses (``<stream>_deleted`` for what became inactive).
 COUNT_LABELS = {
     "companies": N_("companies"),
@@ -81,6 +96,7 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
         "field_map_text": json.dumps(row.field_map or {}, ensure_ascii=False, indent=2) if row.field_map else "",
         "errors": FormErrors(),
         "form": {},
+        "kind_options": kind_options(),
         "today": local_today().isoformat(),
         **extra,
     }
@@ -137,6 +153,16 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
     min_seconds = str(form.get("min_call_seconds", "20")).strip()
     if not min_seconds.isdigit() or int(min_seconds) > 3600:
         errors.add("min_call_seconds", _("Seconds: a whole number from 0 to 3600."))
+    # unchecked boxes send nothing: "kinds" (a hidden field beside them) tells "none checked" from "not on the form"
+    meeting_kinds = list(row.meeting_kinds or ["meeting"])
+    communication_kinds = list(row.communication_kinds or ["call", "meeting", "email"])
+    if form.get("kinds"):
+        meeting_kinds = [k for k in KIND_LABELS if k in {str(v) for v in form.getall("meeting_kinds", [])}]
+        communication_kinds = [k for k in KIND_LABELS if k in {str(v) for v in form.getall("communication_kinds", [])}]
+    if not meeting_kinds:
+        errors.add("meeting_kinds", _("Choose at least one kind of activity."))
+    if not communication_kinds:
+        errors.add("communication_kinds", _("Choose at least one kind of activity."))
     field_map: dict[str, Any] = {}
     raw_map = str(form.get("field_map", "")).strip()
     if raw_map:
@@ -150,9 +176,17 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
         except ValueError:
             errors.add("field_map", _('JSON like {"deal": {"contract_type": "UF_CRM_123"}}.'))
     if errors:
-        context = await _context(db_session, errors=errors, form=dict(form))
+        shown = {**dict(form), "meeting_kinds": meeting_kinds, "communication_kinds": communication_kinds}
+        context = await _context(db_session, errors=errors, form=shown)
         return render(request, "clients/integrations.html", context, status_code=422)
     changes: dict[str, list[Any]] = {}
+    counting_before = (row.min_call_seconds, list(row.meeting_kinds or []), list(row.communication_kinds or []))
+    counting_after = (int(min_seconds), meeting_kinds, communication_kinds)
+    for key, old, new in zip(
+        ("min_call_seconds", "meeting_kinds", "communication_kinds"), counting_before, counting_after, strict=True
+    ):
+        if old != new:
+            changes[key] = [", ".join(old), ", ".join(new)] if isinstance(new, list) else [old, new]
     if row.mode != mode:
         changes["mode"] = [row.mode, mode]
     row.mode = mode
@@ -168,7 +202,12 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
             row.client_secret_enc = encrypt(secret)
             changes["client_secret"] = ["***", "***"]
     row.rate, row.min_call_seconds, row.field_map = rate, int(min_seconds), field_map
+    row.meeting_kinds, row.communication_kinds = meeting_kinds, communication_kinds
     await record(db_session, current_user(request), "bitrix24_settings", "1", "update", changes)
+    if counting_before != counting_after:
+        # what counts changed: every derived figure is recomputed by the worker (a "rebuild" run, shown below)
+        toast(request, _("Bitrix24 settings saved; the figures are being recomputed by the new rules."))
+        return await _start(request, db_session, "rebuild", {}, quiet=True)
     toast(request, _("Bitrix24 settings saved."))
     return Redirect(PAGE, status_code=303)
 
@@ -243,7 +282,9 @@ async def integrations_period(request: Request, db_session: NamedDependency[Asyn
     return await _start(request, db_session, "period", {"since": since.isoformat(), "until": until.isoformat()})
 
 
-async def _start(request: Request, db_session: AsyncSession, kind: str, params: dict[str, Any]) -> Any:
+async def _start(
+    request: Request, db_session: AsyncSession, kind: str, params: dict[str, Any], quiet: bool = False
+) -> Any:
     user = current_user(request)
     run = await jobs.create_run(db_session, kind, params, user.id)
     await db_session.commit()
@@ -252,7 +293,7 @@ async def _start(request: Request, db_session: AsyncSession, kind: str, params: 
         run.status, run.error = "failed", _("The job queue is not reachable; try again later.")
         await db_session.commit()
         toast(request, _("Could not start the sync: the job queue is not reachable."), "error")
-    else:
+    elif not quiet:
         toast(request, _("Sync started; progress is shown below."))
     return Redirect(PAGE, status_code=303)
 

@@ -141,7 +141,7 @@ async def _execute(
             await sync.reconcile()
         elif kind == "rebuild":
             async with sessions() as session:
-                await figures.rebuild(session, conn.min_call_seconds)
+                await figures.rebuild(session, conn.counting)
                 await session.commit()
     except Bitrix24Error as exc:
         status, error = "failed", str(exc)

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import figures
+from crm.features.clients.connection import resolve
 from crm.features.clients.models import (
     Activity,
     Call,
@@ -23,7 +24,7 @@ from crm.features.clients.models import (
     Requisite,
     Stage,
 )
-from crm.features.clients.sync_models import Bitrix24Settings, CompanyFigure, CompanyPipelineFigure, SyncRun
+from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure, SyncRun
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import effective_heads, indented
@@ -257,9 +258,8 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
         ).all()
     }
     figure = await session.get(CompanyFigure, company.id)
-    min_seconds = await session.scalar(select(Bitrix24Settings.min_call_seconds).where(Bitrix24Settings.id == 1))
-    min_seconds = min_seconds or 20
-    last = await figures.last_communication(session, company.id, min_seconds)
+    counting = (await resolve(session)).counting
+    last = await figures.last_communication(session, company.id, counting)
     last_item: Any = None
     last_call: Call | None = None
     if last is not None:
@@ -282,7 +282,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
         # What the date is: the activity or call that counted last (None when nothing counts), and the rule's minimum.
         "last_communication": last_item,
         "last_call": last_call,
-        "min_call_seconds": min_seconds,
+        "min_call_seconds": counting.min_seconds,
     }
 
 

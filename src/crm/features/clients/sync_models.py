@@ -35,6 +35,15 @@ class Bitrix24Settings(DefaultBase):
     rate: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("2"))
     field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     min_call_seconds: Mapped[int] = mapped_column(Integer, default=20)
+    # activity kinds (crm.features.clients.mapping.activity_kind) counted as meetings / as communications
+    meeting_kinds: Mapped[list[str]] = mapped_column(
+        JSONB, default=lambda: ["meeting"], server_default=text("'[\"meeting\"]'::jsonb")
+    )
+    communication_kinds: Mapped[list[str]] = mapped_column(
+        JSONB,
+        default=lambda: ["call", "meeting", "email"],
+        server_default=text('\'["call", "meeting", "email"]\'::jsonb'),
+    )
     auth_connector: Mapped[str] = mapped_column(String(64), default="crm")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -21,7 +21,7 @@ from crm.features.plans import services
 from crm.features.plans.models import DayComment
 from crm.features.plans.pages import STATUS_ICON, STATUS_KIND, STATUS_LABEL
 from crm.features.plans.scope import visible_for
-from crm.features.plans.stats import day_status, period_bounds
+from crm.features.plans.stats import day_status, meeting_kinds, period_bounds
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today, local_tz
@@ -141,7 +141,7 @@ async def _day_context(request: Request, session: AsyncSession, employee: Employ
             .where(
                 Activity.responsible_id == employee.id,
                 Activity.active,
-                Activity.kind == "meeting",
+                Activity.kind.in_(await meeting_kinds(session)),
                 Activity.completed.is_(True),
                 at >= start,
                 at < end,

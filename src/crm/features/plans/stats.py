@@ -288,6 +288,12 @@ async def _cells(
     return out
 
 
+async def meeting_kinds(session: AsyncSession) -> list[str]:
+    """The activity kinds that count as meetings (the Integrations screen's setting)."""
+    value = await session.scalar(select(Bitrix24Settings.meeting_kinds).where(Bitrix24Settings.id == 1))
+    return list(value) if value else ["meeting"]
+
+
 async def min_call_seconds(session: AsyncSession) -> int:
     value = await session.scalar(select(Bitrix24Settings.min_call_seconds).where(Bitrix24Settings.id == 1))
     return int(value) if value is not None else 20
