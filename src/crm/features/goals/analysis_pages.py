@@ -23,22 +23,22 @@ from crm.features.goals.models import VARIABLES, AnalysisView
 from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.i18n import local_today
 from crm.lib.web import ListParams, Page, is_htmx, parse_int, render, toast
 
 VIEW = {"permission": "goals.view"}
 COLUMN_LABELS = {
-    "revenue": "Revenue",
+    "revenue": N_("Revenue"),
     "i1": "I1",
     "i2": "I2",
     "i3": "I3",
     "i4": "I4",
     "abc": "ABC",
-    "category": "Category",
-    "reason": "Reason",
-    "last_purchase": "Last purchase",
-    "responsible": "Responsible",
+    "category": N_("Category"),
+    "reason": N_("Reason"),
+    "last_purchase": N_("Last purchase"),
+    "responsible": N_("Responsible"),
 }
 OP_LABELS = {
     "eq": "=",
@@ -47,9 +47,9 @@ OP_LABELS = {
     "le": "≤",
     "gt": ">",
     "ge": "≥",
-    "contains": "contains",
-    "empty": "is empty",
-    "set": "is set",
+    "contains": N_("contains"),
+    "empty": N_("is empty"),
+    "set": N_("is set"),
 }
 MAX_VIEWS = 50
 

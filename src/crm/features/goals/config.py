@@ -24,12 +24,12 @@ from crm.lib.i18n import N_
 METRICS = ("revenue", "i1", "i2", "i3", "i4")
 OPS = ("<", "<=", ">", ">=", "=")
 FORMULA_LABELS = {
-    "mom": N_("month vs previous month, %"),
-    "avg3": N_("month vs average of the previous 3 months, %"),
-    "avg6": N_("month vs average of the previous 6 months, %"),
-    "avg12": N_("month vs average of the previous 12 months, %"),
-    "yoy": N_("month vs the same month a year before, %"),
-    "ytd": N_("year to date vs the same months a year before, %"),
+    "mom": N_("month vs previous month"),
+    "avg3": N_("month vs average of the previous 3 months"),
+    "avg6": N_("month vs average of the previous 6 months"),
+    "avg12": N_("month vs average of the previous 12 months"),
+    "yoy": N_("month vs the same month a year before"),
+    "ytd": N_("year to date vs the same months a year before"),
 }
 VARIABLE_LABELS = {
     "revenue": N_("Revenue"),
@@ -52,6 +52,22 @@ DEFAULT_RULES = {
     "non_retained_clients": [("i3", "<", -30, "With issues")],
 }
 MAX_NAME = 80
+# The default names are stored as typed here and shown translated (a name a person types is shown as typed).
+DEFAULT_NAMES = (
+    N_("Growing"),
+    N_("Stable"),
+    N_("Falling"),
+    N_("Promising"),
+    N_("One-off"),
+    N_("No retained"),
+    N_("With issues"),
+    N_("Retained"),
+    N_("Price"),
+    N_("Competitor"),
+    N_("Seasonal demand"),
+    N_("Closed business"),
+    N_("Other"),
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from crm.lib.i18n import fmt_date, fmt_number, month_name
+from crm.lib.i18n import N_, fmt_date, fmt_number, month_name
 from crm.lib.i18n import gettext as _
 
 MAX_ROWS = 2000
@@ -29,18 +29,18 @@ WIDTHS = {
     "responsible": 34,
 }
 LABELS = {
-    "code": "Code",
-    "name": "Client",
-    "revenue": "Revenue",
+    "code": N_("Code"),
+    "name": N_("Client"),
+    "revenue": N_("Revenue"),
     "i1": "I1",
     "i2": "I2",
     "i3": "I3",
     "i4": "I4",
     "abc": "ABC",
-    "category": "Category",
-    "reason": "Reason",
-    "last_purchase": "Last purchase",
-    "responsible": "Responsible",
+    "category": N_("Category"),
+    "reason": N_("Reason"),
+    "last_purchase": N_("Last purchase"),
+    "responsible": N_("Responsible"),
 }
 NUMERIC = ("revenue", "i1", "i2", "i3", "i4")
 
@@ -168,7 +168,7 @@ def dashboard_pdf(board: Any, label: str) -> bytes:
     pdf.cell(30, 5, _("Actual"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     # table
-    cols = [(_("Month"), 40, "L"), (_("Target"), 45, "R"), (_("Actual"), 45, "R"), (_("% of goal"), 30, "R")]
+    cols = [(_("Month"), 40, "L"), (_("Target"), 45, "R"), (_("Actual"), 45, "R"), (_("Completion"), 30, "R")]
     pdf.set_font("DejaVu", "B", 9)
     for text, w, align in cols:
         pdf.cell(w, 6, text, border=1, align=align)
