@@ -82,6 +82,9 @@ async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
     from crm.features.sales.demo import load as load_sales
 
     lines += await load_sales(session, scale)
+    from crm.features.goals.demo import load as load_goals
+
+    lines += await load_goals(session, scale)
     from crm.features.reports.schedules_demo import load as load_report_schedules
 
     lines += await load_report_schedules(session, scale)

@@ -41,6 +41,12 @@ ENTRIES: tuple[HomeEntry, ...] = (
         ("plans.view",),
     ),
     HomeEntry(
+        "/analysis",
+        N_("Sales analysis"),
+        N_("ERP sales against monthly goals: revenue, buying, new and non-retained clients; I1–I4, ABC, categories."),
+        ("goals.view",),
+    ),
+    HomeEntry(
         "/companies",
         N_("Companies"),
         N_("Clients, deals, activities and calls copied from Bitrix24; employees, departments and pipelines."),
