@@ -37,7 +37,8 @@ async def generate_sales(org: generate.Organisation, clients: int, lines: int, l
     try:
         async with conn.transaction():
             await conn.execute(
-                """INSERT INTO erp_clients (id, code, inn, name, name_key, is_new, responsible_id, created_at, updated_at)
+                """INSERT INTO erp_clients (id, code, inn, name, name_key, is_new, responsible_id,
+                       created_at, updated_at)
                 SELECT g, 'C' || lpad(g::text, 6, '0'), (7700000000 + g)::text, 'Клиент ' || g, 'клиент ' || g,
                        false, ($1::uuid[])[1 + (g % array_length($1::uuid[], 1))], now(), now()
                 FROM generate_series(1, $2) AS g""",
