@@ -389,3 +389,26 @@ async def test_a_heads_schedule_reports_the_figures_of_their_department_only(cli
     run = await db.scalar(select(ReportRun))
     assert (run.total_sum, run.total_count) == (Decimal("2000.00"), 1)
     assert "Первый Иван" not in bot.sent[0]["text"] and "Вторая Анна" in bot.sent[0]["text"]
+
+
+async def test_the_owner_is_alerted_to_a_run_that_did_not_reach_every_destination(client, db, bot, mailbox) -> None:
+    from crm.features.accounts.models import User
+    from crm.features.reports.alerts import alerts
+
+    await arrange_sales(db)
+    schedule = await make_schedule(
+        db, [{"kind": "telegram", "target": "-100999"}, {"kind": "email", "target": "a@b.co"}]
+    )
+    owner = await db.get(User, schedule.owner_id)
+    assert await alerts(db, owner) == []
+    await tick(now=datetime.now(UTC))
+    found = await alerts(db, owner)
+    assert [(a.kind, a.message, a.link) for a in found] == [
+        (
+            "report_not_delivered",
+            "Отчёт по расписанию «Daily sales» отправлен не всем получателям",  # the default locale
+            f"/reports/schedules/{schedule.id}/runs",
+        )
+    ]
+    other = await make_user(db, "other@example.com", ["admin"])
+    assert await alerts(db, other) == []  # only the owner's schedules
