@@ -126,6 +126,11 @@ def logging_config() -> LoggingConfig:
         filters={"job_redaction": {"()": JobRedaction}, "log_context": {"()": ContextFilter}},
         loggers={
             "saq": {"level": "WARNING", "filters": ["job_redaction"], "propagate": True},
+            # uvicorn's own lines (the access log has the query string) go through the same redaction and format
+            **{
+                name: {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
         },
         log_exceptions="debug",
         disable_stack_trace={404, 401, 403, 400, 422, 405},
