@@ -412,3 +412,16 @@ async def test_the_owner_is_alerted_to_a_run_that_did_not_reach_every_destinatio
     ]
     other = await make_user(db, "other@example.com", ["admin"])
     assert await alerts(db, other) == []  # only the owner's schedules
+
+
+async def test_a_bitrix24_chat_the_portal_refuses_fails_at_once_with_its_error(client, db) -> None:
+    await arrange_sales(db)
+    await make_schedule(db, [{"kind": "bitrix24_chat", "target": "chat7"}])
+    portal = fast_portal()
+    portal.dialogs = {"chat42"}
+    with b24_running(portal) as server:
+        await tick(b24_factory(server))
+    item = (await deliveries(db))["bitrix24_chat"]
+    assert (item.state, item.attempts) == ("failed", 1)
+    assert item.error == ("im.message.add: ACCESS_ERROR (HTTP 400) You do not have access to the specified dialog")
+    assert portal.published == []

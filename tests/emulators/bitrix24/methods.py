@@ -201,12 +201,19 @@ class Methods:
     def m_im_message_add(self, p: dict[str, Any], auth: dict[str, Any]) -> int:
         if not p.get("MESSAGE") and not p.get("ATTACH"):
             raise RestError(400, "MESSAGE_EMPTY", "Message can't be empty")
+        self._dialog_access(str(p.get("DIALOG_ID") or ""))
         self.published.append({"kind": "message", "dialog": str(p.get("DIALOG_ID")), "text": p.get("MESSAGE")})
         return len(self.published)
+
+    def _dialog_access(self, dialog: str) -> None:
+        allowed = getattr(self, "dialogs", None)
+        if allowed is not None and dialog not in allowed:
+            raise RestError(400, "ACCESS_ERROR", "You do not have access to the specified dialog")
 
     def m_im_disk_folder_get(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
         if not str(p.get("DIALOG_ID") or "").startswith("chat"):
             raise RestError(400, "CHAT_ID", "Chat ID can't be empty")
+        self._dialog_access(str(p.get("DIALOG_ID")))
         return {"ID": 5153}
 
     def m_disk_folder_uploadfile(self, p: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:

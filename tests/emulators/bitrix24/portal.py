@@ -98,6 +98,7 @@ class Portal(Methods):
         self.next_ids = {k: 0 for k in self.tables}
         self.published: list[dict[str, Any]] = []
         self.files: list[dict[str, Any]] = []
+        self.dialogs: set[str] | None = None  # the dialogs the caller may write to; None: any
         if dataset is not None:
             self.load(dataset)
 
