@@ -68,3 +68,32 @@ async def test_a_head_sets_a_plan_sees_it_not_fulfilled_and_forces_it_with_a_com
     await shot(page, "plans-plan-form")
     width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert width <= 1
+
+
+async def test_the_month_draws_plan_against_fact_and_a_head_refreshes_the_period_from_bitrix24(page, db):
+    """The month view's chart is drawn (and its numbers open as a table); "Refresh data for the period" asks first,
+    then shows the re-sync's panel until the run ends — here without a Bitrix24 connection, so it ends failed
+    with the reason in words."""
+    await _demo(db)
+    await sign_in(page, "head@example.com", "crm-demo-2026")
+    await page.goto("/plans")
+    canvas = page.locator(".plans-chart canvas[data-chart]")
+    await expect(canvas).to_have_attribute("data-drawn", "1")
+    box = await canvas.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 100
+    await page.locator(".plans-chart summary").click()
+    rows = page.locator(".plans-chart .chart-table tbody tr")
+    assert await rows.count() >= 15  # one per working day of the month
+    await shot(page, "plans-month-chart")
+
+    await page.locator("form.refresh-form button").click()
+    await expect(page.locator("#confirm-dialog")).to_be_visible()
+    await page.locator("#confirm-ok").click()
+    panel = page.locator("#refresh-run")
+    await expect(panel).to_be_visible()
+    await expect(panel.locator(".badge-bad, .badge-ok")).to_be_visible(timeout=30_000)
+    await expect(panel).to_contain_text("Битрикс24 не подключён")  # the run's reason, in the reader's language
+    await expect(panel).not_to_have_attribute("hx-trigger", "every 2s")  # polling stopped with the run
+    await shot(page, "plans-refresh-panel")
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 1
