@@ -18,6 +18,7 @@ from crm.integrations import mail
 from crm.lib import i18n
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
+from crm.lib.logs import redact
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +33,11 @@ SHOWN_FOR = timedelta(hours=24)
 
 # kind → (what failed, where to look); the kind is read from the job's name
 KINDS: dict[str, tuple[str, str]] = {
-    "mailbox": (N_("The mailbox check failed"), "/alerts"),
+    "mailbox": (N_("The mailbox check failed"), "/imports/mailbox"),
     "sync": (N_("The Bitrix24 sync failed"), "/integrations/bitrix24"),
-    "import": (N_("An import failed"), "/alerts"),
+    "import": (N_("An import failed"), "/imports"),
     "detail_sheet": (N_("Sending a detail sheet failed"), "/billing/detail"),
-    "scheduled_report": (N_("A scheduled report failed"), "/alerts"),
+    "scheduled_report": (N_("A scheduled report failed"), "/reports/schedules"),
 }
 
 
@@ -57,9 +58,10 @@ def kind_of(job: str) -> str | None:
 
 
 def short_error(error: str | None) -> str:
-    """The last line of a traceback (the exception and its message), bounded; never the job's arguments."""
+    """The last line of a traceback (the exception and its message), bounded and with anything that looks like a
+    secret redacted; never the job's arguments."""
     lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else "")[:300]
+    return redact(lines[-1] if lines else "")[:300]
 
 
 async def record(

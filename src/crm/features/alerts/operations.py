@@ -18,15 +18,15 @@ log = logging.getLogger("crm.worker")
 
 FINAL_FAILURES = {"failed", "aborted"}
 # jobs that catch their own errors and answer "failed" (the sync records the error on its run, a detail sheet on
-# its sending): for these that answer is a failure for good as well
-FAILED_RESULTS = {"failed"}
+# its sending, an import on its record) or "error: …" (the mailbox check, on the mailbox): a failure for good too
+FAILED_RESULTS = ("failed", "error")
 
 
 def outcome(status: str, result: Any) -> str:
     """The job's outcome for the counters: complete, failed, aborted, or retried (it will run again)."""
     if status in ("queued", "active"):
         return "retried"
-    if status == "complete" and isinstance(result, str) and result in FAILED_RESULTS:
+    if status == "complete" and isinstance(result, str) and result.startswith(FAILED_RESULTS):
         return "failed"
     return status
 
