@@ -425,3 +425,45 @@ async def test_a_bitrix24_chat_the_portal_refuses_fails_at_once_with_its_error(c
     assert (item.state, item.attempts) == ("failed", 1)
     assert item.error == ("im.message.add: ACCESS_ERROR (HTTP 400) You do not have access to the specified dialog")
     assert portal.published == []
+
+
+async def test_an_unreachable_mail_server_is_retried_later_and_a_refusal_fails(
+    client, db, mailbox, monkeypatch
+) -> None:
+    import dataclasses
+    import socket
+
+    from crm.features.system import settings as system_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    real = system_settings.with_effective_smtp
+
+    async def unreachable(session: Any = None, settings: Any = None) -> Any:
+        current = await real(session, settings)
+        return dataclasses.replace(current, smtp=dataclasses.replace(current.smtp, port=closed_port))
+
+    await arrange_sales(db)
+    await make_schedule(db, [{"kind": "email", "target": "a@example.com"}])
+    monkeypatch.setattr(schedules_delivery, "with_effective_smtp", unreachable)
+    await tick()
+    item = (await deliveries(db))["email"]
+    assert item.state == "pending" and f"127.0.0.1:{closed_port} failed" in item.error
+    monkeypatch.setattr(schedules_delivery, "with_effective_smtp", real)
+    await make_due(db)
+    await tick()
+    assert (await deliveries(db))["email"].state == "sent" and len(mailbox) == 1
+
+
+async def test_a_schedule_whose_owner_left_fails_its_run_in_words(client, db) -> None:
+    from crm.features.accounts.models import User
+
+    schedule = await make_schedule(db, [{"kind": "email", "target": "a@example.com"}])
+    owner = await db.get(User, schedule.owner_id)
+    owner.is_active = False
+    await db.commit()
+    await tick()
+    run = await db.scalar(select(ReportRun))
+    assert (run.status, run.error) == ("failed", "the schedule's owner is no longer an active user")
+    assert await deliveries(db) == {}

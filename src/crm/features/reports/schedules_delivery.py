@@ -50,6 +50,10 @@ STEPS = {
 }
 
 
+class CannotRender(Exception):
+    """The run cannot be made, for a reason people can act on (stored as it is)."""
+
+
 class Retry(Exception):
     """A transient failure: try the delivery again after ``delay`` seconds (or the back-off)."""
 
@@ -106,7 +110,7 @@ def destination_key(item: dict[str, Any]) -> str:
 async def _render(session: AsyncSession, run: ReportRun, schedule: ReportSchedule) -> None:
     owner = await session.get(User, schedule.owner_id) if schedule.owner_id else None
     if owner is None or not owner.is_active:
-        raise ValueError("the schedule's owner is no longer an active user")
+        raise CannotRender("the schedule's owner is no longer an active user")
     params = schedule.params or {}
     today = run.scheduled_for.astimezone(i18n.local_tz()).date()
     day_from, day_to = parse_period(params.get("period") or "yesterday", today)
@@ -147,8 +151,10 @@ async def render_pending(factory: SessionFactory) -> int:
                 async with session.begin_nested():
                     await _render(session, run, schedule)  # type: ignore[arg-type]
             except Exception as exc:  # a bug or bad data: the run says so instead of staying pending
-                log.exception("report run %s could not be rendered", run_id)
-                run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:500], func.now()
+                if not isinstance(exc, CannotRender):
+                    log.exception("report run %s could not be rendered", run_id)
+                reason = str(exc) if isinstance(exc, CannotRender) else f"{type(exc).__name__}: {exc}"
+                run.status, run.error, run.finished_at = "failed", reason[:500], func.now()
                 await session.commit()
                 continue
             keys = {destination_key(d): d for d in run.destinations or []}
