@@ -47,6 +47,24 @@ ENTRIES: tuple[HomeEntry, ...] = (
         ("goals.view",),
     ),
     HomeEntry(
+        "/tasks",
+        N_("Tasks"),
+        N_("Your tasks on a board, a calendar and a list; recurring tasks and comments."),
+        ("tasks.work",),
+    ),
+    HomeEntry(
+        "/my-day",
+        N_("My day"),
+        N_("Today's tasks and visits on the phone: check in, note, photos, check out."),
+        ("tasks.work",),
+    ),
+    HomeEntry(
+        "/strategies",
+        N_("Strategies"),
+        N_("Strategies for goals and clients: their tasks, progress, sales impact and ROI."),
+        ("strategies.manage",),
+    ),
+    HomeEntry(
         "/companies",
         N_("Companies"),
         N_("Clients, deals, activities and calls copied from Bitrix24; employees, departments and pipelines."),

@@ -46,7 +46,9 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
             out.append(
                 Alert(
                     "task_overdue",
-                    ngettext("%(num)s overdue task in your team", "%(num)s overdue tasks in your team", count, num=count),
+                    ngettext(
+                        "%(num)s overdue task in your team", "%(num)s overdue tasks in your team", count, num=count
+                    ),
                     "/tasks/list?overdue=true",
                     oldest,
                 )

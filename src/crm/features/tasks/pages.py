@@ -1,0 +1,194 @@
+"""Task views: the kanban by status, the list (filters, sort, pages, CSV/XLSX) and the one-request moves the
+kanban and the calendar make (status, due day), each with an undo."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.tasks import services, views
+from crm.features.tasks.models import STATUSES, Task
+from crm.features.tasks.scope import visible_task
+from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_tz
+from crm.lib.web import FormErrors, ListParams, apply_sort, fetch_page, render
+
+WORK = {"permission": "tasks.work"}
+COLUMN_LIMIT = 100
+SORTS = {
+    "due_at": Task.due_at,
+    "title": Task.title,
+    "priority": Task.priority,
+    "status": Task.status,
+    "created_at": Task.created_at,
+}
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(local_tz()).strftime("%H:%M") if value else ""
+
+
+def local_day(value: datetime | None) -> date | None:
+    return value.astimezone(local_tz()).date() if value else None
+
+
+async def base_context(request: Request, session: AsyncSession, view: str) -> tuple[dict[str, Any], Any]:
+    user = current_user(request)
+    params = ListParams.from_request(request, default_sort="due_at")
+    errors = FormErrors()
+    filters = views.read_page_filters(params, errors)
+    context = {
+        "params": params,
+        "errors": errors,
+        "filters": filters,
+        "view": view,
+        "carry": views.filter_query(params),
+        "client_label": await views.client_name(session, filters.client_id),
+        "status_labels": services.STATUS_LABELS,
+        "priority_labels": services.PRIORITY_LABELS,
+        "statuses": STATUSES,
+        "local_time": local_time,
+        "local_day": local_day,
+        "is_overdue": services.is_overdue,
+        "now": views.now(),
+        **await views.filter_choices(session, user),
+    }
+    return context, filters
+
+
+@get("/tasks", opt=WORK, include_in_schema=False)
+async def kanban(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    context, filters = await base_context(request, db_session, "kanban")
+    stmt = await services.task_query(db_session, user, filters)
+    columns: dict[str, list[Task]] = {}
+    counts: dict[str, int] = {}
+    for status in STATUSES:
+        if filters.statuses and status not in filters.statuses:
+            columns[status], counts[status] = [], 0
+            continue
+        column = stmt.where(Task.status == status)
+        ordered = column.order_by(Task.due_at.asc().nulls_last(), Task.id).limit(COLUMN_LIMIT)
+        if status in ("done", "cancelled"):  # the recent ones matter on a board
+            ordered = column.order_by(Task.updated_at.desc(), Task.id.desc()).limit(COLUMN_LIMIT)
+        columns[status] = list((await db_session.scalars(ordered)).all())
+        counts[status] = (
+            len(columns[status])
+            if len(columns[status]) < COLUMN_LIMIT
+            else await db_session.scalar(select(func.count()).select_from(column.subquery())) or 0
+        )
+    names = await views.names_for(db_session, [t for c in columns.values() for t in c])
+    context.update({"columns": columns, "counts": counts, "names": names, "limit": COLUMN_LIMIT})
+    return render(request, "tasks/kanban.html", context, block="board", status_code=422 if context["errors"] else 200)
+
+
+async def export_columns(session: AsyncSession, rows: Any) -> list[ExportColumn]:
+    names = await views.names_for(session, rows)
+    return [
+        ExportColumn(_("Title"), lambda t: t.title),
+        ExportColumn(_("Status"), lambda t: _(services.STATUS_LABELS[t.status])),
+        ExportColumn(_("Priority"), lambda t: _(services.PRIORITY_LABELS[t.priority])),
+        ExportColumn(_("Due"), lambda t: t.due_at),
+        ExportColumn(_("Assignee"), lambda t: names.user(t.assignee_id)),
+        ExportColumn(_("Client"), lambda t: names.clients.get(t.client_id, "")),
+        ExportColumn(_("Strategy"), lambda t: names.strategies.get(t.strategy_id, "")),
+        ExportColumn(_("Address"), lambda t: t.address),
+        ExportColumn(_("Overdue"), lambda t: _("yes") if services.is_overdue(t) else ""),
+    ]
+
+
+@get("/tasks/list", opt=WORK, include_in_schema=False)
+async def task_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    user = current_user(request)
+    context, filters = await base_context(request, db_session, "list")
+    params: ListParams = context["params"]
+    stmt = await services.task_query(db_session, user, filters)
+    fmt = params.get("format")
+    if fmt in ("csv", "xlsx") and not context["errors"]:
+        ordered = apply_sort(stmt, params.sort, SORTS, Task.id)
+        return await export_stream(request, ordered, export_columns, "tasks", fmt)
+    page = await fetch_page(db_session, stmt, params, SORTS, Task.id)
+    context.update({"page": page, "names": await views.names_for(db_session, page.rows)})
+    return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
+
+
+def _back(request: Request, fallback: str = "/tasks") -> str:
+    referer = request.headers.get("referer", "")
+    host = request.headers.get("host", "")
+    if host and f"//{host}/" in referer:
+        return "/" + referer.split(f"//{host}/", 1)[1]
+    return fallback
+
+
+async def _task(session: AsyncSession, request: Request, task_id: int) -> Task:
+    task = await visible_task(session, current_user(request), task_id, lock=True)
+    if task is None:
+        raise NotFoundException(detail="no such task in your scope")
+    return task
+
+
+@post("/tasks/{task_id:int}/move", opt=WORK, include_in_schema=False, status_code=200)
+async def move(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    """One request per kanban move: the new status; JSON for the script (with the previous status for the undo),
+    a redirect back for a plain form."""
+    task = await _task(db_session, request, task_id)
+    form = await request.form()
+    status = str(form.get("status") or "")
+    if status not in STATUSES:
+        return Response({"detail": _("Choose one of the listed values.")}, status_code=422)
+    previous = task.status
+    closes = await services.update_task(db_session, current_user(request), task, {"status": status})
+    await db_session.commit()
+    if closes:
+        await services.enqueue_next(getattr(request.app.state, "queue", None), task.id)
+    label = _(services.STATUS_LABELS[status])
+    message = _("“%(title)s” moved to %(status)s", title=task.title, status=label)
+    if views.wants_json(request):
+        return Response({"id": task.id, "status": status, "previous": previous, "message": message})
+    return Redirect(_back(request), status_code=303)
+
+
+@post("/tasks/{task_id:int}/reschedule", opt=WORK, include_in_schema=False, status_code=200)
+async def reschedule(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    """The calendar's drag: a new due day, the local time of day kept (09:00 for a task without one)."""
+    task = await _task(db_session, request, task_id)
+    form = await request.form()
+    try:
+        day = date.fromisoformat(str(form.get("day") or ""))
+        if not 2000 <= day.year <= 2100:
+            raise ValueError
+    except ValueError:
+        return Response({"detail": _("A date YYYY-MM-DD.")}, status_code=422)
+    tz = local_tz()
+    previous = task.due_at
+    old_local = previous.astimezone(tz) if previous else datetime.combine(day, datetime.min.time(), tz).replace(hour=9)
+    new_due = datetime.combine(day, old_local.time().replace(tzinfo=None), tzinfo=tz)
+    if task.starts_at and previous:
+        task.starts_at = task.starts_at + (new_due - previous)
+    task.due_at = new_due
+    await db_session.commit()
+    message = _("“%(title)s” moved to %(day)s", title=task.title, day=day.strftime("%d.%m.%Y"))
+    before = local_day(previous)
+    if views.wants_json(request):
+        return Response(
+            {
+                "id": task.id,
+                "day": day.isoformat(),
+                "previous": before.isoformat() if before else None,
+                "message": message,
+            }
+        )
+    return Redirect(_back(request, "/tasks/calendar"), status_code=303)
+
+
+ROUTES: list[Any] = [kanban, task_list, move, reschedule]

@@ -1,0 +1,240 @@
+"""A task's form (new, edit) and its page: details, status buttons, the visit, photos and the comment thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.features.tasks import comments as threads
+from crm.features.tasks import services, views, visits
+from crm.features.tasks.api import enqueue_mentions
+from crm.features.tasks.models import STATUSES, Task
+from crm.features.tasks.pages import WORK, local_time
+from crm.features.tasks.scope import visible_task
+from crm.lib.auth import current_user
+from crm.lib.i18n import gettext as _
+from crm.lib.i18n import local_tz
+from crm.lib.web import FormErrors, render, toast
+
+FORM_KEYS = (
+    "title",
+    "description",
+    "priority",
+    "status",
+    "assignee_id",
+    "due_at",
+    "starts_at",
+    "client_id",
+    "strategy_id",
+    "goal_id",
+    "address",
+    "lat",
+    "lon",
+)
+WEEKDAYS = range(7)
+
+
+def form_to_raw(form: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {k: str(form.get(k) or "") for k in FORM_KEYS if k in form}
+    freq = str(form.get("rec_freq") or "")
+    if freq:
+        raw["recurrence"] = {
+            "freq": freq,
+            "interval": str(form.get("rec_interval") or "1"),
+            "weekdays": [str(d) for d in form.getall("rec_weekdays", [])] if freq == "weekly" else [],
+            "month_day": str(form.get("rec_month_day") or "") if freq == "monthly" else "",
+            "until": str(form.get("rec_until") or ""),
+            "count": str(form.get("rec_count") or ""),
+            "skip_days_off": bool(form.get("rec_skip")),
+        }
+    else:
+        raw["recurrence"] = None
+    return raw
+
+
+def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
+    """The form's fields as strings: from a task, or prefilled from the query string of an entry point."""
+    tz = local_tz()
+    if task is None:
+        q = query or {}
+        return {k: q.get(k) or "" for k in ("client_id", "strategy_id", "goal_id", "title")} | {
+            "priority": "medium",
+            "status": "todo",
+        }
+    rule = task.recurrence or {}
+    return {
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority,
+        "status": task.status,
+        "assignee_id": str(task.assignee_id or ""),
+        "due_at": task.due_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if task.due_at else "",
+        "starts_at": task.starts_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if task.starts_at else "",
+        "client_id": task.client_id or "",
+        "strategy_id": task.strategy_id or "",
+        "goal_id": task.goal_id or "",
+        "address": task.address,
+        "lat": "" if task.lat is None else task.lat,
+        "lon": "" if task.lon is None else task.lon,
+        "rec_freq": rule.get("freq", ""),
+        "rec_interval": rule.get("interval", 1),
+        "rec_weekdays": [str(d) for d in rule.get("weekdays", [])],
+        "rec_month_day": rule.get("month_day", ""),
+        "rec_until": rule.get("until", ""),
+        "rec_count": rule.get("count", ""),
+        "rec_skip": rule.get("skip_days_off", False),
+    }
+
+
+def values_from_form(form: Any) -> dict[str, Any]:
+    out = {k: str(form.get(k) or "") for k in FORM_KEYS}
+    out.update(
+        {k: str(form.get(k) or "") for k in ("rec_freq", "rec_interval", "rec_month_day", "rec_until", "rec_count")}
+    )
+    out["rec_weekdays"] = [str(d) for d in form.getall("rec_weekdays", [])]
+    out["rec_skip"] = bool(form.get("rec_skip"))
+    return out
+
+
+async def form_context(
+    request: Request, session: AsyncSession, values: dict[str, Any], errors: FormErrors, task: Task | None
+) -> dict[str, Any]:
+    user = current_user(request)
+    client_id = values.get("client_id")
+    label = await views.client_name(session, int(client_id)) if str(client_id).isdigit() else ""
+    return {
+        "task": task,
+        "values": values,
+        "errors": {k: _(threads.error_text(m)[0], **threads.error_text(m)[1]) for k, m in errors.items()},
+        "client_label": label,
+        "statuses": STATUSES,
+        "status_labels": services.STATUS_LABELS,
+        "priority_labels": services.PRIORITY_LABELS,
+        "weekdays": WEEKDAYS,
+        **await views.filter_choices(session, user),
+    }
+
+
+async def _task_or_404(session: AsyncSession, request: Request, task_id: int) -> Task:
+    task = await visible_task(session, current_user(request), task_id)
+    if task is None:
+        raise NotFoundException(detail="no such task in your scope")
+    return task
+
+
+@get("/tasks/new", opt=WORK, include_in_schema=False)
+async def new_task(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    values = values_of(None, request.query_params)
+    values["assignee_id"] = str(current_user(request).id)
+    context = await form_context(request, db_session, values, FormErrors(), None)
+    return render(request, "tasks/form.html", context)
+
+
+async def _save(request: Request, session: AsyncSession, task: Task | None) -> Any:
+    user = current_user(request)
+    form = await request.form()
+    parsed = services.read_task(form_to_raw(form), partial=False)
+    if task is not None and "status" not in form:
+        parsed.values.pop("status", None)
+    if not parsed.errors:
+        await services.check_links(session, user, parsed, task)
+    if parsed.errors:
+        context = await form_context(request, session, values_from_form(form), parsed.errors, task)
+        return render(request, "tasks/form.html", context, status_code=422)
+    if task is None:
+        task = await services.create_task(session, user, parsed.values)
+        closes = False
+        toast(request, _("Task created."))
+    else:
+        closes = await services.update_task(session, user, task, parsed.values)
+        toast(request, _("Task saved."))
+    await session.commit()
+    if closes:
+        await services.enqueue_next(getattr(request.app.state, "queue", None), task.id)
+    return Redirect(f"/tasks/{task.id}", status_code=303)
+
+
+@post("/tasks/new", opt=WORK, include_in_schema=False)
+async def create_task(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return await _save(request, db_session, None)
+
+
+@get("/tasks/{task_id:int}/edit", opt=WORK, include_in_schema=False)
+async def edit_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    task = await _task_or_404(db_session, request, task_id)
+    context = await form_context(request, db_session, values_of(task), FormErrors(), task)
+    return render(request, "tasks/form.html", context)
+
+
+@post("/tasks/{task_id:int}/edit", opt=WORK, include_in_schema=False)
+async def save_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    task = await visible_task(db_session, current_user(request), task_id, lock=True)
+    if task is None:
+        raise NotFoundException(detail="no such task in your scope")
+    return await _save(request, db_session, task)
+
+
+async def page_context(request: Request, session: AsyncSession, task: Task) -> dict[str, Any]:
+    names = await views.names_for(session, [task])
+    visit = await visits.visit_of(session, task.id)
+    return {
+        "task": task,
+        "names": names,
+        "thread": await threads.thread(session, task_id=task.id),
+        "visit": visit,
+        "far": visits.is_far(visit),
+        "photos": await visits.photos_of(session, task.id),
+        "statuses": STATUSES,
+        "status_labels": services.STATUS_LABELS,
+        "priority_labels": services.PRIORITY_LABELS,
+        "overdue": services.is_overdue(task),
+        "local_time": local_time,
+        "comment_errors": {},
+        "comment_text": "",
+    }
+
+
+@get("/tasks/{task_id:int}", opt=WORK, include_in_schema=False)
+async def task_page(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    task = await _task_or_404(db_session, request, task_id)
+    await threads.mark_read(db_session, current_user(request), task_id=task.id)
+    await db_session.commit()
+    return render(request, "tasks/task.html", await page_context(request, db_session, task))
+
+
+@post("/tasks/{task_id:int}/comments", opt=WORK, include_in_schema=False)
+async def comment(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    task = await _task_or_404(db_session, request, task_id)
+    form = await request.form()
+    text = str(form.get("text") or "")
+    made, errors = await threads.add_comment(db_session, current_user(request), text, task_id=task.id)
+    if errors or made is None:
+        await db_session.rollback()
+        context = await page_context(request, db_session, task)
+        base, params = threads.error_text(errors.get("text", ""))
+        context.update({"comment_errors": {"text": _(base, **params)}, "comment_text": text})
+        return render(request, "tasks/task.html", context, status_code=422)
+    await db_session.commit()
+    if threads.mentioned_emails(made.text):
+        await enqueue_mentions(request, made.id)
+    return Redirect(f"/tasks/{task.id}#thread", status_code=303)
+
+
+@post("/tasks/{task_id:int}/delete", opt=WORK, include_in_schema=False)
+async def delete_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+    task = await visible_task(db_session, current_user(request), task_id, lock=True)
+    if task is None:
+        raise NotFoundException(detail="no such task in your scope")
+    await db_session.delete(task)
+    await db_session.commit()
+    toast(request, _("Task deleted."))
+    return Redirect("/tasks", status_code=303)
+
+
+ROUTES: list[Any] = [new_task, create_task, edit_task, save_task, task_page, comment, delete_task]
