@@ -52,7 +52,13 @@
     if (empty) empty.remove();
     target.insertBefore(card, target.firstChild);
     card.dataset.status = status;
-    card.querySelectorAll("[data-move]").forEach(function (b) { b.hidden = true; });
+    var i = STATUSES.indexOf(status);
+    card.querySelectorAll("[data-move]").forEach(function (b) {
+      var to = STATUSES[i + parseInt(b.dataset.move, 10)];
+      b.value = to || "";
+      b.hidden = !to;
+    });
+    if (status === "done" || status === "cancelled") card.classList.remove("is-late");
     recount();
   }
 

@@ -1,0 +1,184 @@
+"""Tasks in a real browser: kanban moves by mouse and by keyboard (one request each, with an undo), a calendar drag,
+and a whole field visit on a 360 px phone with the position shared or refused."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from PIL import Image
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from crm.features.tasks.models import Photo, Task, Visit
+from crm.lib.i18n import local_today, local_tz
+from tests.browser.conftest import SHOTS, VIEWPORTS, shot, sign_in
+from tests.conftest import DEFAULT_PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=local_tz())
+
+
+async def anna_with_tasks(db) -> dict[str, int]:
+    anna = await make_user(db, "anna@example.com", ["manager"], name="Анна Петрова")
+    today = local_today()
+    rows = {
+        "call": Task(title="Позвонить в Ромашку", assignee_id=anna.id, creator_id=anna.id, due_at=at(today, 15)),
+        "offer": Task(
+            title="Отправить КП", assignee_id=anna.id, creator_id=anna.id, priority="high", due_at=at(today, 12)
+        ),
+        "visit": Task(
+            title="Визит в Лютик",
+            assignee_id=anna.id,
+            creator_id=anna.id,
+            due_at=at(today, 11),
+            address="Москва, Тверская ул., 7",
+            lat=55.7601,
+            lon=37.6087,
+        ),
+    }
+    db.add_all(rows.values())
+    await db.commit()
+    return {k: t.id for k, t in rows.items()}
+
+
+async def status_of(db, task_id: int) -> str:
+    db.expire_all()
+    return (await db.get(Task, task_id)).status
+
+
+async def test_a_card_moves_by_mouse_and_by_keyboard_with_one_request_each_and_an_undo(page, db):
+    ids = await anna_with_tasks(db)
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks")
+    card = page.locator(f'.tk-card[data-id="{ids["call"]}"]')
+    await expect(card).to_be_visible()
+    await shot(page, "tasks-board")
+    moves: list[str] = []
+    page.on("request", lambda r: moves.append(r.url) if "/move" in r.url else None)
+    async with page.expect_response(lambda r: "/move" in r.url) as answer:
+        await card.drag_to(page.locator('[data-drop="in_progress"]'))
+    assert (await answer.value).status == 200
+    await expect(page.locator('[data-drop="in_progress"]').locator(f'[data-id="{ids["call"]}"]')).to_be_visible()
+    assert await status_of(db, ids["call"]) == "in_progress"
+    assert len(moves) == 1
+    offer = page.locator(f'.tk-card[data-id="{ids["offer"]}"]')
+    await offer.focus()
+    async with page.expect_response(lambda r: "/move" in r.url):
+        await page.keyboard.press("ArrowRight")
+    assert await status_of(db, ids["offer"]) == "in_progress"
+    async with page.expect_response(lambda r: "/move" in r.url):
+        await page.keyboard.press("ArrowRight")
+    assert await status_of(db, ids["offer"]) == "done"
+    await expect(offer).to_be_focused()
+    toast = page.locator(".toast", has=page.locator("button")).last
+    await expect(toast).to_be_visible()
+    await shot(page, "tasks-board-moved")
+    async with page.expect_response(lambda r: "/move" in r.url):
+        await toast.locator("button").click()
+    assert await status_of(db, ids["offer"]) == "in_progress"
+    assert len(moves) == 4
+
+
+async def test_a_task_is_dragged_to_another_day_of_the_calendar(page, db):
+    ids = await anna_with_tasks(db)
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    today = local_today()
+    await page.goto(f"/tasks/calendar?mode=week&on={today.isoformat()}")
+    chip = page.locator(f'.tk-chip-task[data-id="{ids["call"]}"]')
+    await expect(chip).to_be_visible()
+    await shot(page, "tasks-calendar-week")
+    monday = today - timedelta(days=today.weekday())
+    target = monday + timedelta(days=6 if today.weekday() != 6 else 5)
+    async with page.expect_response(lambda r: "/reschedule" in r.url) as answer:
+        await chip.drag_to(page.locator(f'.tk-day[data-day="{target.isoformat()}"]'))
+    assert (await answer.value).status == 200
+    db.expire_all()
+    moved = await db.get(Task, ids["call"])
+    assert moved.due_at.astimezone(local_tz()) == at(target, 15)
+    await chip.focus()
+    async with page.expect_response(lambda r: "/reschedule" in r.url):
+        await page.keyboard.press("ArrowLeft")
+    db.expire_all()
+    assert (await db.get(Task, ids["call"])).due_at.astimezone(local_tz()).date() == target - timedelta(days=1)
+    await page.goto("/tasks/calendar")
+    await shot(page, "tasks-calendar-month")
+
+
+def photo_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((3000, 2000)).convert("RGB").save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+async def phone(browser, live_server, **options):
+    context = await browser.new_context(
+        viewport=VIEWPORTS["phone"], base_url=live_server, locale="ru-RU", is_mobile=True, has_touch=True, **options
+    )
+    page = await context.new_page()
+    page.viewport_name = "phone"
+    return context, page
+
+
+async def test_a_whole_visit_on_a_phone_with_the_position_shared(browser, live_server, client, db):
+    ids = await anna_with_tasks(db)
+    context, page = await phone(
+        browser,
+        live_server,
+        geolocation={"latitude": 55.7603, "longitude": 37.6090, "accuracy": 15},
+        permissions=["geolocation"],
+    )
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto("/my-day")
+    items = page.locator(".tk-day-item")
+    await expect(items).to_have_count(3)
+    assert "Визит в Лютик" in await items.nth(0).inner_text()  # 11:00 first
+    await page.screenshot(path=str(SHOTS / "tasks-my-day-phone.png"), full_page=True)
+    await page.click("text=Визит в Лютик")
+    await expect(page.locator("h1")).to_have_text("Визит в Лютик")
+    await page.screenshot(path=str(SHOTS / "tasks-visit-phone.png"), full_page=True)
+    async with page.expect_navigation():
+        await page.click("form[action$='/check-in'] button")
+    await expect(page.locator("text=Прибытие отмечено в")).to_be_visible()
+    visit = (await db.scalars(select(Visit))).one()
+    assert abs(visit.in_lat - 55.7603) < 1e-6 and visit.in_accuracy == 15 and visit.in_distance_m < 100
+    await page.fill("#f-note", "Договорились о поставке")
+    async with page.expect_navigation():
+        await page.click("form[action$='/note'] button")
+    await page.set_input_files(
+        "#f-photo", files=[{"name": "IMG_1.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
+    async with page.expect_navigation():
+        await page.click("form[action$='/photos'] button")
+    await expect(page.locator(".tk-photos img")).to_have_count(1)
+    await page.screenshot(path=str(SHOTS / "tasks-visit-checked-in-phone.png"), full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 1
+    async with page.expect_navigation():
+        await page.click("form[action$='/check-out'] button")
+    await expect(page).to_have_url(f"{live_server}/my-day")
+    db.expire_all()
+    visit = (await db.scalars(select(Visit))).one()
+    assert visit.checked_out_at and visit.note == "Договорились о поставке"
+    assert (await db.get(Task, ids["visit"])).status == "done"
+    assert len((await db.scalars(select(Photo))).all()) == 1
+    await page.screenshot(path=str(SHOTS / "tasks-my-day-after-phone.png"), full_page=True)
+    await context.close()
+
+
+async def test_a_refused_position_is_explained_and_the_check_in_still_works(browser, live_server, client, db):
+    ids = await anna_with_tasks(db)
+    context, page = await phone(browser, live_server)  # no geolocation permission: the browser refuses
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto(f"/tasks/{ids['visit']}/visit")
+    async with page.expect_navigation():
+        await page.click("form[action$='/check-in'] button")
+    await expect(page.locator("text=без координат").first).to_be_visible()
+    await page.screenshot(path=str(SHOTS / "tasks-visit-refused-phone.png"), full_page=True)
+    visit = (await db.scalars(select(Visit))).one()
+    assert visit.checked_in_at is not None and visit.in_lat is None
+    await context.close()
