@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_SERVER, _admin_execute
+from tests.conftest import PG_SERVER, _admin_execute, require_service
 
 CRM = str(Path(sys.executable).with_name("crm"))
 # the same rows of a few tables, compared by content, not only by count
@@ -100,3 +100,34 @@ def test_a_file_that_is_not_a_backup_is_refused_with_a_reason(tmp_path: Path) ->
     assert done.returncode == 1
     assert "is not a CRM backup" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_with_the_embedded_database_the_backup_uses_its_own_programs_and_restores_into_a_new_data_directory(
+    tmp_path: Path,
+) -> None:
+    try:
+        import pgserver  # noqa: F401
+    except ImportError:
+        require_service(False, "pgserver (the embedded PostgreSQL)")
+    base = {k: v for k, v in os.environ.items() if k not in ("CRM_DATABASE_URL", "CRM_SECRET_KEY")}
+    first = {**base, "CRM_VAR_DIR": str(tmp_path / "first"), "CRM_WORKER_IN_PROCESS": "false"}
+    second = {**first, "CRM_VAR_DIR": str(tmp_path / "second")}
+    assert _crm(first, "database", "upgrade", "--no-prompt").returncode == 0
+    made = _crm(
+        first, "users", "create", "--email", "anna@example.com", "--password", "Str0ng-pass-2026x", "--role", "admin"
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    (tmp_path / "first" / "uploads").mkdir()
+    (tmp_path / "first" / "uploads" / "sheet.pdf").write_bytes(b"%PDF-1.4 detail sheet")
+    archive = tmp_path / "embedded.tar"
+    done = _crm(first, "backup", "create", "--output", str(archive))
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    restored = _crm(second, "backup", "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr[-3000:]
+    assert "as in the backup" in restored.stdout
+    assert (tmp_path / "second" / "uploads" / "sheet.pdf").read_bytes() == b"%PDF-1.4 detail sheet"
+    again = _crm(
+        second, "users", "create", "--email", "anna@example.com", "--password", "Str0ng-pass-2026x", "--role", "admin"
+    )
+    assert again.returncode == 1 and "already exists" in again.stderr  # the restored user is there
