@@ -142,7 +142,7 @@ def parse_form(data: Any, pipelines: set[int], fields: list[str], has_token: boo
     def text(name: str, limit: int = 200) -> str:
         return str(data.get(name) or "").strip()[:limit]
 
-    typed = {
+    typed: dict[str, Any] = {
         "name": text("name", 120),
         "period": text("period", 20),
         "pipeline_id": text("pipeline_id", 20),

@@ -149,7 +149,7 @@ async def render_pending(factory: SessionFactory) -> int:
             run_id, schedule = run.id, await session.get(ReportSchedule, run.schedule_id)
             try:
                 async with session.begin_nested():
-                    await _render(session, run, schedule)  # type: ignore[arg-type]
+                    await _render(session, run, schedule)
             except Exception as exc:  # a bug or bad data: the run says so instead of staying pending
                 if not isinstance(exc, CannotRender):
                     log.exception("report run %s could not be rendered", run_id)
@@ -243,10 +243,10 @@ class Deliverer:
             delivery = await session.get(ReportDelivery, delivery_id)
             run = await session.get(
                 ReportRun,
-                delivery.run_id,  # type: ignore[union-attr]
+                delivery.run_id,
                 options=[undefer(ReportRun.pdf), undefer(ReportRun.png)],
             )
-            schedule = await session.get(ReportSchedule, run.schedule_id)  # type: ignore[union-attr]
+            schedule = await session.get(ReportSchedule, run.schedule_id)
             assert delivery is not None and run is not None and schedule is not None
             job = {
                 "kind": delivery.kind,

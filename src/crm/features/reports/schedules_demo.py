@@ -5,6 +5,7 @@ run of the daily one is queued, so the archive has a report as soon as the worke
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from crm.features.reports.schedules import timing_of
 from crm.features.reports.schedules_timing import next_run
 from crm.lib.i18n import local_tz
 
-DEMO = (
+DEMO: tuple[tuple[Any, ...], ...] = (
     # name, owner, period, frequency, weekday, destinations, active
     ("Продажи за вчера", "admin@example.com", "yesterday", "daily", None, [], True),
     (

@@ -117,7 +117,7 @@ class TelegramBot:
             return body.get("result")
         code = int(body.get("error_code") or reply.status_code)
         description = str(body.get("description") or "error")[:300]
-        parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+        parameters: dict[str, Any] = body["parameters"] if isinstance(body.get("parameters"), dict) else {}
         retry_after = parameters.get("retry_after")
         if code == 429:
             wait = float(retry_after) if isinstance(retry_after, (int, float)) else 30.0
