@@ -88,4 +88,7 @@ async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
     from crm.features.reports.schedules_demo import load as load_report_schedules
 
     lines += await load_report_schedules(session, scale)
+    from crm.features.tasks.demo import load as load_tasks
+
+    lines += await load_tasks(session, scale)
     return lines
