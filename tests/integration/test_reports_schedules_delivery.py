@@ -155,7 +155,7 @@ async def test_a_due_schedule_is_made_once_archived_and_sent_once_to_every_desti
     # Telegram: message, photo (PNG), document (PDF), each once
     assert [m["method"] for m in bot.sent] == ["sendMessage", "sendPhoto", "sendDocument"]
     text = bot.sent[0]["text"]
-    assert "Daily sales: Sales: Nov 10, 2026" in text and "google — 3,000.00 (2)" in text
+    assert "Daily sales: Nov 10, 2026\n" in text and "google — 3,000.00 (2)" in text
     photo, document = bot.sent[1], bot.sent[2]
     assert photo["content"].startswith(b"\x89PNG") and document["content"].startswith(b"%PDF")
     # email: the PDF attached

@@ -44,7 +44,7 @@ async def test_names_with_tags_and_ampersands_arrive_as_plain_text(server) -> No
     assert result["message_id"] == 1
     got = server.bot.sent[0]["text"]
     assert "<script>alert(1)</script> — 1,200.50 (1)" in got and "Рога & Копыта" in got
-    assert got.startswith("Sales & <friends>: Sales:")
+    assert got.startswith("Sales & <friends>: Nov 10, 2026\n")
 
 
 async def test_unescaped_html_is_refused_as_telegram_does(server) -> None:

@@ -8,7 +8,7 @@ from html import escape
 
 from crm.features.reports import charts
 from crm.features.reports.sales import Figures, Line
-from crm.lib.i18n import fmt_number
+from crm.lib.i18n import fmt_date, fmt_number
 from crm.lib.i18n import gettext as _
 
 TOP = 5
@@ -21,9 +21,15 @@ def _lines(lines: list[Line]) -> list[str]:
     return shown
 
 
+def period_of(figures: Figures) -> str:
+    if figures.day_from == figures.day_to:
+        return fmt_date(figures.day_from)
+    return f"{fmt_date(figures.day_from)} – {fmt_date(figures.day_to)}"
+
+
 def parts(figures: Figures, name: str) -> list[tuple[str, str]]:
     """(style, text) pairs: "title", "line", "heading", "item"."""
-    result = [("title", f"{name}: {charts.title_of(figures)}")]
+    result = [("title", f"{name}: {period_of(figures)}")]
     if not figures.total.count:
         result.append(("line", _("No won deals in this period.")))
         return result
@@ -61,7 +67,7 @@ def plain(figures: Figures, name: str) -> str:
 
 
 def subject(figures: Figures, name: str) -> str:
-    return f"{name}: {charts.title_of(figures)}"
+    return f"{name}: {period_of(figures)}"
 
 
 def file_stem(figures: Figures) -> str:
