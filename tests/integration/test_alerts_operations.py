@@ -82,6 +82,7 @@ async def test_metrics_are_prometheus_text_by_route_template_with_the_state_read
     # two raw paths, one route template, counted by status
     counted = [k for k in samples if k[0] == "crm_http_requests_total" and ("route", "/users/{user_id}") in k[1]]
     assert counted and sum(samples[k] for k in counted) >= 2
+    assert ("status", "404") in counted[0][1]  # unknown users: the handler's 404, not a 500
     assert not [k for k in samples if "00000000-0000" in str(k)]  # never a raw path as a label
     assert ("crm_http_request_duration_seconds_count", (("method", "POST"), ("route", "/login"))) in samples
     assert samples[("crm_jobs_total", (("job", "tariffs_send_detail"), ("outcome", "failed")))] == 2
