@@ -21,7 +21,7 @@ from crm.features.reports import schedules, schedules_delivery
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.integrations.bitrix24.client import Bitrix24Client, WebhookAuth
 from crm.integrations.bitrix24.limits import LeakyBucket
-from tests.conftest import ARTIFACTS, make_user
+from tests.conftest import ARTIFACTS, login, make_user
 from tests.emulators.bitrix24 import running as b24_running
 from tests.emulators.fixtures import fast_portal
 from tests.emulators.telegram import Bot
@@ -201,7 +201,7 @@ async def test_a_long_retry_after_puts_the_delivery_off_and_the_retry_does_not_r
     client, db, bot
 ) -> None:
     await arrange_sales(db)
-    await make_schedule(db, [{"kind": "telegram", "target": CHAT}])
+    schedule_id = (await make_schedule(db, [{"kind": "telegram", "target": CHAT}])).id
     bot.inject("429", method="sendDocument", retry_after=120)
     before = datetime.now(UTC)
     await tick()
@@ -210,6 +210,10 @@ async def test_a_long_retry_after_puts_the_delivery_off_and_the_retry_does_not_r
     assert "429 Too Many Requests: retry after 120" in item.error
     assert before + timedelta(seconds=115) <= item.next_attempt_at <= datetime.now(UTC) + timedelta(seconds=125)
     assert (await db.scalar(select(ReportRun.status))) == "delivering"
+    await login(client, "boss@example.com")
+    page = await client.get(f"/reports/schedules/{schedule_id}/runs")
+    assert "waiting to retry" in page.text and "next attempt" in page.text and "retry after 120" in page.text
+    assert 'hx-trigger="every 5s"' in page.text  # the archive follows a run that is still going
     await make_due(db)
     await tick()
     item = (await deliveries(db))["telegram"]
