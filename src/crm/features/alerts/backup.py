@@ -138,7 +138,7 @@ def create(output: Path, settings: Settings | None = None) -> dict[str, Any]:
             ],
             conn,
         )
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": 1,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": _revision(conn),

@@ -136,7 +136,7 @@ async def metrics(request: Request, db_session: NamedDependency[AsyncSession]) -
             media_type="text/plain",
         )
     scraped = CollectorRegistry(auto_describe=False)
-    scraped.register(_Families(await scrape_families(request, db_session)))  # type: ignore[arg-type]
+    scraped.register(_Families(await scrape_families(request, db_session)))
     body = generate_latest(REGISTRY) + generate_latest(scraped)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
