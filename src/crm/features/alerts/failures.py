@@ -9,8 +9,9 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
+from crm.config import get_settings
 from crm.features.accounts.models import User
 from crm.features.alerts.models import OperationFailure
 from crm.features.alerts.registry import Alert
@@ -130,7 +131,7 @@ async def mail_admins(session: AsyncSession, smtp: SmtpSettings, row: OperationF
                 "same notice.\nSee %(link)s",
                 notice=_message(row),
                 when=row.first_at.astimezone(i18n.local_tz()).strftime("%Y-%m-%d %H:%M"),
-                link=_base_url() + KINDS.get(row.kind, ("", "/alerts"))[1],
+                link=get_settings().base_url + KINDS.get(row.kind, ("", "/alerts"))[1],
             )
         finally:
             i18n._current.reset(token)
@@ -140,15 +141,3 @@ async def mail_admins(session: AsyncSession, smtp: SmtpSettings, row: OperationF
         except mail.MailError as exc:
             log.warning("failure notice to an admin not sent: %s", exc)
     return sent
-
-
-def _base_url() -> str:
-    from crm.config import get_settings
-
-    return get_settings().base_url
-
-
-async def count_recent(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(select(func.count()).where(OperationFailure.first_at > datetime.now(UTC) - SHOWN_FOR)) or 0
-    )
