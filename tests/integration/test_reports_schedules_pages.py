@@ -53,6 +53,18 @@ async def test_admins_and_heads_open_the_schedules_managers_do_not(client, db) -
     assert 'href="/reports/schedules"' in sales.text  # reachable from the reports' tabs
 
 
+async def test_a_role_with_a_department_scope_but_no_reports_may_not_schedule_them(client, db) -> None:
+    from crm.features.accounts.models import Role
+
+    db.add(Role(name="scoped", title="Scoped", permissions=["scope.department", "clients.view"]))
+    await db.commit()
+    await make_user(db, "scoped@example.com", ["scoped"])
+    await login(client, "scoped@example.com")
+    assert (await client.get("/reports/schedules")).status_code == 403
+    assert (await post_form(client, "/reports/schedules/new", FORM)).status_code == 403
+    assert await db.scalar(select(func.count()).select_from(ReportSchedule)) == 0
+
+
 async def test_a_schedule_is_saved_with_its_destinations_and_the_token_sealed_and_never_shown(client, db) -> None:
     await make_user(db, "boss@example.com", ["admin"])
     await login(client, "boss@example.com")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,16 @@ from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
 
 MANAGE = {"permission": schedules.MANAGE}
+
+
+def _reports_too(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """Admins and heads (the app-wide guard) who may also read reports: a schedule sends report figures."""
+    user = connection.scope.get("user")
+    if user is not None and not user.can("reports.view"):
+        raise PermissionDeniedException(detail="missing_permission", extra={"permission": "reports.view"})
+
+
+GUARDS = [_reports_too]
 TICK = "report_schedules_tick"
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
@@ -59,7 +71,7 @@ async def _schedule_or_404(session: AsyncSession, request: Request, schedule_id:
     return schedule
 
 
-@get("/reports/schedules", opt=MANAGE, include_in_schema=False)
+@get("/reports/schedules", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
     rows = (await db_session.scalars(schedules.visible(user).order_by(ReportSchedule.name, ReportSchedule.id))).all()
@@ -89,14 +101,14 @@ def _form_context(options: dict[str, Any], typed: dict[str, Any], errors: dict[s
     return {**options, "typed": typed, "errors": errors, **extra}
 
 
-@get("/reports/schedules/new", opt=MANAGE, include_in_schema=False)
+@get("/reports/schedules/new", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     typed = schedules.blank_form(current_user(request))
     context = _form_context(await _options(db_session), typed, {}, schedule=None, has_token=False)
     return render(request, "reports/schedule_form.html", context)
 
 
-@get("/reports/schedules/{schedule_id:int}", opt=MANAGE, include_in_schema=False)
+@get("/reports/schedules/{schedule_id:int}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_edit(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
     context = _form_context(
@@ -131,17 +143,17 @@ async def _save(request: Request, session: AsyncSession, schedule: ReportSchedul
     return Redirect(f"/reports/schedules/{schedule.id}", status_code=303)
 
 
-@post("/reports/schedules/new", opt=MANAGE, include_in_schema=False)
+@post("/reports/schedules/new", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     return await _save(request, db_session, None)
 
 
-@post("/reports/schedules/{schedule_id:int}", opt=MANAGE, include_in_schema=False)
+@post("/reports/schedules/{schedule_id:int}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_update(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     return await _save(request, db_session, await _schedule_or_404(db_session, request, schedule_id))
 
 
-@post("/reports/schedules/{schedule_id:int}/delete", opt=MANAGE, include_in_schema=False)
+@post("/reports/schedules/{schedule_id:int}/delete", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_delete(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
     await schedules.audit(db_session, current_user(request), schedule, "delete", schedules.audited(schedule))
@@ -167,17 +179,17 @@ async def _start(request: Request, session: AsyncSession, schedule_id: int, test
     return Redirect(f"/reports/schedules/{schedule_id}/runs", status_code=303)
 
 
-@post("/reports/schedules/{schedule_id:int}/run", opt=MANAGE, include_in_schema=False)
+@post("/reports/schedules/{schedule_id:int}/run", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_run_now(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     return await _start(request, db_session, schedule_id, test=False)
 
 
-@post("/reports/schedules/{schedule_id:int}/test", opt=MANAGE, include_in_schema=False)
+@post("/reports/schedules/{schedule_id:int}/test", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_test(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     return await _start(request, db_session, schedule_id, test=True)
 
 
-@get("/reports/schedules/{schedule_id:int}/runs", opt=MANAGE, include_in_schema=False)
+@get("/reports/schedules/{schedule_id:int}/runs", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def schedule_runs(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
     runs = (
@@ -202,7 +214,7 @@ async def schedule_runs(request: Request, db_session: NamedDependency[AsyncSessi
     return render(request, "reports/schedule_runs.html", context)
 
 
-@get("/reports/schedules/runs/{run_id:int}/{kind:str}", opt=MANAGE, include_in_schema=False)
+@get("/reports/schedules/runs/{run_id:int}/{kind:str}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
 async def run_file(request: Request, db_session: NamedDependency[AsyncSession], run_id: int, kind: str) -> Any:
     if kind not in ("pdf", "png"):
         raise NotFoundException()
