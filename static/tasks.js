@@ -38,16 +38,17 @@
   var board = document.querySelector("[data-board]");
   var STATUSES = ["todo", "in_progress", "done", "cancelled"];
 
-  function recount() {
-    board.querySelectorAll("[data-column]").forEach(function (col) {
-      var n = col.querySelector("[data-count]");
-      if (n) n.textContent = col.querySelectorAll(".tk-card").length;
-    });
+  function bump(status, delta) {  // a column's count changes by one; a capped "10 000+" stays as it is
+    var n = board.querySelector('[data-column="' + status + '"] [data-count]');
+    if (!n || n.textContent.indexOf("+") >= 0) return;
+    n.textContent = Math.max(0, parseInt(n.textContent.replace(/\D/g, "") || "0", 10) + delta);
   }
 
   function placeCard(card, status) {
     var target = board.querySelector('[data-drop="' + status + '"]');
     if (!target) return;
+    bump(card.dataset.status, -1);
+    bump(status, 1);
     var empty = target.querySelector(".tk-empty");
     if (empty) empty.remove();
     target.insertBefore(card, target.firstChild);
@@ -59,7 +60,6 @@
       b.hidden = !to;
     });
     if (status === "done" || status === "cancelled") card.classList.remove("is-late");
-    recount();
   }
 
   function moveCard(card, status, quiet) {

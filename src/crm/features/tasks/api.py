@@ -144,7 +144,7 @@ async def list_tasks(
     if errors:
         raise invalid(errors)
     stmt = await services.task_query(db_session, current_user(request), filters)
-    page = await fetch_page(db_session, stmt, params, SORTS, Task.id)
+    page = await fetch_page(db_session, stmt, params, {**SORTS, "due_at": services.due_order(stmt)}, Task.id)
     return page.as_api([msgspec.to_builtins(task_out(t)) for t in page.rows])
 
 

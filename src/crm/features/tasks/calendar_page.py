@@ -61,7 +61,9 @@ async def calendar(request: Request, db_session: NamedDependency[AsyncSession]) 
         next_on = end + timedelta(days=1)
     stmt = await services.task_query(db_session, user, filters)
     stmt = stmt.where(Task.due_at >= _start(start), Task.due_at < _start(end + timedelta(days=1)))
-    tasks = list((await db_session.scalars(stmt.order_by(Task.due_at, Task.id).limit(DAY_LIMIT + 1))).all())
+    tasks = list(
+        (await db_session.scalars(stmt.order_by(services.due_order(stmt), Task.id).limit(DAY_LIMIT + 1))).all()
+    )
     cut = len(tasks) > DAY_LIMIT
     tasks = tasks[:DAY_LIMIT]
     by_day: dict[date, list[Task]] = {}

@@ -25,6 +25,8 @@ from crm.lib.web import FormErrors, ListParams, apply_sort, fetch_page, render
 
 WORK = {"permission": "tasks.work"}
 COLUMN_LIMIT = 100
+COUNT_CAP = 10_000
+CLOSED_LIMIT = 30
 SORTS = {
     "due_at": Task.due_at,
     "title": Task.title,
@@ -32,6 +34,10 @@ SORTS = {
     "status": Task.status,
     "created_at": Task.created_at,
 }
+
+
+def sorts_for(stmt: Any) -> dict[str, Any]:
+    return {**SORTS, "due_at": services.due_order(stmt)}
 
 
 def local_time(value: datetime | None) -> str:
@@ -78,17 +84,27 @@ async def kanban(request: Request, db_session: NamedDependency[AsyncSession]) ->
             columns[status], counts[status] = [], 0
             continue
         column = stmt.where(Task.status == status)
-        ordered = column.order_by(Task.due_at.asc().nulls_last(), Task.id).limit(COLUMN_LIMIT)
-        if status in ("done", "cancelled"):  # the recent ones matter on a board
-            ordered = column.order_by(Task.updated_at.desc(), Task.id.desc()).limit(COLUMN_LIMIT)
+        due = services.due_order(stmt)
+        ordered = column.order_by(due.asc().nulls_last(), Task.id).limit(COLUMN_LIMIT)
+        if status in ("done", "cancelled"):  # only the latest ones matter on a board
+            ordered = column.order_by(due.desc(), Task.id.desc()).limit(CLOSED_LIMIT)
         columns[status] = list((await db_session.scalars(ordered)).all())
-        counts[status] = (
-            len(columns[status])
-            if len(columns[status]) < COLUMN_LIMIT
-            else await db_session.scalar(select(func.count()).select_from(column.subquery())) or 0
-        )
+        counts[status] = len(columns[status])
+        if counts[status] >= (
+            CLOSED_LIMIT if status in ("done", "cancelled") else COLUMN_LIMIT
+        ):  # counted up to a cap: "10,000+" on a column says enough
+            capped = column.with_only_columns(Task.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+            counts[status] = await db_session.scalar(select(func.count()).select_from(capped)) or 0
     names = await views.names_for(db_session, [t for c in columns.values() for t in c])
-    context.update({"columns": columns, "counts": counts, "names": names, "limit": COLUMN_LIMIT})
+    context.update(
+        {
+            "columns": columns,
+            "counts": counts,
+            "names": names,
+            "limits": {s: CLOSED_LIMIT if s in ("done", "cancelled") else COLUMN_LIMIT for s in STATUSES},
+            "cap": COUNT_CAP,
+        }
+    )
     return render(request, "tasks/kanban.html", context, block="board", status_code=422 if context["errors"] else 200)
 
 
@@ -115,9 +131,9 @@ async def task_list(request: Request, db_session: NamedDependency[AsyncSession])
     stmt = await services.task_query(db_session, user, filters)
     fmt = params.get("format")
     if fmt in ("csv", "xlsx") and not context["errors"]:
-        ordered = apply_sort(stmt, params.sort, SORTS, Task.id)
+        ordered = apply_sort(stmt, params.sort, sorts_for(stmt), Task.id)
         return await export_stream(request, ordered, export_columns, "tasks", fmt)
-    page = await fetch_page(db_session, stmt, params, SORTS, Task.id)
+    page = await fetch_page(db_session, stmt, params, sorts_for(stmt), Task.id)
     context.update({"page": page, "names": await views.names_for(db_session, page.rows)})
     return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
 

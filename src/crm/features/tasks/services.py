@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.goals.models import Goal
@@ -326,7 +326,19 @@ async def task_query(session: AsyncSession, user: Any, f: TaskFilters) -> Select
     if f.q:
         pattern = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Task.title.ilike(f"%{pattern}%"))
-    return stmt.where(*conditions)
+    return stmt.where(*conditions).execution_options(tasks_scoped=clause is not None)
+
+
+def scoped(stmt: Select[Any]) -> bool:
+    """Whether a query of ``task_query`` is limited to a person's (or a team's) tasks."""
+    return bool(stmt.get_execution_options().get("tasks_scoped"))
+
+
+def due_order(stmt: Select[Any]) -> Any:
+    """The due time to order by. Over a person's or a team's tasks it is an expression, so PostgreSQL gathers
+    their rows through the assignee/creator indexes and sorts the few thousands instead of walking the
+    organisation-wide due-time index in order, filtering out nearly every row (seconds at a million tasks)."""
+    return Task.due_at + text("interval '0 seconds'") if scoped(stmt) else Task.due_at
 
 
 def is_overdue(task: Task, now: datetime | None = None) -> bool:

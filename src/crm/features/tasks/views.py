@@ -32,6 +32,10 @@ class Names:
     strategies: dict[int, str]
     goals: dict[int, str]
 
+    @property
+    def client_label(self) -> str:
+        return _("Client")
+
     def user(self, user_id: uuid.UUID | None) -> str:
         return self.users.get(user_id, "") if user_id else ""
 
