@@ -471,3 +471,15 @@ async def test_a_schedule_whose_owner_left_fails_its_run_in_words(client, db) ->
     run = await db.scalar(select(ReportRun))
     assert (run.status, run.error) == ("failed", "the schedule's owner is no longer an active user")
     assert await deliveries(db) == {}
+
+
+async def test_a_schedule_deleted_while_its_report_is_being_sent_is_left_alone(client, db, bot) -> None:
+    await arrange_sales(db)
+    schedule_id = (await make_schedule(db, [{"kind": "telegram", "target": CHAT}])).id
+    await schedules_delivery.plan_due(factory(), DUE + timedelta(seconds=30))
+    await schedules_delivery.render_pending(factory())
+    claimed = await schedules_delivery.claim(factory())
+    await db.delete(await db.get(ReportSchedule, schedule_id))
+    await db.commit()
+    assert await schedules_delivery.Deliverer(factory(), None).run_one(claimed) == "gone"
+    assert bot.sent == [] and (await tick())["sent"] == 0

@@ -241,13 +241,14 @@ class Deliverer:
     async def run_one(self, delivery_id: int) -> str:
         async with self.factory() as session:
             delivery = await session.get(ReportDelivery, delivery_id)
-            run = await session.get(
-                ReportRun,
-                delivery.run_id,
-                options=[undefer(ReportRun.pdf), undefer(ReportRun.png)],
+            run = (
+                await session.get(ReportRun, delivery.run_id, options=[undefer(ReportRun.pdf), undefer(ReportRun.png)])
+                if delivery is not None
+                else None
             )
-            schedule = await session.get(ReportSchedule, run.schedule_id)
-            assert delivery is not None and run is not None and schedule is not None
+            schedule = await session.get(ReportSchedule, run.schedule_id) if run is not None else None
+            if delivery is None or run is None or schedule is None:
+                return "gone"  # the schedule was deleted meanwhile (its runs and deliveries with it)
             job = {
                 "kind": delivery.kind,
                 "target": delivery.target,
@@ -395,7 +396,8 @@ async def tick(
         counts["planned"] = await plan_due(factory, now or datetime.now(UTC))
         counts["rendered"] = await render_pending(factory)
         while (delivery_id := await claim(factory)) is not None:
-            counts[await deliverer.run_one(delivery_id)] += 1
+            state = await deliverer.run_one(delivery_id)
+            counts[state] = counts.get(state, 0) + 1
         await finish_runs(factory)
     finally:
         await deliverer.close()
