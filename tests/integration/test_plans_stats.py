@@ -207,3 +207,27 @@ async def test_the_month_view_has_a_plan_vs_fact_chart_with_its_table_also_when_
         assert (spec["datasets"][0]["data"][at], spec["datasets"][1]["data"][at]) == (8, 10)
     year = await client.get(f"/plans?year={YEAR}")
     assert "data-chart-spec" not in year.text
+
+
+async def test_a_big_organisation_opens_with_department_rows_and_each_department_opens_its_managers(client, db) -> None:
+    """Beyond 60 managers the grid shows the departments' sums only (the whole organisation's month would be
+    thousands of cells); a department's name opens it, and "Show every manager" draws them all."""
+    ids = await org(db)
+    for i in range(100, 160):  # 60 more managers in Moscow: 65 in all
+        db.add(Employee(id=i, name=f"Менеджер{i}", last_name=f"Фамилия{i}", department_id=ids["moscow"]))
+    db.add(fig(150, date(YEAR, 3, 3), 4))
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+
+    page = (await client.get(f"/plans?year={YEAR}&month=3")).text
+    assert "66 managers: each department shows its sums" in page
+    assert 'class="name">Фамилия150' not in page and 'class="name">Alpha' not in page  # no manager rows
+    assert f'href="/plans?year={YEAR}&amp;month=3&amp;department={ids["moscow"]}"' in page
+    assert "rows=all" in page
+
+    moscow = (await client.get(f"/plans?year={YEAR}&month=3&department={ids['moscow']}")).text
+    assert "each department shows its sums" not in moscow and 'class="name">Фамилия150' in moscow
+    everyone = (await client.get(f"/plans?year={YEAR}&month=3&rows=all")).text
+    assert 'class="name">Фамилия150' in everyone and 'class="name">Alpha' in everyone
+    assert "each department shows its sums" not in everyone

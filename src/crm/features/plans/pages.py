@@ -27,6 +27,9 @@ STATUS_ICON = {FULFILLED: "✓", NOT_FULFILLED: "✗", FORCED: "⚑", NONE: ""}
 STATUS_LABEL = {FULFILLED: N_("fulfilled"), NOT_FULFILLED: N_("not fulfilled"), FORCED: N_("forced"), NONE: ""}
 
 
+COLLAPSE_ABOVE = 60
+
+
 def read_period(params: ListParams, today: date, errors: FormErrors) -> tuple[int, int | None]:
     year: int = today.year
     month: int | None = today.month
@@ -126,10 +129,21 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
         "status_kind": STATUS_KIND,
         "status_icon": STATUS_ICON,
         "status_label": STATUS_LABEL,
+        # translated once per page, not once per cell (a month of the whole organisation is 5,000 cells)
+        "cell_text": {
+            **{key: _(label) for key, label in STATUS_LABEL.items() if label},
+            "meetings": _("meetings"),
+        },
         "scope_query": _scope_query(selection),
         "can_set": user.can("plans.set"),
         "plan_month": f"{year}-{month or (today.month if year == today.year else 1):02d}",
         "chart": month_chart(view),
+        # everybody, beyond this many managers: the departments' rows only (each opens its managers); the whole
+        # organisation's month would otherwise be some 5,000 cells and 1.7 MB of page
+        "collapsed": view.employees > COLLAPSE_ABOVE
+        and selection.department_id is None
+        and not selection.employee_ids
+        and params.get("rows") != "all",
         "can_refresh": user.can("sync.period"),
         "refresh_run": await run_for_page(db_session, params.get("run")) if user.can("sync.period") else None,
     }
