@@ -28,6 +28,7 @@ PROVIDERS = (
     "crm.features.sales.alerts",
     "crm.features.goals.alerts",
     "crm.features.tasks.alerts",
+    "crm.features.reports.alerts",
     "crm.features.alerts.failures",
 )
 
