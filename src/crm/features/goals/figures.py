@@ -45,6 +45,7 @@ async def _ensure(
     version = await data_version(session)
     if await _fresh(session, kind, period, family, version):
         return
+    await session.execute(text("SET LOCAL work_mem = '128MB'"))
     for statement in build:
         await session.execute(text(statement), {k: v for k, v in params.items() if f":{k}" in statement})
     await session.execute(
@@ -58,9 +59,9 @@ async def _ensure(
 
 CLIENTS_DELETE = "DELETE FROM analysis_client_months WHERE month = :m AND family = :family"
 CLIENTS_SQL = """
-WITH cms AS (
+WITH cm AS (
   SELECT client_id, month, sum(revenue) AS rev FROM client_month_sales
-  WHERE month >= :pjan AND month <= :m AND (:family = '' OR family = :family)
+  WHERE month <= :m AND (:family = '' OR family = :family)
   GROUP BY client_id, month
 ),
 per AS (
@@ -73,15 +74,12 @@ per AS (
     coalesce(sum(rev) FILTER (WHERE month >= :m12 AND month <= :m1), 0) AS s12,
     coalesce(sum(rev) FILTER (WHERE month = :m12), 0) AS r12,
     coalesce(sum(rev) FILTER (WHERE month >= :jan), 0) AS ytd,
-    coalesce(sum(rev) FILTER (WHERE month <= :m12), 0) AS pytd,
-    coalesce(bool_or(rev > 0) FILTER (WHERE month >= :m3 AND month <= :m1), false) AS bought_prev3
-  FROM cms GROUP BY client_id
-),
-firsts AS (
-  SELECT b.client_id, min(b.month) AS first_month FROM (
-    SELECT s.client_id, s.month FROM client_month_sales s JOIN per ON per.client_id = s.client_id
-    WHERE s.month <= :m AND (:family = '' OR s.family = :family) GROUP BY s.client_id, s.month HAVING sum(s.revenue) > 0
-  ) b GROUP BY b.client_id
+    coalesce(sum(rev) FILTER (WHERE month >= :pjan AND month <= :m12), 0) AS pytd,
+    coalesce(bool_or(rev > 0) FILTER (WHERE month >= :m3 AND month <= :m1), false) AS bought_prev3,
+    min(month) FILTER (WHERE rev > 0) AS first_month,
+    max(month) FILTER (WHERE rev > 0) AS last_month
+  FROM cm GROUP BY client_id
+  HAVING count(*) FILTER (WHERE month >= :pjan) > 0
 ),
 abc AS (
   SELECT per.client_id,
@@ -92,11 +90,11 @@ abc AS (
 )
 INSERT INTO analysis_client_months (month, family, client_id, r0, r1, r2, r3, s6, s12, r12, ytd, pytd,
   bought_prev3, first_month, last_purchase, cum_before, total)
-SELECT :m, :family, per.client_id, r0, r1, r2, r3, s6, s12, r12, ytd, pytd, bought_prev3, f.first_month,
-  (SELECT max(l.day) FROM sales_lines l WHERE l.client_id = per.client_id AND l.day < :next AND l.amount > 0
-     AND (:family = '' OR l.family = :family)),
+SELECT :m, :family, per.client_id, r0, r1, r2, r3, s6, s12, r12, ytd, pytd, bought_prev3, first_month,
+  (SELECT max(l.day) FROM sales_lines l WHERE l.client_id = per.client_id AND l.day >= per.last_month
+     AND l.day < per.last_month + interval '1 month' AND l.amount > 0 AND (:family = '' OR l.family = :family)),
   abc.cum_before, abc.total
-FROM per LEFT JOIN firsts f ON f.client_id = per.client_id LEFT JOIN abc ON abc.client_id = per.client_id
+FROM per LEFT JOIN abc ON abc.client_id = per.client_id
 """
 
 
@@ -113,37 +111,36 @@ async def ensure_clients(session: AsyncSession, month: date, family: str) -> Non
         "m12": add_months(m, -12),
         "jan": m.replace(month=1),
         "pjan": date(m.year - 1, 1, 1),
-        "next": add_months(m, 1),
     }
     await _ensure(session, "clients", m.isoformat()[:7], family, [CLIENTS_DELETE, CLIENTS_SQL], params)
 
 
 TOTALS_DELETE = "DELETE FROM analysis_month_totals WHERE year = :year AND family = :family"
 TOTALS_SQL = """
-WITH base AS (
-  SELECT client_id, month, family AS line_family, revenue FROM client_month_sales
-  WHERE month >= :from3 AND month <= :dec AND (:family = '' OR family = :family)
+WITH cm AS (
+  SELECT client_id, month, sum(revenue) AS rev FROM client_month_sales
+  WHERE month <= :dec AND (:family = '' OR family = :family)
+  GROUP BY client_id, month
 ),
-cm AS (SELECT client_id, month, sum(revenue) AS rev FROM base GROUP BY client_id, month),
-bought AS (SELECT client_id, month FROM cm WHERE rev > 0),
-firsts AS (
-  SELECT client_id, min(month) AS fm FROM (
-    SELECT client_id, month FROM client_month_sales WHERE month <= :dec AND (:family = '' OR family = :family)
-    GROUP BY client_id, month HAVING sum(revenue) > 0
-  ) b GROUP BY client_id
+b AS (
+  SELECT client_id, month, lead(month) OVER w AS nxt, row_number() OVER w AS n
+  FROM cm WHERE rev > 0 WINDOW w AS (PARTITION BY client_id ORDER BY month)
 ),
 nonret AS (
-  SELECT DISTINCT b.client_id, (b.month + make_interval(months => k))::date AS month
-  FROM bought b CROSS JOIN generate_series(1, 3) AS k
-  EXCEPT SELECT client_id, month FROM bought
+  SELECT b.client_id, g::date AS month FROM b,
+    generate_series(b.month + interval '1 month',
+                    LEAST(coalesce(b.nxt - interval '1 month', b.month + interval '3 months'),
+                          b.month + interval '3 months'),
+                    interval '1 month') AS g
+  WHERE b.month >= :from3
 ),
 facts AS (
   SELECT client_id, month, '*' AS line_family, rev AS revenue, (rev > 0)::int AS buyers, 0 AS new_clients,
          0 AS non_retained FROM cm WHERE month >= :jan
-  UNION ALL SELECT client_id, fm, '*', 0, 0, 1, 0 FROM firsts WHERE fm >= :jan
+  UNION ALL SELECT client_id, month, '*', 0, 0, 1, 0 FROM b WHERE n = 1 AND month >= :jan
   UNION ALL SELECT client_id, month, '*', 0, 0, 0, 1 FROM nonret WHERE month >= :jan AND month <= :dec
-  UNION ALL SELECT client_id, month, line_family, revenue, (revenue > 0)::int, 0, 0 FROM base
-    WHERE month >= :jan AND :family = ''
+  UNION ALL SELECT client_id, month, family, revenue, (revenue > 0)::int, 0, 0 FROM client_month_sales
+    WHERE month >= :jan AND month <= :dec AND :family = ''
 )
 INSERT INTO analysis_month_totals (year, family, month, line_family, responsible_id, revenue, buyers,
   new_clients, non_retained)
