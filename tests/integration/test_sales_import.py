@@ -148,9 +148,9 @@ async def test_a_file_that_cannot_be_read_fails_with_a_reason_and_leaves_nothing
     await run(db, FILE)
     before = await db.scalar(select(func.count()).select_from(SalesLine))
     header_only = await run(db, (HEADER + "\r\n").encode("cp1251"))
-    assert header_only.status == "failed" and "no data rows" in imports.error_text(header_only)
+    assert header_only.status == "failed" and "no data rows" in header_only.error
     no_amount = await run(db, b"date;invoice;client_code\n2026-11-01;A;K\n")
-    assert no_amount.status == "failed" and "amount" in imports.error_text(no_amount)
+    assert no_amount.status == "failed" and "amount" in no_amount.error_args["fields"]
     assert await db.scalar(select(func.count()).select_from(SalesLine)) == before
 
 

@@ -30,7 +30,7 @@ def import_sales(file: str, profile: str) -> None:
         with open(file, "rb") as handle:
             content = handle.read()
     except FileRejected as exc:
-        fail(f"{file} was not imported: {exc.text()}")
+        fail(f"{file} was not imported: {exc}")
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     outcome, error = run_async(lambda: _run(os.path.basename(file), content, profile))
@@ -74,7 +74,7 @@ async def _run(name: str, content: bytes, profile: str) -> tuple[str, str]:
                     await session.rollback()
                     await imports.mark_failed(session, item_id, exc)
                     await session.commit()
-                    return "", exc.text()
+                    return "", str(exc)
                 except BaseException:
                     await session.rollback()
                     await imports.mark_failed(session, item_id, FileRejected(imports.STOPPED))

@@ -4,6 +4,8 @@ monthly revenue of the touched (client, month) pairs only. Either everything is 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,25 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.sales import mapping as mappings
 from crm.features.sales.models import SalesImportReject
 from crm.features.sales.reading import HEADER_ONLY, FileRejected, Table, cell_text
-from crm.features.sales.rows import Rejected, check_row
+from crm.features.sales.rows import Rejected, checker, name_key
 
+log = logging.getLogger("crm.sales.pipeline")
 KEEP_REJECTS = 1000
 BATCH = 20_000
-STAGE_COLUMNS = (
-    "row_no",
-    "day",
-    "invoice",
-    "product",
-    "line_no",
-    "family",
-    "quantity",
-    "amount",
-    "salesperson",
-    "client_code",
-    "client_inn",
-    "client_name",
-    "name_key",
-)
+STAGE_COLUMNS = ("row_no", "day", "invoice", "product", "line_no", "family", "quantity", "amount", "person", "ckey")
+CLIENT_COLUMNS = ("ckey", "client_code", "client_inn", "client_name", "name_key", "salesperson")
 
 
 @dataclass
@@ -70,36 +60,53 @@ async def import_table(
     cols = mappings.resolve(table.headers, profile, chosen)
     outcome = Outcome(mapping=cols)
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('crm.sales.import'))"))
-    await session.execute(text("DROP TABLE IF EXISTS sales_stage"))
+    for name in ("sales_stage", "sales_stage_clients", "sales_stage_people"):
+        await session.execute(text(f"DROP TABLE IF EXISTS {name}"))
     await session.execute(
         text(
             "CREATE TEMP TABLE sales_stage (row_no int, day date, invoice text, product text, line_no int, "
-            "family text, quantity numeric(16,3), amount numeric(16,2), salesperson text, client_code text, "
-            "client_inn text, client_name text, name_key text) ON COMMIT DROP"
+            "family text, quantity text, amount text, person int, ckey int) ON COMMIT DROP"
         )
     )
     conn = await _raw(session)
+    check = checker(cols)
     rejects: list[dict[str, Any]] = []
     batch: list[tuple[Any, ...]] = []
     per_invoice: dict[str, int] = {}
-    invoice_index = cols.get("invoice")
-    for row_no, row in enumerate(table.rows, start=2):
-        outcome.rows_read += 1
-        invoice = cell_text(row[invoice_index]) if invoice_index is not None and invoice_index < len(row) else ""
+    clients: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name key) → its staging row
+    people: dict[str, int] = {"": 0}
+    invoice_index = cols.get("invoice", -1)
+    row_no = 1
+    for row in table.rows:
+        row_no += 1
+        raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
+        invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
         line_no = per_invoice[invoice] = per_invoice.get(invoice, 0) + 1
         try:
-            batch.append(check_row(row, cols, row_no, line_no))
+            day, invoice, product, family, quantity, amount, person, code, inn, name = check(row)
         except Rejected as exc:
             outcome.rejected += 1
             if len(rejects) < KEEP_REJECTS:
                 rejects.append(
                     {"row_no": row_no, "reason": exc.code, "value": exc.value, "row": [cell_text(c) for c in row]}
                 )
+            continue
+        key = (code, inn, name_key(name) if name else "")
+        client = clients.get(key)
+        if client is None:
+            client = clients[key] = [len(clients) + 1, code, inn, name, key[2], person]
+        elif person and not client[5]:
+            client[5] = person
+        person_key = people.get(person)
+        if person_key is None:
+            person_key = people[person] = len(people)
+        batch.append((row_no, day, invoice, product, line_no, family, quantity, amount, person_key, client[0]))
         if len(batch) >= BATCH:
             await conn.copy_records_to_table("sales_stage", records=batch, columns=STAGE_COLUMNS)
             batch = []
             if progress:
-                progress(outcome.rows_read)
+                progress(row_no - 1)
+    outcome.rows_read = row_no - 1
     if batch:
         await conn.copy_records_to_table("sales_stage", records=batch, columns=STAGE_COLUMNS)
     if progress:
@@ -107,14 +114,53 @@ async def import_table(
     if outcome.rows_read == 0:
         raise FileRejected(HEADER_ONLY)
     if outcome.rows_read > outcome.rejected:
+        await _stage_names(session, conn, clients, people)
         await _apply(session, import_id, outcome)
     if rejects:
         await session.execute(SalesImportReject.__table__.insert(), [{"import_id": import_id, **r} for r in rejects])
     return outcome
 
 
+async def _stage_names(
+    session: AsyncSession, conn: Any, clients: dict[tuple[str, str, str], list[Any]], people: dict[str, int]
+) -> None:
+    """The distinct clients and salespeople of the file, each with the small key the staging rows carry."""
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE sales_stage_clients (ckey int PRIMARY KEY, client_code text, client_inn text, "
+            "client_name text, name_key text, salesperson text, client_id bigint) ON COMMIT DROP"
+        )
+    )
+    await conn.copy_records_to_table(
+        "sales_stage_clients", records=[tuple(c) for c in clients.values()], columns=CLIENT_COLUMNS
+    )
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE sales_stage_people (person int PRIMARY KEY, salesperson text, user_id uuid) "
+            "ON COMMIT DROP"
+        )
+    )
+    await conn.copy_records_to_table(
+        "sales_stage_people", records=[(k, p) for p, k in people.items() if p], columns=("person", "salesperson")
+    )
+    await session.execute(
+        text(
+            "UPDATE sales_stage_people s SET user_id = (SELECT u.id FROM users u WHERE lower(u.email) = "
+            "lower(s.salesperson) OR lower(btrim(u.name)) = lower(s.salesperson) "
+            "ORDER BY (lower(u.email) = lower(s.salesperson)) DESC, u.is_active DESC, u.id LIMIT 1)"
+        )
+    )
+    await session.execute(text("ANALYZE sales_stage_clients"))
+
+
 async def _exec(session: AsyncSession, sql: str, **params: Any) -> Any:
-    return await session.execute(text(sql), params)
+    import os
+
+    t = time.perf_counter()  # TRACE
+    r = await session.execute(text(sql), params)
+    if os.environ.get("SALES_TRACE"):  # TRACE
+        print(f"{time.perf_counter() - t:6.2f}s {sql[:90]}")  # TRACE
+    return r
 
 
 MATCH = (
@@ -136,24 +182,8 @@ CREATE_ROUNDS = (
 
 
 async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> None:
+    await _exec(session, "SET LOCAL work_mem = '128MB'")  # sorts and hashes of a big file stay in memory
     await _exec(session, "ANALYZE sales_stage")
-    await _exec(session, "DROP TABLE IF EXISTS sales_stage_people")
-    await _exec(
-        session,
-        "CREATE TEMP TABLE sales_stage_people ON COMMIT DROP AS "
-        "SELECT s.salesperson, (SELECT u.id FROM users u WHERE lower(u.email) = lower(s.salesperson) "
-        "OR lower(btrim(u.name)) = lower(s.salesperson) "
-        "ORDER BY (lower(u.email) = lower(s.salesperson)) DESC, u.is_active DESC, u.id LIMIT 1) AS user_id "
-        "FROM (SELECT DISTINCT salesperson FROM sales_stage WHERE salesperson <> '') s",
-    )
-    await _exec(session, "DROP TABLE IF EXISTS sales_stage_clients")
-    await _exec(
-        session,
-        "CREATE TEMP TABLE sales_stage_clients ON COMMIT DROP AS "
-        "SELECT client_code, client_inn, name_key, max(client_name) AS client_name, "
-        "mode() WITHIN GROUP (ORDER BY salesperson) FILTER (WHERE salesperson <> '') AS salesperson, "
-        "NULL::bigint AS client_id FROM sales_stage GROUP BY client_code, client_inn, name_key",
-    )
     for sql in MATCH:
         await _exec(session, sql)
     for identity, where in CREATE_ROUNDS:
@@ -169,38 +199,58 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
             f"ORDER BY {identity}, client_name DESC) AS fresh",
         )
         outcome.new_clients += created.rowcount or 0
-        for sql in MATCH:
-            await _exec(session, sql)
-    await _exec(session, "DROP TABLE IF EXISTS sales_touched")
-    await _exec(session, "CREATE TEMP TABLE sales_touched (client_id bigint, month date) ON COMMIT DROP")
+        if created.rowcount:
+            for sql in MATCH:
+                await _exec(session, sql)
+    for name in ("sales_incoming", "sales_existing", "sales_touched"):
+        await _exec(session, f"DROP TABLE IF EXISTS {name}")
+    # The file's lines with their client and salesperson; the amounts are rounded half-up here, by numeric.
     await _exec(
         session,
-        "INSERT INTO sales_touched SELECT DISTINCT l.client_id, date_trunc('month', l.day)::date "
-        "FROM sales_lines l JOIN sales_stage s "
-        "ON l.invoice = s.invoice AND l.product = s.product AND l.line_no = s.line_no",
+        "CREATE TEMP TABLE sales_incoming ON COMMIT DROP AS SELECT s.row_no, s.day, s.invoice, s.product, "
+        "s.line_no, sc.client_id, s.family, s.quantity::numeric(16,3) AS quantity, "
+        "s.amount::numeric(16,2) AS amount, coalesce(p.salesperson, '') AS salesperson, p.user_id "
+        "FROM sales_stage s JOIN sales_stage_clients sc ON sc.ckey = s.ckey "
+        "LEFT JOIN sales_stage_people p ON p.person = s.person",
     )
-    counts = (
-        await _exec(
-            session,
-            "WITH up AS (INSERT INTO sales_lines (id, day, invoice, product, line_no, client_id, family, quantity, "
-            "amount, salesperson, salesperson_id, import_id, created_at, updated_at) "
-            "SELECT nextval('sales_lines_id_seq'), s.day, s.invoice, s.product, s.line_no, sc.client_id, s.family, "
-            "s.quantity, s.amount, "
-            "s.salesperson, p.user_id, :import_id, now(), now() FROM sales_stage s "
-            "JOIN sales_stage_clients sc ON sc.client_code = s.client_code AND sc.client_inn = s.client_inn "
-            "AND sc.name_key = s.name_key LEFT JOIN sales_stage_people p ON p.salesperson = s.salesperson "
-            "ON CONFLICT (invoice, product, line_no) DO UPDATE SET day = excluded.day, "
-            "client_id = excluded.client_id, family = excluded.family, quantity = excluded.quantity, "
-            "amount = excluded.amount, salesperson = excluded.salesperson, "
-            "salesperson_id = excluded.salesperson_id, import_id = excluded.import_id, updated_at = now() "
-            "RETURNING (xmax = 0) AS inserted, client_id, day), "
-            "touched AS (INSERT INTO sales_touched SELECT DISTINCT client_id, date_trunc('month', day)::date "
-            "FROM up) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
-            import_id=import_id,
-        )
-    ).one()
-    outcome.imported, outcome.updated = int(counts[0]), int(counts[1])
+    await _exec(
+        session,
+        "CREATE TEMP TABLE sales_existing ON COMMIT DROP AS SELECT i.row_no, l.id, l.client_id, l.day, "
+        "(l.day, l.client_id, l.family, l.quantity, l.amount, l.salesperson, l.salesperson_id) IS DISTINCT FROM "
+        "(i.day, i.client_id, i.family, i.quantity, i.amount, i.salesperson, i.user_id) AS changed "
+        "FROM sales_incoming i JOIN sales_lines l "
+        "ON l.invoice = i.invoice AND l.product = i.product AND l.line_no = i.line_no",
+    )
+    await _exec(session, "ANALYZE sales_existing")
+    # Months to recompute: where a changed line was and is, and where a new line goes.
+    await _exec(
+        session,
+        "CREATE TEMP TABLE sales_touched ON COMMIT DROP AS "
+        "SELECT e.client_id, date_trunc('month', e.day::timestamp)::date AS month FROM sales_existing e "
+        "WHERE e.changed "
+        "UNION SELECT i.client_id, date_trunc('month', i.day::timestamp)::date FROM sales_incoming i "
+        "LEFT JOIN sales_existing e ON e.row_no = i.row_no WHERE e.row_no IS NULL OR e.changed",
+    )
+    await _exec(
+        session,
+        "UPDATE sales_lines l SET day = i.day, client_id = i.client_id, family = i.family, quantity = i.quantity, "
+        "amount = i.amount, salesperson = i.salesperson, salesperson_id = i.user_id, import_id = :import_id, "
+        "updated_at = now() FROM sales_existing e JOIN sales_incoming i ON i.row_no = e.row_no "
+        "WHERE e.changed AND l.id = e.id",
+        import_id=import_id,
+    )
+    inserted = await _exec(
+        session,
+        "INSERT INTO sales_lines (id, day, invoice, product, line_no, client_id, family, quantity, amount, "
+        "salesperson, salesperson_id, import_id, created_at, updated_at) "
+        "SELECT nextval('sales_lines_id_seq'), i.day, i.invoice, i.product, i.line_no, i.client_id, i.family, "
+        "i.quantity, i.amount, i.salesperson, i.user_id, :import_id, now(), now() FROM sales_incoming i "
+        "WHERE NOT EXISTS (SELECT 1 FROM sales_existing e WHERE e.row_no = i.row_no)",
+        import_id=import_id,
+    )
+    # "updated": lines of the file that were there already, now holding the file's values (changed or not)
+    updated = await _exec(session, "SELECT count(*) FROM sales_existing")
+    outcome.imported, outcome.updated = inserted.rowcount or 0, int(updated.scalar() or 0)
     await recompute_months(session, "SELECT DISTINCT client_id, month FROM sales_touched")
 
 
@@ -208,6 +258,7 @@ async def recompute_months(session: AsyncSession, pairs_sql: str) -> None:
     """Rebuild ``client_month_sales`` for the (client_id, month) pairs a query names."""
     await _exec(session, "DROP TABLE IF EXISTS sales_pairs")
     await _exec(session, f"CREATE TEMP TABLE sales_pairs ON COMMIT DROP AS {pairs_sql}")
+    await _exec(session, "ANALYZE sales_pairs")
     await _exec(
         session,
         "DELETE FROM client_month_sales c USING sales_pairs t WHERE c.client_id = t.client_id AND c.month = t.month",
@@ -216,14 +267,15 @@ async def recompute_months(session: AsyncSession, pairs_sql: str) -> None:
         session,
         "INSERT INTO client_month_sales (client_id, month, family, revenue, lines) "
         "SELECT l.client_id, t.month, l.family, sum(l.amount), count(*) FROM sales_pairs t "
-        "JOIN sales_lines l ON l.client_id = t.client_id AND l.day >= t.month "
-        "AND l.day < (t.month + interval '1 month')::date GROUP BY l.client_id, t.month, l.family",
+        "JOIN sales_lines l ON l.client_id = t.client_id AND date_trunc('month', l.day::timestamp)::date = t.month "
+        "GROUP BY l.client_id, t.month, l.family",
     )
 
 
 async def rebuild_month_sales(session: AsyncSession) -> None:
     """The whole derived table again from the lines (equals what the imports maintained)."""
+    await _exec(session, "SET LOCAL work_mem = '128MB'")
     await _exec(session, "DELETE FROM client_month_sales")
     await recompute_months(
-        session, "SELECT DISTINCT client_id, date_trunc('month', day)::date AS month FROM sales_lines"
+        session, "SELECT DISTINCT client_id, date_trunc('month', day::timestamp)::date AS month FROM sales_lines"
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from crm.features.sales.reading import cell_text
@@ -21,9 +22,6 @@ REASONS = {
     "too_long": N_("a value is longer than 500 characters"),
 }
 MAX_TEXT = 500
-AMOUNT_LIMIT = Decimal("1e13")
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
 
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+Z-]*)?$")
@@ -38,6 +36,11 @@ class Rejected(Exception):
 
 
 def parse_day(value: Any) -> date:
+    if type(value) is str and len(value) == 10 and value[2] == "." and value[5] == ".":  # the usual DD.MM.YYYY
+        try:
+            return date(int(value[6:]), int(value[3:5]), int(value[:2]))
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -57,92 +60,100 @@ def parse_day(value: Any) -> date:
     raise Rejected("date_invalid", text)
 
 
-def parse_number(value: Any, code: str) -> Decimal:
-    """A number written the ERP's way: decimal comma or point, spaces or no-break spaces between thousands; with
-    both a comma and a point the last one is the decimal mark."""
-    if isinstance(value, bool):
+def number_text(value: Any, code: str) -> str:
+    """A number written the ERP's way, as plain digits with a point (what PostgreSQL's numeric reads): decimal
+    comma or point, spaces or no-break spaces between thousands; with both a comma and a point the last one is the
+    decimal mark. Below 10^13 in size; raises ``Rejected``."""
+    if type(value) is str:
+        raw = value.strip()
+        if raw.isdigit() and len(raw) <= 13:  # the usual whole number
+            return raw
+    elif isinstance(value, bool):
         raise Rejected(code, str(value))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = cell_text(value).translate(_SEPARATORS).replace("\u2212", "-")
-    raw = cell_text(value)
-    if "," in text and "." in text:
+    elif isinstance(value, (int, float)):
+        if not abs(value) < 1e13 or value != value:
+            raise Rejected(code, str(value))
+        return str(value) if isinstance(value, int) else repr(value)
+    else:
+        raw = cell_text(value)
+    text = raw.translate(_SEPARATORS).replace("\u2212", "-")
+    commas, points = text.count(","), text.count(".")
+    if commas and points:
         mark = "," if text.rfind(",") > text.rfind(".") else "."
         other = "." if mark == "," else ","
         text = text.replace(other, "").replace(mark, ".")
-    elif text.count(",") == 1:
+    elif commas == 1:
         text = text.replace(",", ".")
-    elif text.count(",") > 1:
+    elif commas > 1:
         text = text.replace(",", "")
-    elif text.count(".") > 1:
+    elif points > 1:
         text = text.replace(".", "")
-    if not _NUMBER.match(text):
+    if not _NUMBER.match(text) or len(text.lstrip("+-").split(".")[0].lstrip("0")) > 13:
         raise Rejected(code, raw)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise Rejected(code, raw) from None
-    if abs(number) >= AMOUNT_LIMIT:
-        raise Rejected(code, raw)
-    return number
-
-
-def _text(row: list[Any], index: int | None) -> str:
-    if index is None or index >= len(row):
-        return ""
-    text = cell_text(row[index])
-    if len(text) > MAX_TEXT:
-        raise Rejected("too_long")
     return text
+
+
+def parse_number(value: Any, code: str) -> Decimal:
+    """``number_text`` as a Decimal."""
+    return Decimal(number_text(value, code))
 
 
 def name_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def check_row(row: list[Any], mapping: dict[str, int], row_no: int, line_no: int) -> tuple[Any, ...]:
-    """The staging record of a row: (row_no, day, invoice, product, line_no, family, quantity, amount, salesperson,
-    client_code, client_inn, client_name, name_key); raises ``Rejected``."""
+FIELD_ORDER = ("date", "invoice", "client_code", "client_name", "client_inn", "family", "product", "quantity",
+               "amount", "salesperson")  # fmt: skip
+Checked = tuple[date, str, str, str, str, str, str, str, str, str]
+
+
+def checker(mapping: dict[str, int]) -> Callable[[list[Any]], Checked]:
+    """A function checking one row of a file with this column mapping: (day, invoice, product, family, quantity,
+    amount, salesperson, client_code, client_inn, client_name); raises ``Rejected``. Compiled once per file: the
+    column positions are bound and the common cells (plain strings) take the short way."""
     get = mapping.get
-    invoice = _text(row, get("invoice"))
-    client_code = _text(row, get("client_code"))
-    client_inn = _text(row, get("client_inn"))
-    client_name = " ".join(_text(row, get("client_name")).split())
-    product = _text(row, get("product"))
-    family = _text(row, get("family"))
-    salesperson = " ".join(_text(row, get("salesperson")).split())
-    date_index = get("date")
-    day = parse_day(row[date_index] if date_index is not None and date_index < len(row) else "")
-    if not invoice:
-        raise Rejected("invoice_missing")
-    if not (client_code or client_inn or client_name):
-        raise Rejected("client_missing")
-    amount_index = get("amount")
-    raw_amount = row[amount_index] if amount_index is not None and amount_index < len(row) else ""
-    if cell_text(raw_amount) == "":
-        raise Rejected("amount_missing")
-    amount = parse_number(raw_amount, "amount_invalid").quantize(CENT, ROUND_HALF_UP)
-    quantity_index = get("quantity")
-    raw_quantity = row[quantity_index] if quantity_index is not None and quantity_index < len(row) else ""
-    quantity = (
-        parse_number(raw_quantity, "quantity_invalid").quantize(MILLI, ROUND_HALF_UP)
-        if cell_text(raw_quantity)
-        else Decimal(0)
-    )
-    return (
-        row_no,
-        day,
-        invoice,
-        product,
-        line_no,
-        family,
-        quantity,
-        amount,
-        salesperson,
-        client_code,
-        client_inn,
-        client_name,
-        name_key(client_name),
-    )
+    i_date, i_invoice, i_code, i_name, i_inn = (get(f, -1) for f in FIELD_ORDER[:5])
+    i_family, i_product, i_quantity, i_amount, i_person = (get(f, -1) for f in FIELD_ORDER[5:])
+
+    def cell(row: list[Any], index: int) -> str:
+        if index < 0 or index >= len(row):
+            return ""
+        value = row[index]
+        text = value.strip() if type(value) is str else cell_text(value)
+        if len(text) > MAX_TEXT:
+            raise Rejected("too_long")
+        return text
+
+    def check(row: list[Any]) -> Checked:
+        invoice = cell(row, i_invoice)
+        client_code = cell(row, i_code)
+        client_inn = cell(row, i_inn)
+        client_name = cell(row, i_name)
+        if "  " in client_name:
+            client_name = " ".join(client_name.split())
+        salesperson = cell(row, i_person)
+        if "  " in salesperson:
+            salesperson = " ".join(salesperson.split())
+        day = parse_day(row[i_date] if 0 <= i_date < len(row) else "")
+        if not invoice:
+            raise Rejected("invoice_missing")
+        if not (client_code or client_inn or client_name):
+            raise Rejected("client_missing")
+        raw = row[i_amount] if 0 <= i_amount < len(row) else ""
+        if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
+            raise Rejected("amount_missing")
+        amount = number_text(raw, "amount_invalid")
+        raw = row[i_quantity] if 0 <= i_quantity < len(row) else ""
+        if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
+            quantity = "0"
+        else:
+            quantity = number_text(raw, "quantity_invalid")
+        return (day, invoice, cell(row, i_product), cell(row, i_family), quantity, amount, salesperson,
+                client_code, client_inn, client_name)  # fmt: skip
+
+    return check
+
+
+def check_row(row: list[Any], mapping: dict[str, int]) -> Checked:
+    """One row checked (see ``checker``); for tests and single rows."""
+    return checker(mapping)(row)
