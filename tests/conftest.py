@@ -214,9 +214,9 @@ def require_service(available: bool, what: str) -> None:
 def job_functions() -> list[Any]:
     from litestar.utils.module_loader import import_string
 
-    from crm.workers import TASKS
+    from crm.workers import all_tasks
 
-    return [import_string(path) for path in TASKS]
+    return [import_string(path) for path in all_tasks()]
 
 
 async def drain_queue(queue: Any | None = None) -> None:

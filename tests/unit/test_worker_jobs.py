@@ -10,13 +10,13 @@ from litestar.utils.module_loader import import_string
 import crm
 from crm.features.clients.jobs import JOB_NAMES
 from crm.features.leads.desk import GIVE_OUT_JOB
-from crm.workers import TASKS
+from crm.workers import all_tasks
 
 SOURCES = Path(crm.__file__).parent
 
 
 def _registered() -> set[str]:
-    return {import_string(path).__name__ for path in TASKS}
+    return {import_string(path).__name__ for path in all_tasks()}
 
 
 def test_every_enqueued_job_name_is_a_registered_worker_function() -> None:

@@ -33,6 +33,11 @@ TASKS = [
 SLICE_JOBS = ("sales", "goals", "alerts", "tasks")
 
 
+def all_tasks() -> list[str]:
+    """The dotted paths of every job function the worker runs: the central list and the slices' own."""
+    return [*TASKS, *_slice_jobs()[0]]
+
+
 def _slice_jobs() -> tuple[list[str], list[CronJob]]:
     import importlib
 
