@@ -133,7 +133,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
         sa.UniqueConstraint("series_id", "occurrence", name="uq_tasks_series_occurrence"),
     )
-    op.create_index("ix_tasks_assignee_due", "tasks", ["assignee_id", "due_at"], unique=False)
+    op.create_index("ix_tasks_assignee_status_due", "tasks", ["assignee_id", "status", "due_at"], unique=False)
+    # A head's tasks are read as "assignee = ANY(the team)": with the default statistics the planner takes an
+    # average per person (most people hold no task) and scans the whole table; per-person statistics fix that.
+    op.execute("ALTER TABLE tasks ALTER COLUMN assignee_id SET STATISTICS 1000")
+    op.execute("ALTER TABLE tasks ALTER COLUMN creator_id SET STATISTICS 1000")
     op.create_index("ix_tasks_client", "tasks", ["client_id"], unique=False)
     op.create_index("ix_tasks_creator_due", "tasks", ["creator_id", "due_at"], unique=False)
     op.create_index("ix_tasks_due", "tasks", ["due_at"], unique=False)
@@ -266,7 +270,7 @@ def downgrade() -> None:
     op.drop_index("ix_tasks_due", table_name="tasks")
     op.drop_index("ix_tasks_creator_due", table_name="tasks")
     op.drop_index("ix_tasks_client", table_name="tasks")
-    op.drop_index("ix_tasks_assignee_due", table_name="tasks")
+    op.drop_index("ix_tasks_assignee_status_due", table_name="tasks")
     op.drop_table("tasks")
     op.drop_index(op.f("ix_strategy_goals_goal_id"), table_name="strategy_goals")
     op.drop_table("strategy_goals")

@@ -83,7 +83,7 @@ class Task(BigIntAuditBase):
         CheckConstraint(f"status IN {STATUSES}", name="task_status"),
         CheckConstraint(f"priority IN {PRIORITIES}", name="task_priority"),
         UniqueConstraint("series_id", "occurrence", name="uq_tasks_series_occurrence"),
-        Index("ix_tasks_assignee_due", "assignee_id", "due_at"),
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
         Index("ix_tasks_creator_due", "creator_id", "due_at"),
         Index("ix_tasks_due", "due_at"),
         Index("ix_tasks_open_due", "due_at", postgresql_where=text("status IN ('todo', 'in_progress')")),
