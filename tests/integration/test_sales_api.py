@@ -12,7 +12,7 @@ from crm.features.accounts.models import Role
 from crm.features.org.models import Department
 from crm.features.sales.mailbox import SECRETS
 from crm.features.sales.models import ErpClient, MailboxSettings, MappingProfile, SalesImport, SalesLine
-from tests.conftest import DEFAULT_PASSWORD, job_functions, login, make_user, post_form
+from tests.conftest import DEFAULT_PASSWORD, job_functions, login, make_user, post_form, set_cookie
 from tests.integration.test_sales_import import FILE
 
 HEADER = "Дата;Номер документа;Код клиента;Клиент;ИНН;Товарная группа;Товар;Количество;Сумма;Менеджер"
@@ -176,9 +176,11 @@ async def test_the_client_card_shows_months_and_links_and_a_manager_outside_scop
     assert "Mark reviewed" not in page.text  # managers do not manage imports
     assert (await client.get(f"/sales/clients/{org['b']}")).status_code == 200  # m1 sold to it
     client.cookies.clear()
+    set_cookie(client, "crm_lang", "en")
     await login(client, "m2@example.com")
     assert (await client.get(f"/sales/clients/{org['a']}")).status_code == 404
     client.cookies.clear()
+    set_cookie(client, "crm_lang", "en")
     await login(client, "admin@example.com")
     assert "Mark reviewed" in (await client.get(f"/sales/clients/{org['a']}")).text
     done = await post_form(client, f"/sales/clients/{org['a']}/reviewed", {}, follow_redirects=False)
@@ -235,6 +237,7 @@ async def test_the_imports_screen_is_for_goal_managers_and_the_mailbox_for_admin
     await login(client, "m@example.com")
     assert (await client.get("/imports")).status_code == 403
     client.cookies.clear()
+    set_cookie(client, "crm_lang", "en")
     await login(client, "head@example.com")
     assert (await client.get("/imports")).status_code == 200
     assert (await client.get("/imports/mailbox")).status_code == 403
@@ -287,3 +290,16 @@ async def test_failed_imports_of_the_last_week_are_alerts_for_goal_managers_only
     assert [(a.kind, a.link) for a in found] == [("import_failed", f"/imports/{broken.id}")]
     assert "broken.xlsx" in found[0].message
     assert await alerts(db, manager) == []
+
+
+async def test_the_imports_and_erp_clients_lists_export_their_rows(client, db):
+    await _org(db)
+    db.add(SalesImport(source="api", file_name="november.csv", status="done", rows_read=5, imported=5))
+    await db.commit()
+    await login(client, "admin@example.com")
+    imports_csv = await client.get("/imports?format=csv")
+    assert imports_csv.status_code == 200 and "november.csv" in imports_csv.text
+    clients_xlsx = await client.get("/sales/clients?format=xlsx&new=true")
+    assert clients_xlsx.status_code == 200 and clients_xlsx.content.startswith(b"PK")
+    clients_csv = await client.get("/sales/clients?format=csv&q=%D0%91")
+    assert "Клиент Б" in clients_csv.text and "Клиент А" not in clients_csv.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from litestar import Request, get, post
@@ -16,11 +17,13 @@ from crm.features.accounts.services import record
 from crm.features.sales import services
 from crm.features.sales.models import ErpClient, SalesLine
 from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import ListParams, fetch_page, render, toast, yes_no_all
+from crm.lib.web import ListParams, apply_sort, fetch_page, render, toast, yes_no_all
 
 VIEW = {"permission": ("goals.view", "goals.manage")}
+CLIENT_EXPORT = [ExportColumn(name, attrgetter(name)) for name in ("id", "code", "inn", "name", "is_new", "created_at")]
 MANAGE = {"permission": "goals.manage"}
 
 
@@ -29,6 +32,10 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     params = ListParams.from_request(request, default_sort="name")
     new = yes_no_all("new", params.get("new"))
     stmt = await services.clients_query(db_session, current_user(request), q=params.get("q"), new=new)
+    fmt = params.get("format")
+    if fmt in ("csv", "xlsx"):
+        ordered = apply_sort(stmt, params.sort, services.CLIENT_SORTS, ErpClient.id)
+        return await export_stream(request, ordered, CLIENT_EXPORT, "erp-clients", fmt)
     page = await fetch_page(db_session, stmt, params, services.CLIENT_SORTS, ErpClient.id)
     return render(request, "sales/clients.html", {"params": params, "page": page}, block="list")
 

@@ -4,6 +4,7 @@ detail (polled while it runs) and its rejected rows as CSV."""
 from __future__ import annotations
 
 from datetime import timedelta
+from operator import attrgetter
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -21,6 +22,7 @@ from crm.features.sales.api import UPLOAD_LIMIT, enqueue
 from crm.features.sales.models import MailboxSettings, SalesImport, SalesImportFile, SalesImportReject
 from crm.features.sales.reading import FileRejected, cell_text, read_table
 from crm.lib.auth import current_user
+from crm.lib.exports import ExportColumn, export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, ListParams, fetch_page, render, toast
 
@@ -52,8 +54,31 @@ async def _list_context(request: Request, db_session: AsyncSession) -> dict[str,
     }
 
 
+IMPORT_EXPORT = [
+    ExportColumn(name, attrgetter(name))
+    for name in (
+        "id",
+        "created_at",
+        "source",
+        "file_name",
+        "profile",
+        "sender",
+        "status",
+        "rows_read",
+        "imported",
+        "updated",
+        "rejected",
+        "error",
+        "finished_at",
+    )
+]
+
+
 @get("/imports", opt=MANAGE, include_in_schema=False)
 async def imports_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    fmt = request.query_params.get("format")
+    if fmt in ("csv", "xlsx"):
+        return await export_stream(request, services.recent_imports(), IMPORT_EXPORT, "sales-imports", fmt)
     context = await _list_context(request, db_session)
     return render(request, "sales/imports.html", {**context, "errors": {}, "form": {}}, block="list")
 
