@@ -112,33 +112,12 @@ def _security_headers(secure: bool) -> Any:
 
 
 def _route_handlers() -> list[Any]:
-    from crm.features.accounts.routes import ROUTES as accounts_routes
-    from crm.features.alerts.routes import ROUTES as alerts_routes
-    from crm.features.calendar.controllers import ROUTES as calendar_routes
-    from crm.features.clients.routes import ROUTES as clients_routes
-    from crm.features.goals.routes import ROUTES as goals_routes
-    from crm.features.leads.controllers import ROUTES as leads_routes
-    from crm.features.plans.routes import ROUTES as plans_routes
-    from crm.features.reports.routes import ROUTES as reports_routes
-    from crm.features.sales.routes import ROUTES as sales_routes
-    from crm.features.system.controllers import ROUTES as system_routes
-    from crm.features.tariffs.routes import ROUTES as tariffs_routes
-    from crm.features.tasks.routes import ROUTES as tasks_routes
+    """Every slice's ``routes.ROUTES``, in the order of ``crm.features.SLICES``."""
+    import importlib
 
-    return [
-        *system_routes,
-        *accounts_routes,
-        *calendar_routes,
-        *tariffs_routes,
-        *leads_routes,
-        *clients_routes,
-        *reports_routes,
-        *plans_routes,
-        *sales_routes,
-        *goals_routes,
-        *alerts_routes,
-        *tasks_routes,
-    ]
+    from crm.features import SLICES
+
+    return [handler for name in SLICES for handler in importlib.import_module(f"crm.features.{name}.routes").ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -56,11 +56,19 @@ from crm.features.tariffs.models import (
 )
 from crm.lib.db import metadata
 
-# Slices added after the house recipe: importing the module registers its tables (no name list to keep in sync).
-from crm.features.sales import models as sales_models  # noqa: F401  isort: skip
-from crm.features.goals import models as goals_models  # noqa: F401  isort: skip
-from crm.features.tasks import models as tasks_models  # noqa: F401  isort: skip
-from crm.features.alerts import models as alerts_models  # noqa: F401  isort: skip
+
+def _register_every_slice() -> None:
+    """Importing a slice's models module registers its tables: every slice of ``crm.features.SLICES`` (the named
+    imports above are the ones other code reads from here)."""
+    import importlib
+
+    from crm.features import SLICES
+
+    for name in SLICES:
+        importlib.import_module(f"crm.features.{name}.models")
+
+
+_register_every_slice()
 
 __all__ = [
     "Activity",

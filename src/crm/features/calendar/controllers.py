@@ -54,6 +54,3 @@ async def calendar_toggle(request: Request, day: FromPath[date], db_session: Nam
     names = services.holiday_names(day.year, get_locale())
     context = {"d": day, "info": row, "can_edit": True, "today": None, "holiday_names": names}
     return render(request, "calendar/_day.html", context)
-
-
-ROUTES = [calendar_year, calendar_toggle]

@@ -110,6 +110,3 @@ async def mail_test(request: Request, db_session: NamedDependency[AsyncSession])
     await request.app.state.queue.enqueue("send_mail_test", test_id=test.id, timeout=60, retries=1)
     toast(request, _("A test message to %(email)s is on its way; its outcome appears below.", email=user.email))
     return Redirect("/settings", status_code=303)
-
-
-ROUTES = [home, health, settings_page, settings_save, mail_test]
