@@ -152,6 +152,7 @@ async def test_a_due_schedule_is_made_once_archived_and_sent_once_to_every_desti
     assert [f["name"] for f in portal.files] == ["sales_2026-11-10_2026-11-10.png"]
     post = next(p for p in portal.published if p["kind"] == "post")
     assert post["dest"] == ["UA"] and post["files"] == ["sales_2026-11-10_2026-11-10.png"]
+    assert post["title"] == "Daily sales: Nov 10, 2026"
     # Telegram: message, photo (PNG), document (PDF), each once
     assert [m["method"] for m in bot.sent] == ["sendMessage", "sendPhoto", "sendDocument"]
     text = bot.sent[0]["text"]
@@ -165,7 +166,8 @@ async def test_a_due_schedule_is_made_once_archived_and_sent_once_to_every_desti
     attachment = next(mail.iter_attachments())
     assert attachment.get_filename() == "sales_2026-11-10_2026-11-10.pdf"
     assert attachment.get_content().startswith(b"%PDF")
-    assert "By manager" in mail.get_body(("plain",)).get_content()
+    body = mail.get_body(("plain",)).get_content()
+    assert "By manager" in body and "attached as a PDF" in body
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "sent_chart.png").write_bytes(photo["content"])
     (SHOTS / "sent_report.pdf").write_bytes(document["content"])

@@ -308,7 +308,8 @@ class Deliverer:
                 client = await self.bitrix24()
                 dest = [x for x in target.split(",") if x] or ["UA"]
                 text = texts.get("bitrix") or texts.get("plain", "")
-                await publish.stream_post(client, texts.get("title", ""), text, f"{stem}.png", job["png"], dest)
+                title = texts.get("subject") or texts.get("title", "")
+                await publish.stream_post(client, title, text, f"{stem}.png", job["png"], dest)
             else:
                 raise ValueError(f"unknown destination {kind}")
         except Retry:

@@ -58,11 +58,13 @@ def bitrix_bb(figures: Figures, name: str) -> str:
 
 
 def plain(figures: Figures, name: str) -> str:
+    """The email's text: the figures, then a word on the attachment."""
     out = []
     for style, text in parts(figures, name):
         out.append(f"  • {text}" if style == "item" else text)
         if style == "title":
             out.append("")
+    out += ["", _("The report with its charts and tables is attached as a PDF.")]
     return "\n".join(out)
 
 
