@@ -73,27 +73,22 @@ def demo_load(scale: str) -> None:
 
 class ProjectCommands(CLIPluginProtocol):
     def on_cli_init(self, cli: click.Group) -> None:
+        """The project's own commands, then every slice's ``cli.COMMANDS``."""
+        import importlib
+
+        from crm.features import SLICES
+
         cli.add_command(users_group)
         cli.add_command(demo_group)
-        from crm.features.tariffs.cli import tariffs_group, telegrams_group
-
-        cli.add_command(telegrams_group)
-        cli.add_command(tariffs_group)
-        from crm.features.clients.cli import bitrix24_group
-
-        cli.add_command(bitrix24_group)
-        from crm.features.leads.cli import leads_group
-
-        cli.add_command(leads_group)
-        from crm.features.reports.cli import report_group
-
-        cli.add_command(report_group)
-        from crm.features.sales.cli import imports_group
-
-        cli.add_command(imports_group)
-        from crm.features.alerts.cli import backup_group
-
-        cli.add_command(backup_group)
+        for name in SLICES:
+            try:
+                module = importlib.import_module(f"crm.features.{name}.cli")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"crm.features.{name}.cli":
+                    raise
+                continue
+            for command in module.COMMANDS:
+                cli.add_command(command)
 
 
 def main() -> None:

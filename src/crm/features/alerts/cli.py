@@ -58,3 +58,7 @@ def backup_restore(file: Path, force: bool) -> None:
         f"as in the backup; files: {', '.join(result['files']) or 'none'}. Run `crm database upgrade --no-prompt` "
         "if this release is newer than the backup."
     )
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [backup_group]

@@ -64,3 +64,7 @@ def sync_command(full: bool, since: Any, until: Any, deletions: bool) -> None:
 @bitrix24_group.command(name="rebuild-figures", help="Recompute every derived figure from the local copy.")
 def rebuild_command() -> None:
     _run("rebuild", {})
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [bitrix24_group]

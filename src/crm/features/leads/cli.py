@@ -39,3 +39,7 @@ def reconcile_command(days: int | None) -> None:
     result = run_async(work)
     loads = ", ".join(f"operator {op} → {n}" for op, n in sorted(result.loads.items())) or "all in step"
     click.echo(f"Loads: {loads}. Daily counts corrected: {result.daily_rows}.")
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [leads_group]

@@ -153,3 +153,7 @@ def sales(ctx: click.Context, **options: Any) -> None:
             f"{title}: " + "; ".join(f"{charts.shown_name(x)} {fmt_number(x.sum, 2)} / {x.count}" for x in lines[:5])
         )
     click.echo(f"Written {output} ({len(body):,} bytes).")
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [report_group]

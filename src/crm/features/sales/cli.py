@@ -83,3 +83,7 @@ async def _run(name: str, content: bytes, profile: str) -> tuple[str, str]:
             return outcome.summary(), ""
     finally:
         await config.get_engine().dispose()
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [imports_group]

@@ -91,3 +91,7 @@ def tariffs_import(file: str) -> None:
         click.echo(line)
     if summary.errors:
         sys.exit(2)
+
+
+# the commands this slice adds to `crm` (collected through crm.features.SLICES)
+COMMANDS = [telegrams_group, tariffs_group]
