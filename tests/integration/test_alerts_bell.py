@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.features.alerts import registry
-from crm.features.alerts.models import AlertMailSetting
+from crm.features.alerts.models import AlertMailSetting, OperationFailure
 from crm.features.alerts.registry import Alert
 from tests.conftest import login, make_user, post_form
 
@@ -149,8 +149,12 @@ async def test_the_daily_mail_goes_only_to_users_who_asked_for_it_only_with_aler
     page = await client.get("/alerts")
     assert 'name="daily" value="on" checked' in page.text
 
+    old = datetime.now(UTC) - timedelta(days=31)
+    db.add(OperationFailure(kind="sync", job="bitrix24_run", error="", first_at=old, last_at=old))
+    await db.commit()
     ctx = {"db": alchemy_config()}
     assert await send_daily_alerts(ctx) == "sent 1, failed 0"
+    assert (await db.scalars(select(OperationFailure))).all() == []  # a month-old notice is dropped
     assert len(mailbox) == 1
     message = mailbox[0]
     assert message["To"] == "manager@example.com"
