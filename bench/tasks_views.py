@@ -95,10 +95,13 @@ async def generate_tasks(org: generate.Organisation, total: int, seed: int = 5) 
             next_id += 1
         await _copy(conn, batch)
         await conn.execute(f"SELECT setval('tasks_id_seq', {next_id})")
+        for column in ("assignee_id", "creator_id"):  # as migration 0015 does (the bench builds from the models)
+            await conn.execute(f"ALTER TABLE tasks ALTER COLUMN {column} SET STATISTICS 1000")
         emails = await conn.fetch("SELECT u.email, u.id FROM users u WHERE u.id = ANY($1::uuid[])", [manager])
         head = await conn.fetchval(
             "SELECT u.email FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id "
-            "WHERE r.name = 'head' AND u.is_active AND u.department_id = (SELECT department_id FROM users WHERE id = $1) LIMIT 1",
+            "WHERE r.name = 'head' AND u.is_active "
+            "AND u.department_id = (SELECT department_id FROM users WHERE id = $1) LIMIT 1",
             manager,
         )
         return {"manager": emails[0]["email"], "head": head or common.ADMIN_EMAIL}

@@ -142,13 +142,7 @@ def upgrade() -> None:
     op.create_index("ix_tasks_creator_due", "tasks", ["creator_id", "due_at"], unique=False)
     op.create_index("ix_tasks_due", "tasks", ["due_at"], unique=False)
     op.create_index("ix_tasks_goal", "tasks", ["goal_id"], unique=False)
-    op.create_index(
-        "ix_tasks_open_due",
-        "tasks",
-        ["due_at"],
-        unique=False,
-        postgresql_where=sa.text("status IN ('todo', 'in_progress')"),
-    )
+    op.create_index("ix_tasks_status_due", "tasks", ["status", "due_at"], unique=False)
     op.create_index("ix_tasks_strategy", "tasks", ["strategy_id"], unique=False)
     op.create_table(
         "task_comments",
@@ -263,9 +257,7 @@ def downgrade() -> None:
     op.drop_index("ix_task_comments_strategy", table_name="task_comments")
     op.drop_table("task_comments")
     op.drop_index("ix_tasks_strategy", table_name="tasks")
-    op.drop_index(
-        "ix_tasks_open_due", table_name="tasks", postgresql_where=sa.text("status IN ('todo', 'in_progress')")
-    )
+    op.drop_index("ix_tasks_status_due", table_name="tasks")
     op.drop_index("ix_tasks_goal", table_name="tasks")
     op.drop_index("ix_tasks_due", table_name="tasks")
     op.drop_index("ix_tasks_creator_due", table_name="tasks")

@@ -86,7 +86,7 @@ class Task(BigIntAuditBase):
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
         Index("ix_tasks_creator_due", "creator_id", "due_at"),
         Index("ix_tasks_due", "due_at"),
-        Index("ix_tasks_open_due", "due_at", postgresql_where=text("status IN ('todo', 'in_progress')")),
+        Index("ix_tasks_status_due", "status", "due_at"),
         Index("ix_tasks_strategy", "strategy_id"),
         Index("ix_tasks_client", "client_id"),
         Index("ix_tasks_goal", "goal_id"),
