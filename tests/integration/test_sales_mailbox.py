@@ -232,3 +232,20 @@ async def test_a_mailbox_that_does_not_answer_is_an_error_state_not_a_hang(clien
         silent.close()
     row = await db.scalar(select(MailboxSettings))
     assert row.last_state == "error" and "in time" in row.last_error
+
+
+async def test_crm_imap_variables_win_over_the_screen(client, db, imap_server, monkeypatch):
+    _empty_mailbox(imap_server)
+    db.add(MailboxSettings(host="wrong.invalid", port=1, username="nobody", allowed_senders="x@y", enabled=False))
+    await db.commit()
+    for name, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(imap_server["port"]),
+        "USER": USER,
+        "PASSWORD": PASSWORD,
+        "VERIFY_CERTIFICATE": "false",
+        "ALLOWED_SENDERS": "erp@example.com",
+    }.items():
+        monkeypatch.setenv(f"CRM_IMAP_{name}", value)
+    deliver(imap_server, "erp@example.com", "<env@erp.example.com>", {"sales.csv": FILE})
+    assert await mailbox.check(alchemy_config()) == "ok: 1 attachments"

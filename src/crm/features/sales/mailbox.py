@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.config import get_settings
 from crm.features.sales import imports
 from crm.features.sales.models import MailboxMessage, MailboxSettings, SalesImport
 from crm.features.sales.reading import FileRejected
@@ -56,6 +57,61 @@ async def settings_row(session: AsyncSession) -> MailboxSettings:
         session.add(row)
         await session.flush()
     return row
+
+
+# CRM_IMAP_* variables win over the screen's values (as CRM_SMTP_* do for outgoing mail).
+ENVIRONMENT = {
+    "host": "HOST",
+    "port": "PORT",
+    "tls": "TLS",
+    "verify": "VERIFY_CERTIFICATE",
+    "user": "USER",
+    "password": "PASSWORD",
+    "folder": "FOLDER",
+    "senders": "ALLOWED_SENDERS",
+    "processed": "PROCESSED_FOLDER",
+    "failed": "FAILED_FOLDER",
+    "enabled": "ENABLED",
+}
+
+
+def from_environment() -> dict[str, str]:
+    """The CRM_IMAP_* variables that are set (the environment or .env), by setting."""
+    get_settings()  # loads .env
+    found = {}
+    for key, name in ENVIRONMENT.items():
+        value = os.environ.get(f"CRM_IMAP_{name}")
+        if value not in (None, ""):
+            found[key] = value
+    return found
+
+
+def effective(row: MailboxSettings) -> dict[str, Any]:
+    """The mailbox settings in force: the environment's where set, else the screen's."""
+    cfg: dict[str, Any] = {
+        "host": row.host,
+        "port": row.port,
+        "tls": row.tls,
+        "verify": row.verify_certificate,
+        "user": row.username,
+        "password": SECRETS.decrypt(row.password_sealed),
+        "folder": row.folder or "INBOX",
+        "senders": row.allowed_senders,
+        "processed": row.processed_folder or "Processed",
+        "failed": row.failed_folder or "Failed",
+        "enabled": row.enabled,
+    }
+    env = from_environment()
+    for key, value in env.items():
+        if key in ("tls", "verify", "enabled"):
+            cfg[key] = value.strip().lower() in {"1", "true", "yes", "on"}
+        elif key == "port":
+            cfg[key] = int(value) if value.strip().isdigit() else cfg[key]
+        else:
+            cfg[key] = value
+    if "host" in env and "enabled" not in env:
+        cfg["enabled"] = True
+    return cfg
 
 
 def senders(raw: str) -> set[str]:
@@ -160,20 +216,10 @@ async def check(config: Any) -> str:
     async with config.get_session() as session:
         row = await settings_row(session)
         await session.commit()
-        if not row.enabled or not row.host:
+        cfg = effective(row)
+        if not cfg["enabled"] or not cfg["host"]:
             return "disabled"
-        cfg = {
-            "host": row.host,
-            "port": row.port,
-            "tls": row.tls,
-            "verify": row.verify_certificate,
-            "user": row.username,
-            "password": SECRETS.decrypt(row.password_sealed),
-            "folder": row.folder or "INBOX",
-            "processed": row.processed_folder or "Processed",
-            "failed": row.failed_folder or "Failed",
-        }
-        permitted = senders(row.allowed_senders)
+        permitted = senders(cfg["senders"])
     state, error, count = "ok", "", 0
     imap: imaplib.IMAP4 | None = None
     try:

@@ -11,7 +11,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
-from crm.features.sales.mailbox import SECRETS, senders, settings_row
+from crm.features.sales.mailbox import ENVIRONMENT, SECRETS, from_environment, senders, settings_row
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, parse_int, render, toast
@@ -39,7 +39,13 @@ async def _page(request: Request, row: Any, form: dict[str, Any], errors: FormEr
     return render(
         request,
         "sales/mailbox.html",
-        {"row": row, "form": form, "errors": errors, "password_saved": bool(row.password_sealed)},
+        {
+            "row": row,
+            "form": form,
+            "errors": errors,
+            "password_saved": bool(row.password_sealed),
+            "environment": sorted(f"CRM_IMAP_{ENVIRONMENT[k]}" for k in from_environment()),
+        },
         status_code=status,
     )
 
