@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -24,13 +23,14 @@ from sqlalchemy.orm import undefer
 
 from crm.features.accounts.models import User
 from crm.features.reports import charts, sales_output, schedules_message, telegram
+from crm.features.reports import schedules_senders as senders
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.features.reports.sales import parse_period, report
 from crm.features.reports.sales_data import DEFAULT_TYPE_FIELD, sale_rows
 from crm.features.reports.schedules import timing_of, token_of
+from crm.features.reports.schedules_senders import Retry
 from crm.features.reports.schedules_timing import next_run
 from crm.features.system.settings import with_effective_smtp
-from crm.integrations import mail
 from crm.lib import i18n
 
 log = logging.getLogger("crm.worker.reports")
@@ -40,7 +40,6 @@ Bitrix24Factory = Callable[[], Awaitable[Any]]  # a connected client, or None wh
 MAX_ATTEMPTS = 5
 BACKOFF = 60.0  # seconds before the 2nd attempt; doubled each time
 MAX_BACKOFF = 3600.0
-INLINE_WAIT = 5.0  # a Telegram retry_after up to this is waited out within the same attempt
 LEASE = timedelta(minutes=10)  # a claimed delivery whose worker died is taken again after this
 STEPS = {
     "bitrix24_chat": ("message", "chart"),
@@ -52,14 +51,6 @@ STEPS = {
 
 class CannotRender(Exception):
     """The run cannot be made, for a reason people can act on (stored as it is)."""
-
-
-class Retry(Exception):
-    """A transient failure: try the delivery again after ``delay`` seconds (or the back-off)."""
-
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.delay = delay
 
 
 # --------------------------------------------------------------------------- 1. due schedules
@@ -269,7 +260,7 @@ class Deliverer:
         except Retry as exc:
             state, error, delay = "pending", str(exc), exc.delay
         except Exception as exc:
-            state, error = "failed", _reason(exc)
+            state, error = "failed", senders.reason(exc)
         if state == "pending" and job["attempts"] >= MAX_ATTEMPTS:
             state = "failed"
         if state == "pending" and delay is None:
@@ -286,82 +277,12 @@ class Deliverer:
             log.warning("report delivery %s %s: %s", delivery_id, state, telegram.redact(error))
         return state
 
-    async def _send(self, job: dict[str, Any], step: str) -> None:
-        kind, target, texts = job["kind"], job["target"], job["texts"]
-        stem = texts.get("stem") or "report"
-        try:
-            if kind == "telegram":
-                await _telegram(job, step, stem)
-            elif kind == "email":
-                await self._mail(job, stem)
-            elif kind == "bitrix24_chat":
-                from crm.integrations.bitrix24 import publish
-
-                client = await self.bitrix24()
-                if step == "message":
-                    await publish.chat_message(client, target, texts.get("bitrix") or texts.get("plain", ""))
-                else:
-                    await publish.chat_file(client, target, f"{stem}.png", job["png"], texts.get("title", ""))
-            elif kind == "bitrix24_stream":
-                from crm.integrations.bitrix24 import publish
-
-                client = await self.bitrix24()
-                dest = [x for x in target.split(",") if x] or ["UA"]
-                text = texts.get("bitrix") or texts.get("plain", "")
-                title = texts.get("subject") or texts.get("title", "")
-                await publish.stream_post(client, title, text, f"{stem}.png", job["png"], dest)
-            else:
-                raise ValueError(f"unknown destination {kind}")
-        except Retry:
-            raise
-        except Exception as exc:
-            if getattr(exc, "transient", False):
-                raise Retry(_reason(exc), getattr(exc, "retry_after", None)) from None
-            raise
-
-    async def _mail(self, job: dict[str, Any], stem: str) -> None:
+    async def _smtp(self) -> Any:
         async with self.factory() as session:
-            settings = await with_effective_smtp(session)
-        if not settings.smtp.configured:
-            raise RuntimeError("email is not configured (SMTP settings)")
-        texts = job["texts"]
-        attachment = mail.Attachment(f"{stem}.pdf", job["pdf"], "application", "pdf")
-        message = mail.build_message(
-            settings.smtp.sender, [job["target"]], texts.get("subject", ""), texts.get("plain", ""), [attachment]
-        )
-        try:
-            await mail.send(settings.smtp, message)
-        except mail.MailError as exc:
-            reason = f"{exc} {exc.reply}".strip()
-            if exc.transient:
-                raise Retry(reason) from None
-            raise RuntimeError(reason) from None
+            return await with_effective_smtp(session)
 
-
-async def _telegram(job: dict[str, Any], step: str, stem: str) -> None:
-    texts = job["texts"]
-    if not job["token"]:
-        raise RuntimeError("no bot token stored (enter it again on the schedule)")
-    async with telegram.TelegramBot(job["token"]) as bot:
-        for attempt in range(3):
-            try:
-                if step == "message":
-                    await bot.send_message(job["target"], texts.get("telegram", ""))
-                elif step == "photo":
-                    await bot.send_photo(job["target"], f"{stem}.png", job["png"], texts.get("title", ""))
-                else:
-                    await bot.send_document(job["target"], f"{stem}.pdf", job["pdf"], texts.get("title", ""))
-                return
-            except telegram.TelegramError as exc:
-                wait = exc.retry_after
-                if wait is not None and wait <= INLINE_WAIT and attempt < 2:
-                    await asyncio.sleep(wait)  # flood control: wait as asked, then the same call again
-                    continue
-                raise
-
-
-def _reason(exc: BaseException) -> str:
-    return telegram.redact(str(exc) or type(exc).__name__)[:500]
+    async def _send(self, job: dict[str, Any], step: str) -> None:
+        await senders.send(job, step, self.bitrix24, self._smtp)
 
 
 # --------------------------------------------------------------------------- 4. outcome of runs
