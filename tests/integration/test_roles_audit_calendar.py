@@ -170,22 +170,22 @@ async def test_holiday_names_on_the_calendar_are_in_the_readers_language(client,
     assert "Новогодние каникулы" in toggled.text
 
 
-async def test_the_matrix_offers_built_sections_only_and_saving_it_keeps_the_hidden_permissions(client, db):
+async def test_the_matrix_offers_every_built_section_and_saving_it_sets_them(client, db):
     await make_user(db, "admin@example.com", ["admin"])
     await login(client, "admin@example.com")
     page = (await client.get("/roles")).text
     assert 'value="clients.view"' in page and 'value="leads.operate"' in page
-    assert 'value="plans.view"' in page and 'value="reports.view"' in page  # built sections
-    for code in ("goals.manage", "tasks.work"):
-        assert f'value="{code}"' not in page, code
+    assert 'value="plans.view"' in page and 'value="reports.view"' in page
+    for code in ("goals.view", "goals.manage", "strategies.manage", "tasks.work"):  # built this time
+        assert f'value="{code}"' in page, code
     manager = await db.scalar(select(Role).where(Role.name == "manager"))
-    assert "tasks.work" in manager.permissions
+    assert {"tasks.work", "goals.view"} <= set(manager.permissions)
     form = {f"perm:{r.name}": list(r.permissions) for r in (await db.scalars(select(Role))).all()}
-    form["perm:manager"] = ["clients.view", "audit.view"]  # what the form can send
+    form["perm:manager"] = ["clients.view", "audit.view", "tasks.work"]
     await post_form(client, "/roles", form)
     await db.refresh(manager)
     assert {"clients.view", "audit.view", "tasks.work"} <= set(manager.permissions)
-    assert "plans.view" not in manager.permissions  # offered, so the form's answer stands
+    assert "plans.view" not in manager.permissions and "goals.view" not in manager.permissions
 
 
 async def test_the_audit_log_names_people_roles_and_permissions(client, db):
