@@ -28,7 +28,12 @@ async def test_a_head_of_sales_sets_a_weekly_report_and_sends_himself_a_test(pag
     await page.click("a[href='/reports/schedules/new']")
     await page.fill("#f-name", "Продажи за неделю")
     await page.select_option("#f-period", "last-week")
+    await expect(page.locator("#f-weekday")).to_be_hidden()  # daily: no day fields
+    await page.select_option("#f-frequency", "monthly")
+    await expect(page.locator("#f-month_day")).to_be_visible()
+    await expect(page.locator("#f-weekday")).to_be_hidden()
     await page.select_option("#f-frequency", "weekly")
+    await expect(page.locator("#f-month_day")).to_be_hidden()
     await page.select_option("#f-weekday", "0")
     await page.fill("#f-time", "09:00")
     await page.fill("#f-b24_chat", "общий чат")
