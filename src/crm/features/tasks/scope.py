@@ -68,16 +68,22 @@ async def visible_strategy(session: AsyncSession, user: Any, strategy_id: int) -
     return (await session.scalars(stmt)).first()
 
 
-async def assignable_users(session: AsyncSession, user: Any) -> list[User]:
-    """The people a user may give a task to: everybody (scope.all), their department subtree (heads), or
-    themselves."""
+async def _assignable(session: AsyncSession, user: Any) -> Any:
     scope = await row_scope(session, user)
-    stmt = select(User).where(User.is_active.is_(True)).order_by(User.name, User.email)
+    stmt = select(User.id, User.name, User.email).where(User.is_active.is_(True))
     if not scope.everything:
         ids = scope.department_ids or frozenset()
         stmt = stmt.where(or_(User.id == user.id, User.department_id.in_(ids)) if ids else User.id == user.id)
-    return list((await session.scalars(stmt)).all())
+    return stmt
+
+
+async def assignable_users(session: AsyncSession, user: Any) -> list[tuple[uuid.UUID, str]]:
+    """The people a user may give a task to (id, name): everybody (scope.all), their department subtree (heads),
+    or themselves. Plain columns: an organisation's two thousand people are a list, not ORM objects."""
+    stmt = (await _assignable(session, user)).order_by(User.name, User.email)
+    return [(i, name or email) for i, name, email in (await session.execute(stmt)).all()]
 
 
 async def may_assign(session: AsyncSession, user: Any, assignee_id: uuid.UUID) -> bool:
-    return any(u.id == assignee_id for u in await assignable_users(session, user))
+    stmt = (await _assignable(session, user)).where(User.id == assignee_id)
+    return (await session.execute(stmt)).first() is not None

@@ -84,7 +84,7 @@ async def _options(session: AsyncSession, user: Any, client_ids: list[int], goal
     goal_stmt = select(Goal).order_by(first.desc(), Goal.year.desc(), Goal.name).limit(200)
     goals = (await session.scalars(goal_stmt)).all()
     return {
-        "people": [(str(p.id), p.name or p.email) for p in people],
+        "people": [(str(i), name) for i, name in people],
         "client_choices": [(cid, name) for cid, name in clients],
         "goal_choices": [(g.id, g.name or f"{g.variable} {g.year}") for g in goals],
         "state_options": [(s, _(strategies.STATE_LABELS[s])) for s in STATES],

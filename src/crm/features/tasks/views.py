@@ -84,7 +84,7 @@ async def filter_choices(session: AsyncSession, user: Any) -> dict[str, Any]:
     stmt = await strategies.strategy_query(session, user)
     strats = (await session.scalars(stmt.order_by(Strategy.name).limit(200))).all()
     return {
-        "people": [(str(p.id), p.name or p.email) for p in people],
+        "people": [(str(i), name) for i, name in people],
         "strategy_options": [(s.id, s.name) for s in strats],
         "status_options": [(s, _(services.STATUS_LABELS[s])) for s in STATUSES],
         "priority_options": [(p, _(services.PRIORITY_LABELS[p])) for p in PRIORITIES],
