@@ -106,7 +106,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             state = connection.scope.get("state", {})
             now = int(time.time())
             unchanged = not state.get(ROTATE_SESSION) and scope_session == state.get("crm_session_loaded")
-            if unchanged and now - int(scope_session.get(SESSION_RENEWED, 0)) < SESSION_RENEW_EVERY_S:
+            # a page's own background poll (opt={"background": True}, e.g. the bell's count) is not the person
+            # using the app: it must not keep an unattended tab signed in past the idle timeout
+            handler = connection.scope.get("route_handler")
+            background = bool(getattr(handler, "opt", None) and handler.opt.get("background"))
+            if unchanged and (background or now - int(scope_session.get(SESSION_RENEWED, 0)) < SESSION_RENEW_EVERY_S):
                 return
             scope_session[SESSION_RENEWED] = now
         await super().store_in_message(scope_session, message, connection)

@@ -18,7 +18,7 @@ from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
 
 
-@get("/alerts/count", include_in_schema=False)
+@get("/alerts/count", opt={"background": True}, include_in_schema=False)
 async def bell(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """The bell's inside: the number of the user's current alerts (a provider that fails is left out)."""
     rows = await alerts_for(db_session, current_user(request))
