@@ -303,3 +303,17 @@ async def test_the_imports_and_erp_clients_lists_export_their_rows(client, db):
     assert clients_xlsx.status_code == 200 and clients_xlsx.content.startswith(b"PK")
     clients_csv = await client.get("/sales/clients?format=csv&q=%D0%91")
     assert "Клиент Б" in clients_csv.text and "Клиент А" not in clients_csv.text
+
+
+async def test_a_file_past_the_size_limit_is_refused_clearly_on_the_screen_and_by_the_api(client, db):
+    from crm.features.sales.api import UPLOAD_LIMIT
+
+    await make_user(db, "admin@example.com", ["admin"])
+    big = b"0" * (UPLOAD_LIMIT + 2 * 1024 * 1024)
+    auth = await bearer(client, "admin@example.com")
+    answer = await client.post("/api/v1/imports/sales", files={"file": ("big.csv", big)}, headers=auth)
+    assert answer.status_code == 413 and "larger than 100 MB" in answer.json()["detail"]
+    await login(client, "admin@example.com")
+    page = await post_form(client, "/imports/preview", {}, files={"file": ("big.csv", big)})
+    assert page.status_code == 413  # the body is refused unread (the error page is the app's own)
+    assert await db.scalar(select(SalesImport.id)) is None

@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,6 +104,10 @@ def _bad(field: str, message: str) -> ValidationException:
 async def api_import(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
     try:
         form = await request.form()
+    except RequestEntityTooLarge:
+        raise ClientException(
+            status_code=413, detail=f"The file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB"
+        ) from None
     except ClientException:
         raise _bad("file", "Send the file as multipart/form-data") from None
     file = form.get("file")

@@ -92,10 +92,10 @@ async def _drop_old_drafts(db_session: AsyncSession) -> None:
 @post("/imports/preview", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1024 * 1024)
 async def preview_upload(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Keep the chosen file as a draft import and show its first rows with the column mapping."""
-    form = await request.form()
+    errors = FormErrors()
+    form = await request.form()  # past the size limit Litestar answers 413 from the Content-Length, unread
     file = form.get("file")
     profile = str(form.get("profile") or "").strip()[:120]
-    errors = FormErrors()
     content = b""
     if not isinstance(file, UploadFile) or not file.filename:
         errors.add("file", _("Choose a CSV or XLSX file exported from the ERP."))
