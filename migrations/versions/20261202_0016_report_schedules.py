@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("telegram_token_enc", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("zone", sa.String(length=64), nullable=False),
         sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTimeUTC(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTimeUTC(timezone=True), nullable=False),

@@ -21,6 +21,7 @@ from crm.features.reports import schedules, schedules_delivery
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.integrations.bitrix24.client import Bitrix24Client, WebhookAuth
 from crm.integrations.bitrix24.limits import LeakyBucket
+from crm.lib.i18n import local_tz
 from tests.conftest import ARTIFACTS, login, make_user
 from tests.emulators.bitrix24 import running as b24_running
 from tests.emulators.fixtures import fast_portal
@@ -84,6 +85,7 @@ async def make_schedule(db: Any, destinations: list[dict[str, str]], *, token: s
         telegram_token_enc=schedules.SECRETS.encrypt(token) if token else "",
         active=True,
         next_run_at=DUE,
+        zone=kw.pop("zone", None) or local_tz().key,
     )
     db.add(schedule)
     await db.commit()
@@ -485,3 +487,17 @@ async def test_a_schedule_deleted_while_its_report_is_being_sent_is_left_alone(c
     await db.commit()
     assert await schedules_delivery.Deliverer(factory(), None).run_one(claimed) == "gone"
     assert bot.sent == [] and (await tick())["sent"] == 0
+
+
+async def test_after_the_organisation_changes_its_zone_the_times_mean_the_new_zone(client, db) -> None:
+    from zoneinfo import ZoneInfo
+
+    schedule_id = (await make_schedule(db, [], zone="America/New_York")).id  # computed before the change
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert (await schedules_delivery.tick(factory(), now=now))["planned"] == 0  # DUE is not run in a stale zone
+    row = await db.get(ReportSchedule, schedule_id)
+    await db.refresh(row)
+    zone = local_tz()
+    assert row.zone == zone.key
+    assert row.next_run_at == datetime(2026, 12, 3, 9, 0, tzinfo=zone).astimezone(UTC)
+    assert zone != ZoneInfo("America/New_York")

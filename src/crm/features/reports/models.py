@@ -98,6 +98,7 @@ class ReportSchedule(BigIntAuditBase):
     telegram_token_enc: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    zone: Mapped[str] = mapped_column(String(64), default="")  # the zone next_run_at was computed in
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

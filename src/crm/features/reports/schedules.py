@@ -249,6 +249,7 @@ def apply(schedule: ReportSchedule, parsed: Parsed, now: datetime | None = None)
         schedule.telegram_token_enc = ""
     now = now or datetime.now(UTC)
     schedule.next_run_at = next_run(timing_of(schedule), local_tz(), now) if schedule.active else None
+    schedule.zone = local_tz().key
 
 
 def token_of(schedule: ReportSchedule) -> str:

@@ -58,7 +58,18 @@ class CannotRender(Exception):
 
 async def plan_due(factory: SessionFactory, now: datetime) -> int:
     created = 0
+    zone = i18n.local_tz()
     async with factory() as session:
+        # the organisation's zone changed since a schedule's next time was computed: its times mean the new zone
+        moved = (
+            await session.scalars(
+                select(ReportSchedule)
+                .where(ReportSchedule.active.is_(True), ReportSchedule.zone != zone.key)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for schedule in moved:
+            schedule.next_run_at, schedule.zone = next_run(timing_of(schedule), zone, now), zone.key
         due = (
             await session.scalars(
                 select(ReportSchedule)
@@ -84,9 +95,8 @@ async def plan_due(factory: SessionFactory, now: datetime) -> int:
             )
             created += inserted is not None
             schedule.last_run_at = moment
-            schedule.next_run_at = next_run(
-                timing_of(schedule), i18n.local_tz(), max(now, moment)
-            )  # missed runs: only one
+            schedule.next_run_at = next_run(timing_of(schedule), zone, max(now, moment))  # missed runs: only one
+            schedule.zone = zone.key
         await session.commit()
     return created
 

@@ -53,6 +53,7 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
             active=active,
         )
         schedule.next_run_at = next_run(timing_of(schedule), local_tz(), now) if active else None
+        schedule.zone = local_tz().key
         session.add(schedule)
         await session.flush()
         if active:
