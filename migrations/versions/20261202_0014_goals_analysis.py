@@ -163,6 +163,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("month", "family", "client_id", name=op.f("pk_analysis_client_months")),
     )
+    op.create_index(
+        "ix_analysis_client_months_rank",
+        "analysis_client_months",
+        ["month", "family", sa.text("r0 DESC")],
+        unique=False,
+    )
     op.create_table(
         "analysis_overrides",
         sa.Column("client_id", sa.BigInteger(), nullable=False),

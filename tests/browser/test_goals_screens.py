@@ -67,7 +67,7 @@ async def test_the_client_table_picks_columns_filters_saves_a_view_and_overrides
     await page.click("form[action='/analysis/views'] button")
     await expect(page.locator(".views a", has_text="Клиенты A")).to_be_visible()
     row = page.locator("table.analysis-table tbody tr", has_text="Client A01")
-    await row.locator("details.override-edit summary").click()
+    await row.locator("a.edit-category").click()
     await row.locator("select[name=category]").select_option("Falling")
     await row.locator("select[name=reason]").select_option("Price")
     await row.locator("form.override button").click()

@@ -235,6 +235,45 @@ async def _export(
     return await export_stream(request, export, columns, name, fmt)
 
 
+async def _cell_context(
+    session: AsyncSession, scope: Any, client_id: int, variable: str, month: str, back: str
+) -> dict[str, Any]:
+    try:
+        first = date.fromisoformat(month + "-01") if len(month) == 7 else local_today().replace(day=1)
+    except ValueError:
+        first = local_today().replace(day=1)
+    query = analysis.Query(variable=variable, month=first)
+    sub, stmt = await analysis.table_select(session, scope, query)
+    row = (await session.execute(stmt.where(sub.c.client_id == client_id))).first()
+    if not back.startswith("/analysis/clients"):
+        back = "/analysis/clients"
+    return {
+        "r": row,
+        "client_id": client_id,
+        "variable": variable,
+        "month": f"{first:%Y-%m}",
+        "back": back,
+        "categories": await config.categories(session, variable),
+        "reasons": await config.reasons(session, variable),
+        "edit": True,
+    }
+
+
+@get("/analysis/clients/{client_id:int}/category", opt=VIEW, include_in_schema=False)
+async def edit_cell(request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int]) -> Any:
+    """The inline edit form of a row's category and reason (the cell for htmx, a small page without script)."""
+    scope = await scope_for(db_session, current_user(request))
+    if not await overrides.client_in_scope(db_session, scope, client_id):
+        raise NotFoundException()
+    q = request.query_params
+    variable = q.get("variable") or "revenue"
+    if variable not in VARIABLES:
+        raise NotFoundException()
+    context = await _cell_context(db_session, scope, client_id, variable, q.get("month") or "", q.get("back") or "")
+    template = "goals/_category_cell.html" if is_htmx(request) else "goals/category_edit.html"
+    return render(request, template, context)
+
+
 @post("/analysis/clients/{client_id:int}/category", opt=VIEW, include_in_schema=False)
 async def override_cell(request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int]) -> Any:
     """The inline category/reason of a row: saved, then the cell again (htmx) or back to the table."""
@@ -260,23 +299,11 @@ async def override_cell(request: Request, db_session: NamedDependency[AsyncSessi
         return Redirect(back, status_code=303)
     if not errors:
         await db_session.commit()
-    month = str(form.get("month") or "")
-    query = analysis.Query(
-        variable=variable, month=date.fromisoformat(month + "-01") if len(month) == 7 else local_today().replace(day=1)
-    )
-    sub, stmt = await analysis.table_select(db_session, scope, query)
-    row = (await db_session.execute(stmt.where(sub.c.client_id == client_id))).first()
-    context = {
-        "r": row,
-        "client_id": client_id,
-        "variable": variable,
-        "month": month,
-        "back": back,
-        "categories": await config.categories(db_session, variable),
-        "reasons": await config.reasons(db_session, variable),
-        "cell_errors": {k: _(v) for k, v in errors.items()},
-        "chosen": {"category": category, "reason": reason},
-    }
+    context = await _cell_context(db_session, scope, client_id, variable, str(form.get("month") or ""), back)
+    context["edit"] = bool(errors)
+    context["cell_errors"] = {k: _(v) for k, v in errors.items()}
+    if errors:
+        context["chosen"] = {"category": category, "reason": reason}
     return render(request, "goals/_category_cell.html", context, status_code=422 if errors else 200)
 
 
@@ -314,4 +341,4 @@ async def delete_view(request: Request, db_session: NamedDependency[AsyncSession
     return Redirect("/analysis/clients", status_code=303)
 
 
-ROUTES: list[Any] = [dashboard_page, clients_page, override_cell, save_view, delete_view]
+ROUTES: list[Any] = [dashboard_page, clients_page, edit_cell, override_cell, save_view, delete_view]

@@ -112,7 +112,8 @@ async def ensure_clients(session: AsyncSession, month: date, family: str) -> Non
         "jan": m.replace(month=1),
         "pjan": date(m.year - 1, 1, 1),
     }
-    await _ensure(session, "clients", m.isoformat()[:7], family, [CLIENTS_DELETE, CLIENTS_SQL], params)
+    build = [CLIENTS_DELETE, CLIENTS_SQL, "ANALYZE analysis_client_months"]
+    await _ensure(session, "clients", m.isoformat()[:7], family, build, params)
 
 
 TOTALS_DELETE = "DELETE FROM analysis_month_totals WHERE year = :year AND family = :family"
@@ -160,4 +161,5 @@ async def ensure_totals(session: AsyncSession, year: int, family: str) -> None:
         "from3": date(year - 1, 10, 1),
         "dec": date(year, 12, 1),
     }
-    await _ensure(session, "totals", str(year), family, [TOTALS_DELETE, TOTALS_SQL], params)
+    build = [TOTALS_DELETE, TOTALS_SQL, "ANALYZE analysis_month_totals"]
+    await _ensure(session, "totals", str(year), family, build, params)

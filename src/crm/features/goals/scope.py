@@ -39,7 +39,9 @@ async def scope_for(session: AsyncSession, user: Any) -> Scope:
     return Scope(user.id, everything=scope.everything, department_ids=scope.department_ids or frozenset())
 
 
-async def visible_people(session: AsyncSession, scope: Scope) -> list[User]:
-    """Active users whose goals and clients the person may see, by name."""
-    stmt = scope.where(select(User).where(User.is_active.is_(True)), User.id).order_by(User.name, User.email)
-    return list((await session.scalars(stmt)).all())
+async def visible_people(session: AsyncSession, scope: Scope, limit: int = 500) -> list[Any]:
+    """Active users whose goals and clients the person may see, by name (a picker: at most ``limit``): rows with
+    ``id``, ``name`` and ``email`` (no roles loaded)."""
+    stmt = select(User.id, User.name, User.email).where(User.is_active.is_(True))
+    stmt = scope.where(stmt, User.id).order_by(User.name, User.email)
+    return list((await session.execute(stmt.limit(limit))).all())

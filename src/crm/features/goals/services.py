@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
@@ -15,7 +15,6 @@ from crm.features.accounts.services import record
 from crm.features.goals.config import VARIABLE_LABELS, parse_decimal
 from crm.features.goals.models import VARIABLES, Goal, GoalTarget
 from crm.features.goals.scope import Scope
-from crm.features.org.tree import department_subtree_ids
 from crm.lib.i18n import N_
 
 MONTHS = tuple(range(1, 13))
@@ -227,35 +226,58 @@ class Team:
 async def teams(
     session: AsyncSession, scope: Scope, year: int, variable: str = "", family: str | None = None
 ) -> list[Team]:
-    """For each visible head (a person who sees their department), the sum of the goals of the people of their
-    department subtree for the same variable/family/year. Computed, never stored."""
-    stmt = scope.where(select(User).where(User.is_active.is_(True), User.department_id.is_not(None)), User.id)
-    heads = [u for u in (await session.scalars(stmt.order_by(User.name))).all() if u.can("scope.department")]
+    """For each visible head (a person whose role sees their department) with goals below them, the sum of the
+    goals of the people of their department subtree for the same variable/family/year. Computed (three queries and
+    the department tree in memory), never stored."""
+    from crm.features.accounts.models import Role, user_roles
+    from crm.features.org.tree import all_departments
+
+    q = (
+        select(Goal.variable, Goal.family, Goal.responsible_id, User.department_id, GoalTarget.month, GoalTarget.target)
+        .join(GoalTarget, GoalTarget.goal_id == Goal.id)
+        .join(User, User.id == Goal.responsible_id)
+        .where(Goal.year == year, User.department_id.is_not(None))
+    )
+    if variable:
+        q = q.where(Goal.variable == variable)
+    if family is not None:
+        q = q.where(Goal.family == family)
+    rows = (await session.execute(q)).all()
+    if not rows:
+        return []
+    role_ids = [r.id for r in (await session.scalars(select(Role))).all() if "scope.department" in r.permissions]
+    heads_stmt = scope.where(
+        select(User)
+        .where(User.is_active.is_(True), User.department_id.is_not(None))
+        .where(User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id.in_(role_ids)))),
+        User.id,
+    )
+    heads = list((await session.scalars(heads_stmt.order_by(User.name).limit(500))).all())
+    children: dict[int | None, list[int]] = {}
+    for d in await all_departments(session):
+        children.setdefault(d.parent_id, []).append(d.id)
+
+    def subtree(root: int) -> set[int]:
+        out, todo = set(), [root]
+        while todo:
+            node = todo.pop()
+            if node not in out:
+                out.add(node)
+                todo += children.get(node, [])
+        return out
+
     out: list[Team] = []
     for head in heads:
-        subtree = await department_subtree_ids(session, head.department_id)  # type: ignore[arg-type]
-        members = select(User.id).where(User.department_id.in_(subtree))
-        q = (
-            select(
-                Goal.variable,
-                Goal.family,
-                GoalTarget.month,
-                func.sum(GoalTarget.target),
-                func.count(func.distinct(Goal.responsible_id)),
-            )
-            .join(GoalTarget, GoalTarget.goal_id == Goal.id)
-            .where(Goal.year == year, Goal.responsible_id.in_(members))
-            .group_by(Goal.variable, Goal.family, GoalTarget.month)
-        )
-        if variable:
-            q = q.where(Goal.variable == variable)
-        if family is not None:
-            q = q.where(Goal.family == family)
+        deps = subtree(head.department_id)  # type: ignore[arg-type]
         grouped: dict[tuple[str, str], Team] = {}
-        for var, fam, month, total, people in (await session.execute(q)).all():
-            team = grouped.setdefault((var, fam), Team(head, var, fam, {}, 0))
-            team.targets[month] = Decimal(total)
-            team.members = max(team.members, people)
+        members: dict[tuple[str, str], set[Any]] = {}
+        for var, fam, person, dep, month, target in rows:
+            if dep in deps:
+                team = grouped.setdefault((var, fam), Team(head, var, fam, {}, 0))
+                team.targets[month] = team.targets.get(month, Decimal(0)) + Decimal(target)
+                members.setdefault((var, fam), set()).add(person)
+        for key, team in grouped.items():
+            team.members = len(members[key])
         out += sorted(grouped.values(), key=lambda t: (t.variable, t.family))
     return out
 
