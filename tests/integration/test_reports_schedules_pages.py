@@ -201,3 +201,26 @@ async def test_the_demo_has_schedules_and_its_first_report_is_made_by_the_worker
     await login(client, "admin@example.com", "crm-demo-2026")
     page = await client.get("/reports/schedules")
     assert "Продажи за вчера" in page.text and "Продажи за неделю — руководителю" in page.text
+
+
+async def test_run_now_publishes_to_bitrix24_through_the_worker_and_the_configured_connection(
+    client, db, monkeypatch
+) -> None:
+    from tests.emulators.bitrix24 import running
+    from tests.emulators.fixtures import fast_portal
+
+    await arrange_sales(db)
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    form = {**FORM, "telegram_chat": "", "telegram_token": "", "emails": "", "b24_stream": "1", "period": "month"}
+    reply = await post_form(client, "/reports/schedules/new", form)
+    schedule_id = int(reply.headers["location"].rsplit("/", 1)[1])
+    portal = fast_portal()
+    with running(portal) as server:
+        monkeypatch.setenv("CRM_BITRIX24_WEBHOOK_URL", server.webhook_url)  # the connection the worker uses
+        await post_form(client, f"/reports/schedules/{schedule_id}/run", {})
+        await drain_queue()
+    run = await db.scalar(select(ReportRun))
+    assert (run.kind, run.status) == ("manual", "done")
+    assert sorted(p["kind"] for p in portal.published) == ["file", "message", "post"]
+    assert next(p for p in portal.published if p["kind"] == "message")["dialog"] == "chat42"
