@@ -92,7 +92,7 @@ INSERT INTO analysis_client_months (month, family, client_id, r0, r1, r2, r3, s6
   bought_prev3, first_month, last_purchase, cum_before, total)
 SELECT :m, :family, per.client_id, r0, r1, r2, r3, s6, s12, r12, ytd, pytd, bought_prev3, first_month,
   (SELECT max(l.day) FROM sales_lines l WHERE l.client_id = per.client_id AND l.day >= per.last_month
-     AND l.day < per.last_month + interval '1 month' AND l.amount > 0 AND (:family = '' OR l.family = :family)),
+     AND l.day < (per.last_month + interval '1 month')::date AND l.amount > 0 AND (:family = '' OR l.family = :family)),
   abc.cum_before, abc.total
 FROM per LEFT JOIN abc ON abc.client_id = per.client_id
 """
