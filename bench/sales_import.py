@@ -82,12 +82,26 @@ def write_xlsx(path: Path, count: int) -> None:
     book.save(path)
 
 
+def trace_statements() -> None:
+    from crm.features.sales import pipeline
+
+    plain = pipeline._exec
+
+    async def timed(session, sql, **params):
+        started = time.perf_counter()
+        result = await plain(session, sql, **params)
+        print(f"  {time.perf_counter() - started:6.2f} s  {' '.join(sql.split())[:110]}")
+        return result
+
+    pipeline._exec = timed
+
+
 async def timed_import(path: Path) -> dict[str, float | int]:
     from crm.features.sales import imports
     from crm.lib.db import alchemy_config
 
     config = alchemy_config()
-    content = path.read_bytes()
+    content = await asyncio.to_thread(path.read_bytes)
     copied = [0.0]
     try:
         async with config.get_session() as session:
@@ -118,7 +132,10 @@ async def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--again", action="store_true", help="import the XLSX a second time (all lines updated)")
+    parser.add_argument("--trace", action="store_true", help="print the time of each SQL statement")
     args = parser.parse_args()
+    if args.trace:
+        trace_statements()
     await common.reset_database()
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-sales-"))
     results = []

@@ -172,6 +172,13 @@ MATCH = (
     "FROM erp_clients ORDER BY name_key, id) c "
     "WHERE sc.client_id IS NULL AND sc.name_key <> '' AND c.name_key = sc.name_key",
 )
+# The file's lines with their client and salesperson; the amounts are rounded half-up here, by numeric.
+INCOMING = (
+    "(SELECT s.row_no, s.day, s.invoice, s.product, s.line_no, sc.client_id, s.family, "
+    "s.quantity::numeric(16,3) AS quantity, s.amount::numeric(16,2) AS amount, "
+    "coalesce(p.salesperson, '') AS salesperson, p.user_id FROM sales_stage s "
+    "JOIN sales_stage_clients sc ON sc.ckey = s.ckey LEFT JOIN sales_stage_people p ON p.person = s.person) AS i"
+)
 # New clients by the identity a row has: a code, else an INN, else a name; matched again after each round so
 # that a row naming only the INN of a client created from a coded row joins it.
 CREATE_ROUNDS = (
@@ -202,49 +209,40 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
         if created.rowcount:
             for sql in MATCH:
                 await _exec(session, sql)
-    for name in ("sales_incoming", "sales_existing", "sales_touched"):
+    for name in ("sales_existing", "sales_touched"):
         await _exec(session, f"DROP TABLE IF EXISTS {name}")
-    # The file's lines with their client and salesperson; the amounts are rounded half-up here, by numeric.
     await _exec(
         session,
-        "CREATE TEMP TABLE sales_incoming ON COMMIT DROP AS SELECT s.row_no, s.day, s.invoice, s.product, "
-        "s.line_no, sc.client_id, s.family, s.quantity::numeric(16,3) AS quantity, "
-        "s.amount::numeric(16,2) AS amount, coalesce(p.salesperson, '') AS salesperson, p.user_id "
-        "FROM sales_stage s JOIN sales_stage_clients sc ON sc.ckey = s.ckey "
-        "LEFT JOIN sales_stage_people p ON p.person = s.person",
-    )
-    await _exec(
-        session,
-        "CREATE TEMP TABLE sales_existing ON COMMIT DROP AS SELECT i.row_no, l.id, l.client_id, l.day, "
+        f"CREATE TEMP TABLE sales_existing ON COMMIT DROP AS SELECT i.row_no, l.id, l.client_id, l.day, "  # noqa: S608
         "(l.day, l.client_id, l.family, l.quantity, l.amount, l.salesperson, l.salesperson_id) IS DISTINCT FROM "
         "(i.day, i.client_id, i.family, i.quantity, i.amount, i.salesperson, i.user_id) AS changed "
-        "FROM sales_incoming i JOIN sales_lines l "
+        f"FROM {INCOMING} JOIN sales_lines l "
         "ON l.invoice = i.invoice AND l.product = i.product AND l.line_no = i.line_no",
     )
     await _exec(session, "ANALYZE sales_existing")
     # Months to recompute: where a changed line was and is, and where a new line goes.
     await _exec(
         session,
-        "CREATE TEMP TABLE sales_touched ON COMMIT DROP AS "
+        "CREATE TEMP TABLE sales_touched ON COMMIT DROP AS "  # noqa: S608 - INCOMING is a constant
         "SELECT e.client_id, date_trunc('month', e.day::timestamp)::date AS month FROM sales_existing e "
         "WHERE e.changed "
-        "UNION SELECT i.client_id, date_trunc('month', i.day::timestamp)::date FROM sales_incoming i "
+        f"UNION SELECT i.client_id, date_trunc('month', i.day::timestamp)::date FROM {INCOMING} "
         "LEFT JOIN sales_existing e ON e.row_no = i.row_no WHERE e.row_no IS NULL OR e.changed",
     )
     await _exec(
         session,
-        "UPDATE sales_lines l SET day = i.day, client_id = i.client_id, family = i.family, quantity = i.quantity, "
+        "UPDATE sales_lines l SET day = i.day, client_id = i.client_id, family = i.family, quantity = i.quantity, "  # noqa: S608 - INCOMING is a constant
         "amount = i.amount, salesperson = i.salesperson, salesperson_id = i.user_id, import_id = :import_id, "
-        "updated_at = now() FROM sales_existing e JOIN sales_incoming i ON i.row_no = e.row_no "
+        f"updated_at = now() FROM sales_existing e JOIN {INCOMING} ON i.row_no = e.row_no "
         "WHERE e.changed AND l.id = e.id",
         import_id=import_id,
     )
     inserted = await _exec(
         session,
-        "INSERT INTO sales_lines (id, day, invoice, product, line_no, client_id, family, quantity, amount, "
+        "INSERT INTO sales_lines (id, day, invoice, product, line_no, client_id, family, quantity, amount, "  # noqa: S608 - INCOMING is a constant
         "salesperson, salesperson_id, import_id, created_at, updated_at) "
         "SELECT nextval('sales_lines_id_seq'), i.day, i.invoice, i.product, i.line_no, i.client_id, i.family, "
-        "i.quantity, i.amount, i.salesperson, i.user_id, :import_id, now(), now() FROM sales_incoming i "
+        f"i.quantity, i.amount, i.salesperson, i.user_id, :import_id, now(), now() FROM {INCOMING} "
         "WHERE NOT EXISTS (SELECT 1 FROM sales_existing e WHERE e.row_no = i.row_no)",
         import_id=import_id,
     )
