@@ -25,7 +25,7 @@ WIDTHS = {
     "abc": 10,
     "category": 30,
     "reason": 28,
-    "last_purchase": 24,
+    "last_purchase": 30,
     "responsible": 34,
 }
 LABELS = {
