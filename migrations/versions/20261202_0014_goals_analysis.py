@@ -166,7 +166,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_analysis_client_months_rank",
         "analysis_client_months",
-        ["month", "family", sa.text("r0 DESC")],
+        ["month", "family", sa.text("r0 DESC NULLS LAST")],
         unique=False,
     )
     op.create_table(

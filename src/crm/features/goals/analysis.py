@@ -140,7 +140,7 @@ async def base_select(session: AsyncSession, scope: Scope, query: Query) -> Sele
             func.coalesce(func.nullif(User.name, ""), User.email).label("responsible"),
             ErpClient.responsible_id.label("responsible_id"),
         )
-        .join(ErpClient, ErpClient.id == T.client_id)
+        .outerjoin(ErpClient, ErpClient.id == T.client_id)
         .outerjoin(User, User.id == ErpClient.responsible_id)
         .outerjoin(
             AnalysisOverride,

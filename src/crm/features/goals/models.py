@@ -178,7 +178,7 @@ class AnalysisClientMonth(DefaultBase):
     indices compare with, ABC position, first and last purchase. Derived from ``client_month_sales``."""
 
     __tablename__ = "analysis_client_months"
-    __table_args__ = (Index("ix_analysis_client_months_rank", "month", "family", text("r0 DESC")),)
+    __table_args__ = (Index("ix_analysis_client_months_rank", "month", "family", text("r0 DESC NULLS LAST")),)
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     family: Mapped[str] = mapped_column(Text, primary_key=True)
