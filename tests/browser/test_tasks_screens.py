@@ -182,3 +182,51 @@ async def test_a_refused_position_is_explained_and_the_check_in_still_works(brow
     visit = (await db.scalars(select(Visit))).one()
     assert visit.checked_in_at is not None and visit.in_lat is None
     await context.close()
+
+
+async def test_a_note_sent_without_a_connection_is_kept_shown_as_not_sent_and_retried(browser, live_server, client, db):
+    ids = await anna_with_tasks(db)
+    context, page = await phone(browser, live_server)
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto(f"/tasks/{ids['visit']}/visit")
+    await page.fill("#f-note", "Записано без связи")
+    await context.set_offline(True)
+    await page.click("form[action$='/note'] button")
+    banner = page.locator("[data-outbox]")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_contain_text("Не отправлено: 1")
+    await page.screenshot(path=str(SHOTS / "tasks-visit-offline-phone.png"), full_page=True)
+    assert (await db.scalars(select(Visit))).first() is None
+    await context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await expect(banner).to_be_hidden()
+    db.expire_all()
+    visit = (await db.scalars(select(Visit))).one()
+    assert visit.note == "Записано без связи"
+    await context.close()
+
+
+async def test_a_head_creates_a_strategy_from_the_analysis_link_and_sees_its_page(page, db):
+    from crm.features.sales.models import ErpClient
+
+    head = await make_user(db, "head@example.com", ["head"], name="Олег Егоров")
+    db.add_all(
+        [
+            ErpClient(id=1, name="ООО «Альфа»", name_key="ооо альфа"),
+            ErpClient(id=2, name="АО «Бета»", name_key="ао бета"),
+        ]
+    )
+    await db.commit()
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/strategies/new?client_id=1&client_id=2")
+    await expect(page.locator("#f-name")).to_have_value("Работа с клиентами: ООО «Альфа», АО «Бета»")
+    await shot(page, "tasks-strategy-new")
+    await page.fill("#f-cost", "50000")
+    await page.fill("#f-first_title", "Позвонить директору «Альфы»")
+    async with page.expect_navigation():
+        await page.click("form.tk-form button.btn-primary")
+    await expect(page.locator("h1")).to_have_text("Работа с клиентами: ООО «Альфа», АО «Бета»")
+    await expect(page.locator("text=Позвонить директору «Альфы»")).to_be_visible()
+    await shot(page, "tasks-strategy-page")
+    task = (await db.scalars(select(Task))).one()
+    assert task.assignee_id == head.id and task.strategy_id is not None
