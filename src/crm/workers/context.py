@@ -26,8 +26,15 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await config.get_engine().dispose()
 
 
-# Every-minute sweeps that usually find nothing to do: their successful runs are logged at DEBUG only.
-QUIET_WHEN_DONE = {"give_out_lead_queue", "bitrix24_incremental", "purge_expired"}
+# Sweeps every few minutes that usually find nothing to do: their successful runs are logged at DEBUG only.
+QUIET_WHEN_DONE = {
+    "give_out_lead_queue",
+    "bitrix24_incremental",
+    "purge_expired",
+    "report_schedules_tick",
+    "sales_mailbox_check",
+    "tasks_sweep_series",
+}
 
 
 async def before_process(ctx: dict[str, Any]) -> None:
