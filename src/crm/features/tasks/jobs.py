@@ -65,4 +65,6 @@ async def tasks_send_mentions(ctx: dict[str, Any], *, comment_id: int) -> str:
     return f"sent {sent}"
 
 
-CRON: list[CronJob] = [CronJob(function=tasks_sweep_series, cron="*/10 * * * *", timeout=300, retries=1)]
+CRON: list[CronJob] = [
+    CronJob(function=tasks_sweep_series, cron="*/10 * * * *", timeout=300, retries=1),  # type: ignore[arg-type]
+]

@@ -181,7 +181,7 @@ async def check_links(session: AsyncSession, user: Any, data: TaskInput, task: T
     v, err = data.values, data.errors
     assignee = v.get("assignee_id")
     changed = assignee is not None and (task is None or assignee != task.assignee_id)
-    if changed and not await may_assign(session, user, assignee):
+    if changed and assignee is not None and not await may_assign(session, user, assignee):
         err.add("assignee_id", N_("Choose a person from the list."))
     if v.get("client_id") is not None and await session.get(ErpClient, v["client_id"]) is None:
         err.add("client_id", N_("No such client."))

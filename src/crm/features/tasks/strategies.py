@@ -88,14 +88,16 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
         return name in raw or not partial
 
     if given("name"):
-        name = raw.get("name").strip() if isinstance(raw.get("name"), str) else ""
+        raw_name = raw.get("name")
+        name = raw_name.strip() if isinstance(raw_name, str) else ""
         if not name:
             err.add("name", N_("Give the strategy a name."))
         elif len(name) > 300:
             err.add("name", N_("At most 300 characters."))
         v["name"] = name
     if given("description"):
-        text = raw.get("description") if isinstance(raw.get("description"), str) else ""
+        raw_text = raw.get("description")
+        text = raw_text if isinstance(raw_text, str) else ""
         if len(text) > 10_000:
             err.add("description", N_("At most 10,000 characters."))
         v["description"] = text.strip()
@@ -105,9 +107,9 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
             err.add("state", N_("Choose one of the listed values."))
         v["state"] = state
     if given("owner_id"):
-        text = raw.get("owner_id")
+        owner = raw.get("owner_id")
         try:
-            v["owner_id"] = uuid.UUID(str(text).strip()) if text not in (None, "") else None
+            v["owner_id"] = uuid.UUID(str(owner).strip()) if owner not in (None, "") else None
         except ValueError:
             err.add("owner_id", N_("Choose a person from the list."))
     for name in ("goal_ids", "client_ids"):
@@ -149,7 +151,7 @@ async def check_strategy(session: AsyncSession, user: Any, data: StrategyInput, 
     v, err = data.values, data.errors
     owner = v.get("owner_id")
     changed = owner is not None and (strategy is None or owner != strategy.owner_id)
-    if changed and not await may_assign(session, user, owner):
+    if changed and owner is not None and not await may_assign(session, user, owner):
         err.add("owner_id", N_("Choose a person from the list."))
     for name, model in (("goal_ids", Goal), ("client_ids", ErpClient)):
         ids = v.get(name) or []

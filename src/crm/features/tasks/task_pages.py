@@ -93,7 +93,7 @@ def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
 
 
 def values_from_form(form: Any) -> dict[str, Any]:
-    out = {k: str(form.get(k) or "") for k in FORM_KEYS}
+    out: dict[str, Any] = {k: str(form.get(k) or "") for k in FORM_KEYS}
     out.update(
         {k: str(form.get(k) or "") for k in ("rec_freq", "rec_interval", "rec_month_day", "rec_until", "rec_count")}
     )
@@ -107,7 +107,8 @@ async def form_context(
 ) -> dict[str, Any]:
     user = current_user(request)
     client_id = values.get("client_id")
-    label = await views.client_name(session, int(client_id)) if str(client_id).isdigit() else ""
+    text = str(client_id or "")
+    label = await views.client_name(session, int(text)) if text.isdigit() and len(text) < 19 else ""
     return {
         "task": task,
         "values": values,

@@ -56,17 +56,15 @@ async def names_for(session: AsyncSession, tasks: Iterable[Task]) -> Names:
         if user_ids
         else {}
     )
-    clients = (
-        dict((await session.execute(select(ErpClient.id, ErpClient.name).where(ErpClient.id.in_(client_ids)))).all())
-        if client_ids
-        else {}
-    )
-    strats = (
-        dict((await session.execute(select(Strategy.id, Strategy.name).where(Strategy.id.in_(strategy_ids)))).all())
-        if strategy_ids
-        else {}
-    )
-    goals = {}
+    clients: dict[int, str] = {}
+    if client_ids:
+        stmt = select(ErpClient.id, ErpClient.name).where(ErpClient.id.in_(client_ids))
+        clients = {i: n for i, n in (await session.execute(stmt)).all()}
+    strats: dict[int, str] = {}
+    if strategy_ids:
+        stmt = select(Strategy.id, Strategy.name).where(Strategy.id.in_(strategy_ids))
+        strats = {i: n for i, n in (await session.execute(stmt)).all()}
+    goals: dict[int, str] = {}
     if goal_ids:
         for gid, name, variable, year in (
             await session.execute(select(Goal.id, Goal.name, Goal.variable, Goal.year).where(Goal.id.in_(goal_ids)))

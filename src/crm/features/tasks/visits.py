@@ -99,11 +99,9 @@ async def check_in(session: AsyncSession, user: Any, task: Task, pos: Position) 
         visit.checked_in_at = datetime.now(UTC)
         visit.checked_out_at = None
         visit.in_lat, visit.in_lon, visit.in_accuracy = pos.lat, pos.lon, pos.accuracy
-        visit.in_distance_m = (
-            round(distance_m(pos.lat, pos.lon, task.lat, task.lon), 1)
-            if None not in (pos.lat, pos.lon, task.lat, task.lon)
-            else None
-        )
+        visit.in_distance_m = None
+        if pos.lat is not None and pos.lon is not None and task.lat is not None and task.lon is not None:
+            visit.in_distance_m = round(distance_m(pos.lat, pos.lon, task.lat, task.lon), 1)
         if task.status == "todo":
             task.status = "in_progress"
     await session.flush()
