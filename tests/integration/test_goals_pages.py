@@ -279,3 +279,17 @@ async def test_a_goal_behind_pro_rata_with_less_than_15_days_left_raises_an_aler
         found = await goal_alerts.alerts(db, user)
         assert [a.kind for a in found] == ["goal_behind"] * count, who
     await db.commit()
+
+
+async def test_demo_goals_are_created_once_for_the_demo_managers(client, db) -> None:
+    from crm.features.goals.demo import load
+    from tests.conftest import make_user
+
+    await make_user(db, "manager@example.com", ["manager"], name="Мария")
+    await make_user(db, "manager2@example.com", ["manager"], name="Иван")
+    await put_sales(db, LINES)
+    first = await load(db)
+    await db.commit()
+    again = await load(db)
+    assert first[0].startswith("Goals: 8 demo goals") and "already" in again[0]
+    assert len((await db.scalars(select(Goal))).all()) == 8
