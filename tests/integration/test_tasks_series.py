@@ -142,3 +142,23 @@ async def test_the_sweep_creates_a_next_occurrence_the_queue_missed(client, db) 
     assert await tasks_sweep_series(ctx) == "created 0"
     rows = await occurrences(db, first["id"])
     assert rows[1].due_at.astimezone(local_tz()).date() == date(2027, 4, 1)
+
+
+async def test_with_after_due_the_next_occurrence_comes_when_the_date_passes_even_if_not_done(client, db) -> None:
+    await team(db)
+    anna = await bearer(client, "anna@example.com")
+    yesterday = datetime.now(UTC) - timedelta(hours=22)  # the next one is due in two hours: not past yet
+    first = await new_task(client, anna, due_at=yesterday.isoformat(), recurrence={"freq": "daily", "after_due": True})
+    plain = await new_task(client, anna, due_at=yesterday.isoformat(), recurrence={"freq": "daily"})
+    assert first["recurrence"]["after_due"] is True
+    from crm.features.tasks.jobs import tasks_sweep_series
+
+    ctx = {"db": alchemy_config()}
+    assert await tasks_sweep_series(ctx) == "created 1"
+    assert await tasks_sweep_series(ctx) == "created 0"
+    rows = await occurrences(db, first["id"])
+    assert [r.status for r in rows] == ["todo", "todo"]
+    assert len(await occurrences(db, plain["id"])) == 1  # without the setting it waits for done
+    await client.patch(f"/api/v1/tasks/{first['id']}", json={"status": "done"}, headers=anna)
+    await drain_queue()
+    assert len(await occurrences(db, first["id"])) == 2

@@ -147,6 +147,7 @@ def test_past_days_off_keeps_a_working_day() -> None:
         ({"freq": "daily", "count": -1}, "recurrence.count"),
         ({"freq": "daily", "skip_days_off": "maybe"}, "recurrence.skip_days_off"),
         ({"freq": "daily", "every": 2}, "recurrence.every"),
+        ({"freq": "daily", "after_due": "later"}, "recurrence.after_due"),
     ],
 )
 def test_a_bad_rule_names_the_part_that_is_wrong(raw: dict, field: str) -> None:
@@ -159,3 +160,8 @@ def test_a_rule_round_trips_through_json() -> None:
     rule = parse({"freq": "weekly", "interval": 2, "weekdays": [4, 0], "until": "2027-12-31", "skip_days_off": True})
     assert parse(rule.as_json()) == rule
     assert rule.as_json()["weekdays"] == [0, 4]
+
+
+def test_after_due_is_kept_in_the_json_only_when_set() -> None:
+    assert parse({"freq": "daily", "after_due": True}).as_json()["after_due"] is True
+    assert "after_due" not in parse({"freq": "daily"}).as_json()

@@ -160,7 +160,8 @@ async def read_task(request: Request, db_session: NamedDependency[AsyncSession],
     summary="Create a task",
     description="Fields: title (required), description, priority, status, assignee_id (default: you), due_at, "
     "starts_at (ISO 8601; without an offset: the organisation's local time), client_id, strategy_id, goal_id, "
-    "address, lat, lon, recurrence `{freq, interval, weekdays, month_day, until, count, skip_days_off}`.",
+    "address, lat, lon, recurrence `{freq, interval, weekdays, month_day, until, count, skip_days_off, after_due}` "
+    "(`after_due`: the next occurrence also comes when the due date passes, done or not).",
 )
 async def create_task(
     request: Request, db_session: NamedDependency[AsyncSession], data: JSONBody[dict[str, Any]]

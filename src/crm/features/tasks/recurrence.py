@@ -39,6 +39,7 @@ class Rule:
     until: date | None = None
     count: int | None = None
     skip_days_off: bool = False
+    after_due: bool = False  # the next one also comes when the due date passes, done or not
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"freq": self.freq, "interval": self.interval}
@@ -51,6 +52,8 @@ class Rule:
         if self.count is not None:
             out["count"] = self.count
         out["skip_days_off"] = self.skip_days_off
+        if self.after_due:
+            out["after_due"] = True
         return out
 
 
@@ -68,7 +71,7 @@ def parse(raw: Mapping[str, Any]) -> Rule:
     """A rule from the API's JSON (or the form's values); RuleError names the first bad part."""
     if not isinstance(raw, Mapping):
         raise RuleError("recurrence", "an object with freq, interval, weekdays, month_day, until, count")
-    unknown = set(raw) - {"freq", "interval", "weekdays", "month_day", "until", "count", "skip_days_off"}
+    unknown = set(raw) - {"freq", "interval", "weekdays", "month_day", "until", "count", "skip_days_off", "after_due"}
     if unknown:
         raise RuleError(f"recurrence.{sorted(unknown)[0]}", "unknown field")
     freq = raw.get("freq")
@@ -100,13 +103,20 @@ def parse(raw: Mapping[str, Any]) -> Rule:
     count = None
     if raw.get("count") not in (None, ""):
         count = _int(raw["count"], "recurrence.count", 1, MAX_COUNT)
-    skip = raw.get("skip_days_off", False)
-    if isinstance(skip, str):
+    skip = _flag(raw, "skip_days_off")
+    return Rule(freq, interval, weekdays, month_day, until, count, skip, _flag(raw, "after_due"))
+
+
+def _flag(raw: Mapping[str, Any], name: str) -> bool:
+    value = raw.get(name, False)
+    if isinstance(value, str):
         words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "": False}
-        skip = words.get(skip.strip().lower(), skip)
-    if not isinstance(skip, bool):
-        raise RuleError("recurrence.skip_days_off", "true or false")
-    return Rule(freq, interval, weekdays, month_day, until, count, skip)
+        value = words.get(value.strip().lower(), value)
+    if value is None:
+        value = False
+    if not isinstance(value, bool):
+        raise RuleError(f"recurrence.{name}", "true or false")
+    return value
 
 
 def _clamped(year: int, month: int, day: int) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -61,7 +61,10 @@ async def create_next(session: AsyncSession, task_id: int) -> int | None:
     """Create the occurrence after a closed one; the id of the new row, or None when there is nothing to create
     (not closed, not recurring, past the end) or it exists already."""
     task = await session.get(Task, task_id)
-    if task is None or task.status not in CLOSED_STATUSES:
+    if task is None or not task.recurrence:
+        return None
+    past_due = task.due_at is not None and task.due_at < datetime.now(UTC) and bool(task.recurrence.get("after_due"))
+    if task.status not in CLOSED_STATUSES and not past_due:
         return None
     due = await next_due_of(session, task)
     if due is None:
@@ -87,15 +90,22 @@ async def create_next(session: AsyncSession, task_id: int) -> int | None:
 
 
 async def missing_next(session: AsyncSession, since: datetime, limit: int = 500) -> list[int]:
-    """Closed recurring occurrences (closed since ``since``) whose next occurrence does not exist yet."""
+    """Recurring occurrences whose next one does not exist yet: closed since ``since``, or (rules with
+    ``after_due``) open and due between ``since`` and now."""
     following = aliased(Task)
     stmt = (
         select(Task.id)
         .where(
-            Task.status.in_(CLOSED_STATUSES),
+            or_(
+                and_(Task.status.in_(CLOSED_STATUSES), Task.completed_at >= since),
+                and_(
+                    Task.recurrence["after_due"].as_boolean().is_(True),
+                    Task.due_at >= since,
+                    Task.due_at < datetime.now(UTC),
+                ),
+            ),
             Task.recurrence.is_not(None),
             Task.series_id.is_not(None),
-            Task.completed_at >= since,
             ~select(following.id)
             .where(following.series_id == Task.series_id, following.occurrence == Task.occurrence + 1)
             .exists(),

@@ -52,6 +52,7 @@ def form_to_raw(form: Any) -> dict[str, Any]:
             "until": str(form.get("rec_until") or ""),
             "count": str(form.get("rec_count") or ""),
             "skip_days_off": bool(form.get("rec_skip")),
+            "after_due": bool(form.get("rec_after_due")),
         }
     else:
         raw["recurrence"] = None
@@ -89,6 +90,7 @@ def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
         "rec_until": rule.get("until", ""),
         "rec_count": rule.get("count", ""),
         "rec_skip": rule.get("skip_days_off", False),
+        "rec_after_due": rule.get("after_due", False),
     }
 
 
@@ -99,6 +101,7 @@ def values_from_form(form: Any) -> dict[str, Any]:
     )
     out["rec_weekdays"] = [str(d) for d in form.getall("rec_weekdays", [])]
     out["rec_skip"] = bool(form.get("rec_skip"))
+    out["rec_after_due"] = bool(form.get("rec_after_due"))
     return out
 
 
