@@ -293,3 +293,16 @@ async def test_demo_goals_are_created_once_for_the_demo_managers(client, db) -> 
     again = await load(db)
     assert first[0].startswith("Goals: 8 demo goals") and "already" in again[0]
     assert len((await db.scalars(select(Goal))).all()) == 8
+
+
+async def test_the_category_edit_form_opens_as_a_cell_or_a_page_and_only_in_scope(client, db) -> None:
+    p = await team(db)
+    await put_sales(db, LINES, responsible={"A01": p["maria"].id})
+    await login(client, "maria@example.com")
+    a01, b02 = await _client_id(db, "A01"), await _client_id(db, "B02")
+    url = f"/analysis/clients/{a01}/category?variable=revenue&month=2026-03"
+    cell = await client.get(url, headers={"HX-Request": "true", "HX-Target": f"cat-{a01}"})
+    assert cell.status_code == 200 and cell.text.lstrip().startswith("<td") and 'name="category"' in cell.text
+    page = await client.get(url, headers={"Referer": "http://testserver.local/analysis/clients?month=2026-03"})
+    assert "<html" in page.text and 'value="/analysis/clients?month=2026-03"' in page.text
+    assert (await client.get(f"/analysis/clients/{b02}/category?variable=revenue&month=2026-03")).status_code == 404

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -83,7 +83,7 @@ async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSess
     month = _month_of(params, year)
     scope = await scope_for(db_session, user)
     board = await dashboard.build(db_session, scope, variable, year, family, month, person)
-    people = await visible_people(db_session, scope)
+    people = await visible_people(db_session, scope, owners_only=True)
     label = _(VARIABLE_LABELS[variable])
     query = urlencode(
         {
@@ -190,7 +190,7 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
             select(AnalysisView).where(AnalysisView.user_id == user.id).order_by(AnalysisView.name)
         )
     ).all()
-    people = await visible_people(db_session, scope)
+    people = await visible_people(db_session, scope, owners_only=True)
     context = {
         "query": query,
         "params": params,
@@ -269,7 +269,11 @@ async def edit_cell(request: Request, db_session: NamedDependency[AsyncSession],
     variable = q.get("variable") or "revenue"
     if variable not in VARIABLES:
         raise NotFoundException()
-    context = await _cell_context(db_session, scope, client_id, variable, q.get("month") or "", q.get("back") or "")
+    back = q.get("back") or ""
+    if not back:  # without script: back to the table the link was followed from
+        referer = urlsplit(request.headers.get("referer") or "")
+        back = f"{referer.path}?{referer.query}" if referer.path == "/analysis/clients" else ""
+    context = await _cell_context(db_session, scope, client_id, variable, q.get("month") or "", back)
     template = "goals/_category_cell.html" if is_htmx(request) else "goals/category_edit.html"
     return render(request, template, context)
 

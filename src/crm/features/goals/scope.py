@@ -39,9 +39,13 @@ async def scope_for(session: AsyncSession, user: Any) -> Scope:
     return Scope(user.id, everything=scope.everything, department_ids=scope.department_ids or frozenset())
 
 
-async def visible_people(session: AsyncSession, scope: Scope, limit: int = 500) -> list[Any]:
+async def visible_people(session: AsyncSession, scope: Scope, limit: int = 500, owners_only: bool = False) -> list[Any]:
     """Active users whose goals and clients the person may see, by name (a picker: at most ``limit``): rows with
-    ``id``, ``name`` and ``email`` (no roles loaded)."""
+    ``id``, ``name`` and ``email`` (no roles loaded). ``owners_only``: only people responsible for ERP clients."""
+    from crm.features.sales.models import ErpClient
+
     stmt = select(User.id, User.name, User.email).where(User.is_active.is_(True))
+    if owners_only:
+        stmt = stmt.where(User.id.in_(select(ErpClient.responsible_id).where(ErpClient.responsible_id.is_not(None))))
     stmt = scope.where(stmt, User.id).order_by(User.name, User.email)
     return list((await session.execute(stmt.limit(limit))).all())
