@@ -58,6 +58,13 @@ async def test_a_card_moves_by_mouse_and_by_keyboard_with_one_request_each_and_a
     card = page.locator(f'.tk-card[data-id="{ids["call"]}"]')
     await expect(card).to_be_visible()
     await shot(page, "tasks-board")
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    wide = await page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+        "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + "
+        "Math.round(e.getBoundingClientRect().right))"
+    )
+    assert width <= 1, wide  # nothing sticks out sideways, at 360 px either
     moves: list[str] = []
     page.on("request", lambda r: moves.append(r.url) if "/move" in r.url else None)
     async with page.expect_response(lambda r: "/move" in r.url) as answer:
