@@ -263,3 +263,21 @@ async def test_the_tile_proxy_answers_502_when_the_map_server_is_unreachable(cli
     answer = await client.get("/tasks/tiles/0/0/0.png")
     assert answer.status_code in (200, 502)
     assert (await client.get("/tasks/tiles/3/99/0.png")).status_code == 404
+
+
+async def test_the_client_picker_finds_the_managers_own_clients_by_name(client, db) -> None:
+    people = await team(db)
+    db.add_all(
+        [
+            ErpClient(id=11, name="ООО Лютик", name_key="ооо лютик", responsible_id=people["anna"].id),
+            ErpClient(id=12, name="ЗАО Лютик-Юг", name_key="зао лютик-юг", responsible_id=people["olga"].id),
+        ]
+    )
+    await db.commit()
+    await login(client, "anna@example.com")
+    answer = await client.get("/tasks/client-options?client_q=лютик")
+    assert answer.status_code == 200
+    assert "ООО Лютик" in answer.text and "Лютик-Юг" not in answer.text
+    await login(client, "admin@example.com")
+    both = await client.get("/tasks/client-options?client_q=лютик&client_id=11")
+    assert "Лютик-Юг" in both.text and 'value="11" selected' in both.text

@@ -117,6 +117,7 @@ async def form_context(
         "values": values,
         "errors": {k: _(threads.error_text(m)[0], **threads.error_text(m)[1]) for k, m in errors.items()},
         "client_label": label,
+        "client_options": [],
         "statuses": STATUSES,
         "status_labels": services.STATUS_LABELS,
         "priority_labels": services.PRIORITY_LABELS,
@@ -241,4 +242,16 @@ async def delete_task(request: Request, db_session: NamedDependency[AsyncSession
     return Redirect("/tasks", status_code=303)
 
 
-ROUTES: list[Any] = [new_task, create_task, edit_task, save_task, task_page, comment, delete_task]
+@get("/tasks/client-options", opt=WORK, include_in_schema=False)
+async def client_options(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The client picker's options for a typed name: the clients the person looks after (their team's for a head,
+    every client with scope.all), at most 30, the chosen one kept."""
+    q = (request.query_params.get("client_q") or "").strip()[:100]
+    chosen = str(request.query_params.get("client_id") or "")
+    label = await views.client_name(db_session, int(chosen)) if chosen.isdigit() and len(chosen) < 19 else ""
+    options = await views.find_clients(db_session, current_user(request), q) if len(q) >= 2 else []
+    context = {"values": {"client_id": chosen if label else ""}, "client_label": label, "client_options": options}
+    return render(request, "tasks/_client_select.html", context)
+
+
+ROUTES: list[Any] = [client_options, new_task, create_task, edit_task, save_task, task_page, comment, delete_task]

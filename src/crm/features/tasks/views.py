@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.goals.models import Goal
+from crm.features.org.scope import row_scope
 from crm.features.sales.models import ErpClient
 from crm.features.tasks import services, strategies
 from crm.features.tasks.models import PRIORITIES, STATUSES, Strategy, Task
@@ -93,6 +94,21 @@ async def client_name(session: AsyncSession, client_id: int | None) -> str:
     if client_id is None:
         return ""
     return (await session.scalar(select(ErpClient.name).where(ErpClient.id == client_id))) or ""
+
+
+async def find_clients(session: AsyncSession, user: Any, q: str) -> list[tuple[int, str]]:
+    """ERP clients by name for a picker, within the person's row scope (the responsible person)."""
+    scope = await row_scope(session, user)
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(ErpClient.id, ErpClient.name).where(ErpClient.name.ilike(f"%{pattern}%"))
+    clause = scope.clause(ErpClient.responsible_id)
+    if clause is not None:
+        if scope.department_ids:
+            team = select(User.id).where(User.department_id.in_(scope.department_ids))
+            clause = or_(clause, ErpClient.responsible_id.in_(team))
+        stmt = stmt.where(clause)
+    rows = await session.execute(stmt.order_by(ErpClient.name).limit(30))
+    return [(i, n) for i, n in rows.all()]
 
 
 def filter_query(params: ListParams) -> str:
