@@ -37,6 +37,9 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
     if not goals:
         return []
     targets = await services.targets_of(session, [g.id for g in goals])
+    pairs = {(g.family, g.responsible_id) for g in goals if g.responsible_id}
+    facts = await analysis.actuals_by_person(session, today.year, pairs, today.month)
+    names = await _names(session, {g.responsible_id for g in goals if g.responsible_id})
     created = datetime.combine(today, time(0, 0), local_tz())
     out: list[Alert] = []
     for goal in goals:
@@ -44,9 +47,8 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
         if not target:
             continue
         pro_rata = target * today.day / days
-        actual = (
-            await analysis.actuals(session, scope, goal.variable, today.year, goal.family, goal.responsible_id)
-        ).get(today.month, Decimal(0))
+        month_facts = facts.get((goal.family, goal.responsible_id), {}).get(today.month, {})  # type: ignore[arg-type]
+        actual = month_facts.get(goal.variable, Decimal(0))
         if actual >= pro_rata * THRESHOLD:
             continue
         digits = 2 if goal.variable == "revenue" else 0
@@ -54,7 +56,7 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
             "Goal behind: %(variable)s of %(person)s is at %(actual)s of %(pro_rata)s expected by today "
             "(%(percent)s %%)",
             variable=_(VARIABLE_LABELS.get(goal.variable, goal.variable)),
-            person=await _name(session, goal),
+            person=names.get(goal.responsible_id, "—"),  # type: ignore[arg-type]
             actual=fmt_number(actual, digits),
             pro_rata=fmt_number(pro_rata, digits),
             percent=fmt_number(analysis.percent(actual, pro_rata) or 0, 1),
@@ -66,8 +68,12 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
     return out
 
 
-async def _name(session: AsyncSession, goal: Goal) -> str:
+async def _names(session: AsyncSession, ids: set[Any]) -> dict[Any, str]:
+    from sqlalchemy import select
+
     from crm.features.accounts.models import User
 
-    person = await session.get(User, goal.responsible_id)
-    return (person.name or person.email) if person else "—"
+    if not ids:
+        return {}
+    rows = (await session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))).all()
+    return {i: n or e for i, n, e in rows}

@@ -363,3 +363,37 @@ async def families(session: AsyncSession, year: int) -> list[str]:
     t = AnalysisMonthTotal
     stmt = select(t.line_family).where(t.year == year, t.family == "", t.line_family.not_in(("*", "")))
     return list((await session.scalars(stmt.distinct().order_by(t.line_family).limit(200))).all())
+
+
+async def actuals_by_person(
+    session: AsyncSession, year: int, pairs: set[tuple[str, uuid.UUID]], month: int | None = None
+) -> dict[tuple[str, uuid.UUID], dict[int, dict[str, Decimal]]]:
+    """Actual figures of many (family, person) pairs at once: (family, person) → month → variable → value. One
+    query per family (the cached totals are per family filter); for goals' progress and alerts."""
+    out: dict[tuple[str, uuid.UUID], dict[int, dict[str, Decimal]]] = {}
+    t = AnalysisMonthTotal
+    for family in sorted({f for f, _p in pairs}):
+        await figures.ensure_totals(session, year, family)
+        people = [p for f, p in pairs if f == family]
+        stmt = (
+            select(
+                t.responsible_id,
+                func.extract("month", t.month),
+                func.sum(t.revenue),
+                func.sum(t.buyers),
+                func.sum(t.new_clients),
+                func.sum(t.non_retained),
+            )
+            .where(t.year == year, t.family == family, t.line_family == "*", t.responsible_id.in_(people))
+            .group_by(t.responsible_id, t.month)
+        )
+        if month is not None:
+            stmt = stmt.where(t.month == date(year, month, 1))
+        for person, m, revenue, buyers, new, lost in (await session.execute(stmt)).all():
+            out.setdefault((family, person), {})[int(m)] = {
+                "revenue": Decimal(revenue or 0),
+                "client_count": Decimal(buyers or 0),
+                "new_clients": Decimal(new or 0),
+                "non_retained_clients": Decimal(lost or 0),
+            }
+    return out

@@ -98,18 +98,14 @@ async def progress(session: AsyncSession, scope: Scope, year: int, months: range
             i: n or e
             for i, n, e in (await session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))).all()
         }
+    pairs = {(g.family, g.responsible_id) for g in goals if g.responsible_id}
+    facts = await analysis.actuals_by_person(session, year, pairs)  # type: ignore[arg-type]
     out = []
     for g in goals:
-        actual = (
-            await analysis.actuals(session, scope, g.variable, year, g.family, g.responsible_id)
-            if g.responsible_id
-            else {}
-        )
-        out.append(
-            GoalProgress(
-                g, names.get(g.responsible_id, "—") if g.responsible_id else "—", targets[g.id], actual, months
-            )
-        )
+        by_month = facts.get((g.family, g.responsible_id), {}) if g.responsible_id else {}
+        actual = {m: values[g.variable] for m, values in by_month.items()}
+        person = names.get(g.responsible_id, "—") if g.responsible_id else "—"
+        out.append(GoalProgress(g, person, targets[g.id], actual, months))
     return out
 
 
