@@ -237,3 +237,24 @@ async def test_a_head_creates_a_strategy_from_the_analysis_link_and_sees_its_pag
     await shot(page, "tasks-strategy-page")
     task = (await db.scalars(select(Task))).one()
     assert task.assignee_id == head.id and task.strategy_id is not None
+
+
+async def test_a_recurring_task_is_created_on_the_form_and_its_page_shows_the_thread(page, db):
+    await make_user(db, "anna@example.com", ["manager"], name="Анна Петрова")
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks/new")
+    await page.fill("#f-title", "Еженедельный звонок")
+    await page.fill("#f-due_at", "2027-03-01T10:30")
+    await page.select_option("#f-rec_freq", "weekly")
+    await page.check("input[name=rec_weekdays][value='0']")
+    await shot(page, "tasks-form")
+    async with page.expect_navigation():
+        await page.click("form.tk-form button.btn-primary")
+    await expect(page.locator("h1")).to_have_text("Еженедельный звонок")
+    await page.fill("#f-text", "Первый звонок сделан")
+    async with page.expect_navigation():
+        await page.click("#thread button")
+    await expect(page.locator(".tk-entries")).to_contain_text("Первый звонок сделан")
+    await shot(page, "tasks-task-page")
+    task = (await db.scalars(select(Task))).one()
+    assert task.recurrence["weekdays"] == [0] and task.occurrence == 1
