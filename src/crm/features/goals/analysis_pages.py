@@ -208,8 +208,6 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
         "sort_keys": (query.sort if query else []) + ["", ""],
         "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
         "variables": VARIABLES,
-        "categories": await config.categories(db_session, variable),
-        "reasons": await config.reasons(db_session, variable),
         "views": views,
         "view_query": _view_query(params),
         "people": [(str(u.id), u.name or u.email) for u in people] if len(people) > 1 else [],
