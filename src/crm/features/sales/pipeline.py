@@ -4,6 +4,8 @@ monthly revenue of the touched (client, month) pairs only. Either everything is 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -71,46 +73,67 @@ async def import_table(
     conn = await _raw(session)
     check = checker(cols)
     rejects: list[dict[str, Any]] = []
-    batch: list[tuple[Any, ...]] = []
     per_invoice: dict[str, int] = {}
     clients: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name key) → its staging row
     people: dict[str, int] = {"": 0}
     invoice_index = cols.get("invoice", -1)
-    row_no = 1
-    for row in table.rows:
-        row_no += 1
-        raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
-        invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
-        line_no = per_invoice[invoice] = per_invoice.get(invoice, 0) + 1
-        try:
-            day, invoice, product, family, quantity, amount, person, code, inn, name = check(row)
-        except Rejected as exc:
-            outcome.rejected += 1
-            if len(rejects) < KEEP_REJECTS:
-                rejects.append(
-                    {"row_no": row_no, "reason": exc.code, "value": exc.value, "row": [cell_text(c) for c in row]}
-                )
-            continue
-        key = (code, inn, name_key(name) if name else "")
-        client = clients.get(key)
-        if client is None:
-            client = clients[key] = [len(clients) + 1, code, inn, name, key[2], person]
-        elif person and not client[5]:
-            client[5] = person
-        person_key = people.get(person)
-        if person_key is None:
-            person_key = people[person] = len(people)
-        batch.append((row_no, day, invoice, product, line_no, family, quantity, amount, person_key, client[0]))
-        if len(batch) >= BATCH:
-            await conn.copy_records_to_table("sales_stage", records=batch, columns=STAGE_COLUMNS)
-            batch = []
+    rows = iter(table.rows)
+    counter = [1]  # the file's row number of the last row read (the header is row 1)
+
+    def next_batch() -> list[tuple[Any, ...]]:
+        """Read and check rows until a batch is full or the file ends (runs in a thread)."""
+        batch: list[tuple[Any, ...]] = []
+        row_no = counter[0]
+        for row in rows:
+            row_no += 1
+            raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
+            invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
+            line_no = per_invoice[invoice] = per_invoice.get(invoice, 0) + 1
+            try:
+                day, invoice, product, family, quantity, amount, person, code, inn, name = check(row)
+            except Rejected as exc:
+                outcome.rejected += 1
+                if len(rejects) < KEEP_REJECTS:
+                    rejects.append(
+                        {"row_no": row_no, "reason": exc.code, "value": exc.value, "row": [cell_text(c) for c in row]}
+                    )
+                continue
+            key = (code, inn, name_key(name) if name else "")
+            client = clients.get(key)
+            if client is None:
+                client = clients[key] = [len(clients) + 1, code, inn, name, key[2], person]
+            elif person and not client[5]:
+                client[5] = person
+            person_key = people.get(person)
+            if person_key is None:
+                person_key = people[person] = len(people)
+            batch.append((row_no, day, invoice, product, line_no, family, quantity, amount, person_key, client[0]))
+            if len(batch) >= BATCH:
+                break
+        counter[0] = row_no
+        return batch
+
+    # Rows are read in a thread: the event loop (the web pages, when the worker runs in the web process) is never
+    # blocked by a big file, and the database takes the previous batch meanwhile.
+    copying: asyncio.Task[Any] | None = None
+    try:
+        while True:
+            batch = await asyncio.to_thread(next_batch)
+            if copying is not None:
+                await copying
+                copying = None
             if progress:
-                progress(row_no - 1)
-    outcome.rows_read = row_no - 1
-    if batch:
-        await conn.copy_records_to_table("sales_stage", records=batch, columns=STAGE_COLUMNS)
-    if progress:
-        progress(outcome.rows_read)
+                progress(counter[0] - 1)
+            if not batch:
+                break
+            copying = asyncio.create_task(
+                conn.copy_records_to_table("sales_stage", records=batch, columns=STAGE_COLUMNS)
+            )
+    finally:
+        if copying is not None:
+            with contextlib.suppress(Exception):
+                await copying
+    outcome.rows_read = counter[0] - 1
     if outcome.rows_read == 0:
         raise FileRejected(HEADER_ONLY)
     if outcome.rows_read > outcome.rejected:
