@@ -96,3 +96,17 @@ async def test_the_goal_form_repeats_a_value_and_saves_twelve_months(page, db):
     await expect(page.locator("table.goals-table")).to_contain_text("Paint")
     await expect(page.locator("table.goals-table .team-row").first).to_be_visible()
     await shot(page, "goals-list")
+
+
+async def test_control_and_settings_fit_the_screen(page, db):
+    await _data(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/control?year=2026&from=1&to=4")
+    await expect(page.locator(".kpi").first).to_be_visible()
+    await expect(page.locator("table.analysis-table")).to_contain_text("Maria")
+    await shot(page, "goals-control")
+    await _no_sideways_scroll(page)
+    await page.goto("/analysis/settings?variable=non_retained_clients")
+    await expect(page.locator("h1")).to_be_visible()
+    await shot(page, "goals-settings")
+    await _no_sideways_scroll(page)
