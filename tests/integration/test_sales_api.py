@@ -317,3 +317,17 @@ async def test_a_file_past_the_size_limit_is_refused_clearly_on_the_screen_and_b
     page = await post_form(client, "/imports/preview", {}, files={"file": ("big.csv", big)})
     assert page.status_code == 413  # the body is refused unread (the error page is the app's own)
     assert await db.scalar(select(SalesImport.id)) is None
+
+
+async def test_rejected_rows_download_neutralises_spreadsheet_formulas(client, db):
+    from crm.features.sales.models import SalesImportReject
+
+    await make_user(db, "admin@example.com", ["admin"])
+    item = SalesImport(source="mail", file_name="x.csv", status="done", rejected=1)
+    db.add(item)
+    await db.flush()
+    db.add(SalesImportReject(import_id=item.id, row_no=2, reason="amount_invalid", value="=1+1", row=["=HYPERLINK(1)"]))
+    await db.commit()
+    await login(client, "admin@example.com")
+    body = (await client.get(f"/imports/{item.id}/rejected.csv")).text
+    assert "'=HYPERLINK(1)" in body and ";=" not in body

@@ -16,6 +16,7 @@ from crm.features.accounts.models import User
 from crm.features.org.scope import row_scope
 from crm.features.sales.models import ClientMonthSales, ErpClient, SalesImport, SalesImportReject, SalesLine
 from crm.features.sales.rows import REASONS
+from crm.lib.exports import neutralise
 from crm.lib.i18n import gettext as _
 
 LINE_SORTS = {"day": SalesLine.day, "amount": SalesLine.amount, "invoice": SalesLine.invoice, "id": SalesLine.id}
@@ -139,7 +140,7 @@ async def rejected_csv(session: AsyncSession, item: SalesImport) -> Iterator[str
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow([_("Row"), _("Reason"), _("Row contents")])
         for r in rows:
-            writer.writerow([r.row_no, reason_text(r.reason, r.value), *r.row])
+            writer.writerow([r.row_no, neutralise(reason_text(r.reason, r.value)), *map(neutralise, r.row)])
         if item.rejected > len(rows):
             writer.writerow(["", _("%(count)s more rejected rows are not kept") % {"count": item.rejected - len(rows)}])
         yield "\ufeff" + buffer.getvalue()
