@@ -87,3 +87,23 @@ async def _run(name: str, content: bytes, profile: str) -> tuple[str, str]:
 
 # the commands this slice adds to `crm` (collected through crm.features.SLICES)
 COMMANDS = [imports_group]
+
+
+@imports_group.command(
+    name="rebuild-months",
+    help="Recompute the monthly revenue of every ERP client from the sales lines (the imports maintain it).",
+)
+def rebuild_months() -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from crm.features.sales.models import ClientMonthSales
+    from crm.features.sales.pipeline import rebuild_month_sales
+    from crm.lib.cli import with_session
+
+    async def work(session: AsyncSession) -> int:
+        await rebuild_month_sales(session)
+        return int(await session.scalar(select(func.count()).select_from(ClientMonthSales)) or 0)
+
+    rows = run_async(lambda: with_session(work))
+    click.echo(f"monthly revenue rebuilt: {rows} rows")

@@ -89,7 +89,8 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     )
     if already:
         return ["ERP sales: the demo lines are already there."]
-    people = dict((await session.execute(select(User.email, User.name).where(User.email.in_(MANAGERS)))).all())
+    found = (await session.execute(select(User.email, User.name).where(User.email.in_(MANAGERS)))).all()
+    people: dict[str, str] = {email: name for email, name in found}
     salespeople = (
         people.get(MANAGERS[0], MANAGERS[0]) or MANAGERS[0],
         people.get(MANAGERS[1], MANAGERS[1]) or MANAGERS[1],

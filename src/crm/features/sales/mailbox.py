@@ -43,7 +43,7 @@ class Attachment:
 
 @dataclass
 class Letter:
-    uid: bytes
+    uid: str
     message_id: str
     sender: str
     attachments: list[Attachment] = field(default_factory=list)
@@ -147,7 +147,7 @@ def _letters(imap: imaplib.IMAP4, folder: str, permitted: set[str]) -> list[Lett
     status, data = imap.uid("SEARCH", "ALL")
     found: list[Letter] = []
     for uid in (data[0] or b"").split():
-        status, parts = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        status, parts = imap.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
         raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
         if status != "OK" or raw is None:
             continue
@@ -156,7 +156,7 @@ def _letters(imap: imaplib.IMAP4, folder: str, permitted: set[str]) -> list[Lett
         if not allowed(sender, permitted):
             continue
         message_id = str(message.get("Message-ID", "")).strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
-        letter = Letter(uid=uid, message_id=message_id[:500], sender=sender)
+        letter = Letter(uid=uid.decode(), message_id=message_id[:500], sender=sender)
         assert isinstance(message, EmailMessage)
         for part in message.iter_attachments():
             name = part.get_filename() or ""
@@ -167,7 +167,7 @@ def _letters(imap: imaplib.IMAP4, folder: str, permitted: set[str]) -> list[Lett
     return found
 
 
-def _move(imap: imaplib.IMAP4, uid: bytes, folder: str) -> None:
+def _move(imap: imaplib.IMAP4, uid: str, folder: str) -> None:
     imap.create(_quote(folder))  # "already exists" is fine
     if "MOVE" in imap.capabilities:
         status, _data = imap.uid("MOVE", uid, _quote(folder))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.sales import mapping as mappings
@@ -140,7 +140,7 @@ async def import_table(
         await _stage_names(session, conn, clients, people)
         await _apply(session, import_id, outcome)
     if rejects:
-        await session.execute(SalesImportReject.__table__.insert(), [{"import_id": import_id, **r} for r in rejects])
+        await session.execute(insert(SalesImportReject), [{"import_id": import_id, **r} for r in rejects])
     return outcome
 
 
