@@ -249,3 +249,16 @@ async def test_crm_imap_variables_win_over_the_screen(client, db, imap_server, m
         monkeypatch.setenv(f"CRM_IMAP_{name}", value)
     deliver(imap_server, "erp@example.com", "<env@erp.example.com>", {"sales.csv": FILE})
     assert await mailbox.check(alchemy_config()) == "ok: 1 attachments"
+
+
+async def test_a_senders_files_are_read_with_the_profile_named_after_its_address(client, db, imap_server):
+    from crm.features.sales.mapping import save_profile
+
+    _empty_mailbox(imap_server)
+    await _configure(db, imap_server)
+    await save_profile(db, "ERP@example.com", {"date": "dt", "invoice": "doc", "client_code": "cust", "amount": "sum"})
+    await db.commit()
+    deliver(imap_server, "erp@example.com", "<p@erp>", {"odd.csv": b"Dt;Doc;Cust;Sum\n2026-11-01;A;C1;10,5\n"})
+    assert await mailbox.check(alchemy_config()) == "ok: 1 attachments"
+    item = await db.scalar(select(SalesImport))
+    assert (item.status, item.imported) == ("done", 1)
