@@ -315,7 +315,8 @@ async def test_a_file_past_the_size_limit_is_refused_clearly_on_the_screen_and_b
     assert answer.status_code == 413 and "larger than 100 MB" in answer.json()["detail"]
     await login(client, "admin@example.com")
     page = await post_form(client, "/imports/preview", {}, files={"file": ("big.csv", big)})
-    assert page.status_code == 413  # the body is refused unread (the error page is the app's own)
+    assert page.status_code == 413  # the body is refused unread, and the page says why
+    assert "The file is too large" in page.text and "Bad request" not in page.text
     assert await db.scalar(select(SalesImport.id)) is None
 
 

@@ -109,6 +109,13 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Any]:
         return _page(request, 405, _("Not allowed"), _("This address does not accept that kind of request."))
     if status == 429:
         return _page(request, 429, _("Too many requests"), _("Wait a moment and try again."))
+    if status == 413:  # refused from its Content-Length, before any handler (or the CSRF check) reads it
+        return _page(
+            request,
+            413,
+            _("The file is too large"),
+            _("This upload is larger than the server accepts. Split the file or send a smaller one."),
+        )
     if 400 <= status < 500:
         return _page(
             request,
