@@ -48,6 +48,29 @@ async def test_the_dashboard_shows_bars_with_their_table_and_switches_variable(p
     await shot(page, "goals-dashboard-non-retained")
 
 
+async def test_the_dashboard_with_amounts_in_millions_fits_and_shows_the_whole_year(page, db):
+    from crm.features.goals.models import Goal, GoalTarget
+
+    people = await _data(db)
+    goal = Goal(variable="revenue", family="Paint", responsible_id=people["maria"].id, year=2026)
+    db.add(goal)
+    await db.flush()
+    db.add_all([GoalTarget(goal_id=goal.id, month=m, target=Decimal("7654321.99")) for m in range(1, 13)])
+    await db.commit()
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/analysis?variable=revenue&year=2026&family=Paint")
+    table = page.locator("table.analysis-table").first
+    await expect(table).to_contain_text("91 851 863,88")
+    await shot(page, "goals-dashboard-millions")
+    await _no_sideways_scroll(page)
+    # all twelve months and the year total are shown (the frame does not cut them off) ...
+    wrap = table.locator("xpath=..")
+    assert await wrap.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    # ... each month on one line: no amount or percent breaks in two ("122,1" / "%")
+    heights = await table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert len(heights) == 12 and max(heights) - min(heights) <= 1, heights
+
+
 async def test_the_client_table_picks_columns_filters_saves_a_view_and_overrides_a_category(page, db):
     await _data(db)
     await sign_in(page, "maria@example.com", DEFAULT_PASSWORD)
