@@ -116,6 +116,22 @@ async def test_a_task_is_dragged_to_another_day_of_the_calendar(page, db):
     await shot(page, "tasks-calendar-month")
 
 
+async def test_the_month_calendar_with_a_long_title_stays_within_the_screen(page, db):
+    ids = await anna_with_tasks(db)
+    long = "Согласовать с закупщиком условия годового договора поставки и скидки на весь ассортимент"
+    db.add(Task(title=long, assignee_id=(await db.get(Task, ids["call"])).assignee_id, due_at=at(local_today(), 9)))
+    await db.commit()
+    await sign_in(page, "anna@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks/calendar")
+    await expect(page.locator(".tk-chip-task", has_text="Согласовать с закупщиком")).to_be_attached()
+    await shot(page, "tasks-calendar-long-title")
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 1  # no sideways scroll
+    # every week is as wide as the others: a long title is cut with an ellipsis, it does not widen its week
+    rights = await page.locator(".tk-cal-week").evaluate_all("ws => ws.map(w => Math.round(w.scrollWidth))")
+    assert max(rights) - min(rights) <= 1, rights
+
+
 def photo_bytes() -> bytes:
     out = io.BytesIO()
     Image.linear_gradient("L").resize((3000, 2000)).convert("RGB").save(out, "JPEG", quality=85)
