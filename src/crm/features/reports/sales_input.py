@@ -141,6 +141,17 @@ def parse_day(value: Any, zone: tzinfo) -> date | None:
     text = str(value).strip()
     if not text:
         return None
+    # the two shapes of nearly every export first (a million rows: strptime's failed attempts cost 40 µs a row)
+    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
+        try:
+            return local_day(datetime.fromisoformat(text.replace("Z", "+00:00")), zone)
+        except ValueError:
+            pass
+    elif len(text) == 10 and text[2] == "." and text[5] == ".":
+        try:
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
