@@ -51,10 +51,14 @@ def _bars(ax: object, title: str, lines: Sequence[Line]) -> None:
         ax.text(0.5, 0.5, _("No won deals in this period."), ha="center", va="center", transform=ax.transAxes)  # type: ignore[attr-defined]
         ax.set_axis_off()  # type: ignore[attr-defined]
         return
-    bars = ax.barh(names, sums, color=BAR)  # type: ignore[attr-defined]
-    ax.bar_label(bars, labels=[f"{fmt_number(s)} · {c}" for _n, s, c in data], padding=3, fontsize=8)  # type: ignore[attr-defined]
+    # "others" (the sum of many people) is listed with its figures but not drawn: as a bar it would dwarf everyone
+    others = len(lines) > TOP
+    drawn = [0.0 if others and i == 0 else v for i, v in enumerate(sums)]
+    bars = ax.barh(names, drawn, color=BAR)  # type: ignore[attr-defined]
+    labels = [f"{fmt_number(s)} · {fmt_number(c)}" for _n, s, c in data]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=8)  # type: ignore[attr-defined]
     ax.xaxis.set_major_formatter(_money_axis(ax))  # type: ignore[attr-defined]
-    ax.set_xlim(0, max(sums) * 1.3 or 1)  # type: ignore[attr-defined]
+    ax.set_xlim(0, max(drawn) * 1.3 or 1)  # type: ignore[attr-defined]
     ax.tick_params(labelsize=8)  # type: ignore[attr-defined]
     ax.grid(axis="x", alpha=0.3)  # type: ignore[attr-defined]
     ax.spines[["top", "right"]].set_visible(False)  # type: ignore[attr-defined]
@@ -87,7 +91,11 @@ def title_of(figures: Figures) -> str:
 
 
 def subtitle_of(figures: Figures) -> str:
-    text = _("Total %(sum)s, %(count)s won deals", sum=fmt_number(figures.total.sum, 2), count=figures.total.count)
+    text = _(
+        "Total %(sum)s, %(count)s won deals",
+        sum=fmt_number(figures.total.sum, 2),
+        count=fmt_number(figures.total.count),
+    )
     if figures.previous is not None:
         text += " · " + _("previous period %(sum)s", sum=fmt_number(figures.previous.sum, 2))
         change = figures.total.change
