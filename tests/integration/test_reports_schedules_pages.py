@@ -224,3 +224,48 @@ async def test_run_now_publishes_to_bitrix24_through_the_worker_and_the_configur
     assert (run.kind, run.status) == ("manual", "done")
     assert sorted(p["kind"] for p in portal.published) == ["file", "message", "post"]
     assert next(p for p in portal.published if p["kind"] == "message")["dialog"] == "chat42"
+
+
+async def test_the_archive_gives_our_own_failure_reasons_in_the_users_language(client, db) -> None:
+    from datetime import UTC, datetime
+
+    from crm.features.reports.models import ReportDelivery
+    from tests.conftest import set_cookie
+
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    reply = await post_form(client, "/reports/schedules/new", {**FORM, "b24_chat": "", "telegram_chat": ""})
+    schedule_id = int(reply.headers["location"].rsplit("/", 1)[1])
+    owner_gone = ReportRun(schedule_id=schedule_id, scheduled_for=datetime.now(UTC), kind="manual", status="failed")
+    owner_gone.error = "the schedule's owner is no longer an active user"
+    no_mail = ReportRun(schedule_id=schedule_id, scheduled_for=datetime.now(UTC), kind="manual", status="failed")
+    db.add_all([owner_gone, no_mail])
+    await db.flush()
+    remote = "550 5.1.1 mailbox unavailable"
+    db.add_all(
+        [
+            ReportDelivery(
+                run_id=no_mail.id,
+                destination="email:a@example.com",
+                kind="email",
+                target="a@example.com",
+                state="failed",
+                error="email is not configured (SMTP settings)",
+            ),
+            ReportDelivery(
+                run_id=no_mail.id,
+                destination="email:b@example.com",
+                kind="email",
+                target="b@example.com",
+                state="failed",
+                error=remote,
+            ),
+        ]
+    )
+    await db.commit()
+    set_cookie(client, "crm_lang", "ru")
+    page = (await client.get(f"/reports/schedules/{schedule_id}/runs")).text
+    assert "владелец расписания больше не активный пользователь" in page
+    assert "почта не настроена (настройки SMTP)" in page
+    assert "email is not configured" not in page and "no longer an active user" not in page
+    assert remote in page  # a mail server's own answer is shown as it came

@@ -111,7 +111,7 @@ def destination_key(item: dict[str, Any]) -> str:
 async def _render(session: AsyncSession, run: ReportRun, schedule: ReportSchedule) -> None:
     owner = await session.get(User, schedule.owner_id) if schedule.owner_id else None
     if owner is None or not owner.is_active:
-        raise CannotRender("the schedule's owner is no longer an active user")
+        raise CannotRender(i18n.N_("the schedule's owner is no longer an active user"))
     params = schedule.params or {}
     today = run.scheduled_for.astimezone(i18n.local_tz()).date()
     day_from, day_to = parse_period(params.get("period") or "yesterday", today)
@@ -218,7 +218,7 @@ class Deliverer:
         if self._bitrix24 is None:
             client = await self._bitrix24_factory() if self._bitrix24_factory else None
             if client is None:
-                raise RuntimeError("Bitrix24 is not connected (Integrations screen)")
+                raise RuntimeError(i18n.N_("Bitrix24 is not connected (Integrations screen)"))
             self._bitrix24 = client
         return self._bitrix24
 

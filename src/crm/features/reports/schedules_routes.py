@@ -210,6 +210,7 @@ async def schedule_runs(request: Request, db_session: NamedDependency[AsyncSessi
         "deliveries": deliveries,
         "when": _when(schedule),
         "kind_labels": {k: _(v) for k, v in schedules.KIND_LABELS.items()},
+        "reason": _,  # our own stored reasons are msgids (N_); a remote server's text stays as it came
     }
     return render(request, "reports/schedule_runs.html", context)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from crm.features.reports import telegram
 from crm.integrations import mail
+from crm.lib.i18n import N_
 
 INLINE_WAIT = 5.0  # a Telegram retry_after up to this is waited out within the same attempt
 
@@ -64,7 +65,7 @@ async def send(
 
 async def _mail(job: dict[str, Any], stem: str, settings: Any) -> None:
     if not settings.smtp.configured:
-        raise RuntimeError("email is not configured (SMTP settings)")
+        raise RuntimeError(N_("email is not configured (SMTP settings)"))
     texts = job["texts"]
     attachment = mail.Attachment(f"{stem}.pdf", job["pdf"], "application", "pdf")
     message = mail.build_message(
@@ -82,7 +83,7 @@ async def _mail(job: dict[str, Any], stem: str, settings: Any) -> None:
 async def _telegram(job: dict[str, Any], step: str, stem: str) -> None:
     texts = job["texts"]
     if not job["token"]:
-        raise RuntimeError("no bot token stored (enter it again on the schedule)")
+        raise RuntimeError(N_("no bot token stored (enter it again on the schedule)"))
     async with telegram.TelegramBot(job["token"]) as bot:
         for attempt in range(3):
             try:
