@@ -150,7 +150,29 @@ async def test_the_client_table_picks_columns_filters_sorts_pages_and_exports(cl
     pdf = await client.get(url + "&format=pdf")
     assert pdf.content.startswith(b"%PDF")
     bad = await client.get("/analysis/clients?month=2026-03&f1_field=revenue&f1_op=gt&f1_value=ten")
-    assert bad.status_code == 422 and "a number is expected" in bad.text
+    assert bad.status_code == 422 and "Filter 1 (Revenue): enter a number" in bad.text
+
+
+async def test_a_filter_that_cannot_be_used_is_explained_in_russian_and_the_typed_rows_are_kept(client, db) -> None:
+    from tests.conftest import set_cookie
+
+    await team(db)
+    await put_sales(db, LINES)
+    await login(client, "admin@example.com")
+    set_cookie(client, "crm_lang", "ru")
+    url = (
+        "/analysis/clients?variable=revenue&month=2026-03&f1_field=abc&f1_op=eq&f1_value=A"
+        "&f2_field=revenue&f2_op=gt&f2_value=десять&sort=-i1"
+    )
+    bad = await client.get(url)
+    assert bad.status_code == 422
+    assert "Фильтр 2 (Выручка): введите число" in bad.text and "a number is expected" not in bad.text
+    # what was typed is still in the form, to be corrected
+    assert '<option value="abc" selected>' in bad.text and 'value="A"' in bad.text
+    assert '<option value="revenue" selected>' in bad.text and 'value="десять"' in bad.text
+    assert '<option value="gt" selected>' in bad.text and '<option value="-i1" selected>' in bad.text
+    dated = await client.get("/analysis/clients?month=2026-03&f1_field=last_purchase&f1_op=ge&f1_value=01.03.2026")
+    assert "введите дату в виде 2026-11-30" in dated.text and 'value="01.03.2026"' in dated.text
 
 
 async def test_views_are_saved_per_person_and_the_category_is_overridden_inline(client, db) -> None:

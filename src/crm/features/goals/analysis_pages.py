@@ -165,6 +165,8 @@ def _table_query(params: ListParams) -> tuple[ListParams, analysis.Query | None,
 async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
     params, query, errors = _table_query(ListParams.from_request(request))
+    if "filter" in errors:
+        errors["filter"] = _filter_error(_typed_filters(params))
     scope = await scope_for(db_session, user)
     fmt = params.get("format")
     if query is not None and fmt in ("csv", "xlsx"):
@@ -204,8 +206,8 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
         "column_labels": {k: _(v) for k, v in COLUMN_LABELS.items()},
         "fields": [("code", _("Code")), ("name", _("Client")), *[(k, _(v)) for k, v in COLUMN_LABELS.items()]],
         "ops": [(k, _(v)) for k, v in OP_LABELS.items()],
-        "filter_rows": _filters_for_form(query) if query else _filters_for_form(analysis.Query()),
-        "sort_keys": (query.sort if query else []) + ["", ""],
+        "filter_rows": _filters_for_form(query) if query else _typed_filters(params),
+        "sort_keys": (query.sort if query else params.query.getall("sort", [])) + ["", ""],
         "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
         "variables": VARIABLES,
         "views": views,
@@ -214,6 +216,36 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
         "families": await analysis.families(db_session, int(params.get("month")[:4]) if query else local_today().year),
     }
     return render(request, "goals/clients.html", context, block="table", status_code=422 if errors else 200)
+
+
+def _typed_filters(params: ListParams) -> list[dict[str, str]]:
+    """The filter rows as typed (the form is shown again with them when one cannot be used)."""
+    rows = []
+    for n in (1, 2, 3):
+        field, _sep, rest = params.get(f"f{n}").partition(":")
+        op, _sep, value = rest.partition(":")
+        rows.append({"field": field, "op": op or "eq", "value": value})
+    return rows
+
+
+def _filter_error(rows: list[dict[str, str]]) -> str:
+    """Which filter row cannot be used and why, in the user's language (the API's message is English)."""
+    labels = {"code": _("Code"), "name": _("Client"), **{k: _(v) for k, v in COLUMN_LABELS.items()}}
+    for n, row in enumerate(rows, 1):
+        if not row["field"]:
+            continue
+        try:
+            analysis.parse_filter(row["field"], row["op"], row["value"])
+        except analysis.BadInput:
+            where = {"n": n, "field": labels.get(row["field"], row["field"])}
+            if row["field"] in analysis.NUMERIC and row["op"] in analysis.OPS:
+                return _("Filter %(n)s (%(field)s): enter a number, e.g. 1500.50", **where)
+            if row["field"] == "last_purchase" and row["op"] in analysis.OPS and row["op"] != "contains":
+                return _("Filter %(n)s (%(field)s): enter a date as 2026-11-30", **where)
+            if row["op"] == "contains":
+                return _("Filter %(n)s (%(field)s): “contains” is only for text columns", **where)
+            return _("Filter %(n)s: choose a column and a comparison from the lists", n=n)
+    return _("At most 3 filters.")
 
 
 def _view_query(params: ListParams) -> str:
