@@ -76,6 +76,12 @@ async def test_the_client_table_picks_columns_filters_saves_a_view_and_overrides
     await sign_in(page, "maria@example.com", DEFAULT_PASSWORD)
     await page.goto("/analysis/clients?variable=revenue&month=2026-03")
     await expect(page.locator("table.analysis-table")).to_be_visible()
+    label, field = page.locator("label[for=t-month]"), page.locator("#t-month")
+    label_box, field_box = await label.bounding_box(), await field.bounding_box()
+    if page.viewport_name == "phone":  # each label right above its own field
+        assert label_box["y"] + label_box["height"] <= field_box["y"] + 1 and abs(label_box["x"] - field_box["x"]) <= 1
+    else:  # on one line, the label before its field
+        assert label_box["x"] < field_box["x"] and abs(label_box["y"] - field_box["y"]) < field_box["height"]
     await page.click("details.table-setup summary")
     await page.uncheck("input[name=cols][value=i2]")
     await page.uncheck("input[name=cols][value=i4]")
