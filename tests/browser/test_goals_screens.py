@@ -125,6 +125,12 @@ async def test_the_goal_form_repeats_a_value_and_saves_twelve_months(page, db):
     await expect(page.locator("table.goals-table")).to_contain_text("Paint")
     await expect(page.locator("table.goals-table .team-row").first).to_be_visible()
     await shot(page, "goals-list")
+    # a goal is opened for editing from where the eye is (its indicator), not only from the far end of 16 columns
+    edit = page.locator("table.goals-table a[href^='/goals/']").first
+    await expect(edit).to_be_in_viewport()
+    await edit.click()
+    await expect(page).to_have_url(re.compile(r"/goals/\d+$"))
+    await expect(page.locator("#f-t12")).not_to_have_value("")
 
 
 async def test_control_and_settings_fit_the_screen(page, db):
