@@ -142,6 +142,7 @@ async def test_the_task_form_keeps_what_was_typed_on_an_error_and_creates_a_recu
     assert task.due_at.astimezone(local_tz()) == at(date(2027, 3, 1), 10, 30)
     page = await client.get(f"/tasks/{task.id}")
     assert page.status_code == 200 and "Weekly call" in page.text
+    assert '<a href="/tasks">← Tasks</a>' in page.text  # the way back, on a phone too (no tabs on this page)
 
 
 async def test_a_strategy_from_the_analysis_is_prefilled_and_saving_creates_the_edited_first_task(client, db) -> None:
@@ -217,7 +218,7 @@ async def test_the_strategy_page_shows_progress_roi_and_the_clients_sales_before
     await db.commit()
     await login(client, "head@example.com")
     page = await client.get(f"/strategies/{strategy.id}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and '<a href="/strategies">← Strategies</a>' in page.text
     text = page.text
     assert "1 / 2" in text and "150.0 %" in text.replace("\u00a0", " ")
     assert "Альфа" in text and "200.0 %" in text.replace("\u00a0", " ")  # Oct 100 before → Nov 300 during
