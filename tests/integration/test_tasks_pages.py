@@ -150,10 +150,14 @@ async def test_a_strategy_from_the_analysis_is_prefilled_and_saving_creates_the_
     db.add_all([ErpClient(id=1, name="Альфа", name_key="альфа"), ErpClient(id=2, name="Бета", name_key="бета")])
     await db.flush()
     db.add(Goal(id=5, variable="revenue", year=2027, name="Revenue 2027", responsible_id=people["head"].id))
+    db.add(Goal(id=6, variable="new_clients", family="Paint", year=2027, responsible_id=people["head"].id))
     await db.commit()
     await login(client, "head@example.com")
     page = await client.get("/strategies/new?client_id=1&client_id=2&goal_id=5")
     assert page.status_code == 200
+    # a goal without a name is shown by its indicator, family, person and year, not "new_clients 2027"
+    head_name = people["head"].name or people["head"].email
+    assert f"New clients · Paint · {head_name} · 2027" in page.text and "new_clients 2027" not in page.text
     assert "Альфа" in page.text and "Бета" in page.text and "Revenue 2027" in page.text
     assert "First task" in page.text
     due = (local_today() + timedelta(days=7)).isoformat()

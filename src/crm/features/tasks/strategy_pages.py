@@ -23,8 +23,8 @@ from crm.features.tasks.api import enqueue_mentions
 from crm.features.tasks.models import STATES, Strategy, Task
 from crm.features.tasks.scope import assignable_users, task_clause, visible_strategy
 from crm.lib.auth import current_user
+from crm.lib.i18n import N_, local_tz
 from crm.lib.i18n import gettext as _
-from crm.lib.i18n import local_tz
 from crm.lib.web import ListParams, fetch_page, render, toast
 
 SEE = {"permission": ("tasks.work", "strategies.manage", "goals.view")}
@@ -73,6 +73,23 @@ async def strategy_list(request: Request, db_session: NamedDependency[AsyncSessi
     return render(request, "tasks/strategies.html", context, block="list")
 
 
+GOAL_VARIABLES = {  # the goals' indicators, as the analysis names them
+    "revenue": N_("Revenue"),
+    "client_count": N_("Client count"),
+    "new_clients": N_("New clients"),
+    "non_retained_clients": N_("Non-retained clients"),
+}
+
+
+def _goal_label(goal: Goal, names: dict[str, str]) -> str:
+    """A goal in the picker: its name, or its indicator, family, person and year ("Выручка · Краски · Мария · 2026")
+    rather than the internal key ("revenue 2026"), so that goals of the same indicator can be told apart."""
+    if goal.name:
+        return goal.name
+    parts = [_(GOAL_VARIABLES.get(goal.variable, goal.variable)), goal.family, names.get(str(goal.responsible_id), "")]
+    return " · ".join([p for p in parts if p] + [str(goal.year)])
+
+
 async def _options(session: AsyncSession, user: Any, client_ids: list[int], goal_ids: list[int]) -> dict[str, Any]:
     people = await assignable_users(session, user)
     clients = (
@@ -83,10 +100,11 @@ async def _options(session: AsyncSession, user: Any, client_ids: list[int], goal
     first = Goal.id.in_(goal_ids) if goal_ids else Goal.id.is_(None)
     goal_stmt = select(Goal).order_by(first.desc(), Goal.year.desc(), Goal.name).limit(200)
     goals = (await session.scalars(goal_stmt)).all()
+    names = {str(i): name for i, name in people}
     return {
         "people": [(str(i), name) for i, name in people],
         "client_choices": [(cid, name) for cid, name in clients],
-        "goal_choices": [(g.id, g.name or f"{g.variable} {g.year}") for g in goals],
+        "goal_choices": [(g.id, _goal_label(g, names)) for g in goals],
         "state_options": [(s, _(strategies.STATE_LABELS[s])) for s in STATES],
     }
 
