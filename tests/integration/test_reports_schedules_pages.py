@@ -269,3 +269,5 @@ async def test_the_archive_gives_our_own_failure_reasons_in_the_users_language(c
     assert "почта не настроена (настройки SMTP)" in page
     assert "email is not configured" not in page and "no longer an active user" not in page
     assert remote in page  # a mail server's own answer is shown as it came
+    form = (await client.get(f"/reports/schedules/{schedule_id}")).text
+    assert "<legend>Битрикс24</legend>" in form  # as the menu names it, not "Bitrix24"
