@@ -7,6 +7,7 @@ Connection details: CRM_TEST_PG (default postgresql://postgres@127.0.0.1:5432) a
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import tempfile
@@ -94,12 +95,35 @@ async def _client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield client
 
 
+@pytest.fixture(autouse=True)
+def _forget_sqlalchemy_configs() -> Iterator[None]:
+    """Configs made during a test (jobs' worker contexts, commands) leave their keys in advanced-alchemy's class-wide
+    registries, which it searches recursively for a free key: forgotten after each test, so a long suite cannot
+    overflow the stack. (A process of the product makes a handful of configs in its life.)"""
+    from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import SQLAlchemyAsyncConfig
+
+    names = ("_SESSION_SCOPE_KEY_REGISTRY", "_ENGINE_APP_STATE_KEY_REGISTRY", "_SESSIONMAKER_APP_STATE_KEY_REGISTRY")
+    before = {name: set(getattr(SQLAlchemyAsyncConfig, name)) for name in names}
+    yield
+    for name in names:
+        getattr(SQLAlchemyAsyncConfig, name).intersection_update(before[name])
+
+
+@functools.cache
+def _test_config() -> Any:
+    """One SQLAlchemy config for the tests' own sessions: advanced-alchemy registers every config's session key in a
+    class-wide registry and finds a free one recursively, so a new config per test overflows the stack past ~900
+    tests. Its engine is disposed after each use (every test has its own event loop)."""
+    from crm.lib.db import alchemy_config
+
+    return alchemy_config()
+
+
 async def _reset_data(app: Litestar) -> None:
     from crm import models
     from crm.features.accounts.services import ensure_builtin_roles
-    from crm.lib.db import alchemy_config
 
-    config = alchemy_config()
+    config = _test_config()
     tables = ", ".join(f'"{t.name}"' for t in models.metadata.sorted_tables)
     async with config.get_session() as session:
         await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -122,9 +146,7 @@ async def client(app: Litestar, _client: AsyncTestClient[Litestar]) -> AsyncIter
 @pytest.fixture
 async def db(client: AsyncTestClient[Litestar]) -> AsyncIterator[AsyncSession]:
     """A session for arranging data and checking results; commit to make changes visible to the app."""
-    from crm.lib.db import alchemy_config
-
-    config = alchemy_config()
+    config = _test_config()
     async with config.get_session() as session:
         yield session
     await config.get_engine().dispose()
