@@ -286,3 +286,30 @@ async def test_the_client_picker_finds_the_managers_own_clients_by_name(client, 
     await login(client, "admin@example.com")
     both = await client.get("/tasks/client-options?client_q=лютик&client_id=11")
     assert "Лютик-Юг" in both.text and 'value="11" selected' in both.text
+
+
+async def test_a_comment_from_the_task_page_and_the_strategy_page_goes_to_the_thread_or_says_why_not(client, db):
+    people = await team(db)
+    rows = await seed(db, people)
+    strategy = Strategy(name="Win back Lyutik", owner_id=people["head"].id, state="in_progress")
+    db.add(strategy)
+    await db.commit()
+
+    await login(client, "anna@example.com")
+    task_url = f"/tasks/{rows['call'].id}"
+    refused = await post_form(client, f"{task_url}/comments", {"text": "ask @nobody@example.com"})
+    assert refused.status_code == 422 and "nobody@example.com can see this thread" in refused.text
+    assert "ask @nobody@example.com" in refused.text  # what was typed is kept
+    saved = await post_form(client, f"{task_url}/comments", {"text": "Called, no answer"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == f"{task_url}#thread"
+    assert "Called, no answer" in (await client.get(task_url)).text
+
+    await login(client, "head@example.com")
+    strategy_url = f"/strategies/{strategy.id}"
+    empty = await post_form(client, f"{strategy_url}/comments", {"text": "  "})
+    assert empty.status_code == 422 and "Write a comment." in empty.text
+    posted = await post_form(
+        client, f"{strategy_url}/comments", {"text": "Offer sent to the owner"}, follow_redirects=False
+    )
+    assert posted.status_code == 303 and posted.headers["location"] == f"{strategy_url}#thread"
+    assert "Offer sent to the owner" in (await client.get(strategy_url)).text

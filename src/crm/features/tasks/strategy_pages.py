@@ -19,7 +19,7 @@ from crm.features.goals.models import Goal
 from crm.features.sales.models import ErpClient
 from crm.features.tasks import comments as threads
 from crm.features.tasks import services, strategies, views
-from crm.features.tasks.api import enqueue_mentions
+from crm.features.tasks.comment_pages import post_comment
 from crm.features.tasks.models import STATES, Strategy, Task
 from crm.features.tasks.scope import assignable_users, task_clause, visible_strategy
 from crm.lib.auth import current_user
@@ -272,18 +272,14 @@ async def strategy_comment(
     request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]
 ) -> Any:
     strategy = await _strategy(db_session, request, strategy_id)
-    text = str((await request.form()).get("text") or "")
-    made, errors = await threads.add_comment(db_session, current_user(request), text, strategy_id=strategy.id)
-    if errors or made is None:
-        await db_session.rollback()
-        context = await _page(request, db_session, strategy)
-        base, params = threads.error_text(errors.get("text", ""))
-        context.update({"comment_errors": {"text": _(base, **params)}, "comment_text": text})
-        return render(request, "tasks/strategy.html", context, status_code=422)
-    await db_session.commit()
-    if threads.mentioned_emails(made.text):
-        await enqueue_mentions(request, made.id)
-    return Redirect(f"/strategies/{strategy.id}#thread", status_code=303)
+    return await post_comment(
+        request,
+        db_session,
+        template="tasks/strategy.html",
+        page_context=lambda: _page(request, db_session, strategy),
+        back=f"/strategies/{strategy.id}",
+        strategy_id=strategy.id,
+    )
 
 
 ROUTES: list[Any] = [

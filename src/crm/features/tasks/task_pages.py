@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tasks import comments as threads
 from crm.features.tasks import services, views, visits
-from crm.features.tasks.api import enqueue_mentions
+from crm.features.tasks.comment_pages import post_comment
 from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.pages import WORK, local_time
 from crm.features.tasks.scope import visible_task
@@ -216,19 +216,14 @@ async def task_page(request: Request, db_session: NamedDependency[AsyncSession],
 @post("/tasks/{task_id:int}/comments", opt=WORK, include_in_schema=False)
 async def comment(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     task = await _task_or_404(db_session, request, task_id)
-    form = await request.form()
-    text = str(form.get("text") or "")
-    made, errors = await threads.add_comment(db_session, current_user(request), text, task_id=task.id)
-    if errors or made is None:
-        await db_session.rollback()
-        context = await page_context(request, db_session, task)
-        base, params = threads.error_text(errors.get("text", ""))
-        context.update({"comment_errors": {"text": _(base, **params)}, "comment_text": text})
-        return render(request, "tasks/task.html", context, status_code=422)
-    await db_session.commit()
-    if threads.mentioned_emails(made.text):
-        await enqueue_mentions(request, made.id)
-    return Redirect(f"/tasks/{task.id}#thread", status_code=303)
+    return await post_comment(
+        request,
+        db_session,
+        template="tasks/task.html",
+        page_context=lambda: page_context(request, db_session, task),
+        back=f"/tasks/{task.id}",
+        task_id=task.id,
+    )
 
 
 @post("/tasks/{task_id:int}/delete", opt=WORK, include_in_schema=False)
