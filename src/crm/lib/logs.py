@@ -135,3 +135,30 @@ def logging_config() -> LoggingConfig:
         log_exceptions="debug",
         disable_stack_trace={404, 401, 403, 400, 422, 405},
     )
+
+
+class _HttpClientRedaction(logging.Filter):
+    """Runs one client's ``redact`` over the HTTP client libraries' own log lines (request URLs carry secrets:
+    Bitrix24 webhook keys, Telegram bot tokens), whatever formatter the process uses."""
+
+    def __init__(self, redact: Any) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a broken record is not ours to fix
+            return True
+        cleaned = self.redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def redact_http_client_logs(redact: Any) -> None:
+    """Install ``redact`` (text → text) on httpx's and httpcore's loggers, once per function."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _HttpClientRedaction) and f.redact is redact for f in logger.filters):
+            logger.addFilter(_HttpClientRedaction(redact))

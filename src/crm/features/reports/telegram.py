@@ -5,7 +5,6 @@ error text: httpx's request lines are redacted and errors are built from the ans
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from crm.lib.logs import redact_http_client_logs
 
 DEFAULT_API = "https://api.telegram.org"
 TEXT_LIMIT = 4096
@@ -24,22 +25,7 @@ def redact(text: str) -> str:
     return _TOKEN_IN_URL.sub("/bot***", text)
 
 
-class _RedactFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # pragma: no cover - a broken record is not ours to fix
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-for _name in ("httpx", "httpcore"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactFilter) for f in _logger.filters):
-        _logger.addFilter(_RedactFilter())
+redact_http_client_logs(redact)
 
 
 def api_base() -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
+
+from crm.lib.logs import redact_http_client_logs
 
 # --------------------------------------------------------------------------- secrets out of logs
 
@@ -21,22 +22,7 @@ def redact(text: str) -> str:
     return text
 
 
-class _RedactFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # pragma: no cover - a broken record is not ours to fix
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-for _name in ("httpx", "httpcore"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactFilter) for f in _logger.filters):
-        _logger.addFilter(_RedactFilter())
+redact_http_client_logs(redact)
 
 
 # --------------------------------------------------------------------------- errors
