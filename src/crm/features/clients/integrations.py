@@ -182,11 +182,14 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
     changes: dict[str, list[Any]] = {}
     counting_before = (row.min_call_seconds, list(row.meeting_kinds or []), list(row.communication_kinds or []))
     counting_after = (int(min_seconds), meeting_kinds, communication_kinds)
-    for key, old, new in zip(
-        ("min_call_seconds", "meeting_kinds", "communication_kinds"), counting_before, counting_after, strict=True
+    if row.min_call_seconds != int(min_seconds):
+        changes["min_call_seconds"] = [row.min_call_seconds, int(min_seconds)]
+    for key, old, new in (
+        ("meeting_kinds", counting_before[1], meeting_kinds),
+        ("communication_kinds", counting_before[2], communication_kinds),
     ):
         if old != new:
-            changes[key] = [", ".join(old), ", ".join(new)] if isinstance(new, list) else [old, new]
+            changes[key] = [", ".join(old), ", ".join(new)]
     if row.mode != mode:
         changes["mode"] = [row.mode, mode]
     row.mode = mode

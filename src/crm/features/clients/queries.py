@@ -168,8 +168,8 @@ async def company_choices(session: AsyncSession, scope: EmployeeScope, store: An
     if store is not None and version is not None and (raw := await store.get(key)) is not None:
         cached = json.loads(raw)
         people = {e.id: e for e in (await session.scalars(select(Employee).where(Employee.id.in_(cached["managers"]))))}
-        managers = [people[i] for i in cached["managers"] if i in people]
-        return {"industries": cached["industries"], "regions": cached["regions"], "managers": managers}
+        known = [people[i] for i in cached["managers"] if i in people]
+        return {"industries": cached["industries"], "regions": cached["regions"], "managers": known}
     base = scoped(select(Company).where(Company.active.is_(True)), scope.clause(Company.responsible_id)).subquery()
     industries = [
         i for (i,) in (await session.execute(select(base.c.industry).distinct().order_by(base.c.industry))) if i

@@ -47,7 +47,7 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
         if not target:
             continue
         pro_rata = target * today.day / days
-        month_facts = facts.get((goal.family, goal.responsible_id), {}).get(today.month, {})  # type: ignore[arg-type]
+        month_facts = facts.get((goal.family, goal.responsible_id), {}).get(today.month, {})
         actual = month_facts.get(goal.variable, Decimal(0))
         if actual >= pro_rata * THRESHOLD:
             continue
@@ -56,7 +56,7 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
             "Goal behind: %(variable)s of %(person)s is at %(actual)s of %(pro_rata)s expected by today "
             "(%(percent)s %%)",
             variable=_(VARIABLE_LABELS.get(goal.variable, goal.variable)),
-            person=names.get(goal.responsible_id, "—"),  # type: ignore[arg-type]
+            person=names.get(goal.responsible_id, "—"),
             actual=fmt_number(actual, digits),
             pro_rata=fmt_number(pro_rata, digits),
             percent=fmt_number(analysis.percent(actual, pro_rata) or 0, 1),

@@ -172,8 +172,8 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     if query is not None and fmt in ("csv", "xlsx"):
         return await _export(request, db_session, scope, query, _columns(params), fmt)
     if query is not None and fmt == "pdf":
-        rows, _total, _page = await analysis.table_page(db_session, scope, query, 1, pdf.MAX_ROWS)
-        body = pdf.table_pdf(query, _columns(params), rows, _(VARIABLE_LABELS[query.variable]))
+        printed, _total, _page = await analysis.table_page(db_session, scope, query, 1, pdf.MAX_ROWS)
+        body = pdf.table_pdf(query, _columns(params), printed, _(VARIABLE_LABELS[query.variable]))
         return Response(
             content=body,
             media_type="application/pdf",
@@ -252,6 +252,10 @@ def _view_query(params: ListParams) -> str:
     return urlencode([(k, v) for k, v in params.query.multi_items() if k not in ("page", "format") and v])
 
 
+def _getter(key: str) -> Any:
+    return lambda row: row.get(key)
+
+
 async def _export(
     request: Request, session: AsyncSession, scope: Any, query: analysis.Query, cols: list[str], fmt: str
 ) -> Any:
@@ -260,7 +264,7 @@ async def _export(
     obj = type_coerce(func.json_build_object(*[x for k in keys for x in (k, sub.c[k])]), JSON)
     export = stmt.with_only_columns(obj)
     labels = {"code": _("Code"), "name": _("Client"), **{k: _(v) for k, v in COLUMN_LABELS.items()}}
-    columns = [ExportColumn(labels[k], (lambda row, k=k: row.get(k))) for k in keys]
+    columns = [ExportColumn(labels[k], _getter(k)) for k in keys]
     name = f"clients-{query.variable}-{query.month:%Y-%m}"
     return await export_stream(request, export, columns, name, fmt)
 

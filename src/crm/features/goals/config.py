@@ -214,7 +214,7 @@ async def add_item(session: AsyncSession, actor: Any, kind: str, variable: str, 
 
 async def remove_item(session: AsyncSession, actor: Any, kind: str, item_id: int) -> bool:
     model = AnalysisCategory if kind == "category" else AnalysisReason
-    item = await session.get(model, item_id)
+    item: Any = await session.get(model, item_id)
     if item is None:
         return False
     await record(session, actor, f"analysis_{kind}", item.variable, "delete", {"name": [item.name, None]})
@@ -237,7 +237,7 @@ async def add_rule(session: AsyncSession, actor: Any, variable: str, data: dict[
     category = await session.get(AnalysisCategory, int(category_id)) if category_id.isdigit() else None
     if category is None or category.variable != variable:
         errors["category_id"] = N_("Choose a category from the list.")
-    if errors:
+    if errors or category is None:
         return errors
     position = await session.scalar(
         select(func.coalesce(func.max(AnalysisRule.position), -1) + 1).where(AnalysisRule.variable == variable)
@@ -249,11 +249,11 @@ async def add_rule(session: AsyncSession, actor: Any, variable: str, data: dict[
             op=op,
             value=value,
             category_id=category.id,
-            position=position or 0,  # type: ignore[union-attr]
+            position=position or 0,
         )
     )
     await session.flush()
-    summary = f"{metric} {op} {value} → {category.name}"  # type: ignore[union-attr]
+    summary = f"{metric} {op} {value} → {category.name}"
     await record(session, actor, "analysis_rule", variable, "create", {"rule": [None, summary]})
     return {}
 

@@ -99,7 +99,7 @@ async def progress(session: AsyncSession, scope: Scope, year: int, months: range
             for i, n, e in (await session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))).all()
         }
     pairs = {(g.family, g.responsible_id) for g in goals if g.responsible_id}
-    facts = await analysis.actuals_by_person(session, year, pairs)  # type: ignore[arg-type]
+    facts = await analysis.actuals_by_person(session, year, pairs)
     out = []
     for g in goals:
         by_month = facts.get((g.family, g.responsible_id), {}) if g.responsible_id else {}

@@ -179,7 +179,7 @@ async def _submit(request: Request, session: AsyncSession, goal: Goal | None) ->
                     typed[f"t{m}"] = _plain(targets[m])
         context = await _form_context(session, user, goal, typed, errors)
         return render(request, "goals/goal_form.html", context, status_code=422 if errors else 200)
-    data = {k: typed[k] for k in ("variable", "family", "responsible_id", "year", "name")}
+    data: dict[str, Any] = {k: typed[k] for k in ("variable", "family", "responsible_id", "year", "name")}
     data["targets"] = {str(m): typed[f"t{m}"] for m in services.MONTHS}
     scope = await scope_for(session, user)
     goal_in, raw_errors = await services.check(session, scope, data)

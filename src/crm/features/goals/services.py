@@ -268,7 +268,7 @@ async def teams(
 
     out: list[Team] = []
     for head in heads:
-        deps = subtree(head.department_id)  # type: ignore[arg-type]
+        deps = subtree(head.department_id)
         grouped: dict[tuple[str, str], Team] = {}
         members: dict[tuple[str, str], set[Any]] = {}
         for var, fam, person, dep, month, target in rows:
