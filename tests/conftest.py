@@ -124,9 +124,20 @@ async def _reset_data(app: Litestar) -> None:
     from crm.features.accounts.services import ensure_builtin_roles
 
     config = _test_config()
-    tables = ", ".join(f'"{t.name}"' for t in models.metadata.sorted_tables)
+    names = [t.name for t in models.metadata.sorted_tables]
+    # TRUNCATE of all 86 tables takes ~0.7 s, a test usually fills a handful: empty only those that have rows
+    # (one probe, ~30 ms), then restart every sequence, as RESTART IDENTITY on all of them would.
+    probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)  # noqa: S608
     async with config.get_session() as session:
-        await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        filled = [f'"{name}"' for (name,) in (await session.execute(text(probe))).all()]
+        if filled:
+            await session.execute(text(f"TRUNCATE {', '.join(filled)} CASCADE"))
+        await session.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND s.nspname = 'public' AND c.relname NOT LIKE 'saq%'"
+            )
+        )
         await ensure_builtin_roles(session)
         await session.commit()
     await config.get_engine().dispose()
