@@ -51,7 +51,7 @@ async def _seed(registry_size: int) -> tuple[int, int]:
     from sqlalchemy import select, update
 
     from crm.features.accounts.models import User
-    from crm.features.tariffs import demo, journal, registries
+    from crm.features.tariffs import demo, journal, registry_day
     from crm.features.tariffs.models import RegistryRecord, Telegram, TelegramClient
     from crm.lib.db import alchemy_config
 
@@ -69,8 +69,8 @@ async def _seed(registry_size: int) -> tuple[int, int]:
             await journal.import_journal(session, day)
             await session.commit()
             user = await session.scalar(select(User).where(User.email == OPERATOR))
-            ids = [d.telegram.id for d in await registries.office_day(session, user, REGISTRY_DAY)]
-            registry, added = await registries.add_telegrams(session, user, REGISTRY_DAY, ids)
+            ids = [d.telegram.id for d in await registry_day.office_day(session, user, REGISTRY_DAY)]
+            registry, added = await registry_day.add_telegrams(session, user, REGISTRY_DAY, ids)
             assert added == registry_size, added
             client_ids = list((await session.scalars(select(TelegramClient.id).order_by(TelegramClient.id))).all())
             record_ids = list(

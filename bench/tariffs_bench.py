@@ -74,7 +74,7 @@ async def _tariffication(registry_size: int) -> dict[str, float]:
     from sqlalchemy import select
 
     from crm.features.accounts.models import User
-    from crm.features.tariffs import registries
+    from crm.features.tariffs import registry_day, registry_rows
     from crm.features.tariffs.models import Registry
     from crm.lib.db import alchemy_config
 
@@ -83,18 +83,18 @@ async def _tariffication(registry_size: int) -> dict[str, float]:
     try:
         async with config.get_session() as session:
             user = await session.scalar(select(User).where(User.email == "pok-2@example.com"))
-            day = await registries.office_day(session, user, REGISTRY_DAY)
+            day = await registry_day.office_day(session, user, REGISTRY_DAY)
             ids = [d.telegram.id for d in day][:registry_size]
             if len(ids) != registry_size:
                 raise SystemExit(f"expected {registry_size} telegrams on {REGISTRY_DAY}, found {len(ids)}")
             started = time.perf_counter()
-            registry, added = await registries.add_telegrams(session, user, REGISTRY_DAY, ids)
+            registry, added = await registry_day.add_telegrams(session, user, REGISTRY_DAY, ids)
             await session.commit()
             figures["add"] = time.perf_counter() - started
             assert added == registry_size, added
             registry_id = registry.id
             started = time.perf_counter()
-            repriced = await registries.reprice_all(session, user, registry_id)
+            repriced = await registry_rows.reprice_all(session, user, registry_id)
             await session.commit()
             figures["reprice"] = time.perf_counter() - started
             assert repriced == registry_size

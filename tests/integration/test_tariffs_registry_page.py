@@ -13,7 +13,7 @@ from decimal import Decimal
 from litestar.datastructures import MultiDict
 from sqlalchemy import event, func, select
 
-from crm.features.tariffs import demo, journal, registry_pages
+from crm.features.tariffs import demo, journal, registry_view
 from crm.features.tariffs.models import Registry, RegistryRecord, Telegram
 from crm.lib.web import ListParams
 from tests.conftest import login, post_form
@@ -207,7 +207,7 @@ async def test_the_registry_page_needs_the_same_few_statements_whatever_its_size
         counted.clear()
         event.listen(engine, "before_cursor_execute", count)
         try:
-            context = await registry_pages.page_context(db, user, registry, params)
+            context = await registry_view.page_context(db, user, registry, params)
         finally:
             event.remove(engine, "before_cursor_execute", count)
         return len(counted), context

@@ -206,7 +206,7 @@ def test_a_registry_status_agrees_in_gender_with_registry_and_a_contact_with_con
 
 
 def test_a_notification_agrees_with_its_noun_not_with_the_telegrams_category(locale):
-    from crm.features.tariffs.registry_pages import _notification_label
+    from crm.features.tariffs.registry_view import _notification_label
 
     locale("ru")
     assert (_notification_label("ordinary"), _notification_label("urgent")) == ("обыкновенное", "срочное")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.calendar import services as calendar
-from crm.features.tariffs import journal, registries, tariff_import
+from crm.features.tariffs import journal, registries, registry_day, registry_rows, tariff_import
 from crm.features.tariffs.journal import COLUMNS
 from crm.features.tariffs.models import Country, RegistryRecord, TelegramClient
 from crm.features.tariffs.tariffs import local_midnight
@@ -256,13 +256,13 @@ async def _keep_day(
     """One operator's registry of the day through the screens' own services: tick the paid telegrams, name their
     clients, fix a few rows by hand, sign; billing bills it. The status reached, or None if nothing was added."""
     rng = random.Random(f"{operator.email} {day}")
-    offered = [d.telegram for d in await registries.office_day(session, operator, day) if d.registry_id is None]
+    offered = [d.telegram for d in await registry_day.office_day(session, operator, day) if d.registry_id is None]
     if status == registries.DRAFT:  # only what has come in so far today
         offered = [t for t in offered if t.inp_gate_date <= datetime.now(UTC)] or offered[:8]
     paid = [t.id for t in offered if rng.random() < 0.8][:MAX_ROWS]
     if not paid:
         return None
-    registry, _added = await registries.add_telegrams(session, operator, day, paid)
+    registry, _added = await registry_day.add_telegrams(session, operator, day, paid)
     rows = await registries.rows_of(session, registry)
     names = {code: f"{code} {short}" for code, short, *_rest in CLIENTS}
     abroad = await session.scalar(select(Country.id).where(Country.name == rng.choice(["Беларусь", "Казахстан"])))
@@ -283,11 +283,11 @@ async def _keep_day(
             changes["country_id"] = str(abroad or "")
         if row is recount:
             changes |= {"manual": True, "words": str(row.words + rng.randint(1, 4))}
-        await registries.update_row(session, operator, registry.id, row.id, _row_form(row, client, **changes))
+        await registry_rows.update_row(session, operator, registry.id, row.id, _row_form(row, client, **changes))
         if row is retyped and row is not recount:
             whole = row.words_amount.quantize(Decimal("1"), rounding=ROUND_FLOOR)
             form = _row_form(row, client, manual=True, words_amount=f"{whole:.2f}")
-            await registries.update_row(session, operator, registry.id, row.id, form, "words_amount")
+            await registry_rows.update_row(session, operator, registry.id, row.id, form, "words_amount")
     if status == registries.DRAFT:
         return status
     # The demo operator has looked at the rows with warnings (a paid reply with a notification) and forms anyway.
@@ -319,7 +319,7 @@ async def load_registries(session: AsyncSession, plan: list[tuple[date, str]]) -
         if operator is None or not operator.telegraph_prefix:
             continue
         for day, status in plan:
-            if await registries.day_registry(session, operator, day) is None:
+            if await registry_day.day_registry(session, operator, day) is None:
                 reached = await _keep_day(session, operator, signature, users.get(BILLING_EMAIL), day, status)
                 made[reached or "none"] += 1
     return (

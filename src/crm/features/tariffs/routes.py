@@ -10,6 +10,7 @@ from crm.features.tariffs.clients_pages import ROUTES as CLIENT_ROUTES
 from crm.features.tariffs.journal_pages import ROUTES as JOURNAL_ROUTES
 from crm.features.tariffs.registry_api import ROUTES as REGISTRY_API_ROUTES
 from crm.features.tariffs.registry_pages import ROUTES as REGISTRY_ROUTES
+from crm.features.tariffs.registry_row_pages import ROUTES as REGISTRY_ROW_ROUTES
 from crm.features.tariffs.tariff_pages import ROUTES as TARIFF_ROUTES
 
 ROUTES: list[Any] = [
@@ -18,6 +19,7 @@ ROUTES: list[Any] = [
     *TARIFF_ROUTES,
     *JOURNAL_ROUTES,
     *REGISTRY_ROUTES,
+    *REGISTRY_ROW_ROUTES,
     *BILLING_ROUTES,
     *CLIENT_ROUTES,
 ]
