@@ -370,10 +370,10 @@ async def test_cached_totals_are_renewed_when_a_sync_run_changes_the_figures(cli
 
 
 async def test_pages_reach_only_the_first_rows_and_the_page_says_to_refine_the_filter(client, db, monkeypatch) -> None:
-    from crm.features.reports import communications as comm
+    from crm.features.reports import communications_report as comm_report
 
     await organisation(db)
-    monkeypatch.setattr(comm, "MAX_PAGED_ROWS", 3)
+    monkeypatch.setattr(comm_report, "MAX_PAGED_ROWS", 3)
     await signin(client, "admin@x.test")
     body = (await api(client, "?sort=title&page_size=1&page=3")).json()
     assert body["total"] == 5 and body["page"] == 3 and ids_of(body) == [104]

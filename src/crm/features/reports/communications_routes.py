@@ -25,6 +25,7 @@ from crm.features.org.scope import EmployeeScope, employee_scope
 from crm.features.org.tree import all_departments, indented
 from crm.features.reports import communications as comm
 from crm.features.reports import communications_filters as cf
+from crm.features.reports import communications_report as comm_report
 from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
@@ -60,7 +61,7 @@ def _pipeline_sum(pipeline_id: int, name: str) -> Any:
     return lambda row: getattr(row.cells[pipeline_id], name)
 
 
-def sort_names(report: comm.Report) -> dict[str, str]:
+def sort_names(report: comm_report.Report) -> dict[str, str]:
     names = {
         "title": _("Company"),
         "inn": _("INN"),
@@ -79,8 +80,8 @@ def sort_names(report: comm.Report) -> dict[str, str]:
 async def choices(session: AsyncSession, scope: EmployeeScope, store: Any = None) -> dict[str, Any]:
     """Managers, industries and regions of the companies in the user's scope (cached like the totals: three
     scans of every company in scope); departments; pipelines."""
-    version = await comm.data_version(session) if store is not None else None
-    key = comm.cache_key("choices", version or "", scope)
+    version = await comm_report.data_version(session) if store is not None else None
+    key = comm_report.cache_key("choices", version or "", scope)
     raw = await store.get(key) if store is not None and version is not None else None
     if raw is not None:
         heavy = json.loads(raw)
@@ -106,15 +107,15 @@ async def choices(session: AsyncSession, scope: EmployeeScope, store: Any = None
             "managers": [{"id": e.id, "full_name": e.full_name} for e in people.all()],
         }
         if store is not None and version is not None:
-            await store.set(key, json.dumps(heavy), expires_in=comm.CACHE_SECONDS)
+            await store.set(key, json.dumps(heavy), expires_in=comm_report.CACHE_SECONDS)
     departments = [(d.id, "\u00a0\u00a0" * depth + d.name) for d, depth in indented(await all_departments(session))]
-    return {**heavy, "departments": departments, "all_pipelines": await comm.pipelines(session)}
+    return {**heavy, "departments": departments, "all_pipelines": await comm_report.pipelines(session)}
 
 
 # --------------------------------------------------------------------------- the page
 
 
-def _export_columns(report: comm.Report) -> list[ExportColumn]:
+def _export_columns(report: comm_report.Report) -> list[ExportColumn]:
     columns = [
         ExportColumn("bitrix_id", lambda r: r.company_id),
         ExportColumn("title", lambda r: r.title),
@@ -151,7 +152,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
     try:
         flt = cf.parse_filter(params.query)
         size = params.page_size if params.get("page_size") else cfg.page_size
-        report = await comm.build(
+        report = await comm_report.build(
             db_session,
             flt,
             scope,
@@ -166,7 +167,9 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         item: Any = extra[0]
         error = (str(item.get("key", "")), str(item.get("message", exc.detail)))
         flt = cf.CommFilter()
-        report = comm.Report(await comm.pipelines(db_session), [], 0, 1, cfg.page_size, {}, [("title", False)])
+        report = comm_report.Report(
+            await comm_report.pipelines(db_session), [], 0, 1, cfg.page_size, {}, [("title", False)]
+        )
     if error is None and params.get("format") in {"csv", "xlsx"}:
         return export_response(report.rows, _export_columns(report), "client-communications", params.get("format"))
     context = {
@@ -176,7 +179,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         "cfg": cfg,
         "error": error,
         "path": PATH,
-        "max_paged": comm.MAX_PAGED_ROWS,
+        "max_paged": comm_report.MAX_PAGED_ROWS,
         "sort_link": lambda key: sort_link(params, report.sort, key),
         "sort_names": sort_names(report),
         "views": await _views(db_session, user),
@@ -312,7 +315,7 @@ async def api_communications(
 ) -> CommunicationReport:
     scope = await employee_scope(db_session, current_user(request))
     flt = cf.parse_filter(request.query_params)
-    report = await comm.build(
+    report = await comm_report.build(
         db_session,
         flt,
         scope,
@@ -323,7 +326,7 @@ async def api_communications(
         strict_page=True,
     )
 
-    def sums(cells: dict[int, comm.Cell]) -> list[PipelineSums]:
+    def sums(cells: dict[int, comm_report.Cell]) -> list[PipelineSums]:
         return [PipelineSums(p.id, p.name, cells[p.id].active_sum, cells[p.id].won_sum) for p in report.pipelines]
 
     rows = [
