@@ -1,4 +1,4 @@
-"""Generator of the spec's organisation for benchmarks: departments and users so far.
+"""Generator of the users benchmark's organisation: the product's department tree and N users by role shares.
 
 Later slices add their parts (companies, deals, leads...) as more ``generate_*`` functions that take the
 ``Organisation`` built here (owners, departments) and a seeded ``random.Random``, and a CLI option each.
@@ -28,147 +28,14 @@ import common
 DEFAULT_USERS = 10_000
 DEFAULT_SEED = 2026
 
-# --------------------------------------------------------------------------- names
+# The names, UUIDv7 ids, COPY helper and department tree are the product's (``crm demo load --scale large``).
+from crm.demo_large.base import copy_records, person_name, translit, unique_email, uuid7_at  # noqa: E402
+from crm.demo_large.org import DEPARTMENT_TREE  # noqa: E402
 
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-MALE_FIRST = _words(
-    """
-    Александр Алексей Андрей Антон Артём Борис Вадим Валерий Василий Виктор Виталий Владимир Владислав
-    Геннадий Георгий Григорий Денис Дмитрий Евгений Егор Иван Игорь Илья Кирилл Константин Леонид Максим
-    Михаил Никита Николай Олег Павел Пётр Роман Руслан Сергей Станислав Степан Тимур Фёдор Юрий Ярослав
-    """
-)
-FEMALE_FIRST = _words(
-    """
-    Александра Алина Алёна Алла Анастасия Анна Валентина Валерия Вера Вероника Виктория Галина Дарья
-    Диана Евгения Екатерина Елена Елизавета Жанна Зоя Инна Ирина Карина Кристина Ксения Лариса Любовь
-    Людмила Маргарита Марина Мария Надежда Наталья Оксана Ольга Полина Светлана София Татьяна Юлия Яна
-    """
-)
-# Male forms; female forms are derived (Иванов → Иванова, Ковальский → Ковальская, Шевченко stays).
-SURNAMES = _words(
-    """
-    Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов Волков
-    Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев Макаров Никитин
-    Захаров Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв Сергеев Кузьмин Фролов
-    Александров Дмитриев Королёв Гусев Киселёв Ильин Максимов Поляков Сорокин Виноградов Ковалёв Белов
-    Медведев Антонов Тарасов Жуков Баранов Филиппов Комаров Давыдов Беляев Герасимов Богданов Осипов
-    Сидоров Матвеев Титов Марков Миронов Крылов Куликов Карпов Власов Мельников Денисов Гаврилов Тихонов
-    Казаков Афанасьев Данилов Савельев Тимофеев Фомин Чернов Абрамов Мартынов Ефимов Федотов Щербаков
-    Назаров Калинин Исаев Чернышёв Быков Маслов Родионов Коновалов Лазарев Воронин Климов Филатов
-    Пономарёв Голубев Кудрявцев Прохоров Наумов Потапов Журавлёв Овчинников Трофимов Леонов Соболев
-    Ермаков Колесников Гончаров Емельянов Никифоров Грачёв Котов Гришин Ефремов Архипов Громов Кириллов
-    Малышев Панов Моисеев Румянцев Акимов Кондратьев Бирюков Горбунов Анисимов Еремин Тихомиров Галкин
-    Лукьянов Михеев Скворцов Юдин Белоусов Нестеров Симонов Прокофьев Харитонов Князев Цветков Левин
-    Митрофанов Воронов Аксёнов Софронов Мальцев Логинов Горшков Савин Краснов Майоров Демидов Елисеев
-    Рыбаков Сафонов Плотников Дёмин Хохлов Жданов Руденко Шевченко Бондаренко Ткаченко Коваленко
-    Кравченко Савченко Ковальский Островский Вишневский Покровский Троицкий Толстой Луговой Ким Пак Цой
-    Гарипов Хабибуллин Сафин Мухаметов Шарипов Галиев Алиев Мамедов Гасанов Оганесян Саркисян Беридзе
-    """
-)
-
-_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-_LATIN = _words("a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya")
-_TRANSLIT = {c: "" if lat == "-" else lat for c, lat in zip(_CYRILLIC, _LATIN, strict=True)}
-
-
-def translit(text: str) -> str:
-    return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
-
-
-def female_surname(surname: str) -> str:
-    if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
-        return surname + "а"
-    if surname.endswith(("ский", "цкий")):
-        return surname[:-2] + "ая"
-    if surname.endswith(("ой", "ый")):
-        return surname[:-2] + "ая"
-    return surname
-
-
-def person_name(rng: random.Random) -> tuple[str, str]:
-    """First and last name of one person, gender-consistent."""
-    surname = rng.choice(SURNAMES)
-    if rng.random() < 0.5:
-        return rng.choice(MALE_FIRST), surname
-    return rng.choice(FEMALE_FIRST), female_surname(surname)
-
-
-def uuid7_at(moment: datetime, rng: random.Random) -> uuid.UUID:
-    """A UUIDv7 whose time part is ``moment`` (ids sort like creation times, as the app's do)."""
-    ms = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
-    value = ms << 80 | 0x7 << 76 | rng.getrandbits(12) << 64 | 0b10 << 62 | rng.getrandbits(62)
-    return uuid.UUID(int=value)
-
-
-# --------------------------------------------------------------------------- bulk insert
-
-
-async def copy_records(
-    conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
-) -> None:
-    """COPY rows into ``table``. NOT NULL columns left out that have a constant Python-side default in the
-    models (``mapped_column(default=...)``, which the database does not know) get that constant, so a new
-    column added by a slice does not break the generators of the others."""
-    from crm import models
-
-    extra_names: list[str] = []
-    extra_values: list[Any] = []
-    for column in models.metadata.tables[table].columns:
-        default = column.default
-        if column.name in columns or column.nullable or column.server_default is not None or default is None:
-            continue
-        if getattr(default, "is_scalar", False):
-            extra_names.append(column.name)
-            extra_values.append(default.arg)  # type: ignore[attr-defined]
-    if extra_names:
-        records = [(*record, *extra_values) for record in records]
-    await conn.copy_records_to_table(table, records=list(records), columns=[*columns, *extra_names])
+__all__ = ["copy_records", "person_name", "translit", "uuid7_at"]
 
 
 # --------------------------------------------------------------------------- departments
-
-# (name, parent, kind): kind says who works there (see ROLE_KINDS); 34 departments in 4 levels.
-DEPARTMENT_TREE: tuple[tuple[str, str | None, str], ...] = (
-    ("Головной офис", None, "office"),
-    ("Дирекция по продажам", "Головной офис", "office"),
-    ("Отдел продаж Москва", "Дирекция по продажам", "sales"),
-    ("Группа крупных клиентов", "Отдел продаж Москва", "sales"),
-    ("Группа малого и среднего бизнеса", "Отдел продаж Москва", "sales"),
-    ("Группа госзаказчиков", "Отдел продаж Москва", "sales"),
-    ("Отдел продаж Санкт-Петербург", "Дирекция по продажам", "sales"),
-    ("Группа Северо-Запад", "Отдел продаж Санкт-Петербург", "sales"),
-    ("Отдел продаж Поволжье", "Дирекция по продажам", "sales"),
-    ("Группа Казань", "Отдел продаж Поволжье", "sales"),
-    ("Группа Самара", "Отдел продаж Поволжье", "sales"),
-    ("Группа Нижний Новгород", "Отдел продаж Поволжье", "sales"),
-    ("Отдел продаж Урал", "Дирекция по продажам", "sales"),
-    ("Группа Екатеринбург", "Отдел продаж Урал", "sales"),
-    ("Группа Челябинск", "Отдел продаж Урал", "sales"),
-    ("Отдел продаж Сибирь", "Дирекция по продажам", "sales"),
-    ("Группа Новосибирск", "Отдел продаж Сибирь", "sales"),
-    ("Группа Красноярск", "Отдел продаж Сибирь", "sales"),
-    ("Отдел продаж Юг", "Дирекция по продажам", "sales"),
-    ("Группа Краснодар", "Отдел продаж Юг", "sales"),
-    ("Группа Ростов-на-Дону", "Отдел продаж Юг", "sales"),
-    ("Отдел продаж Дальний Восток", "Дирекция по продажам", "sales"),
-    ("Колл-центр", "Головной офис", "leads"),
-    ("Смена 1", "Колл-центр", "leads"),
-    ("Смена 2", "Колл-центр", "leads"),
-    ("Смена 3", "Колл-центр", "leads"),
-    ("Телеграф", "Головной офис", "telegraph"),
-    ("Приём телеграмм", "Телеграф", "telegraph"),
-    ("Доставка телеграмм", "Телеграф", "telegraph"),
-    ("Финансовая служба", "Головной офис", "billing"),
-    ("Бухгалтерия", "Финансовая служба", "billing"),
-    ("Биллинг", "Финансовая служба", "billing"),
-    ("ИТ-отдел", "Головной офис", "it"),
-    ("Отдел маркетинга", "Головной офис", "office"),
-)
 
 # Who works in which kind of department: role, its share of the staff, department kind.
 ROLE_KINDS: tuple[tuple[str, float, str], ...] = (
@@ -297,13 +164,7 @@ def _pick_role(rng: random.Random) -> tuple[str, str]:
 
 
 def _unique_email(first: str, last: str, taken: set[str]) -> str:
-    base = f"{translit(first)}.{translit(last)}"
-    email, n = f"{base}@example.com", 1
-    while email in taken:
-        n += 1
-        email = f"{base}{n}@example.com"
-    taken.add(email)
-    return email
+    return unique_email(first, last, taken)
 
 
 def _times(rng: random.Random, now: datetime, active: bool) -> tuple[datetime, datetime | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -44,7 +45,17 @@ async def _departments(session: AsyncSession) -> dict[str, int]:
     return {name: d.id for name, d in existing.items()}
 
 
-async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
+async def load_demo(
+    session: AsyncSession,
+    scale: str = "small",
+    factor: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+    step: Callable[[str], None] | None = None,
+) -> list[str]:
+    """The small demo of every slice; ``large`` adds the spec's large organisation on top of it (``crm.demo_large``,
+    sized by ``factor``, with ``progress`` hearing the rows written and ``step`` each stage)."""
+    large = scale == "large"
+    scale = "small"  # the slices' own parts stay the small demo; the large organisation is generated apart
     await accounts.ensure_builtin_roles(session)
     departments = await _departments(session)
     created = 0
@@ -91,4 +102,8 @@ async def load_demo(session: AsyncSession, scale: str = "small") -> list[str]:
     from crm.features.tasks.demo import load as load_tasks
 
     lines += await load_tasks(session, scale)
+    if large:
+        from crm.demo_large import load_large
+
+        lines += await load_large(session, factor=factor, progress=progress, step=step)
     return lines

@@ -3,7 +3,7 @@
 The history is given out by the same rule as live intake (``distribution.choose_operator`` with each contact's
 draw), so the statistics page shows shares close to the weights; today's contacts are partly open, and the
 partner source overflows its one small operator, so the unassigned queue has a few waiting contacts.
-Running it twice adds nothing. ``--scale large`` adds 1,000,000 contacts of 600,000 leads (by COPY).
+Running it twice adds nothing. ``--scale large`` adds the desk of the large organisation (``crm.demo_large``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import services as accounts
 from crm.features.accounts.models import User
-from crm.features.leads import desk, distribution
+from crm.features.leads import desk, desk_sources, distribution
 from crm.features.leads.distribution import Candidate
 from crm.features.leads.intake import local_zone
 from crm.features.leads.models import LeadSource
@@ -47,7 +47,6 @@ FIRST = ["Иван", "Анна", "Сергей", "Мария", "Алексей",
          "Юлия", "Андрей", "Наталья", "Михаил", "Ирина"]  # fmt: skip
 LAST = ["Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов",
         "Волков", "Алексеев", "Лебедев", "Семёнов"]  # fmt: skip
-LARGE_CONTACTS = 1_000_000
 
 
 def _person(rng: random.Random, n: int) -> dict[str, Any]:
@@ -87,9 +86,9 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     keys: list[str] = []
     sources: dict[int, list[Candidate]] = {}
     for name, weights in SOURCES.items():
-        source, raw = await desk.create_source(session, name, None)
+        source, raw = await desk_sources.create_source(session, name, None)
         pairs = [(op, w) for op, w in zip(operator_ids, weights, strict=True) if w]
-        await desk.replace_competences(session, source.id, pairs, None)
+        await desk_sources.replace_competences(session, source.id, pairs, None)
         keys.append(f"  {name:22} {raw}")
         maxima = {op: m for op, (_e, _n, m) in zip(operator_ids, OPERATORS, strict=True)}
         sources[source.id] = [Candidate(op, w, 0, maxima[op]) for op, w in pairs]
@@ -100,8 +99,6 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
         "Intake keys (shown once; rotate them on /leads/sources):",
         *keys,
     ]
-    if scale == "large":
-        lines.append(await _large(session, list(sources), operator_ids))
     return lines
 
 
@@ -163,12 +160,12 @@ async def _history(
         await session.execute(
             text("UPDATE leads SET operator_id = :op WHERE id = :id"), {"op": operator_id, "id": lead_id}
         )
-    await _recount(session)
+    await recount(session)
     waiting = sum(1 for r in rows if r["op"] is None and r["status"] == "open")
     return len(lead_ids), len(rows), waiting
 
 
-async def _recount(session: AsyncSession) -> None:
+async def recount(session: AsyncSession) -> None:
     """The derived figures from the contacts (what ``queue.reconcile`` does), inside this transaction."""
     await session.execute(
         text("UPDATE lead_operators o SET open_count = (SELECT count(*) FROM lead_contacts c "
@@ -181,51 +178,3 @@ async def _recount(session: AsyncSession) -> None:
              "WHERE operator_id IS NOT NULL GROUP BY 1, 2, 3"),
         {"zone": local_zone()},
     )  # fmt: skip
-
-
-async def _large(session: AsyncSession, source_ids: list[int], operator_ids: list[int]) -> str:
-    """A year of closed contacts at the spec's scale, written by COPY (about a minute)."""
-    rng = random.Random(7)
-    raw = await (await session.connection()).get_raw_connection()
-    conn = raw.driver_connection
-    assert conn is not None
-    now = datetime.now(UTC)
-    base = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM leads")) + 1
-    leads = int(LARGE_CONTACTS * 0.6)
-    await conn.copy_records_to_table(
-        "leads",
-        records=[
-            (
-                base + n,
-                f"+7800{n:07d}",
-                f"lead{n}@example.com" if n % 2 else None,
-                f"Лид {n}",
-                rng.choice(operator_ids),
-                now - timedelta(days=400),
-                now - timedelta(days=400),
-            )
-            for n in range(leads)
-        ],
-        columns=["id", "phone", "email", "name", "operator_id", "created_at", "updated_at"],
-    )
-    start = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM lead_contacts")) + 1
-    for chunk in range(0, LARGE_CONTACTS, 200_000):
-        records = []
-        for n in range(chunk, min(chunk + 200_000, LARGE_CONTACTS)):
-            created = now - timedelta(seconds=rng.randint(86400, 365 * 86400))
-            records.append(
-                (start + n, base + (n if n < leads else rng.randrange(leads)), rng.choice(source_ids),
-                 rng.choice(operator_ids), rng.choice(MESSAGES), "closed", distribution.WEIGHT, "{}", created,
-                 created, created + timedelta(minutes=rng.randint(3, 600)))
-            )  # fmt: skip
-        await conn.copy_records_to_table(
-            "lead_contacts", records=records,
-            columns=["id", "lead_id", "source_id", "operator_id", "message", "status", "reason_code",
-                     "reason_params", "created_at", "assigned_at", "closed_at"],
-        )  # fmt: skip
-    await conn.execute("SELECT setval(pg_get_serial_sequence('leads', 'id'), (SELECT max(id) FROM leads))")
-    await conn.execute(
-        "SELECT setval(pg_get_serial_sequence('lead_contacts', 'id'), (SELECT max(id) FROM lead_contacts))"
-    )
-    await _recount(session)
-    return f"Lead desk (large): {leads:,} more leads and {LARGE_CONTACTS:,} closed contacts over the last year."
