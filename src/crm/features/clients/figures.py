@@ -66,6 +66,14 @@ SELECT company_id, max(at) FROM ("""
 """
 )
 
+# companies.last_communication_at is a copy of company_figures' (the list sorts by it through an index); these
+# bring it level for some companies or all of them, writing only the rows that differ.
+_COPY_LAST_TO_COMPANIES = """
+UPDATE companies c SET last_communication_at = f.last_communication_at
+FROM companies c0 LEFT JOIN company_figures f ON f.company_id = c0.id
+WHERE c.id = c0.id {companies} AND c.last_communication_at IS DISTINCT FROM f.last_communication_at
+"""
+
 _PIPELINES = """
 INSERT INTO company_pipeline_figures
     (company_id, pipeline_id, active_sum, active_count, won_sum, won_count, preparation_count)
@@ -133,6 +141,7 @@ async def recompute(session: AsyncSession, touched: Touched | None, counting: Co
             text("DELETE FROM company_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
         )
         await session.execute(text(last).bindparams(_ids("ids", part), *counting.binds(last)))
+        await copy_last_to_companies(session, part)
         await session.execute(
             text("DELETE FROM company_pipeline_figures WHERE company_id = ANY(:ids)").bindparams(_ids("ids", part))
         )
@@ -142,6 +151,16 @@ async def recompute(session: AsyncSession, touched: Touched | None, counting: Co
     days = sorted(touched.manager_days)
     for i in range(0, len(days), 5000):
         await _manager_days(session, days[i : i + 5000], counting)
+
+
+async def copy_last_to_companies(session: AsyncSession, company_ids: list[int] | None = None) -> None:
+    """Bring ``companies.last_communication_at`` level with ``company_figures`` for these companies (``None``:
+    all of them; also what migration 0020 did once, and what a loader that writes the figures itself calls)."""
+    if company_ids is None:
+        await session.execute(text(_COPY_LAST_TO_COMPANIES.format(companies="")))
+        return
+    sql = _COPY_LAST_TO_COMPANIES.format(companies="AND c0.id = ANY(:ids)")
+    await session.execute(text(sql).bindparams(_ids("ids", company_ids)))
 
 
 async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], counting: Counting) -> None:
@@ -181,6 +200,7 @@ async def rebuild(session: AsyncSession, counting: Counting = DEFAULT_COUNTING) 
     await session.execute(text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures"))
     last = _LAST_COMMUNICATION.format(acts="", calls="")
     await session.execute(text(last).bindparams(*counting.binds(last)))
+    await copy_last_to_companies(session)
     await session.execute(text(_PIPELINES.format(deals="")))
     sql = _MANAGER_DAYS.format(calls="", meetings="", keys_filter="true").replace(
         "WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),",

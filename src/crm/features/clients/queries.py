@@ -64,17 +64,14 @@ COMPANY_SORTS: dict[str, Any] = {
     ),
     "region": Company.region,
     "revenue": Company.revenue,
-    "last": CompanyFigure.last_communication_at,
+    # companies' own copy of the figure, ordered by ix_companies_last_comm_desc / _asc (never contacted: last)
+    "last": Company.last_communication_at,
     "modified": Company.bitrix_modified_at,
 }
 
 
 def companies_query(filters: CompanyFilter, scope: EmployeeScope) -> Select[Any]:
-    stmt = (
-        select(Company)
-        .outerjoin(CompanyFigure, CompanyFigure.company_id == Company.id)
-        .outerjoin(Employee, Employee.id == Company.responsible_id)
-    )
+    stmt = select(Company).outerjoin(Employee, Employee.id == Company.responsible_id)
     stmt = scoped(stmt, scope.clause(Company.responsible_id))
     if filters.q:
         stmt = stmt.where(Company.title.ilike(f"%{_like(filters.q)}%"))
@@ -99,16 +96,6 @@ def _like(text: str) -> str:
 
 async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any, Employee | None]]:
     """Company id → (last communication, responsible employee) for a page of companies."""
-    ids = [c.id for c in companies]
-    last: dict[int, Any] = dict(
-        (  # type: ignore[arg-type]
-            await session.execute(
-                select(CompanyFigure.company_id, CompanyFigure.last_communication_at).where(
-                    CompanyFigure.company_id.in_(ids)
-                )
-            )
-        ).all()
-    )
     people = {
         e.id: e
         for e in (
@@ -117,7 +104,7 @@ async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any
             )
         ).all()
     }
-    return {c.id: (last.get(c.id), people.get(c.responsible_id or -1)) for c in companies}
+    return {c.id: (c.last_communication_at, people.get(c.responsible_id or -1)) for c in companies}
 
 
 # --------------------------------------------------------------------------- cached figures of the list
