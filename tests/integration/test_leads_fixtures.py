@@ -29,11 +29,11 @@ async def make_operator(
 
 async def make_source(db: AsyncSession, name: str, weights: dict[int, int] | None = None) -> tuple[int, str]:
     """A source with its weights (operator id → weight); returns (id, intake key)."""
-    from crm.features.leads import desk
+    from crm.features.leads import desk_sources
 
-    source, key = await desk.create_source(db, name, None)
+    source, key = await desk_sources.create_source(db, name, None)
     if weights:
-        await desk.replace_competences(db, source.id, list(weights.items()), None)
+        await desk_sources.replace_competences(db, source.id, list(weights.items()), None)
     await db.commit()
     return source.id, key
 

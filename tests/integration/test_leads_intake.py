@@ -175,7 +175,7 @@ async def test_a_source_without_weights_is_400_and_stores_nothing(client, db):
 
 
 async def test_an_unknown_or_inactive_source_is_404(client, db):
-    from crm.features.leads import desk
+    from crm.features.leads import desk_sources
 
     anna = await make_operator(db, "anna@example.com")
     source, key = await make_source(db, "Сайт", {anna: 1})
@@ -185,7 +185,7 @@ async def test_an_unknown_or_inactive_source_is_404(client, db):
         "/api/v1/contacts", json={"source_id": 999, "lead": {"phone": "+79123456789"}}, headers=headers
     )
     assert unknown.status_code == 404
-    await desk.update_source(db, source, None, is_active=False)
+    await desk_sources.update_source(db, source, None, is_active=False)
     await db.commit()
     assert (await post_contact(client, key, phone="+79123456789")).status_code == 404
     by_user = await client.post(

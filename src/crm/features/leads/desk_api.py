@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.leads import desk, schemas
+from crm.features.leads import desk, desk_sources, schemas
 from crm.features.leads.api_common import MANAGE, TAGS, PageNo, PageSize, field_error
 from crm.lib.auth import current_user
 
@@ -106,7 +106,7 @@ async def patch_operator(
 async def list_sources(
     db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
 ) -> schemas.SourcePage:
-    views = await desk.list_sources(db_session)
+    views = await desk_sources.list_sources(db_session)
     return schemas.SourcePage(
         total=len(views),
         page=page,
@@ -126,7 +126,7 @@ async def create_source(
     request: Request, data: JSONBody[schemas.SourceIn], db_session: NamedDependency[AsyncSession]
 ) -> schemas.SourceOut:
     try:
-        source, raw = await desk.create_source(db_session, data.name, current_user(request))
+        source, raw = await desk_sources.create_source(db_session, data.name, current_user(request))
     except desk.DeskError as exc:
         raise field_error(exc.field, exc.text()) from None
     await db_session.commit()
@@ -134,7 +134,7 @@ async def create_source(
 
 
 async def _source(db_session: AsyncSession, source_id: int, intake_key: str | None = None) -> schemas.SourceOut:
-    view = await desk.get_source(db_session, source_id)
+    view = await desk_sources.get_source(db_session, source_id)
     if view is None:
         raise NotFoundException(detail="No such source")
     return schemas.source_out(view, intake_key=intake_key)
@@ -153,7 +153,9 @@ async def patch_source(
     db_session: NamedDependency[AsyncSession],
 ) -> schemas.SourceOut:
     try:
-        await desk.update_source(db_session, source_id, current_user(request), name=data.name, is_active=data.is_active)
+        await desk_sources.update_source(
+            db_session, source_id, current_user(request), name=data.name, is_active=data.is_active
+        )
     except LookupError:
         raise NotFoundException(detail="No such source") from None
     except desk.DeskError as exc:
@@ -173,7 +175,7 @@ async def rotate_key(
     request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> schemas.SourceOut:
     try:
-        raw = await desk.rotate_intake_key(db_session, source_id, current_user(request))
+        raw = await desk_sources.rotate_intake_key(db_session, source_id, current_user(request))
     except LookupError:
         raise NotFoundException(detail="No such source") from None
     await db_session.commit()
@@ -194,7 +196,7 @@ async def put_competences(
     db_session: NamedDependency[AsyncSession],
 ) -> list[schemas.CompetenceOut]:
     try:
-        wanted = await desk.replace_competences(
+        wanted = await desk_sources.replace_competences(
             db_session, source_id, [(c.operator_id, c.weight) for c in data], current_user(request)
         )
     except LookupError:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.leads import api, desk, stats
+from crm.features.leads import api, desk, desk_sources, stats
 from crm.features.leads.pages import MANAGE, desk_context, htmx_events
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
@@ -30,7 +30,7 @@ async def _operators_context(request: Request, db_session: AsyncSession, **extra
     return {
         **await desk_context(request, db_session, "operators"),
         "operators": await desk.list_operators(db_session),
-        "sources": await desk.list_sources(db_session),
+        "sources": await desk_sources.list_sources(db_session),
         "candidates": await desk.users_without_profile(db_session),
         "errors": FormErrors(),
         "form": {"user_id": "", "email": "", "max_load": "10"},
@@ -84,7 +84,7 @@ async def _operator_row(request: Request, db_session: AsyncSession, operator_id:
     view = await desk.get_operator(db_session, operator_id)
     if view is None:
         raise NotFoundException()
-    context = {"o": view, "sources": await desk.list_sources(db_session), "row_error": "", "typed": "", **extra}
+    context = {"o": view, "sources": await desk_sources.list_sources(db_session), "row_error": "", "typed": "", **extra}
     return render(request, "leads/_operator_row.html", context, status_code=422 if context["row_error"] else 200)
 
 
@@ -142,7 +142,7 @@ async def operator_max_load(
 async def _sources_context(request: Request, db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
     return {
         **await desk_context(request, db_session, "sources"),
-        "sources": await desk.list_sources(db_session),
+        "sources": await desk_sources.list_sources(db_session),
         "operators": await desk.list_operators(db_session),
         "errors": FormErrors(),
         "name": "",
@@ -172,7 +172,7 @@ async def source_add(request: Request, db_session: NamedDependency[AsyncSession]
     """Post-redirect-get: a reload of the page that shows the new key adds nothing."""
     name = ((await request.form()).get("name") or "").strip()
     try:
-        source, raw = await desk.create_source(db_session, name, current_user(request))
+        source, raw = await desk_sources.create_source(db_session, name, current_user(request))
     except desk.DeskError as exc:
         errors = FormErrors()
         errors.add(exc.field, exc.text(localized=True))
@@ -187,11 +187,11 @@ async def source_add(request: Request, db_session: NamedDependency[AsyncSession]
 @post("/leads/sources/{source_id:int}/rotate", opt=MANAGE, include_in_schema=False)
 async def source_rotate(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     try:
-        raw = await desk.rotate_intake_key(db_session, source_id, current_user(request))
+        raw = await desk_sources.rotate_intake_key(db_session, source_id, current_user(request))
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
-    view = await desk.get_source(db_session, source_id)
+    view = await desk_sources.get_source(db_session, source_id)
     _remember_key(request, view.name if view else "", raw)
     return Redirect("/leads/sources", status_code=303)
 
@@ -200,7 +200,7 @@ async def source_rotate(request: Request, source_id: FromPath[int], db_session: 
 async def source_active(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     active = (await request.form()).get("active") == "true"
     try:
-        source = await desk.update_source(db_session, source_id, current_user(request), is_active=active)
+        source = await desk_sources.update_source(db_session, source_id, current_user(request), is_active=active)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -221,7 +221,7 @@ async def weight_set(
         cell_error = (source_id, operator_id, _("A whole number from 0 to 1000000."), typed[:20])
     else:
         try:
-            before = await desk.set_weight(db_session, source_id, operator_id, value, current_user(request))
+            before = await desk_sources.set_weight(db_session, source_id, operator_id, value, current_user(request))
         except LookupError:
             raise NotFoundException() from None
         except desk.DeskError as exc:

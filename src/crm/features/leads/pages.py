@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from crm.features.leads import desk, distribution, queue, services, work
+from crm.features.leads import desk, desk_sources, distribution, queue, services, work
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
@@ -154,9 +154,9 @@ async def _contacts(
     return render(request, "leads/contacts.html", context, block="list")
 
 
-async def _sources_of(db_session: AsyncSession, scope: services.DeskScope) -> list[desk.SourceView]:
+async def _sources_of(db_session: AsyncSession, scope: services.DeskScope) -> list[desk_sources.SourceView]:
     """The sources a list may be filtered by: all for managers, those an operator serves for operators."""
-    sources = await desk.list_sources(db_session)
+    sources = await desk_sources.list_sources(db_session)
     if scope.everything:
         return sources
     return [s for s in sources if scope.operator_id is not None and s.weights.get(scope.operator_id, 0) > 0]

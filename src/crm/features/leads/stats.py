@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.leads import desk
+from crm.features.leads import desk, desk_sources
 from crm.features.leads.models import LeadContact, LeadDailyCount
 
 
@@ -58,7 +58,7 @@ async def distribution_stats(
     ).all()
     by_pair: dict[tuple[int, int | None], int] = {(int(s), int(o)): int(n) for s, o, n in given}
     by_pair.update({(int(s), None): int(n) for s, n in never_given})
-    sources = await desk.list_sources(session)
+    sources = await desk_sources.list_sources(session)
     operators = {op.id: op for op in await desk.list_operators(session)}
     rows: list[ShareRow] = []
     totals: list[SourceTotal] = []
