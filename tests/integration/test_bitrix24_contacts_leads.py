@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from crm.features.clients import figures
 from crm.features.clients.models import Activity, Contact, CrmLead
-from crm.integrations.bitrix24.dataset import fmt
+from crm.integrations.bitrix24.dataset_vocabulary import fmt
 from tests.integration.test_bitrix24_sync import (  # noqa: F401 - fixtures
     assert_local_equals_portal,
     connect,

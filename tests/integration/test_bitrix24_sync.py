@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from crm.features.clients import figures, jobs
+from crm.features.clients import figures, jobs, store_directory
 from crm.features.clients.connection import encrypt, settings_row
 from crm.features.clients.models import Activity, Call, Company, Contact, CrmLead, Deal, Stage
 from crm.features.org.models import Department, Employee
@@ -421,7 +421,7 @@ async def test_the_figures_follow_the_acceptance_cases(sessions, db) -> None:
     from crm.features.clients import store
 
     async with sessions() as session:
-        await store.save_pipelines(session, [{"id": 0, "name": "General", "sort": 1, "isDefault": "Y"}], [])
+        await store_directory.save_pipelines(session, [{"id": 0, "name": "General", "sort": 1, "isDefault": "Y"}], [])
         await store.save_companies(session, [{"ID": "1", "TITLE": "A"}], {})
         await store.save_deals(
             session,

@@ -19,7 +19,8 @@ from crm.features.clients.models import Deal, Pipeline
 from crm.features.org.models import Employee
 from crm.features.reports import schedules, schedules_delivery
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
-from crm.integrations.bitrix24.client import Bitrix24Client, WebhookAuth
+from crm.integrations.bitrix24.auth import WebhookAuth
+from crm.integrations.bitrix24.client import Bitrix24Client
 from crm.integrations.bitrix24.limits import LeakyBucket
 from crm.lib.i18n import local_tz
 from tests.conftest import ARTIFACTS, login, make_user

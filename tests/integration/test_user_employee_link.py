@@ -305,7 +305,7 @@ async def test_one_employee_cannot_be_linked_to_two_users_even_without_the_form(
 
 
 async def test_the_sync_link_by_email_skips_an_employee_an_admin_links_at_the_same_moment(client, db) -> None:
-    from crm.features.clients.store import link_users_by_email
+    from crm.features.clients.store_directory import link_users_by_email
     from crm.lib.db import alchemy_config
 
     people = await _people(db)

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from crm.integrations.bitrix24.dataset import PORTAL_TZ, Dataset
+from crm.integrations.bitrix24.dataset import Dataset
+from crm.integrations.bitrix24.dataset_vocabulary import PORTAL_TZ
 from crm.integrations.bitrix24.query import parse_str
 from tests.emulators.bitrix24.base import (
     CRM_ENTITIES,

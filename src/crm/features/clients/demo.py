@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.clients import figures, references, store
+from crm.features.clients import figures, references, store, store_directory
 from crm.features.clients.connection import DEFAULT_FIELD_MAP
 from crm.features.clients.models import Company
 from crm.features.org.models import Department, Employee
@@ -42,9 +42,9 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
             row["PARENT"] = str(by_id[d.parent_id].bitrix_id)
         raw_departments.append(row)
     ds = generate(1, companies=SIZES.get(scale, 300), departments=raw_departments, now=datetime.now(UTC))
-    await store.save_departments(session, ds.departments, complete=False)
-    await store.save_employees(session, ds.users)
-    await store.save_pipelines(session, ds.categories, ds.statuses)
+    await store_directory.save_departments(session, ds.departments, complete=False)
+    await store_directory.save_employees(session, ds.users)
+    await store_directory.save_pipelines(session, ds.categories, ds.statuses)
     await references.save(session, ds.statuses)
     await store.save_companies(session, ds.companies, DEFAULT_FIELD_MAP)
     await store.save_requisites(session, ds.requisites)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.clients import figures, references, store
+from crm.features.clients import figures, references, store, store_directory
 from crm.features.clients.connection import Connection
 from crm.features.clients.models import Activity, Call, Company, Contact, CrmLead, Deal, Requisite
 from crm.features.clients.offline import OfflineEvents
@@ -169,11 +169,11 @@ class Sync(OfflineEvents):
         result = await self.client.batch(entities)
         statuses = [s for v in (result.result.values() if result else []) for s in (v if isinstance(v, list) else [])]
         async with self.sessions() as session:
-            self.counts["departments"] = await store.save_departments(session, departments)
-            self.counts["employees"] = await store.save_employees(session, users)
-            self.counts["pipelines"] = await store.save_pipelines(session, categories, statuses)
+            self.counts["departments"] = await store_directory.save_departments(session, departments)
+            self.counts["employees"] = await store_directory.save_employees(session, users)
+            self.counts["pipelines"] = await store_directory.save_pipelines(session, categories, statuses)
             await references.save(session, statuses)
-            self.counts["users_linked"] += await store.link_users_by_email(session)
+            self.counts["users_linked"] += await store_directory.link_users_by_email(session)
             await session.commit()
 
     # ------------------------------------------------------------------ full import

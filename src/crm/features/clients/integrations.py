@@ -19,7 +19,7 @@ from crm.features.accounts.services import record
 from crm.features.clients import jobs
 from crm.features.clients.connection import encrypt, mask, mask_url, resolve, settings_row
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
-from crm.integrations.bitrix24.client import check_url
+from crm.integrations.bitrix24.auth import check_url
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, fmt_number, local_today
 from crm.lib.i18n import gettext as _

@@ -3,22 +3,19 @@
 Knows nothing of the application's models: it speaks Bitrix24 and hands back plain dicts.
 """
 
-from crm.integrations.bitrix24.client import (
+from crm.integrations.bitrix24.auth import OAuthAuth, OAuthTokens, WebhookAuth
+from crm.integrations.bitrix24.client import Bitrix24Client, ListSpec
+from crm.integrations.bitrix24.errors import (
     AuthError,
-    Bitrix24Client,
     Bitrix24Error,
-    LeakyBucket,
-    ListSpec,
     MethodError,
     NotFoundError,
-    OAuthAuth,
-    OAuthTokens,
     OperationTimeLimit,
     QueryLimitExceeded,
     TokenExpired,
     TransientError,
-    WebhookAuth,
 )
+from crm.integrations.bitrix24.limits import LeakyBucket
 from crm.integrations.bitrix24.values import as_bool, as_date, as_datetime, as_decimal, as_int
 
 __all__ = [

@@ -1,5 +1,6 @@
 """The Bitrix24 REST transport: JSON POST, error classes, a per-portal leaky bucket, operating-time awareness,
-retries with back-off and jitter, single-flight OAuth refresh, ``batch`` and both paging styles.
+retries with back-off and jitter, single-flight OAuth refresh, ``batch`` and both paging styles (the ways to
+sign in: ``auth``).
 
 Secrets (webhook code, tokens, client secret) never appear in a log line or an exception message: errors
 name the method, never the URL, and the httpx logger is filtered.
@@ -8,19 +9,17 @@ name the method, never the URL, and the httpx logger is filtered.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ipaddress
 import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
+from crm.integrations.bitrix24.auth import OAuthAuth, OAuthTokens, WebhookAuth, check_url
 from crm.integrations.bitrix24.errors import (  # noqa: F401 - re-exported
     AuthError,
     Bitrix24Error,
@@ -40,67 +39,6 @@ log = logging.getLogger("crm.bitrix24")
 
 PAGE = 50
 MAX_BATCH = 50
-
-
-# --------------------------------------------------------------------------- auth
-
-
-@dataclass(frozen=True)
-class WebhookAuth:
-    """An incoming webhook URL ``https://<portal>/rest/<user_id>/<code>/``."""
-
-    url: str = field(repr=False)
-
-    @property
-    def base(self) -> str:
-        return self.url.rstrip("/") + "/"
-
-    @property
-    def portal(self) -> str:
-        return urlsplit(self.url).netloc
-
-
-@dataclass
-class OAuthTokens:
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    client_endpoint: str
-    expires: int | None = None
-
-
-@dataclass
-class OAuthAuth:
-    """A local application: tokens refreshed lazily (only on expired_token), single-flight, rotated refresh
-    token handed to ``on_refresh`` to be persisted."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    tokens: OAuthTokens
-    oauth_url: str = "https://oauth.bitrix.info/oauth/token/"
-    on_refresh: Callable[[OAuthTokens], Awaitable[None]] | None = None
-    refresh_count: int = 0
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-
-    @property
-    def base(self) -> str:
-        return self.tokens.client_endpoint.rstrip("/") + "/"
-
-    @property
-    def portal(self) -> str:
-        return urlsplit(self.tokens.client_endpoint).netloc
-
-
-def check_url(url: str) -> None:
-    """https only, except for loopback addresses (the emulator, tests)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return
-    host = parts.hostname or ""
-    loopback = host == "localhost"
-    with contextlib.suppress(ValueError):
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    if parts.scheme != "http" or not loopback:
-        raise AuthError("INVALID_REQUEST", "https is required (plain http only for loopback addresses)")
 
 
 # --------------------------------------------------------------------------- responses
