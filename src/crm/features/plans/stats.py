@@ -12,7 +12,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, exists, extract, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Date,
+    bindparam,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.calendar.services import working_days
@@ -20,7 +35,6 @@ from crm.features.clients.models import Call
 from crm.features.clients.sync_models import Bitrix24Settings, ManagerDayFigure
 from crm.features.org.models import Department, Employee
 from crm.features.org.tree import all_departments, effective_heads, indented
-from crm.features.plans.models import CallPlan, DayComment
 from crm.features.plans.scope import Selection, Visible, selection_clause
 from crm.lib.i18n import local_tz
 
@@ -181,11 +195,26 @@ def _groups(
         if d.parent_id is not None:
             children.setdefault(d.parent_id, []).append(d.id)
 
-    def subtree(dept_id: int) -> list[int]:
-        out = list(members.get(dept_id, []))
+    sums: dict[int, tuple[dict[Any, Cell], Cell]] = {}
+
+    def subtree(dept_id: int) -> tuple[dict[Any, Cell], Cell]:
+        """The sums of a department's subtree per period and in all: its own people, then its children's sums
+        (each person added once, each department once to its parent; not once per ancestor)."""
+        if dept_id in sums:
+            return sums[dept_id]
+        cells, total = {p: Cell() for p in periods}, Cell()
+        sums[dept_id] = (cells, total)  # before the children: a cycle in the tree ends here
+        for employee_id in members.get(dept_id, []):
+            row = rows[employee_id]
+            for p in periods:
+                cells[p].add(row.cells[p])
+            total.add(row.total)
         for child in children.get(dept_id, []):
-            out.extend(subtree(child))
-        return out
+            child_cells, child_total = subtree(child)
+            for p in periods:
+                cells[p].add(child_cells[p])
+            total.add(child_total)
+        return cells, total
 
     groups: list[Group] = []
     shown_depth: dict[int, int] = {}
@@ -196,11 +225,17 @@ def _groups(
         shown_depth[d.id] = depth
         head_id = heads.get(d.id)
         own = sorted(members[d.id], key=lambda i: (i != head_id,))
-        groups.append(_group(d, depth, by_employee.get(head_id or -1), own, subtree(d.id), rows, periods, days_so_far))
+        groups.append(_group(d, depth, by_employee.get(head_id or -1), own, subtree(d.id), rows, days_so_far))
         for r in groups[-1].rows:
             r.is_head = r.employee.id == head_id
     if members.get(None):
-        groups.append(_group(None, 0, None, members[None], members[None], rows, periods, days_so_far))
+        loose = Cell()
+        cells = {p: Cell() for p in periods}
+        for employee_id in members[None]:
+            for p in periods:
+                cells[p].add(rows[employee_id].cells[p])
+            loose.add(rows[employee_id].total)
+        groups.append(_group(None, 0, None, members[None], (cells, loose), rows, days_so_far))
     return groups
 
 
@@ -219,72 +254,67 @@ def _group(
     depth: int,
     head: Employee | None,
     own: list[int],
-    summed: list[int],
+    sums: tuple[dict[Any, Cell], Cell],
     rows: dict[int, Row],
-    periods: list[Any],
     days_so_far: int | None,
 ) -> Group:
-    cells = {p: Cell() for p in periods}
-    total = Cell()
-    for employee_id in dict.fromkeys(summed):
-        row = rows[employee_id]
-        for p in periods:
-            cells[p].add(row.cells[p])
-        total.add(row.total)
+    cells, total = sums
     average = _average(total.calls, days_so_far) if days_so_far is not None else None
     return Group(department, depth, head, [rows[i] for i in own], cells, total, average)
+
+
+# Facts and plans of the period in one pass: a person's day is one row of each table at most, so a full join by
+# (employee, day) then a GROUP BY the period gives, per person and month (or day), the sums and the plan statuses;
+# whole numbers come out of SQL (no Decimal per cell), the people and working days are two array parameters (not
+# one bind parameter each), and the day range lets the primary keys (employee_id, day) be read as ranges.
+_CELLS = """
+SELECT coalesce(f.employee_id, p.employee_id) AS employee_id, {period} AS period,
+       coalesce(sum(f.calls), 0)::int, coalesce(sum(f.meetings), 0)::int, sum(p.calls)::int AS plan,
+       count(p.day) FILTER (WHERE p.day < :today AND coalesce(f.calls, 0) >= p.calls)::int,
+       count(p.day) FILTER (WHERE p.day < :today AND coalesce(f.calls, 0) < p.calls AND p.forced_at IS NULL)::int,
+       count(p.day) FILTER (WHERE p.day < :today AND coalesce(f.calls, 0) < p.calls
+                            AND p.forced_at IS NOT NULL)::int
+FROM (SELECT employee_id, day, calls, meetings FROM manager_day_figures
+      WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)) f
+FULL JOIN (SELECT employee_id, day, calls, forced_at FROM call_plans
+           WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)) p
+  ON p.employee_id = f.employee_id AND p.day = f.day
+GROUP BY 1, 2
+"""
+_COMMENTS = """
+SELECT employee_id, {period} AS period, count(*)::int FROM plan_day_comments
+WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)
+GROUP BY 1, 2
+"""
 
 
 async def _cells(
     session: AsyncSession, ids: list[int], days: list[date], by_day: bool, today: date
 ) -> dict[tuple[int, Any], Cell]:
-    """Facts, plans with their statuses, and comment counts per employee and period (three grouped queries)."""
+    """Facts, plans with their statuses, and comment counts per employee and period (two grouped queries: a year
+    is at most 12 rows per person, a month one per working day)."""
     if not ids or not days:
         return {}
-    f = ManagerDayFigure
-    period = f.day if by_day else extract("month", f.day)
-    facts = await session.execute(
-        select(f.employee_id, period, func.sum(f.calls), func.sum(f.meetings))
-        .where(f.employee_id.in_(ids), f.day.in_(days))
-        .group_by(f.employee_id, period)
-    )
+    binds: list[BindParameter[Any]] = [
+        bindparam("ids", ids, type_=ARRAY(BigInteger)),
+        bindparam("days", days, type_=ARRAY(Date)),
+        bindparam("lo", min(days), type_=Date),
+        bindparam("hi", max(days), type_=Date),
+    ]
+    day = "coalesce(f.day, p.day)"
+    sql = _CELLS.format(period=day if by_day else f"extract(month FROM {day})::int")
     out: dict[tuple[int, Any], Cell] = {}
-    for employee_id, p, calls, meetings in facts:
-        out[(employee_id, _key(p, by_day))] = Cell(calls=int(calls or 0), meetings=int(meetings or 0))
-
-    p_ = CallPlan
-    fact = func.coalesce(f.calls, 0)
-    past = p_.day < today
-    pperiod = p_.day if by_day else extract("month", p_.day)
-    plans = await session.execute(
-        select(
-            p_.employee_id,
-            pperiod,
-            func.sum(p_.calls),
-            func.count().filter(past, fact >= p_.calls),
-            func.count().filter(past, fact < p_.calls, p_.forced_at.is_(None)),
-            func.count().filter(past, fact < p_.calls, p_.forced_at.is_not(None)),
-        )
-        .outerjoin(f, and_(f.employee_id == p_.employee_id, f.day == p_.day))
-        .where(p_.employee_id.in_(ids), p_.day.in_(days))
-        .group_by(p_.employee_id, pperiod)
-    )
-    for employee_id, p, plan, fulfilled, not_fulfilled, forced in plans:
-        cell = out.setdefault((employee_id, _key(p, by_day)), Cell())
-        cell.plan = int(plan)
-        cell.fulfilled, cell.not_fulfilled, cell.forced = int(fulfilled), int(not_fulfilled), int(forced)
-        if by_day:
-            cell.status = FULFILLED if fulfilled else NOT_FULFILLED if not_fulfilled else FORCED if forced else NONE
-
-    c = DayComment
-    cperiod = c.day if by_day else extract("month", c.day)
-    comments = await session.execute(
-        select(c.employee_id, cperiod, func.count())
-        .where(c.employee_id.in_(ids), c.day.in_(days))
-        .group_by(c.employee_id, cperiod)
-    )
-    for employee_id, p, n in comments:
-        out.setdefault((employee_id, _key(p, by_day)), Cell()).comments = int(n)
+    rows = await session.execute(text(sql).bindparams(*binds, bindparam("today", today, type_=Date)))
+    for employee_id, p, calls, meetings, plan, fulfilled, not_fulfilled, forced in rows:
+        cell = Cell(calls=calls, meetings=meetings)
+        if plan is not None:
+            cell.plan, cell.fulfilled, cell.not_fulfilled, cell.forced = plan, fulfilled, not_fulfilled, forced
+            if by_day:
+                cell.status = FULFILLED if fulfilled else NOT_FULFILLED if not_fulfilled else FORCED if forced else NONE
+        out[(employee_id, p)] = cell
+    comments = _COMMENTS.format(period="day" if by_day else "extract(month FROM day)::int")
+    for employee_id, p, n in await session.execute(text(comments).bindparams(*binds)):
+        out.setdefault((employee_id, p), Cell()).comments = n
     return out
 
 
