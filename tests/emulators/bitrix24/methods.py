@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.emulators.bitrix24.base import PAGE, RestError, _start
@@ -201,7 +202,12 @@ class Methods:
     def m_im_message_add(self, p: dict[str, Any], auth: dict[str, Any]) -> int:
         if not p.get("MESSAGE") and not p.get("ATTACH"):
             raise RestError(400, "MESSAGE_EMPTY", "Message can't be empty")
-        self._dialog_access(str(p.get("DIALOG_ID") or ""))
+        dialog = str(p.get("DIALOG_ID") or "")
+        if dialog.isdigit() and int(dialog) not in self.tables["users"].rows:  # a private dialog with a user
+            raise RestError(400, "USER_NOT_FOUND", "User not found")
+        if not dialog.isdigit() and not re.fullmatch(r"chat\d+|sg\d+", dialog):
+            raise RestError(400, "CHAT_ID", "Chat ID can't be empty")
+        self._dialog_access(dialog)
         self.published.append({"kind": "message", "dialog": str(p.get("DIALOG_ID")), "text": p.get("MESSAGE")})
         return len(self.published)
 

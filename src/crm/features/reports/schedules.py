@@ -51,7 +51,8 @@ register(
     values={"bot_token": {"set": N_("set")}},
 )
 EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+")
-DIALOG = re.compile(r"chat\d{1,18}")
+# im.message.add's DIALOG_ID: "chat<N>" for a group chat, the user's id for a private dialog with that user
+DIALOG = re.compile(r"chat[1-9]\d{0,17}|[1-9]\d{0,17}")
 STREAM_DEST = re.compile(r"UA|[UG]\d{1,18}|DR?\d{1,18}|SG\d{1,18}")
 
 
@@ -194,10 +195,13 @@ def parse_form(data: Any, pipelines: set[int], fields: list[str], has_token: boo
             errors["month_day"] = N_("A day of the month from 1 to 31 (31: the last day of shorter months).")
     destinations: list[dict[str, str]] = []
     if typed["b24_chat"]:
-        if DIALOG.fullmatch(typed["b24_chat"]):
-            destinations.append({"kind": "bitrix24_chat", "target": typed["b24_chat"]})
+        dialog = typed["b24_chat"].lower().replace(" ", "")
+        if DIALOG.fullmatch(dialog):
+            destinations.append({"kind": "bitrix24_chat", "target": dialog})
         else:
-            errors["b24_chat"] = N_("A chat's dialog id looks like chat123.")
+            errors["b24_chat"] = N_(
+                "A chat's dialog id looks like chat123. A private dialog with a user is the user's id, like 42."
+            )
     if typed["b24_stream"]:
         dest = typed["b24_stream_dest"].upper().replace(" ", "")
         if all(STREAM_DEST.fullmatch(x) for x in dest.split(",")):

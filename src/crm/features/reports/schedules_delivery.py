@@ -49,6 +49,14 @@ STEPS = {
 }
 
 
+def steps_of(kind: str, target: str) -> tuple[str, ...]:
+    """A Bitrix24 user's private dialog (a numeric DIALOG_ID) gets the message: the chart travels through a chat's
+    Drive folder (``im.disk.folder.get``), which only group chats have."""
+    if kind == "bitrix24_chat" and target.isdigit():
+        return ("message",)
+    return STEPS.get(kind, ())
+
+
 class CannotRender(Exception):
     """The run cannot be made, for a reason people can act on (stored as it is)."""
 
@@ -262,7 +270,7 @@ class Deliverer:
             }
         state, error, delay = "sent", "", None
         try:
-            for step in STEPS.get(job["kind"], ()):
+            for step in steps_of(job["kind"], job["target"]):
                 if step in job["done"]:
                     continue
                 await self._send(job, step)
