@@ -75,6 +75,10 @@ class Settings:
     reset_address_max_requests: int = 20
     # CRM_TRUSTED_PROXIES: comma-separated IPs/CIDRs whose X-Forwarded-For is believed; empty trusts none.
     trusted_proxies: str = ""
+    # CRM_EXPORT_JOB_ROWS: an export of more rows than this is written by the worker (progress, then a download
+    # link kept CRM_EXPORT_KEEP_HOURS in var/exports) instead of streaming inside the request.
+    export_job_rows: int = 50_000
+    export_keep_hours: int = 24
 
     @property
     def embedded_database(self) -> bool:
@@ -132,6 +136,8 @@ def get_settings() -> Settings:
         base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         smtp=smtp,
         trusted_proxies=_trusted_proxies(_env("TRUSTED_PROXIES", "") or ""),
+        export_job_rows=int(_env("EXPORT_JOB_ROWS", "50000") or 50_000),
+        export_keep_hours=int(_env("EXPORT_KEEP_HOURS", "24") or 24),
     )
 
 

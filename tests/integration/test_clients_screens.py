@@ -135,8 +135,8 @@ async def test_the_api_gives_a_company_with_pipeline_sums_the_department_tree_an
     assert len(rows) == 5 and rows[0]["last_communication_at"]
     detail = (await client.get(f"/api/v1/companies/{rows[0]['id']}", headers=auth)).json()
     assert detail["bitrix_id"] == rows[0]["id"] and isinstance(detail["pipelines"], dict)
-    tree = (await client.get("/api/v1/departments", headers=auth)).json()
-    assert tree and tree[0]["head_id"] and tree[0]["children"]
+    departments = (await client.get("/api/v1/departments?sort=position", headers=auth)).json()["rows"]
+    assert departments and all(d["head_id"] for d in departments) and any(d["parent_id"] for d in departments)
     deals = (await client.get(f"/api/v1/deals?company_id={rows[0]['id']}&stage_semantic=S", headers=auth)).json()
     assert all(d["stage_semantic"] == "S" and d["company_id"] == rows[0]["id"] for d in deals["rows"])
     assert (await client.get("/api/v1/companies?page_size=501", headers=auth)).status_code == 422

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from litestar import Response
 from litestar.response import Stream
@@ -142,12 +142,20 @@ class Download(Stream):
         return super().to_asgi_response(*args, **kwargs)
 
 
+async def _stream(session: AsyncSession, stmt: Select[Any]) -> Any:
+    """A server-side cursor over the query: entities when it selects one, Row objects when it selects several."""
+    stmt = stmt.execution_options(yield_per=BATCH)
+    if len(stmt.column_descriptions) == 1:
+        return await session.stream_scalars(stmt)
+    return await session.stream(stmt)
+
+
 async def _open_batches(config: Any, stmt: Select[Any], columns: Columns) -> AsyncGenerator[Batch, None]:
     """The rows of ``stmt`` in batches on a session of their own (the request's is closed when the body streams),
     through a server-side cursor: memory stays flat whatever the number of rows. The query runs and the first
     batch is read before the response starts (``anext`` in ``export_stream``), so bad input still answers 422."""
     async with config.get_session() as session:
-        result = await session.stream_scalars(stmt.execution_options(yield_per=BATCH))
+        result = await _stream(session, stmt)
         empty = True
         async for part in result.partitions(BATCH):
             empty = False
@@ -206,6 +214,53 @@ async def export_stream(request: Any, stmt: Select[Any], columns: Columns, name:
         media_type="text/csv",  # Litestar adds "; charset=utf-8"
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )
+
+
+async def write_file(
+    session: AsyncSession,
+    stmt: Select[Any],
+    columns: Columns,
+    name: str,
+    fmt: str,
+    out: BinaryIO,
+    progress: Callable[[int], Awaitable[None]] | None = None,
+) -> int:
+    """Every row of an ordered query written to ``out`` as the rows arrive (a server-side cursor in batches; CSV
+    in the user's spreadsheet conventions, XLSX in write-only mode): the worker's export of a big list. Calls
+    ``progress(rows written)`` after each batch; returns the number of rows."""
+    written = 0
+    dialect = csv_dialect()
+    workbook = sheet = None
+    if fmt == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=_sheet_title(name))
+    header = True
+    result = await _stream(session, stmt)
+    async for part in result.partitions(BATCH):
+        cols = await columns(session, part) if callable(columns) else columns
+        if header:
+            _write_header(out, sheet, cols, dialect)
+            header = False
+        for row in part:
+            if sheet is not None:
+                sheet.append([_cell(c.value(row)) for c in cols])
+            else:
+                out.write((_csv_line(row, cols, dialect["delimiter"], dialect["decimal_comma"]) + "\r\n").encode())
+        written += len(part)
+        if progress is not None:
+            await progress(written)
+    if header:
+        _write_header(out, sheet, await columns(session, []) if callable(columns) else columns, dialect)
+    if workbook is not None:
+        workbook.save(out)
+    return written
+
+
+def _write_header(out: BinaryIO, sheet: Any, cols: Sequence[ExportColumn], dialect: dict[str, Any]) -> None:
+    if sheet is not None:
+        sheet.append([c.label for c in cols])
+    else:
+        out.write(("\ufeff" + _csv_header(cols, dialect["delimiter"]) + "\r\n").encode())
 
 
 async def _xlsx_chunks(batches: AsyncIterator[Batch], title: str) -> AsyncIterator[bytes]:

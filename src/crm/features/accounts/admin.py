@@ -23,10 +23,12 @@ from crm.features.accounts.schemas import UserForm
 from crm.features.org import tree as org_tree
 from crm.features.org.scope import row_scope
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
-from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
+from crm.lib.lists import ListParams, ListQuery, yes_no_all
+from crm.lib.web import parse_int, render, toast
 
 MANAGE_USERS = {"permission": "users.manage"}
 
@@ -91,23 +93,25 @@ def _user_filter(params: ListParams) -> services.UserFilter:
         q=params.get("q"),
         role=params.get("role"),
         department_id=parse_int(department, 1, 2**62),
-        active=params.get("active") if params.get("active") in {"yes", "no"} else "",
+        active={True: "yes", False: "no", None: ""}[yes_no_all("active", params.get("active"))],
     )
+
+
+async def users_source(session: AsyncSession, user: User, params: ListParams) -> ListSource:
+    """The users list as the page, its export and the worker's export see it."""
+
+    async def columns(session: AsyncSession, rows: Sequence[User]) -> list[ExportColumn]:
+        return _user_export(await _employee_names(session, rows))
+
+    return ListSource(services.users_list(_user_filter(params)), columns, "users")
 
 
 @get("/users", opt=MANAGE_USERS, include_in_schema=False)
 async def users_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request, default_sort="email")
-    stmt = services.users_query(_user_filter(params))
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:
-
-        async def columns(session: AsyncSession, rows: Sequence[User]) -> list[ExportColumn]:
-            return _user_export(await _employee_names(session, rows))
-
-        ordered = apply_sort(stmt, params.sort, services.USER_SORTS, User.id)
-        return await export_stream(request, ordered, columns, "users", fmt)
-    page = await fetch_page(db_session, stmt, params, services.USER_SORTS, User.id)
+    if params.format:
+        return await export(request, db_session, users_source, params)
+    page = await services.users_list(_user_filter(params)).page(db_session, params)
     return render(
         request,
         "accounts/users.html",
@@ -335,11 +339,8 @@ def _day(value: str, shift: int = 0) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=local_tz())
 
 
-@get("/audit", opt={"permission": "audit.view"}, include_in_schema=False)
-async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    params = ListParams.from_request(request, default_sort="-at")
-    user: User = current_user(request)
-    scope = await row_scope(db_session, user)
+async def audit_source(session: AsyncSession, user: User, params: ListParams) -> ListSource:
+    scope = await row_scope(session, user)
     departments = None if scope.everything else (scope.department_ids or frozenset())
     filters = services.AuditFilter(
         q=params.get("q"),
@@ -348,12 +349,17 @@ async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]
         date_from=_day(params.get("from")),
         date_to=_day(params.get("to"), 1),
     )
-    stmt = services.audit_query(filters, departments)
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:
-        ordered = apply_sort(stmt, params.sort, services.AUDIT_SORTS, AuditEntry.id.desc())
-        return await export_stream(request, ordered, AUDIT_EXPORT, "audit", fmt)
-    page = await fetch_page(db_session, stmt, params, services.AUDIT_SORTS, AuditEntry.id.desc())
+    query = ListQuery(services.audit_query(filters, departments), services.AUDIT_SORTS, "-at", AuditEntry.id)
+    return ListSource(query, AUDIT_EXPORT, "audit")
+
+
+@get("/audit", opt={"permission": "audit.view"}, include_in_schema=False)
+async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    params = ListParams.from_request(request, default_sort="-at")
+    if params.format:
+        return await export(request, db_session, audit_source, params)
+    listed = await audit_source(db_session, current_user(request), params)
+    page = await listed.query.page(db_session, params)
     entities = (await db_session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))).all()
     context = {
         "params": params,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts import employees, schemas, services
 from crm.features.accounts.models import User
 from crm.lib.auth import PasswordChangeRequired, client_address, current_user, password_change_refusal
-from crm.lib.web import ListParams, fetch_page
+from crm.lib.lists import ApiPage, PageNo, PageSize, YesNoAllParam, sort_param, yes_no_all
 
 PUBLIC = {"public": True}
 
@@ -99,26 +99,17 @@ async def api_me(request: Request) -> schemas.UserOut:
     summary="Users, filtered and paged",
 )
 async def api_users(
-    request: Request,
     db_session: NamedDependency[AsyncSession],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    sort: Annotated[
-        str, QueryParameter(description="email, name, created, login; '-' prefix for descending")
-    ] = "email",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(services.USER_SORTS)] = "email",
     q: Annotated[str, QueryParameter(description="part of the email or name")] = "",
     role: FromQuery[str] = "",
-    active: Annotated[str, QueryParameter(description="yes or no")] = "",
-) -> schemas.UserPage:
-    params = ListParams.from_request(request, default_sort="email")
-    stmt = services.users_query(services.UserFilter(q=q, role=role, active=active if active in {"yes", "no"} else ""))
-    result = await fetch_page(db_session, stmt, params, services.USER_SORTS, User.id)
-    return schemas.UserPage(
-        total=result.total,
-        page=result.page,
-        page_size=result.page_size,
-        rows=[schemas.user_out(u) for u in result.rows],
-    )
+    active: YesNoAllParam = "all",
+) -> ApiPage[schemas.UserOut]:
+    active_flag = {True: "yes", False: "no", None: ""}[yes_no_all("active", active)]
+    users = services.users_list(services.UserFilter(q=q, role=role, active=active_flag))
+    return await users.api(db_session, page, page_size, sort, schemas.user_out)
 
 
 MANAGE_USERS = {"permission": "users.manage"}

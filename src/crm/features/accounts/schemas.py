@@ -45,13 +45,6 @@ class UserOut(msgspec.Struct):
     employee_bitrix_id: int | None = None
 
 
-class UserPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[UserOut]
-
-
 def user_out(user: Any) -> UserOut:
     return UserOut(
         id=user.id,

@@ -40,6 +40,7 @@ from crm.features.accounts.tokens import (
 )
 from crm.lib import security
 from crm.lib.i18n import N_
+from crm.lib.lists import ListQuery
 
 # --------------------------------------------------------------------------- loading the current user
 
@@ -187,6 +188,11 @@ def users_query(filters: UserFilter) -> Select[tuple[User]]:
 
 
 USER_SORTS = {"email": User.email, "name": User.name, "created": User.created_at, "login": User.last_login_at}
+
+
+def users_list(filters: UserFilter) -> ListQuery:
+    """The users list of the admin page, its export and the API."""
+    return ListQuery(users_query(filters), USER_SORTS, default="email", tiebreak=User.id)
 
 
 async def user_names(ids: set[uuid.UUID], session: AsyncSession) -> dict[uuid.UUID, str]:
@@ -400,6 +406,7 @@ __all__ = [
     "set_role_permissions",
     "update_user",
     "user_for_reset_token",
+    "users_list",
     "users_query",
     "window_count",
 ]

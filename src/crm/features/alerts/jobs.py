@@ -10,8 +10,10 @@ from sqlalchemy import delete
 
 from crm.config import get_settings
 from crm.features.alerts import services
+from crm.features.alerts.exports import TASKS as EXPORT_TASKS
 from crm.features.alerts.models import OperationFailure
 from crm.features.system.settings import effective_smtp
+from crm.lib import export_jobs
 from crm.lib.i18n import local_today
 
 
@@ -23,6 +25,7 @@ async def send_daily_alerts(ctx: dict[str, Any]) -> str:
             delete(OperationFailure).where(OperationFailure.first_at < datetime.now(UTC) - timedelta(days=30))
         )
         await session.commit()
+        export_jobs.purge()  # exports past CRM_EXPORT_KEEP_HOURS
         smtp = await effective_smtp(session)
         if not smtp.configured:
             return "mail not configured"
@@ -30,7 +33,7 @@ async def send_daily_alerts(ctx: dict[str, Any]) -> str:
     return f"sent {sent}, failed {failed}"
 
 
-TASKS: list[str] = ["crm.features.alerts.jobs.send_daily_alerts"]
+TASKS: list[str] = ["crm.features.alerts.jobs.send_daily_alerts", *EXPORT_TASKS]
 # 04:00 UTC is 07:00 in Moscow, before the working day
 CRON: list[CronJob] = [
     CronJob(function="crm.features.alerts.jobs.send_daily_alerts", cron="0 4 * * *", timeout=600, retries=2)

@@ -15,6 +15,7 @@ from crm.features.alerts import services
 from crm.features.alerts.registry import alerts_for
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
+from crm.lib.lists import ApiPage, PageNo, PageSize, api_items
 from crm.lib.web import render, toast
 
 
@@ -59,23 +60,20 @@ class AlertOut(msgspec.Struct):
     created_at: datetime
 
 
-class AlertList(msgspec.Struct):
-    rows: list[AlertOut]
-
-
 @get(
     "/api/v1/alerts",
     tags=["alerts"],
     summary="The current user's alerts, newest first",
     description="Every slice's current alerts for the user who calls (in their scope); the bell shows their count.",
-    response_description='{"rows": [{"kind": "goal_behind", "message": "…", "link": "/analysis", '
-    '"created_at": "2026-12-02T07:00:00Z"}]}',
+    response_description='{"total": 1, "page": 1, "page_size": 50, "rows": [{"kind": "goal_behind", '
+    '"message": "…", "link": "/analysis", "created_at": "2026-12-02T07:00:00Z"}]}',
 )
-async def api_alerts(request: Request, db_session: NamedDependency[AsyncSession]) -> AlertList:
+async def api_alerts(
+    request: Request, db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
+) -> ApiPage[AlertOut]:
     rows = await alerts_for(db_session, current_user(request))
-    return AlertList(
-        rows=[AlertOut(kind=a.kind, message=a.message, link=a.link, created_at=a.created_at) for a in rows]
-    )
+    out = [AlertOut(kind=a.kind, message=a.message, link=a.link, created_at=a.created_at) for a in rows]
+    return api_items(out, page, page_size)
 
 
 ROUTES: list[Any] = [bell, alerts_page, mail_switch, api_alerts]

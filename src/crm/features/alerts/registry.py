@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("crm.alerts")
 
 # kinds: import_failed (sales), goal_behind (goals), task_overdue, strategy_without_tasks, mention (tasks),
-# job_failed (operations: jobs that failed for good, shown to admins)
+# job_failed (operations: jobs that failed for good, shown to admins), export (a big export ready or failed)
 PROVIDERS = (
     "crm.features.sales.alerts",
     "crm.features.goals.alerts",
     "crm.features.tasks.alerts",
     "crm.features.reports.alerts",
     "crm.features.alerts.failures",
+    "crm.features.alerts.exports",
 )
 
 

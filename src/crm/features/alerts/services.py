@@ -32,6 +32,7 @@ KIND_LABELS = {
     "strategy_without_tasks": N_("Strategy without tasks"),
     "mention": N_("Mention"),
     "job_failed": N_("Job failed"),
+    "export": N_("Export"),
 }
 
 

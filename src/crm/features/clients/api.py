@@ -1,4 +1,4 @@
-"""JSON API of the clients slice: companies, employees, departments (tree with heads), deals."""
+"""JSON API of the clients slice: companies, employees, departments (with parents and heads), deals."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import queries
 from crm.features.clients.models import Company, Deal, Pipeline
 from crm.features.clients.sync_models import CompanyPipelineFigure
-from crm.features.org.models import Employee
+from crm.features.org import tree as org_tree
+from crm.features.org.models import Department, Employee
 from crm.lib.auth import current_user
-from crm.lib.web import ListParams, fetch_page, yes_no_all
+from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param, yes_no_all
 
 VIEW = {"permission": "clients.view"}
 TAGS = ["clients"]
@@ -56,13 +57,6 @@ class CompanyDetail(CompanyOut):
     pipelines: dict[str, PipelineFigures] = {}
 
 
-class CompanyPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[CompanyOut]
-
-
 class EmployeeOut(msgspec.Struct):
     id: int
     name: str
@@ -74,13 +68,6 @@ class EmployeeOut(msgspec.Struct):
     active: bool
 
 
-class EmployeePage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[EmployeeOut]
-
-
 class DepartmentOut(msgspec.Struct):
     id: int
     bitrix_id: int | None
@@ -88,7 +75,6 @@ class DepartmentOut(msgspec.Struct):
     parent_id: int | None
     head_id: int | None
     head_inherited: bool
-    children: list[DepartmentOut]
 
 
 class DealOut(msgspec.Struct):
@@ -108,13 +94,6 @@ class DealOut(msgspec.Struct):
     active: bool
 
 
-class DealPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[DealOut]
-
-
 def _company(c: Company, last: datetime | None) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -132,22 +111,17 @@ def _company(c: Company, last: datetime | None) -> dict[str, Any]:
     }
 
 
-Page_ = Annotated[int, QueryParameter(ge=1, description="page number")]
-Size_ = Annotated[int, QueryParameter(ge=1, le=500, description="rows per page (≤ 500)")]
+EMPLOYEE_SORTS = {"name": Employee.last_name, "id": Employee.id}
+DEPARTMENT_SORTS = {"name": func.lower(Department.name), "position": Department.sort, "id": Department.id}
 
 
 @get("/api/v1/companies", opt=VIEW, tags=TAGS, summary="Companies in the caller's scope, filtered and paged")
 async def api_companies(
     request: Request,
     db_session: NamedDependency[AsyncSession],
-    page: Page_ = 1,
-    page_size: Size_ = 50,
-    sort: Annotated[
-        str,
-        QueryParameter(
-            description="title, inn, responsible, industry, region, revenue, last, modified; '-' for descending"
-        ),
-    ] = "title",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(queries.COMPANY_SORTS)] = "title",
     q: Annotated[str, QueryParameter(description="part of the title")] = "",
     inn: Annotated[str, QueryParameter(description="INN prefix")] = "",
     responsible_id: Annotated[list[int] | None, QueryParameter(description="employee ids (Bitrix24 user ids)")] = None,
@@ -155,8 +129,7 @@ async def api_companies(
     industry: FromQuery[str] = "",
     region: FromQuery[str] = "",
     active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
-) -> CompanyPage:
-    params = ListParams.from_request(request, default_sort="title")
+) -> ApiPage[CompanyOut]:
     scope = await queries.employee_scope(db_session, current_user(request))
     flt = queries.CompanyFilter(
         q=q,
@@ -167,12 +140,10 @@ async def api_companies(
         region=region,
         active={True: "yes", False: "no", None: ""}[yes_no_all("active", active)],
     )
-    result = await fetch_page(
-        db_session, queries.companies_query(flt, scope), params, queries.COMPANY_SORTS, Company.id
-    )
-    info = await queries.decorate(db_session, result.rows)
-    rows = [CompanyOut(**_company(c, info[c.id][0])) for c in result.rows]
-    return CompanyPage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+    companies = ListQuery(queries.companies_query(flt, scope), queries.COMPANY_SORTS, "title", Company.id)
+    shown = await companies.api_fetch(db_session, page, page_size, sort)
+    info = await queries.decorate(db_session, shown.rows)
+    return api_page(shown, [CompanyOut(**_company(c, info[c.id][0])) for c in shown.rows])
 
 
 @get(
@@ -216,12 +187,12 @@ async def api_company(
 async def api_employees(
     request: Request,
     db_session: NamedDependency[AsyncSession],
-    page: Page_ = 1,
-    page_size: Size_ = 50,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(EMPLOYEE_SORTS)] = "name",
     department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
     active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
-) -> EmployeePage:
-    params = ListParams.from_request(request)
+) -> ApiPage[EmployeeOut]:
     scope = await queries.employee_scope(db_session, current_user(request))
     stmt = queries.scoped(select(Employee), scope.clause(Employee.id))
     if department_id is not None:
@@ -229,59 +200,67 @@ async def api_employees(
     wanted = yes_no_all("active", active)
     if wanted is not None:
         stmt = stmt.where(Employee.active.is_(wanted))
-    result = await fetch_page(db_session, stmt, params, {"name": Employee.last_name, "id": Employee.id}, Employee.id)
-    rows = [
-        EmployeeOut(
-            id=e.id,
-            name=e.name,
-            last_name=e.last_name,
-            email=e.email,
-            position=e.position,
-            department_id=e.department_id,
-            department_bitrix_ids=list(e.department_bitrix_ids or []),
-            active=e.active,
-        )
-        for e in result.rows
-    ]
-    return EmployeePage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+    employees = ListQuery(stmt, EMPLOYEE_SORTS, "name", Employee.id)
+    return await employees.api(db_session, page, page_size, sort, _employee)
+
+
+def _employee(e: Employee) -> EmployeeOut:
+    return EmployeeOut(
+        id=e.id,
+        name=e.name,
+        last_name=e.last_name,
+        email=e.email,
+        position=e.position,
+        department_id=e.department_id,
+        department_bitrix_ids=list(e.department_bitrix_ids or []),
+        active=e.active,
+    )
 
 
 @get(
     "/api/v1/departments",
     opt=VIEW,
     tags=TAGS,
-    summary="The department tree with heads (a department without a head inherits its parent's)",
+    summary="Departments with their parent and head (a department without a head inherits its parent's), paged",
+    description="A flat list; `parent_id` gives the tree. `head_inherited`: the head is the nearest parent's.",
 )
-async def api_departments(request: Request, db_session: NamedDependency[AsyncSession]) -> list[DepartmentOut]:
-    tree = await queries.department_tree(db_session, queries.EmployeeScope(everything=True))
-
-    def out(node: dict[str, Any]) -> DepartmentOut:
-        d = node["department"]
-        return DepartmentOut(
+async def api_departments(
+    db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(DEPARTMENT_SORTS)] = "name",
+    parent_id: Annotated[int | None, QueryParameter(description="only the direct children of this department")] = None,
+) -> ApiPage[DepartmentOut]:
+    stmt = select(Department).where(Department.active.is_(True))
+    if parent_id is not None:
+        stmt = stmt.where(Department.parent_id == parent_id)
+    shown = await ListQuery(stmt, DEPARTMENT_SORTS, "name", Department.id).api_fetch(db_session, page, page_size, sort)
+    heads = org_tree.effective_heads(await org_tree.all_departments(db_session))
+    rows = [
+        DepartmentOut(
             id=d.id,
             bitrix_id=d.bitrix_id,
             name=d.name,
             parent_id=d.parent_id,
-            head_id=node["head_id"],
-            head_inherited=bool(node["head_id"]) and not node["own_head"],
-            children=[out(c) for c in node["children"]],
+            head_id=heads.get(d.id),
+            head_inherited=heads.get(d.id) is not None and not d.head_bitrix_id,
         )
-
-    return [out(n) for n in tree if n["department"] is not None]
+        for d in shown.rows
+    ]
+    return api_page(shown, rows)
 
 
 @get("/api/v1/deals", opt=VIEW, tags=TAGS, summary="Deals in the caller's scope")
 async def api_deals(
     request: Request,
     db_session: NamedDependency[AsyncSession],
-    page: Page_ = 1,
-    page_size: Size_ = 50,
-    sort: Annotated[str, QueryParameter(description="id, amount, created, closed, title")] = "id",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(queries.DEAL_SORTS)] = "id",
     company_id: FromQuery[int | None] = None,
     pipeline_id: FromQuery[int | None] = None,
     stage_semantic: Annotated[str, QueryParameter(description="P in progress, S won, F lost")] = "",
-) -> DealPage:
-    params = ListParams.from_request(request, default_sort="id")
+) -> ApiPage[DealOut]:
     scope = await queries.employee_scope(db_session, current_user(request))
     stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
     if company_id is not None and not scope.everything:
@@ -289,27 +268,26 @@ async def api_deals(
         stmt = queries.deals_query(queries.EmployeeScope(everything=True), company_id, pipeline_id, stage_semantic)
         if await queries.get_company(db_session, company_id, scope) is None:
             stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
-    result = await fetch_page(db_session, stmt, params, queries.DEAL_SORTS, Deal.id)
-    rows = [
-        DealOut(
-            id=d.id,
-            title=d.title,
-            pipeline_id=d.pipeline_id,
-            stage_id=d.stage_id,
-            stage_semantic=d.semantic,
-            amount=d.amount,
-            currency=d.currency,
-            company_id=d.company_id,
-            responsible_id=d.responsible_id,
-            source=d.utm_source or d.source_id,
-            fields=d.fields or {},
-            created_at=d.bitrix_created_at,
-            closed_on=d.close_date,
-            active=d.active,
-        )
-        for d in result.rows
-    ]
-    return DealPage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+    return await ListQuery(stmt, queries.DEAL_SORTS, "id", Deal.id).api(db_session, page, page_size, sort, _deal)
+
+
+def _deal(d: Deal) -> DealOut:
+    return DealOut(
+        id=d.id,
+        title=d.title,
+        pipeline_id=d.pipeline_id,
+        stage_id=d.stage_id,
+        stage_semantic=d.semantic,
+        amount=d.amount,
+        currency=d.currency,
+        company_id=d.company_id,
+        responsible_id=d.responsible_id,
+        source=d.utm_source or d.source_id,
+        fields=d.fields or {},
+        created_at=d.bitrix_created_at,
+        closed_on=d.close_date,
+        active=d.active,
+    )
 
 
 ROUTES: list[Any] = [api_companies, api_company, api_employees, api_departments, api_deals]

@@ -19,9 +19,11 @@ from crm.features.clients import figures, queries, references
 from crm.features.clients.models import Company, Stage
 from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, apply_sort, block_only, fetch_page, parse_int, render, toast
+from crm.lib.lists import ListParams, ListQuery, yes_no, yes_no_all
+from crm.lib.web import block_only, parse_int, render, toast
 
 VIEW = {"permission": "clients.view"}
 
@@ -29,7 +31,7 @@ VIEW = {"permission": "clients.view"}
 def company_filter(params: ListParams) -> queries.CompanyFilter:
     responsible = [n for v in params.query.getall("responsible", []) if (n := parse_int(str(v), 0, 2**62)) is not None]
     department = params.get("department")
-    active = params.get("active", "yes")
+    active = {True: "yes", False: "no", None: "all"}[yes_no_all("active", params.get("active", "yes"))]
     return queries.CompanyFilter(
         q=params.get("q"),
         inn="".join(ch for ch in params.get("inn") if ch.isdigit()),
@@ -37,7 +39,7 @@ def company_filter(params: ListParams) -> queries.CompanyFilter:
         department_id=parse_int(department, 1, 2**62),
         industry=params.get("industry"),
         region=params.get("region"),
-        active=active if active in {"yes", "no", "all"} else "yes",
+        active=active,
     )
 
 
@@ -57,23 +59,32 @@ def _export_columns(info: dict[int, Any], labels: references.Labels) -> list[Exp
     ]
 
 
+def companies_list(filters: queries.CompanyFilter, scope: queries.EmployeeScope) -> ListQuery:
+    return ListQuery(queries.companies_query(filters, scope), queries.COMPANY_SORTS, "title", Company.id)
+
+
+async def companies_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    """The companies list as its export (and the worker's) sees it."""
+    scope = await queries.employee_scope(session, user)
+    labels = await references.load(session)
+
+    async def columns(session: AsyncSession, rows: Sequence[Company]) -> list[ExportColumn]:
+        return _export_columns(await queries.decorate(session, rows), labels)
+
+    return ListSource(companies_list(company_filter(params), scope), columns, "companies")
+
+
 @get("/companies", opt=VIEW, include_in_schema=False)
 async def companies_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request, default_sort="title")
+    if params.format:
+        return await export(request, db_session, companies_source, params)
     scope = await queries.employee_scope(db_session, current_user(request))
     filters = company_filter(params)
-    stmt = queries.companies_query(filters, scope)
-    if params.get("format") in {"csv", "xlsx"}:
-        labels = await references.load(db_session)
-
-        async def columns(session: AsyncSession, rows: Sequence[Company]) -> list[ExportColumn]:
-            return _export_columns(await queries.decorate(session, rows), labels)
-
-        ordered = apply_sort(stmt, params.sort, queries.COMPANY_SORTS, Company.id)
-        return await export_stream(request, ordered, columns, "companies", params.get("format"))
+    companies = companies_list(filters, scope)
     store = request.app.stores.get("cache")
-    total = await queries.companies_count(db_session, stmt, filters, scope, store)
-    page = await fetch_page(db_session, stmt, params, queries.COMPANY_SORTS, Company.id, total=total)
+    total = await queries.companies_count(db_session, companies.rows, filters, scope, store)
+    page = await companies.page(db_session, params, total=total)
     labels = await references.load(db_session)
     context = {
         "params": params,
@@ -108,7 +119,7 @@ async def company_page(request: Request, company_id: FromPath[int], db_session: 
 @get("/employees", opt=VIEW, include_in_schema=False)
 async def employees_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     scope = await queries.employee_scope(db_session, current_user(request))
-    inactive = request.query_params.get("inactive") == "yes"
+    inactive = yes_no("inactive", request.query_params.get("inactive"))
     tree = await queries.department_tree(db_session, scope, with_inactive=inactive)
     if not scope.everything:
         tree = queries.prune(tree, scope.department_ids)

@@ -31,6 +31,7 @@ from crm.features.goals.models import (
 )
 from crm.features.goals.scope import Scope
 from crm.features.sales.models import ErpClient
+from crm.lib.lists import ListQuery, Page
 
 T = AnalysisClientMonth
 COLUMNS = ("revenue", "i1", "i2", "i3", "i4", "abc", "category", "reason", "last_purchase", "responsible")
@@ -227,15 +228,12 @@ async def table_select(session: AsyncSession, scope: Scope, query: Query) -> tup
 
 
 async def table_page(
-    session: AsyncSession, scope: Scope, query: Query, page: int, page_size: int
-) -> tuple[list[Any], int, int]:
-    """One page of rows, the total and the page actually shown (clamped to the last)."""
+    session: AsyncSession, scope: Scope, query: Query, page: int, page_size: int, *, clamp: bool = True
+) -> Page[Any]:
+    """One page of rows in the table's own (multi-level) order, with the total (``clamp``: a page past the end
+    shows the last one)."""
     _sub, stmt = await table_select(session, scope, query)
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    last = max(1, -(-total // page_size))
-    page = min(max(1, page), last)
-    rows = (await session.execute(stmt.limit(page_size).offset((page - 1) * page_size))).all()
-    return list(rows), total, page
+    return await ListQuery(stmt, {}, default="", tiebreak=None).fetch(session, page, page_size, clamp=clamp)
 
 
 def row_json(row: Any) -> dict[str, Any]:

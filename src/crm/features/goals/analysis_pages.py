@@ -22,10 +22,12 @@ from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.models import VARIABLES, AnalysisView
 from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, Page, is_htmx, parse_int, render, toast
+from crm.lib.lists import ListParams, ListQuery, Page
+from crm.lib.web import is_htmx, parse_int, render, toast
 
 VIEW = {"permission": "goals.view"}
 COLUMN_LABELS = {
@@ -168,25 +170,23 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     if "filter" in errors:
         errors["filter"] = _filter_error(_typed_filters(params))
     scope = await scope_for(db_session, user)
-    fmt = params.get("format")
-    if query is not None and fmt in ("csv", "xlsx"):
-        return await _export(request, db_session, scope, query, _columns(params), fmt)
-    if query is not None and fmt == "pdf":
-        printed, _total, _page = await analysis.table_page(db_session, scope, query, 1, pdf.MAX_ROWS)
-        body = pdf.table_pdf(query, _columns(params), printed, _(VARIABLE_LABELS[query.variable]))
+    if query is not None and params.format:
+        return await export(request, db_session, analysis_source, params)
+    if query is not None and params.get("format") == "pdf":
+        printed = await analysis.table_page(db_session, scope, query, 1, pdf.MAX_ROWS)
+        body = pdf.table_pdf(query, _columns(params), list(printed.rows), _(VARIABLE_LABELS[query.variable]))
         return Response(
             content=body,
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="clients-{query.month:%Y-%m}.pdf"'},
         )
-    rows: list[Any] = []
-    page = Page(rows=[], total=0, page=1, page_size=params.page_size)
+    page: Page[Any] = Page(rows=[], total=0, page=1, page_size=params.page_size)
     variable = (
         query.variable if query else (params.get("variable") if params.get("variable") in VARIABLES else "revenue")
     )
     if query is not None:
-        rows, total, number = await analysis.table_page(db_session, scope, query, params.page, params.page_size)
-        page = Page(rows=rows, total=total, page=number, page_size=params.page_size)
+        page = await analysis.table_page(db_session, scope, query, params.page, params.page_size)
+    rows = list(page.rows)
     views = (
         await db_session.scalars(
             select(AnalysisView).where(AnalysisView.user_id == user.id).order_by(AnalysisView.name)
@@ -256,17 +256,18 @@ def _getter(key: str) -> Any:
     return lambda row: row.get(key)
 
 
-async def _export(
-    request: Request, session: AsyncSession, scope: Any, query: analysis.Query, cols: list[str], fmt: str
-) -> Any:
-    sub, stmt = await analysis.table_select(session, scope, query)
-    keys = ["code", "name", *cols]
+async def analysis_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    """The client table as a file: the columns shown, in the table's own order."""
+    params, query, _errors = _table_query(params)
+    if query is None:
+        raise ValidationException(detail="month: expected YYYY-MM", extra=[{"key": "month", "message": "YYYY-MM"}])
+    sub, stmt = await analysis.table_select(session, await scope_for(session, user), query)
+    keys = ["code", "name", *_columns(params)]
     obj = type_coerce(func.json_build_object(*[x for k in keys for x in (k, sub.c[k])]), JSON)
-    export = stmt.with_only_columns(obj)
     labels = {"code": _("Code"), "name": _("Client"), **{k: _(v) for k, v in COLUMN_LABELS.items()}}
     columns = [ExportColumn(labels[k], _getter(k)) for k in keys]
-    name = f"clients-{query.variable}-{query.month:%Y-%m}"
-    return await export_stream(request, export, columns, name, fmt)
+    table = ListQuery(stmt.with_only_columns(obj), {}, default="", tiebreak=None)
+    return ListSource(table, columns, f"clients-{query.variable}-{query.month:%Y-%m}")
 
 
 async def _cell_context(

@@ -6,13 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, delete, get, patch, post, put
+from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
-from litestar.params import FromPath
-from sqlalchemy import func, select
+from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
@@ -21,7 +23,7 @@ from crm.features.goals.models import VARIABLES, Goal
 from crm.features.goals.scope import Scope, scope_for
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams
+from crm.lib.lists import ApiPage, ListParams, ListQuery, PageNo, PageSize, api_page, sort_param
 
 TAGS = ["goals"]
 VIEW = {"permission": "goals.view"}
@@ -71,38 +73,47 @@ def _manage(user: Any) -> None:
         raise PermissionDeniedException(detail="goals.manage is required")
 
 
-@get("/api/v1/goals", opt=VIEW, tags=TAGS, summary="Goals in scope (filters: year, variable, family, responsible_id)")
-async def api_goals(request: Request, db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
-    params = ListParams.from_request(request)
-    scope = await scope_for(db_session, current_user(request))
-    stmt = services.scoped_goals(scope)
-    year = params.get("year")
-    if year:
-        if not (year.isdigit() and len(year) == 4):
-            raise bad("year", "expected YYYY")
-        stmt = stmt.where(Goal.year == int(year))
-    variable = params.get("variable")
+class GoalOut(msgspec.Struct):
+    id: int
+    name: str
+    variable: str
+    family: str | None
+    responsible_id: str | None
+    responsible: str | None
+    year: int
+    targets: dict[str, float | int | None]
+    total: float | int | None
+
+
+GOAL_SORTS = {"year": Goal.year, "variable": Goal.variable, "family": Goal.family, "id": Goal.id}
+
+
+@get("/api/v1/goals", opt=VIEW, tags=TAGS, summary="Goals in scope, filtered and paged")
+async def api_goals(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(GOAL_SORTS)] = "id",
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100, description="YYYY")] = None,
+    variable: Annotated[str, QueryParameter(description="one of " + ", ".join(VARIABLES))] = "",
+    family: Annotated[str | None, QueryParameter(description="product family ('' for goals of every family)")] = None,
+    responsible_id: Annotated[str, QueryParameter(description="the responsible user's id (uuid)")] = "",
+) -> ApiPage[GoalOut]:
+    stmt = services.scoped_goals(await scope_for(db_session, current_user(request)))
+    if year is not None:
+        stmt = stmt.where(Goal.year == year)
     if variable:
         if variable not in VARIABLES:
             raise bad("variable", f"one of {', '.join(VARIABLES)}")
         stmt = stmt.where(Goal.variable == variable)
-    if "family" in params.query:
-        stmt = stmt.where(Goal.family == params.get("family"))
-    person = params.get("responsible_id")
-    if person:
-        stmt = stmt.where(Goal.responsible_id == _uuid("responsible_id", person))
-    sorts = {"year": Goal.year, "variable": Goal.variable, "family": Goal.family, "id": Goal.id}
-    key = params.sort.lstrip("-") or "id"
-    if key not in sorts:
-        raise bad("sort", f"one of {', '.join(sorts)}")
-    column = sorts[key]
-    total = await db_session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    ordered = stmt.order_by(column.desc() if params.sort.startswith("-") else column.asc(), Goal.id)
-    goals = list(
-        (await db_session.scalars(ordered.limit(params.page_size).offset((params.page - 1) * params.page_size))).all()
-    )
-    rows = await goal_json(db_session, goals)
-    return {"total": total, "page": params.page, "page_size": params.page_size, "rows": rows}
+    if family is not None:
+        stmt = stmt.where(Goal.family == family)
+    if responsible_id:
+        stmt = stmt.where(Goal.responsible_id == _uuid("responsible_id", responsible_id))
+    shown = await ListQuery(stmt, GOAL_SORTS, "id", Goal.id).api_fetch(db_session, page, page_size, sort)
+    rows = await goal_json(db_session, list(shown.rows))
+    return api_page(shown, [GoalOut(**row) for row in rows])
 
 
 def _uuid(field: str, raw: str) -> uuid.UUID:
@@ -265,12 +276,49 @@ def read_query(params: ListParams) -> analysis.Query:
     tags=TAGS,
     summary="Clients of a month with revenue, I1–I4, ABC, category (automatic or manual), reason, last purchase",
 )
-async def api_analysis_clients(request: Request, db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
-    params = ListParams.from_request(request)
-    query = read_query(params)
+async def api_analysis_clients(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    month: Annotated[str, QueryParameter(description="YYYY-MM")],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[
+        list[str] | None,
+        QueryParameter(description="up to two levels (repeated or comma separated): revenue, i1..i4, name, …"),
+    ] = None,
+    variable: Annotated[str, QueryParameter(description="one of " + ", ".join(VARIABLES))] = "revenue",
+    family: FromQuery[str] = "",
+    f1: Annotated[str, QueryParameter(description="a filter field:op:value")] = "",
+    f2: FromQuery[str] = "",
+    f3: FromQuery[str] = "",
+    abc: FromQuery[str] = "",
+    category: FromQuery[str] = "",
+    person: Annotated[str, QueryParameter(description="a responsible user's id (uuid)")] = "",
+) -> ApiPage[AnalysisRowOut]:
+    given = {"month": month, "variable": variable, "family": family, "f1": f1, "f2": f2, "f3": f3}
+    given |= {"abc": abc, "category": category, "person": person}
+    items = [(k, v) for k, v in given.items() if v] + [("sort", v) for v in sort or []]
+    query = read_query(ListParams(query=MultiDict(items)))
     scope = await scope_for(db_session, current_user(request))
-    rows, total, page = await analysis.table_page(db_session, scope, query, params.page, params.page_size)
-    return {"total": total, "page": page, "page_size": params.page_size, "rows": [analysis.row_json(r) for r in rows]}
+    shown = await analysis.table_page(db_session, scope, query, page, page_size, clamp=False)
+    return api_page(shown, [AnalysisRowOut(**analysis.row_json(r)) for r in shown.rows])
+
+
+class AnalysisRowOut(msgspec.Struct):
+    client_id: int
+    code: str
+    name: str
+    revenue: float
+    i1: float | None
+    i2: float | None
+    i3: float | None
+    i4: float | None
+    abc: str | None
+    category: str | None
+    reason: str | None
+    category_manual: bool
+    last_purchase: str | None
+    responsible: str | None
 
 
 @put(

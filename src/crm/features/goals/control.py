@@ -25,7 +25,8 @@ from crm.features.sales.models import ErpClient
 from crm.lib.auth import current_user
 from crm.lib.i18n import get_locale, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, parse_int, render, toast
+from crm.lib.lists import ListParams
+from crm.lib.web import parse_int, render, toast
 
 VIEW = {"permission": "goals.view"}
 MAX_GOALS = 60

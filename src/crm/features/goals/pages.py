@@ -23,7 +23,8 @@ from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import ListParams, parse_int, render, toast
+from crm.lib.lists import ListParams
+from crm.lib.web import parse_int, render, toast
 
 VIEW = {"permission": "goals.view"}
 MANAGE = {"permission": "goals.manage"}

@@ -18,11 +18,12 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from crm.features.leads import desk, desk_api, schemas, services, stats, work
-from crm.features.leads.api_common import MANAGE, OPERATE, OPERATE_OR_MANAGE, TAGS, PageNo, PageSize, field_error
+from crm.features.leads.api_common import MANAGE, OPERATE, OPERATE_OR_MANAGE, TAGS, field_error
 from crm.features.leads.intake import IntakeError, intake_contact
 from crm.features.leads.models import OUTCOMES
 from crm.lib.auth import current_user
 from crm.lib.i18n import local_tz
+from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
 from crm.lib.web import parse_int
 
 
@@ -95,12 +96,12 @@ async def list_contacts(
     db_session: NamedDependency[AsyncSession],
     page: PageNo = 1,
     page_size: PageSize = 50,
-    sort: Annotated[str, QueryParameter(description="created, closed, status, id; '-' for descending")] = "-created",
+    sort: Annotated[str, sort_param(services.CONTACT_SORTS)] = "-created",
     status: Annotated[str, QueryParameter(description="open or closed")] = "",
     operator_id: Annotated[str, QueryParameter(description="an operator id, or 'none' for the unassigned")] = "",
     source_id: Annotated[int | None, QueryParameter(ge=1)] = None,
     lead_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-) -> schemas.ContactPage:
+) -> ApiPage[schemas.ContactOut]:
     if status not in {"", "open", "closed"}:
         raise field_error("status", "Expected open or closed.")
     scope = await services.desk_scope(db_session, current_user(request))
@@ -111,12 +112,8 @@ async def list_contacts(
         unassigned=operator_id == "none",
         operator_id=None if operator_id == "none" else _optional_int("operator_id", operator_id),
     )
-    rows, total, shown = await services.fetch_rows(
-        db_session, services.contacts_query(filters, scope), page, page_size, sort
-    )
-    return schemas.ContactPage(
-        total=total, page=shown, page_size=page_size, rows=[schemas.contact_out(r) for r in rows]
-    )
+    contacts = services.contacts_query(filters, scope)
+    return await contacts.api(db_session, page, page_size, sort, schemas.contact_out)
 
 
 @post(
@@ -208,21 +205,18 @@ async def list_leads(
     db_session: NamedDependency[AsyncSession],
     page: PageNo = 1,
     page_size: PageSize = 50,
-    sort: Annotated[str, QueryParameter(description="created, name, phone, email, id; '-' for descending")] = "-id",
+    sort: Annotated[str, sort_param(services.LEAD_SORTS)] = "-id",
     external_id: Annotated[str, QueryParameter(max_length=255)] = "",
     phone: Annotated[str, QueryParameter(max_length=40, description="any form: 8 912 …, +7 912 …")] = "",
     email: Annotated[str, QueryParameter(max_length=255)] = "",
     q: Annotated[str, QueryParameter(max_length=255, description="phone, email, external id or name start")] = "",
-) -> schemas.LeadPage:
+) -> ApiPage[schemas.LeadOut]:
     scope = await services.desk_scope(db_session, current_user(request))
     try:
         query = services.leads_query(services.LeadFilter(q=q, external_id=external_id, phone=phone, email=email), scope)
     except services.BadFilter as exc:
         raise field_error(exc.field, exc.message) from None
-    rows, total, shown = await services.fetch_rows(db_session, query, page, page_size, sort)
-    return schemas.LeadPage(
-        total=total, page=shown, page_size=page_size, rows=[schemas.lead_out(r[0], r[1]) for r in rows]
-    )
+    return await query.api(db_session, page, page_size, sort, lambda r: schemas.lead_out(r[0], r[1]))
 
 
 def _day(name: str, raw: str | None, default: date) -> date:

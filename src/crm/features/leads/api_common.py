@@ -1,11 +1,8 @@
-"""What the lead desk's API modules share: permissions, tags, paging parameters, field errors."""
+"""What the lead desk's API modules share: permissions, tags, field errors."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar.exceptions import ValidationException
-from litestar.params import QueryParameter
 
 from crm.features.leads import services
 
@@ -13,9 +10,6 @@ MANAGE = {"permission": services.MANAGE}
 OPERATE = {"permission": services.OPERATE}
 OPERATE_OR_MANAGE = {"permission": (services.OPERATE, services.MANAGE)}
 TAGS = ["leads"]
-
-PageNo = Annotated[int, QueryParameter(ge=1, le=10**6)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=500)]
 
 
 def field_error(field: str, message: str) -> ValidationException:

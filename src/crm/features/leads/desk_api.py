@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.leads import desk, desk_sources, schemas
-from crm.features.leads.api_common import MANAGE, TAGS, PageNo, PageSize, field_error
+from crm.features.leads.api_common import MANAGE, TAGS, field_error
+from crm.features.leads.models import LeadOperator, LeadSource
 from crm.lib.auth import current_user
+from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param
+
+OPERATORS = ListQuery(
+    select(LeadOperator.id).join(User, User.id == LeadOperator.user_id),
+    {
+        "name": func.lower(User.name),
+        "email": User.email,
+        "load": LeadOperator.open_count,
+        "max_load": LeadOperator.max_load,
+        "active": LeadOperator.is_active,
+        "id": LeadOperator.id,
+    },
+    default="name",
+    tiebreak=LeadOperator.id,
+)
+SOURCES = ListQuery(
+    select(LeadSource.id),
+    {"name": func.lower(LeadSource.name), "created": LeadSource.created_at, "active": LeadSource.is_active},
+    default="name",
+    tiebreak=LeadSource.id,
+)
 
 
-def _page_of(views: list[Any], page: int, page_size: int) -> list[Any]:
-    """A page of a short list kept in memory (operators and sources number in the tens)."""
-    start = (page - 1) * page_size
-    return views[start : start + page_size]
+def _in_order(views: list[Any], ids: Any) -> list[Any]:
+    by_id = {v.id: v for v in views}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 # --------------------------------------------------------------------------- operators
@@ -28,15 +49,14 @@ def _page_of(views: list[Any], page: int, page_size: int) -> list[Any]:
 
 @get("/api/v1/operators", opt=MANAGE, tags=TAGS, summary="Operators with their current load and weights")
 async def list_operators(
-    db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
-) -> schemas.OperatorPage:
-    views = await desk.list_operators(db_session)
-    return schemas.OperatorPage(
-        total=len(views),
-        page=page,
-        page_size=page_size,
-        rows=[schemas.operator_out(v) for v in _page_of(views, page, page_size)],
-    )
+    db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(OPERATORS)] = "name",
+) -> ApiPage[schemas.OperatorOut]:
+    shown = await OPERATORS.api_fetch(db_session, page, page_size, sort)
+    views = await desk.list_operators(db_session, list(shown.rows))
+    return api_page(shown, [schemas.operator_out(v) for v in _in_order(views, shown.rows)])
 
 
 async def _operator(db_session: AsyncSession, operator_id: int) -> schemas.OperatorOut:
@@ -104,15 +124,14 @@ async def patch_operator(
 
 @get("/api/v1/sources", opt=MANAGE, tags=TAGS, summary="Sources with their weights (keys are never shown)")
 async def list_sources(
-    db_session: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
-) -> schemas.SourcePage:
-    views = await desk_sources.list_sources(db_session)
-    return schemas.SourcePage(
-        total=len(views),
-        page=page,
-        page_size=page_size,
-        rows=[schemas.source_out(v) for v in _page_of(views, page, page_size)],
-    )
+    db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(SOURCES)] = "name",
+) -> ApiPage[schemas.SourceOut]:
+    shown = await SOURCES.api_fetch(db_session, page, page_size, sort)
+    views = await desk_sources.list_sources(db_session, list(shown.rows))
+    return api_page(shown, [schemas.source_out(v) for v in _in_order(views, shown.rows)])
 
 
 @post(

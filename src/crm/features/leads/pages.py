@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from crm.features.leads import desk, desk_sources, distribution, queue, services, work
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, Page, is_htmx, parse_int, render, toast
+from crm.lib.lists import ListParams, ListQuery
+from crm.lib.web import is_htmx, parse_int, render, toast
 
 MANAGE = {"permission": services.MANAGE}
 OPERATE = {"permission": services.OPERATE}
@@ -53,25 +55,24 @@ async def desk_context(request: Request, db_session: AsyncSession, tab: str) -> 
     }
 
 
+async def leads_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    filters = services.LeadFilter(q=params.get("q"), operator_id=parse_int(params.get("operator"), 1, 2**62))
+    return ListSource(services.leads_query(filters, await services.desk_scope(session, user)), LEAD_EXPORT, "leads")
+
+
 @get("/leads", opt=EITHER, include_in_schema=False)
 async def leads_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
     if not user.can(services.MANAGE):
         return Redirect("/leads/my", status_code=303)
     params = ListParams.from_request(request, default_sort="-id")
-    operator = params.get("operator")
-    filters = services.LeadFilter(q=params.get("q"), operator_id=parse_int(operator, 1, 2**62))
-    scope = await services.desk_scope(db_session, user)
-    query = services.leads_query(filters, scope)
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:
-        rows = await services.all_rows(db_session, query, params.sort)
-        return export_response(rows, LEAD_EXPORT, "leads", fmt)
-    rows, total, shown = await services.fetch_rows(db_session, query, params.page, params.page_size, params.sort)
+    if params.format:
+        return await export(request, db_session, leads_source, params)
+    page = await (await leads_source(db_session, user, params)).query.page(db_session, params)
     context = {
         **await desk_context(request, db_session, "leads"),
         "params": params,
-        "page": Page(rows=rows, total=total, page=shown, page_size=params.page_size),
+        "page": page,
         "operators": await desk.list_operators(db_session),
     }
     return render(request, "leads/leads.html", context, block="list")
@@ -125,27 +126,57 @@ def _int(value: str) -> int | None:
     return parse_int(value, 1, 2**62)
 
 
-async def _contacts(
-    request: Request, db_session: AsyncSession, mode: str, filters: services.ContactFilter, default_sort: str
-) -> Any:
-    params = ListParams.from_request(request, default_sort=default_sort)
-    user = current_user(request)
-    scope = await services.desk_scope(db_session, user)
+def _contact_filter(mode: str, params: ListParams) -> services.ContactFilter:
+    if mode == "queue":
+        return services.ContactFilter(status="open", unassigned=True, source_id=_int(params.get("source")))
+    status = params.get("status", "open" if mode == "my" else "")
+    status = status if status in {"open", "closed"} else ""
+    if mode == "my":
+        return services.ContactFilter(status=status)
+    operator = params.get("operator")
+    return services.ContactFilter(
+        status=status, unassigned=operator == "none", operator_id=_int(operator), source_id=_int(params.get("source"))
+    )
+
+
+async def _contact_list(
+    session: AsyncSession, user: Any, mode: str, params: ListParams
+) -> tuple[ListQuery, services.DeskScope]:
+    """The contacts of a tab (mine, the queue, all) as the scope sees them."""
+    scope = await services.desk_scope(session, user)
     if mode == "my":
         scope = services.DeskScope(everything=False, operator_id=scope.operator_id)
-    query = services.contacts_query(filters, scope, waiting=mode == "queue")
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:
-        rows = await services.all_rows(db_session, query, params.sort)
-        return export_response(rows, CONTACT_EXPORT, f"contacts-{mode}", fmt)
-    rows, total, shown = await services.fetch_rows(db_session, query, params.page, params.page_size, params.sort)
+    return services.contacts_query(_contact_filter(mode, params), scope, waiting=mode == "queue"), scope
+
+
+async def my_contacts_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    return ListSource((await _contact_list(session, user, "my", params))[0], CONTACT_EXPORT, "contacts-my")
+
+
+async def queue_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    return ListSource((await _contact_list(session, user, "queue", params))[0], CONTACT_EXPORT, "contacts-queue")
+
+
+async def contacts_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    return ListSource((await _contact_list(session, user, "all", params))[0], CONTACT_EXPORT, "contacts-all")
+
+
+SOURCES = {"my": my_contacts_source, "queue": queue_source, "all": contacts_source}
+
+
+async def _contacts(request: Request, db_session: AsyncSession, mode: str, default_sort: str) -> Any:
+    params = ListParams.from_request(request, default_sort=default_sort)
+    if params.format:
+        return await export(request, db_session, SOURCES[mode], params)
+    contacts, scope = await _contact_list(db_session, current_user(request), mode, params)
+    page = await contacts.page(db_session, params)
     me = await desk.get_operator(db_session, scope.operator_id) if scope.operator_id else None
     context = {
         **await desk_context(request, db_session, mode),
         "mode": mode,
         "path": request.url.path,
         "params": params,
-        "page": Page(rows=rows, total=total, page=shown, page_size=params.page_size),
+        "page": page,
         "me": me,
         "my_operator": scope.operator_id,
         "sources": await _sources_of(db_session, scope) if mode != "my" else [],
@@ -164,32 +195,18 @@ async def _sources_of(db_session: AsyncSession, scope: services.DeskScope) -> li
 
 @get("/leads/my", opt=OPERATE, include_in_schema=False)
 async def my_contacts(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    params = ListParams.from_request(request)
-    status = params.get("status", "open")
-    filters = services.ContactFilter(status=status if status in {"open", "closed"} else "")
-    return await _contacts(request, db_session, "my", filters, "-created")
+    return await _contacts(request, db_session, "my", "-created")
 
 
 @get("/leads/queue", opt=EITHER, include_in_schema=False)
 async def queue_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """The unassigned queue: all of it for managers, the sources they serve for operators (who take from it)."""
-    params = ListParams.from_request(request)
-    filters = services.ContactFilter(status="open", unassigned=True, source_id=_int(params.get("source")))
-    return await _contacts(request, db_session, "queue", filters, "created")
+    return await _contacts(request, db_session, "queue", "created")
 
 
 @get("/leads/contacts", opt=MANAGE, include_in_schema=False)
 async def contacts_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    params = ListParams.from_request(request)
-    operator = params.get("operator")
-    status = params.get("status")
-    filters = services.ContactFilter(
-        status=status if status in {"open", "closed"} else "",
-        unassigned=operator == "none",
-        operator_id=_int(operator),
-        source_id=_int(params.get("source")),
-    )
-    return await _contacts(request, db_session, "all", filters, "-created")
+    return await _contacts(request, db_session, "all", "-created")
 
 
 @post("/leads/my/active", opt=OPERATE, include_in_schema=False)

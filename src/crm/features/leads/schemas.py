@@ -139,13 +139,6 @@ def contact_out(row: Any) -> ContactOut:
     )
 
 
-class ContactPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[ContactOut]
-
-
 class OperatorOut(msgspec.Struct):
     id: int
     user_id: uuid.UUID
@@ -170,13 +163,6 @@ def operator_out(view: Any) -> OperatorOut:
         current_load=view.current_load,
         weights={str(k): v for k, v in sorted(view.weights.items())},
     )
-
-
-class OperatorPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[OperatorOut]
 
 
 class OperatorIn(msgspec.Struct):
@@ -214,13 +200,6 @@ def source_out(view: Any, intake_key: str | None = None) -> SourceOut:
         weights={str(k): v for k, v in sorted(view.weights.items())},
         intake_key=intake_key,
     )
-
-
-class SourcePage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[SourceOut]
 
 
 class SourceIn(msgspec.Struct):
@@ -264,13 +243,6 @@ def lead_out(lead: Any, operator_name: str | None) -> LeadOut:
         operator_name=operator_name,
         created_at=lead.created_at,
     )
-
-
-class LeadPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[LeadOut]
 
 
 class MergeOut(msgspec.Struct):

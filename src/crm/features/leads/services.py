@@ -26,6 +26,7 @@ from crm.features.leads.models import (
     LeadOperator,
     LeadSource,
 )
+from crm.lib.lists import ListQuery
 
 MANAGE = "leads.manage"
 OPERATE = "leads.operate"
@@ -109,46 +110,6 @@ class ContactFilter:
     lead_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ListQuery:
-    """A filtered list: ``rows`` with the joins a page shows, ``count`` with the same filter on the base table
-    alone (counting through the joins cost seconds at a million contacts), and how it may be sorted."""
-
-    rows: Select[Any]
-    count: Select[Any]
-    sorts: dict[str, tuple[Any, bool]]  # key → (column, nullable)
-    default: tuple[Any, ...]
-    tiebreak: Any
-
-
-def _ordered(query: ListQuery, sort: str) -> Select[Any]:
-    """NULLS LAST only on nullable columns: on a NOT NULL column it would stop the index from giving the order."""
-    found = query.sorts.get(sort.lstrip("-"))
-    if found is None:
-        return query.rows.order_by(*query.default)
-    column, nullable = found
-    descending = sort.startswith("-")
-    ordered = column.desc() if descending else column.asc()
-    if nullable:
-        ordered = ordered.nulls_last()
-    return query.rows.order_by(ordered, query.tiebreak.desc() if descending else query.tiebreak.asc())
-
-
-async def fetch_rows(
-    session: AsyncSession, query: ListQuery, page: int, page_size: int, sort: str
-) -> tuple[list[Any], int, int]:
-    """Rows of one page, the total of the filter, and the page actually shown."""
-    total = await session.scalar(query.count) or 0
-    page = min(page, max(1, -(-total // page_size)))
-    rows = (await session.execute(_ordered(query, sort).limit(page_size).offset((page - 1) * page_size))).all()
-    return list(rows), total, page
-
-
-async def all_rows(session: AsyncSession, query: ListQuery, sort: str, limit: int = 1_000_000) -> list[Any]:
-    """Every row of the filter in the list's order, for exports."""
-    return list((await session.execute(_ordered(query, sort).limit(limit))).all())
-
-
 CONTACT_SORTS: dict[str, tuple[Any, bool]] = {
     "created": (LeadContact.created_at, False),
     "closed": (LeadContact.closed_at, True),
@@ -179,7 +140,7 @@ def contacts_query(filters: ContactFilter, scope: DeskScope, *, waiting: bool = 
         rows=contact_row_query().where(*where),
         count=select(func.count()).select_from(LeadContact).where(*where),
         sorts=CONTACT_SORTS,
-        default=(LeadContact.created_at.desc(), LeadContact.id.desc()),
+        default="-created",
         tiebreak=LeadContact.id,
     )
 
@@ -265,7 +226,7 @@ def leads_query(filters: LeadFilter, scope: DeskScope) -> ListQuery:
         rows=rows,
         count=select(func.count()).select_from(Lead).where(*where),
         sorts=LEAD_SORTS,
-        default=(Lead.id.desc(),),
+        default="-id",
         tiebreak=Lead.id,
     )
 

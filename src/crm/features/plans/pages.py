@@ -19,7 +19,8 @@ from crm.features.plans.stats import FORCED, FULFILLED, NONE, NOT_FULFILLED, Vie
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, parse_int, render
+from crm.lib.lists import ListParams
+from crm.lib.web import FormErrors, parse_int, render
 
 VIEW = {"permission": "plans.view"}
 STATUS_KIND = {FULFILLED: "ok", NOT_FULFILLED: "bad", FORCED: "warn", NONE: ""}

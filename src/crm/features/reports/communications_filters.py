@@ -11,7 +11,8 @@ from typing import Any
 
 from litestar.exceptions import ValidationException
 
-from crm.lib.web import parse_int, yes_no_all
+from crm.lib.lists import yes_no_all
+from crm.lib.web import parse_int
 
 
 @dataclass

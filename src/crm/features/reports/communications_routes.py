@@ -30,7 +30,8 @@ from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, parse_int, render, toast
+from crm.lib.lists import ListParams
+from crm.lib.web import FormErrors, parse_int, render, toast
 
 VIEW = {"permission": "reports.view"}
 PATH = "/reports/communications"

@@ -18,7 +18,7 @@ from crm.features.sales import imports, services
 from crm.features.sales.models import ErpClient, SalesImport, SalesLine
 from crm.features.sales.reading import max_bytes
 from crm.lib.auth import current_user
-from crm.lib.web import ListParams, fetch_page, yes_no_all
+from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param, yes_no_all
 
 TAGS = ["sales"]
 MANAGE = {"permission": "goals.manage"}
@@ -54,13 +54,6 @@ class LineOut(msgspec.Struct):
     salesperson_id: str | None
 
 
-class LinePage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[LineOut]
-
-
 class ClientOut(msgspec.Struct):
     id: int
     code: str
@@ -68,13 +61,6 @@ class ClientOut(msgspec.Struct):
     name: str
     is_new: bool
     responsible_id: str | None
-
-
-class ClientPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[ClientOut]
 
 
 async def enqueue(request: Request, import_id: int) -> None:
@@ -199,12 +185,11 @@ async def api_sales(
     to: Annotated[str, QueryParameter(description="last day, YYYY-MM-DD (inclusive)")] = "",
     client_id: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
     family: Annotated[str | None, QueryParameter(description="product family ('' for lines without one)")] = None,
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    sort: Annotated[str, QueryParameter(description="day, amount, invoice; '-' for descending")] = "-day",
-) -> LinePage:
-    params = ListParams.from_request(request, default_sort="-day")
-    stmt = await services.lines_query(
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(services.LINE_SORTS)] = "-day",
+) -> ApiPage[LineOut]:
+    lines = await services.lines_list(
         db_session,
         current_user(request),
         day_from=_day("from", from_),
@@ -212,10 +197,7 @@ async def api_sales(
         client_id=client_id,
         family=family,
     )
-    result = await fetch_page(db_session, stmt, params, services.LINE_SORTS, SalesLine.id)
-    return LinePage(
-        total=result.total, page=result.page, page_size=result.page_size, rows=[_line(r) for r in result.rows]
-    )
+    return await lines.api(db_session, page, page_size, sort, _line)
 
 
 @get("/api/v1/erp-clients", opt=VIEW, tags=TAGS, summary="ERP clients (matched or created by the imports)")
@@ -224,25 +206,23 @@ async def api_clients(
     db_session: NamedDependency[AsyncSession],
     q: Annotated[str, QueryParameter(description="text in the name, code or INN")] = "",
     new: Annotated[str, QueryParameter(description="true: only clients flagged new; false: reviewed; all")] = "all",
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    sort: Annotated[str, QueryParameter(description="name, code, created; '-' for descending")] = "name",
-) -> ClientPage:
-    params = ListParams.from_request(request, default_sort="name")
-    stmt = await services.clients_query(db_session, current_user(request), q=q.strip(), new=yes_no_all("new", new))
-    result = await fetch_page(db_session, stmt, params, services.CLIENT_SORTS, ErpClient.id)
-    rows = [
-        ClientOut(
-            id=c.id,
-            code=c.code,
-            inn=c.inn,
-            name=c.name,
-            is_new=c.is_new,
-            responsible_id=str(c.responsible_id) if c.responsible_id else None,
-        )
-        for c in result.rows
-    ]
-    return ClientPage(total=result.total, page=result.page, page_size=result.page_size, rows=rows)
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(services.CLIENT_SORTS)] = "name",
+) -> ApiPage[ClientOut]:
+    clients = await services.clients_list(db_session, current_user(request), q=q.strip(), new=yes_no_all("new", new))
+    return await clients.api(db_session, page, page_size, sort, _client)
+
+
+def _client(c: ErpClient) -> ClientOut:
+    return ClientOut(
+        id=c.id,
+        code=c.code,
+        inn=c.inn,
+        name=c.name,
+        is_new=c.is_new,
+        responsible_id=str(c.responsible_id) if c.responsible_id else None,
+    )
 
 
 ROUTES: list[Any] = [api_import, api_import_status, api_import_rejected, api_sales, api_clients]

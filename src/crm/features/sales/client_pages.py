@@ -15,28 +15,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record
 from crm.features.sales import services
-from crm.features.sales.models import ErpClient, SalesLine
+from crm.features.sales.models import SalesLine
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import ListParams, apply_sort, fetch_page, render, toast, yes_no_all
+from crm.lib.lists import ListParams, yes_no_all
+from crm.lib.web import render, toast
 
 VIEW = {"permission": ("goals.view", "goals.manage")}
 CLIENT_EXPORT = [ExportColumn(name, attrgetter(name)) for name in ("id", "code", "inn", "name", "is_new", "created_at")]
 MANAGE = {"permission": "goals.manage"}
 
 
+async def clients_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    new = yes_no_all("new", params.get("new"))
+    clients = await services.clients_list(session, user, q=params.get("q"), new=new)
+    return ListSource(clients, CLIENT_EXPORT, "erp-clients")
+
+
 @get("/sales/clients", opt=VIEW, include_in_schema=False)
 async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request, default_sort="name")
-    new = yes_no_all("new", params.get("new"))
-    stmt = await services.clients_query(db_session, current_user(request), q=params.get("q"), new=new)
-    fmt = params.get("format")
-    if fmt in ("csv", "xlsx"):
-        ordered = apply_sort(stmt, params.sort, services.CLIENT_SORTS, ErpClient.id)
-        return await export_stream(request, ordered, CLIENT_EXPORT, "erp-clients", fmt)
-    page = await fetch_page(db_session, stmt, params, services.CLIENT_SORTS, ErpClient.id)
+    if params.format:
+        return await export(request, db_session, clients_source, params)
+    page = await (await clients_source(db_session, current_user(request), params)).query.page(db_session, params)
     return render(request, "sales/clients.html", {"params": params, "page": page}, block="list")
 
 

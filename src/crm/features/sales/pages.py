@@ -22,9 +22,11 @@ from crm.features.sales.api import UPLOAD_LIMIT, enqueue
 from crm.features.sales.models import MailboxSettings, SalesImport, SalesImportFile, SalesImportReject
 from crm.features.sales.reading import FileRejected, cell_text, read_table
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, fetch_page, render, toast
+from crm.lib.lists import ListParams, ListQuery
+from crm.lib.web import FormErrors, render, toast
 
 MANAGE = {"permission": "goals.manage"}
 PREVIEW_ROWS = 8
@@ -37,7 +39,7 @@ def _rows(page_rows: Any) -> list[dict[str, Any]]:
 
 async def _list_context(request: Request, db_session: AsyncSession) -> dict[str, Any]:
     params = ListParams.from_request(request)
-    page = await fetch_page(db_session, services.recent_imports(), params, {}, SalesImport.id.desc())
+    page = await imports_list().page(db_session, params)
     rows = _rows(page.rows)
     actor_ids = {r["i"].actor_id for r in rows if r["i"].actor_id}
     people = (await db_session.execute(select(User.id, User.name, User.email).where(User.id.in_(actor_ids)))).all()
@@ -74,11 +76,19 @@ IMPORT_EXPORT = [
 ]
 
 
+def imports_list() -> ListQuery:
+    return ListQuery(services.recent_imports().order_by(None), {"id": SalesImport.id}, "-id", SalesImport.id)
+
+
+async def imports_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    return ListSource(imports_list(), IMPORT_EXPORT, "sales-imports")
+
+
 @get("/imports", opt=MANAGE, include_in_schema=False)
 async def imports_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    fmt = request.query_params.get("format")
-    if fmt in ("csv", "xlsx"):
-        return await export_stream(request, services.recent_imports(), IMPORT_EXPORT, "sales-imports", fmt)
+    params = ListParams.from_request(request)
+    if params.format:
+        return await export(request, db_session, imports_source, params)
     context = await _list_context(request, db_session)
     return render(request, "sales/imports.html", {**context, "errors": {}, "form": {}}, block="list")
 

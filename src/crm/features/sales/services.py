@@ -18,6 +18,7 @@ from crm.features.sales.models import ClientMonthSales, ErpClient, SalesImport, 
 from crm.features.sales.rows import REASONS
 from crm.lib.exports import neutralise
 from crm.lib.i18n import gettext as _
+from crm.lib.lists import ListQuery
 
 LINE_SORTS = {"day": SalesLine.day, "amount": SalesLine.amount, "invoice": SalesLine.invoice, "id": SalesLine.id}
 CLIENT_SORTS = {"name": ErpClient.name, "code": ErpClient.code, "created": ErpClient.created_at, "id": ErpClient.id}
@@ -114,6 +115,16 @@ async def client_months(session: AsyncSession, client_id: int, today: date) -> l
     ).all()
     found = {r[0]: (r[1], int(r[2])) for r in rows}
     return [(m, *found.get(m, (0, 0))) for m in months]
+
+
+async def clients_list(session: AsyncSession, user: Any, *, q: str = "", new: bool | None = None) -> ListQuery:
+    """The ERP clients list of the page, its export and the API."""
+    stmt = await clients_query(session, user, q=q, new=new)
+    return ListQuery(stmt, CLIENT_SORTS, "name", ErpClient.id)
+
+
+async def lines_list(session: AsyncSession, user: Any, **filters: Any) -> ListQuery:
+    return ListQuery(await lines_query(session, user, **filters), LINE_SORTS, "-day", SalesLine.id)
 
 
 def recent_imports() -> Select[Any]:

@@ -21,7 +21,7 @@ from crm.features.tariffs.models import RegistryRecord, Telegram
 from crm.features.tariffs.pricing import RUSSIA, WARNINGS, QuoteError
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, fetch_page
+from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
 
 VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
 MANAGE = {"permission": "tariffs.manage"}
@@ -111,11 +111,9 @@ def _filter(
 async def api_telegrams(
     request: Request,
     db_session: NamedDependency[AsyncSession],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    sort: Annotated[
-        str, QueryParameter(description="time, inp_chan, inp_num, out_chan, un_name; '-' for descending")
-    ] = "time",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(journal.JOURNAL_SORTS)] = "time",
     date_from: Annotated[str, QueryParameter(description="first day, YYYY-MM-DD (inclusive)")] = "",
     date_to: Annotated[str, QueryParameter(description="last day, YYYY-MM-DD (inclusive)")] = "",
     inp_chan: Annotated[str, QueryParameter(description="input channel prefix, e.g. 123002")] = "",
@@ -123,18 +121,10 @@ async def api_telegrams(
     inp_num: Annotated[int | None, QueryParameter(description="input number", ge=0, le=2**31 - 1)] = None,
     out_num: Annotated[int | None, QueryParameter(description="output number", ge=0, le=2**31 - 1)] = None,
     q: Annotated[str, QueryParameter(description="text in the address, signature or header")] = "",
-) -> schemas.TelegramPage:
-    params = ListParams.from_request(request, default_sort="time")
-    stmt = journal.journal_query(
-        current_user(request), _filter(date_from, date_to, inp_chan, out_chan, inp_num, out_num, q)
-    )
-    result = await fetch_page(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
-    return schemas.TelegramPage(
-        total=result.total,
-        page=result.page,
-        page_size=result.page_size,
-        rows=[schemas.telegram_out(t) for t in result.rows],
-    )
+) -> ApiPage[schemas.TelegramOut]:
+    flt = _filter(date_from, date_to, inp_chan, out_chan, inp_num, out_num, q)
+    telegrams = journal.journal_list(current_user(request), flt)
+    return await telegrams.api(db_session, page, page_size, sort, schemas.telegram_out)
 
 
 async def _visible(request: Request, db_session: AsyncSession, un_name: str) -> Telegram:

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import func, select
@@ -20,9 +20,11 @@ from crm.features.tariffs import billing, mailing, registries, sender, sheets
 from crm.features.tariffs.models import Registry, TelegramClient
 from crm.lib.auth import current_user
 from crm.lib.exports import XLSX_MEDIA, ExportColumn, export_response
+from crm.lib.forms import Boolean, Choice, Form, Month
 from crm.lib.i18n import fmt_month, local_today
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, apply_sort, render, toast
+from crm.lib.lists import ListParams, ListQuery
+from crm.lib.web import render, toast
 
 SEE = {"permission": ("telegrams.register", "billing.manage")}
 BILLING = {"permission": "billing.manage"}
@@ -53,11 +55,13 @@ def month_of(request: Request) -> tuple[date, str]:
         )
 
 
-def _form_month(raw: Any) -> date:
-    try:
-        return parse_month(raw if isinstance(raw, str) else None)
-    except ValueError:
-        return local_today().replace(day=1)
+class SendForm(Form):
+    """Send a month's detail sheet (one client's, or every client's): the month, where to go back, and the
+    confirmation to send a sheet again."""
+
+    month = Month(required=True)
+    back = Choice(choices=("client", "list"), default="list")
+    again = Boolean()
 
 
 def _column(index: int) -> Callable[[Any], Any]:
@@ -108,8 +112,10 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
         "total_vat": total_vat,
         "warnings": flagged,
     }
-    ordered = apply_sort(stmt.order_by(None), params.sort, sorts, Registry.id)
-    rows = (await db_session.execute(ordered)).all()
+    # a month's registries, all on one screen with their totals (tens of rows)
+    rows = (
+        await db_session.execute(ListQuery(stmt.order_by(None), sorts, "day", Registry.id).ordered(params.sort))
+    ).all()
     billed = await billing.billed_by(db_session, [row[0] for row in rows])
     fmt = params.get("format")
     if fmt in {"csv", "xlsx"} and not problem:
@@ -210,23 +216,24 @@ def _mail_off(request: Request) -> None:
 
 @post("/billing/detail/{client_id:int}/send", opt=BILLING, include_in_schema=False)
 async def send(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    month = _form_month(form.get("month"))
+    form = SendForm.parse(await request.form())
     client = await db_session.get(TelegramClient, client_id)
     if client is None:
         raise NotFoundException()
+    if not form.ok or form.month is None:  # a hand-made request: the buttons always send a month
+        raise ValidationException(detail="; ".join(f"{k}: {v}" for k, v in form.errors.items()))
+    month = form.month
     # Sent from the client's own sheet: back there; from the month's list: back to the list.
     back = (
         f"/billing/detail/{client.id}?month={month:%Y-%m}"
-        if form.get("back") == "client"
+        if form.back == "client"
         else f"/billing/detail?month={month:%Y-%m}"
     )
     if not await mailing.mail_ready(db_session):
         _mail_off(request)
         return Redirect(back, status_code=303)
-    # A sheet sent or on its way is not sent again unasked; after a failure ("not sent") it simply is.
-    earlier = [s for s in await billing.sendings(db_session, client_id, month) if s.status != mailing.FAILED]
-    if earlier and form.get("again") != "yes":
+    earlier = await mailing.already_sent(db_session, client_id, month)
+    if earlier and not form.again:
         toast(
             request,
             _("The detail was already sent to %(email)s; confirm to send it again.", email=earlier[0].email),
@@ -245,14 +252,16 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
 
 @post("/billing/detail/send-all", opt=BILLING, include_in_schema=False)
 async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    month = _form_month((await request.form()).get("month"))
+    form = SendForm.parse(await request.form())
+    if not form.ok or form.month is None:
+        raise ValidationException(detail="; ".join(f"{k}: {v}" for k, v in form.errors.items()))
+    month = form.month
     if not await mailing.mail_ready(db_session):
         _mail_off(request)
         return Redirect(f"/billing/detail?month={month:%Y-%m}", status_code=303)
     queued, skipped = [], 0
     for item in await billing.month_clients(db_session, month):
-        # A client already sent this month's sheet (or with one on its way) is not sent it again by "send all".
-        if any(s.status != mailing.FAILED for s in await billing.sendings(db_session, item.client.id, month)):
+        if await mailing.already_sent(db_session, item.client.id, month):
             skipped += 1
             continue
         sending = await mailing.queue_sending(db_session, item.client, month, current_user(request))

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.services import record
 from crm.features.tariffs.models import TelegramClient
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, apply_sort, fetch_page, render, toast
+from crm.lib.lists import ListParams, ListQuery
+from crm.lib.web import FormErrors, render, toast
 
 MANAGE = {"permission": ("billing.manage", "tariffs.manage")}
 SORTS = {"code": TelegramClient.code, "name": TelegramClient.short_name, "email": TelegramClient.email}
@@ -48,14 +50,20 @@ def _query(q: str) -> Any:
     return stmt
 
 
+def _list(params: ListParams) -> ListQuery:
+    return ListQuery(_query(params.get("q")), SORTS, "code", TelegramClient.id)
+
+
+async def clients_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    return ListSource(_list(params), EXPORT, "telegram-clients")
+
+
 @get("/telegram-clients", opt=MANAGE, include_in_schema=False)
 async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request, default_sort="code")
-    stmt = _query(params.get("q"))
-    if params.get("format") in {"csv", "xlsx"}:
-        ordered = apply_sort(stmt, params.sort, SORTS, TelegramClient.id)
-        return await export_stream(request, ordered, EXPORT, "telegram-clients", params.get("format"))
-    page = await fetch_page(db_session, stmt, params, SORTS, TelegramClient.id)
+    if params.format:
+        return await export(request, db_session, clients_source, params)
+    page = await _list(params).page(db_session, params)
     return render(request, "tariffs/clients.html", {"params": params, "page": page}, block="list")
 
 

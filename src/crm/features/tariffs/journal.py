@@ -16,6 +16,7 @@ from crm.features.accounts.models import User
 from crm.features.tariffs.models import Telegram
 from crm.features.tariffs.tariffs import local_midnight
 from crm.lib.i18n import local_tz
+from crm.lib.lists import ListQuery
 
 JOURNAL_SORTS = {
     "time": Telegram.inp_gate_date,
@@ -91,6 +92,11 @@ class JournalFilter:
     inp_num: int | None = None
     out_num: int | None = None
     q: str = ""
+
+
+def journal_list(user: User | None, f: JournalFilter) -> ListQuery:
+    """The journal of the page, its export and the API: newest first unless sorted otherwise."""
+    return ListQuery(journal_query(user, f), JOURNAL_SORTS, "-time", Telegram.id)
 
 
 def journal_query(user: User | None, f: JournalFilter) -> Select[Any]:

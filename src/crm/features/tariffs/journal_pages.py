@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.tariffs import journal, registries, tariffs
 from crm.features.tariffs.detect import detect
-from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord, Telegram
+from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord
 from crm.features.tariffs.pricing import BLANK_LABELS, CATEGORY_LABELS, NOTIFICATION_LABELS, WARNINGS, QuoteError
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import ListParams, apply_sort, fetch_page, parse_int, render, toast
+from crm.lib.lists import ListParams
+from crm.lib.web import parse_int, render, toast
 
 VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
 MANAGE = {"permission": "tariffs.manage"}
@@ -86,16 +88,17 @@ def journal_filter(params: ListParams) -> journal.JournalFilter:
     )
 
 
+async def journal_source(session: AsyncSession, user: User, params: ListParams) -> ListSource:
+    return ListSource(journal.journal_list(user, journal_filter(params)), JOURNAL_EXPORT, "telegrams")
+
+
 @get("/telegrams", opt=VIEW, include_in_schema=False)
 async def journal_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request, default_sort="-time")
+    if params.format:
+        return await export(request, db_session, journal_source, params)
     user: User = current_user(request)
-    stmt = journal.journal_query(user, journal_filter(params))
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:
-        ordered = apply_sort(stmt, params.sort, journal.JOURNAL_SORTS, Telegram.id)
-        return await export_stream(request, ordered, JOURNAL_EXPORT, "telegrams", fmt)
-    page = await fetch_page(db_session, stmt, params, journal.JOURNAL_SORTS, Telegram.id)
+    page = await journal.journal_list(user, journal_filter(params)).page(db_session, params)
     return render(
         request,
         "tariffs/journal.html",

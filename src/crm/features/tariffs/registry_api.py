@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.tariffs import registries
 from crm.features.tariffs.models import Registry, RegistryRecord
 from crm.lib.auth import current_user
+from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, sort_param
 
 SEE = {"permission": ("telegrams.register", "billing.manage")}
+REGISTRY_SORTS = {"day": Registry.day, "office": Registry.office, "status": Registry.status, "id": Registry.id}
 
 
 class RegistryOut(msgspec.Struct):
@@ -33,13 +35,6 @@ class RegistryOut(msgspec.Struct):
     total: str
     total_with_vat: str
     flagged: int = 0  # telegrams with a tariff warning or error
-
-
-class RegistryPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[RegistryOut]
 
 
 class RecordOut(msgspec.Struct):
@@ -119,17 +114,19 @@ async def api_registries(
     request: Request,
     db_session: NamedDependency[AsyncSession],
     month: Annotated[str, QueryParameter(description="YYYY-MM", examples=[Example(value="2022-08")])] = "",
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-) -> RegistryPage:
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(REGISTRY_SORTS)] = "day",
+) -> ApiPage[RegistryOut]:
     try:
         year, number = month.split("-")[:2]
         first = date(int(year), int(number), 1)
     except ValueError:
         raise ValidationException(detail="Bad month", extra=[{"key": "month", "message": "Use YYYY-MM"}]) from None
-    rows = (await db_session.execute(registries.month_query(current_user(request), first))).all()
-    chunk = rows[(page - 1) * page_size : page * page_size]
-    return RegistryPage(total=len(rows), page=page, page_size=page_size, rows=[_registry_out(*row) for row in chunk])
+    month_list = ListQuery(
+        registries.month_query(current_user(request), first).order_by(None), REGISTRY_SORTS, "day", Registry.id
+    )
+    return await month_list.api(db_session, page, page_size, sort, lambda row: _registry_out(*row))
 
 
 @get(

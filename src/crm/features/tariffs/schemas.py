@@ -70,13 +70,6 @@ class TelegramOut(msgspec.Struct):
     out_prz: str
 
 
-class TelegramPage(msgspec.Struct):
-    total: int
-    page: int
-    page_size: int
-    rows: list[TelegramOut]
-
-
 class TelegramIn(msgspec.Struct, forbid_unknown_fields=True):
     un_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["op0441e14.q"])]
     inp_gate_date: Annotated[datetime, msgspec.Meta(examples=["2022-08-01T11:47:34+03:00"])]

@@ -20,18 +20,11 @@ from crm.features.tasks.models import Task
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams, fetch_page
+from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
+from crm.lib.web import FormErrors
 
 TAGS = ["tasks"]
 WORK = {"permission": "tasks.work"}
-SORTS = {
-    "due_at": Task.due_at,
-    "priority": Task.priority,
-    "status": Task.status,
-    "title": Task.title,
-    "created_at": Task.created_at,
-    "id": Task.id,
-}
 
 
 class TaskOut(msgspec.Struct):
@@ -126,6 +119,10 @@ Q = Annotated[str | None, QueryParameter(required=False)]
 async def list_tasks(
     request: Request,
     db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(services.TASK_SORTS)] = "due_at",
+    q: Q = None,
     assignee_id: Q = None,
     status: Q = None,
     priority: Q = None,
@@ -135,17 +132,25 @@ async def list_tasks(
     strategy_id: Q = None,
     goal_id: Q = None,
     overdue: Q = None,
-) -> dict[str, Any]:
+) -> ApiPage[TaskOut]:
     errors = FormErrors()
-    params = ListParams.from_request(request, default_sort="due_at")
-    filters = services.read_filters(params.get, errors)
-    if params.sort.lstrip("-") not in SORTS:
-        errors.add("sort", "one of " + ", ".join(SORTS))
+    given = {
+        "q": q,
+        "assignee_id": assignee_id,
+        "status": status,
+        "priority": priority,
+        "due_from": due_from,
+        "due_to": due_to,
+        "client_id": client_id,
+        "strategy_id": strategy_id,
+        "goal_id": goal_id,
+        "overdue": overdue,
+    }
+    filters = services.read_filters(given.get, errors)
     if errors:
         raise invalid(errors)
-    stmt = await services.task_query(db_session, current_user(request), filters)
-    page = await fetch_page(db_session, stmt, params, {**SORTS, "due_at": services.due_order(stmt)}, Task.id)
-    return page.as_api([msgspec.to_builtins(task_out(t)) for t in page.rows])
+    tasks = await services.tasks_list(db_session, current_user(request), filters)
+    return await tasks.api(db_session, page, page_size, sort, task_out)
 
 
 @get("/api/v1/tasks/{task_id:int}", opt=WORK, tags=TAGS, summary="One task")
@@ -222,10 +227,11 @@ def comment_out(entry: threads.Entry) -> CommentOut:
 @get("/api/v1/tasks/{task_id:int}/comments", opt=WORK, tags=TAGS, summary="The thread of a task")
 async def task_comments(
     request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]
-) -> dict[str, Any]:
+) -> ApiPage[CommentOut]:
+    """The whole thread on one page (a task's thread is short)."""
     task = await task_or_404(db_session, request, task_id)
-    rows = [msgspec.to_builtins(comment_out(e)) for e in await threads.thread(db_session, task_id=task.id)]
-    return {"total": len(rows), "page": 1, "page_size": max(len(rows), 1), "rows": rows}
+    rows = [comment_out(e) for e in await threads.thread(db_session, task_id=task.id)]
+    return ApiPage(total=len(rows), page=1, page_size=max(len(rows), 1), rows=rows)
 
 
 @post(

@@ -11,33 +11,23 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.tasks import services, views
+from crm.features.tasks import board, services, views
 from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_stream
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
-from crm.lib.web import FormErrors, ListParams, apply_sort, fetch_page, render
+from crm.lib.lists import ListParams
+from crm.lib.web import FormErrors, render
 
 WORK = {"permission": "tasks.work"}
 COLUMN_LIMIT = 100
 COUNT_CAP = 10_000
 CLOSED_LIMIT = 30
-SORTS = {
-    "due_at": Task.due_at,
-    "title": Task.title,
-    "priority": Task.priority,
-    "status": Task.status,
-    "created_at": Task.created_at,
-}
-
-
-def sorts_for(stmt: Any) -> dict[str, Any]:
-    return {**SORTS, "due_at": services.due_order(stmt)}
 
 
 def local_time(value: datetime | None) -> str:
@@ -84,17 +74,12 @@ async def kanban(request: Request, db_session: NamedDependency[AsyncSession]) ->
             columns[status], counts[status] = [], 0
             continue
         column = stmt.where(Task.status == status)
-        due = services.due_order(stmt)
-        ordered = column.order_by(due.asc().nulls_last(), Task.id).limit(COLUMN_LIMIT)
-        if status in ("done", "cancelled"):  # only the latest ones matter on a board
-            ordered = column.order_by(due.desc(), Task.id.desc()).limit(CLOSED_LIMIT)
-        columns[status] = list((await db_session.scalars(ordered)).all())
+        closed = status in ("done", "cancelled")  # only the latest ones matter on a board
+        limit = CLOSED_LIMIT if closed else COLUMN_LIMIT
+        columns[status] = await board.column_tasks(db_session, column, closed, limit)
         counts[status] = len(columns[status])
-        if counts[status] >= (
-            CLOSED_LIMIT if status in ("done", "cancelled") else COLUMN_LIMIT
-        ):  # counted up to a cap: "10,000+" on a column says enough
-            capped = column.with_only_columns(Task.id).order_by(None).limit(COUNT_CAP + 1).subquery()
-            counts[status] = await db_session.scalar(select(func.count()).select_from(capped)) or 0
+        if counts[status] >= limit:  # counted up to a cap: "10,000+" on a column says enough
+            counts[status] = await board.capped_count(db_session, stmt, status, COUNT_CAP, user)
     names = await views.names_for(db_session, [t for c in columns.values() for t in c])
     context.update(
         {
@@ -123,17 +108,19 @@ async def export_columns(session: AsyncSession, rows: Any) -> list[ExportColumn]
     ]
 
 
+async def tasks_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    filters = views.read_page_filters(params, FormErrors())
+    return ListSource(await services.tasks_list(session, user, filters), export_columns, "tasks")
+
+
 @get("/tasks/list", opt=WORK, include_in_schema=False)
 async def task_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
     context, filters = await base_context(request, db_session, "list")
     params: ListParams = context["params"]
-    stmt = await services.task_query(db_session, user, filters)
-    fmt = params.get("format")
-    if fmt in ("csv", "xlsx") and not context["errors"]:
-        ordered = apply_sort(stmt, params.sort, sorts_for(stmt), Task.id)
-        return await export_stream(request, ordered, export_columns, "tasks", fmt)
-    page = await fetch_page(db_session, stmt, params, sorts_for(stmt), Task.id)
+    if params.format and not context["errors"]:
+        return await export(request, db_session, tasks_source, params)
+    page = await (await services.tasks_list(db_session, user, filters)).page(db_session, params)
     context.update({"page": page, "names": await views.names_for(db_session, page.rows)})
     return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
 

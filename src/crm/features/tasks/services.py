@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from litestar.exceptions import ValidationException
 from sqlalchemy import Select, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from crm.features.tasks import recurrence
 from crm.features.tasks.models import CLOSED_STATUSES, OPEN_STATUSES, PRIORITIES, STATUSES, Comment, Task
 from crm.features.tasks.scope import may_assign, task_clause, visible_strategy
 from crm.lib.i18n import N_, local_tz
+from crm.lib.lists import ListQuery, yes_no_all
 from crm.lib.web import FormErrors
 
 log = logging.getLogger(__name__)
@@ -286,12 +288,9 @@ def read_filters(get: Any, errors: FormErrors) -> TaskFilters:
             setattr(f, name, _id(get(name)))
         except ValueError:
             errors.add(name, N_("Choose from the list."))
-    overdue = (get("overdue") or "").lower()
-    if overdue in ("true", "1", "yes", "on"):
-        f.overdue = True
-    elif overdue in ("false", "0", "no", "off"):
-        f.overdue = False
-    elif overdue not in ("", "all", "any"):
+    try:
+        f.overdue = yes_no_all("overdue", get("overdue"))
+    except ValidationException:
         errors.add("overdue", N_("true, false or all"))
     f.q = (get("q") or "").strip()[:200]
     return f
@@ -332,6 +331,22 @@ async def task_query(session: AsyncSession, user: Any, f: TaskFilters) -> Select
 def scoped(stmt: Select[Any]) -> bool:
     """Whether a query of ``task_query`` is limited to a person's (or a team's) tasks."""
     return bool(stmt.get_execution_options().get("tasks_scoped"))
+
+
+TASK_SORTS = {
+    "due_at": Task.due_at,
+    "title": Task.title,
+    "priority": Task.priority,
+    "status": Task.status,
+    "created_at": Task.created_at,
+    "id": Task.id,
+}
+
+
+async def tasks_list(session: AsyncSession, user: Any, f: TaskFilters) -> ListQuery:
+    """The tasks list of the page, its export and the API (the due time ordered as ``due_order`` says)."""
+    stmt = await task_query(session, user, f)
+    return ListQuery(stmt, {**TASK_SORTS, "due_at": due_order(stmt)}, "due_at", Task.id)
 
 
 def due_order(stmt: Select[Any]) -> Any:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tasks import strategies as rules
@@ -20,7 +20,8 @@ from crm.features.tasks.api import invalid
 from crm.features.tasks.models import Strategy
 from crm.features.tasks.scope import visible_strategy
 from crm.lib.auth import current_user
-from crm.lib.web import FormErrors, ListParams, fetch_page
+from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param
+from crm.lib.web import FormErrors
 
 TAGS = ["strategies"]
 SEE = {"permission": ("tasks.work", "strategies.manage", "goals.view")}
@@ -90,21 +91,24 @@ async def strategy_or_404(session: AsyncSession, request: Request, strategy_id: 
 
 
 @get("/api/v1/strategies", opt=SEE, tags=TAGS, summary="Strategies you see")
-async def list_strategies(request: Request, db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
-    params = ListParams.from_request(request, default_sort="-id")
-    errors = FormErrors()
-    if params.sort.lstrip("-") not in SORTS:
-        errors.add("sort", "one of " + ", ".join(SORTS))
-    state = params.get("state")
+async def list_strategies(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+    sort: Annotated[str, sort_param(SORTS)] = "-id",
+    state_: Annotated[str, QueryParameter(name="state", description="one of " + ", ".join(rules.STATES))] = "",
+) -> ApiPage[StrategyOut]:
+    state = state_
     if state and state not in rules.STATES:
+        errors = FormErrors()
         errors.add("state", "one of " + ", ".join(rules.STATES))
-    if errors:
         raise invalid(errors)
     stmt = await rules.strategy_query(db_session, current_user(request))
     if state:
         stmt = stmt.where(Strategy.state == state)
-    page = await fetch_page(db_session, stmt, params, SORTS, Strategy.id)
-    return page.as_api([msgspec.to_builtins(o) for o in await outs(db_session, list(page.rows))])
+    shown = await ListQuery(stmt, SORTS, "-id", Strategy.id).api_fetch(db_session, page, page_size, sort)
+    return api_page(shown, await outs(db_session, list(shown.rows)))
 
 
 @get("/api/v1/strategies/{strategy_id:int}", opt=SEE, tags=TAGS, summary="One strategy with progress and ROI")

@@ -25,7 +25,8 @@ from crm.features.tasks.scope import assignable_users, task_clause, visible_stra
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, local_tz
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, fetch_page, render, toast
+from crm.lib.lists import ListParams, ListQuery
+from crm.lib.web import render, toast
 
 SEE = {"permission": ("tasks.work", "strategies.manage", "goals.view")}
 MANAGE = {"permission": "strategies.manage"}
@@ -47,7 +48,7 @@ async def strategy_list(request: Request, db_session: NamedDependency[AsyncSessi
         stmt = stmt.where(Strategy.state == state)
     if params.get("q"):
         stmt = stmt.where(Strategy.name.ilike(f"%{params.get('q')[:100]}%"))
-    page = await fetch_page(db_session, stmt, params, SORTS, Strategy.id)
+    page = await ListQuery(stmt, SORTS, "-created_at", Strategy.id).page(db_session, params)
     ids = [s.id for s in page.rows]
     owners = {s.owner_id for s in page.rows if s.owner_id}
     owner_names = (

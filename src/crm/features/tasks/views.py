@@ -21,7 +21,8 @@ from crm.features.tasks import services, strategies
 from crm.features.tasks.models import PRIORITIES, STATUSES, Strategy, Task
 from crm.features.tasks.scope import assignable_users
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, ListParams
+from crm.lib.lists import ListParams
+from crm.lib.web import FormErrors
 
 FILTER_KEYS = ("assignee_id", "status", "priority", "due_from", "due_to", "client_id", "strategy_id", "overdue", "q")
 
