@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     Date,
+    any_,
     bindparam,
     cast,
     exists,
@@ -345,14 +346,14 @@ async def companies_called(
     rows = await session.execute(
         select(Call.user_id, period, func.count(func.distinct(Call.company_id)))
         .where(
-            Call.user_id.in_(ids),
+            Call.user_id == any_(bindparam("call_ids", ids, type_=ARRAY(BigInteger))),
             Call.start_at >= start,
             Call.start_at < end,
             Call.active.is_(True),
             Call.call_type == 1,
             Call.duration >= await min_call_seconds(session),
             Call.company_id.is_not(None),
-            local_day.in_(days),
+            local_day == any_(bindparam("call_days", days, type_=ARRAY(Date))),  # two arrays, not ~450 parameters
         )
         .group_by(func.grouping_sets(tuple_(Call.user_id, period), tuple_(Call.user_id)))
     )
