@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -269,3 +270,70 @@ def machine_summary() -> str:
     parts.append(f"PostgreSQL: {run(server_version())}")
     parts.append(f"Python: {sys.version.split()[0]}")
     return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- --explain of any page
+
+
+def _clip(line: str, width: int = 200) -> str:
+    return line if len(line) <= width else line[:width] + "…"
+
+
+async def explain_requests(slowest: Sequence[tuple[str, str, Case]], statements: int = 2, lines: int = 18) -> str:
+    """Each case again inside this process (the app on the bench database, signed in as the email with the
+    password), every SELECT its handler sends captured and explained (ANALYZE, BUFFERS), the slowest first."""
+    from litestar.testing import AsyncTestClient
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from crm.app import create_app
+
+    captured: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        captured.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", before)
+    out: list[str] = []
+    conn = await connect()
+    try:
+        async with AsyncTestClient(create_app(), base_url="http://testserver.local") as client:
+            for email, password, case in slowest:
+                client.cookies.clear()
+                await client.get("/login")
+                token = client.cookies.get("crm_csrf") or ""
+                await client.post("/login", data={"email": email, "password": password, "_csrf_token": token})
+                await client.get(case.path, params=case.params, headers=case.headers)  # warm
+                captured.clear()
+                await client.get(case.path, params=case.params, headers=case.headers)
+                plans: list[tuple[float, str, list[str]]] = []
+                for sql, params in captured:
+                    head = sql.lstrip().upper()
+                    if not head.startswith(("SELECT", "WITH")) or re.search(r"\b(INSERT|UPDATE|DELETE)\b", head):
+                        continue
+                    if "FROM SESSION_STORE" in head or ("FROM USERS" in head and "LIMIT" not in head):
+                        continue
+                    try:
+                        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *(params or ()))
+                    except Exception as exc:
+                        plans.append((0.0, sql, [f"(not explained: {exc})"]))
+                        continue
+                    text = [r[0] for r in rows]
+                    ms = next((float(t.split(":")[1].split()[0]) for t in text if t.startswith("Execution Time")), 0.0)
+                    plans.append((ms, sql, text))
+                plans.sort(key=lambda p: -p[0])
+                total = sum(p[0] for p in plans)
+                out.append(
+                    f"\n### {case.name} ({len(plans)} SELECTs, {total:.1f} ms in the database)\n\n"
+                    f"`GET {case.path}` {case.params or ''}\n"
+                )
+                for ms, sql, text in plans[:statements]:
+                    out.append(f"```\n-- {ms:.1f} ms: {_clip(' '.join(sql.split()), 300)}")
+                    out += [_clip(t) for t in text[:lines]]
+                    if len(text) > lines:
+                        out.append(f"… {len(text) - lines} more lines")
+                    out.append("```")
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+        await conn.close()
+    return "\n".join(out)
