@@ -164,9 +164,8 @@ async def explain_case(case: Case) -> str:
     from sqlalchemy import event
 
     from crm.features.accounts import admin, services
-    from crm.features.accounts.models import User
     from crm.lib.db import alchemy_config
-    from crm.lib.web import ListParams, fetch_all, fetch_page
+    from crm.lib.lists import ListParams
 
     captured: list[tuple[str, Any]] = []
 
@@ -180,11 +179,12 @@ async def explain_case(case: Case) -> str:
     params = ListParams(page=int(case.params.get("page", "1")), sort=case.params.get("sort", "email"), query=query)
     try:
         async with config.get_session() as session:
-            stmt = services.users_query(admin._user_filter(params))
+            users = services.users_list(admin._user_filter(params))
             if case.params.get("format"):
-                await fetch_all(session, stmt, params, services.USER_SORTS, User.id)
+                await users.total(session)  # an export counts first (a worker job past CRM_EXPORT_JOB_ROWS)
+                await session.execute(users.ordered(params.sort))
             else:
-                await fetch_page(session, stmt, params, services.USER_SORTS, User.id)
+                await users.page(session, params)
                 await admin._choices(session)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
