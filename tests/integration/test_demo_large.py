@@ -29,6 +29,8 @@ async def test_large_demo_at_a_small_factor_copies_everything_derives_figures_an
     await db.commit()
     after_small = await _counts(db, TABLES)
     small_top = (await db.execute(text("SELECT max(id) FROM companies"))).scalar_one()
+    index_sql = text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")
+    indexes = (await db.execute(index_sql)).all()
     lines = await load_demo(db, scale="large", factor=0.001)
     await db.commit()
     assert any(line.startswith("Large demo (factor 0.001)") for line in lines), lines
@@ -42,6 +44,8 @@ async def test_large_demo_at_a_small_factor_copies_everything_derives_figures_an
     assert all(n > 0 for n in grown.values()), grown
     assert small["companies"] == 0
 
+    # the secondary indexes dropped for the COPYs are all back, as they were
+    assert (await db.execute(index_sql)).all() == indexes
     derived = await _counts(db, DERIVED)
     assert all(n > 0 for n in derived.values()), derived
     one = lambda sql: db.execute(text(sql))  # noqa: E731
