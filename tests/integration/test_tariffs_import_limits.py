@@ -13,7 +13,7 @@ import anyio.to_thread
 import pytest
 from sqlalchemy import event, func, select
 
-from crm.features.tariffs import tariff_import
+from crm.features.tariffs import tariff_files, tariff_import
 from crm.features.tariffs.models import CountryTariff, RussianTariff
 from crm.features.tariffs.tariffs import RUSSIAN_PRICE_FIELDS
 from tests.conftest import login, make_user, post_form
@@ -64,7 +64,7 @@ async def test_a_file_that_is_not_a_tariff_file_is_refused_next_to_the_upload_fi
 async def test_the_services_refuse_nasty_files_with_the_import_error_not_a_crash(client, db):
     for name, (content, reason) in NASTY.items():
         with pytest.raises(tariff_import.TariffImportError, match=reason):
-            await tariff_import.import_file(db, content, name)
+            await tariff_files.import_file(db, content, name)
         await db.rollback()
 
 
@@ -77,22 +77,22 @@ async def test_a_sheet_of_thousands_of_rows_is_imported_in_a_bounded_number_of_s
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        summary = await tariff_import.import_file(db, _russian_sheet(3000), "big.csv")
+        summary = await tariff_files.import_file(db, _russian_sheet(3000), "big.csv")
         await db.commit()
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert (summary.created, summary.errors) == (3000, [])
     assert len(statements) < 100, len(statements)  # batches, not several statements a row
     assert await db.scalar(select(func.count()).select_from(RussianTariff)) == 3000
-    again = await tariff_import.import_file(db, _russian_sheet(3000), "big.csv")
+    again = await tariff_files.import_file(db, _russian_sheet(3000), "big.csv")
     assert (again.created, again.unchanged) == (0, 3000)
 
 
 async def test_rows_of_one_file_that_overlap_each_other_or_the_stored_ones_are_reported(client, db):
     sheet = _russian_sheet(2) + f";2030-01-01;2030-01-03;{PRICES}\n".encode()
-    summary = await tariff_import.import_file(db, sheet, "overlap.csv")
+    summary = await tariff_files.import_file(db, sheet, "overlap.csv")
     assert summary.created == 2 and len(summary.errors) == 1 and "overlaps" in summary.errors[0]
-    fixture = await tariff_import.import_file(db, TARIFFS.read_bytes(), "t.json")
+    fixture = await tariff_files.import_file(db, TARIFFS.read_bytes(), "t.json")
     assert fixture.created == 22 and fixture.errors == []
     assert await db.scalar(select(func.count()).select_from(CountryTariff)) > 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
-from crm.features.tariffs import tariff_import
+from crm.features.tariffs import tariff_files
 from crm.features.tariffs.models import Country, CountryTariff, JournalUpload, RussianTariff, TelegramClient
 from tests.conftest import drain_queue, login, make_user, post_form
 from tests.integration.test_tariffs_calculator import TARIFFS, load_tariffs
@@ -29,11 +29,11 @@ async def test_the_tariff_sheet_shows_the_tariffs_in_force_and_round_trips_as_cs
         await db.execute(delete(CountryTariff))
         await db.execute(delete(RussianTariff))
         await db.commit()
-        summary = await tariff_import.import_sheet(db, content, name)
+        summary = await tariff_files.import_sheet(db, content, name)
         await db.commit()
         assert summary.errors == [], summary.errors
         assert summary.created == 15  # Russia and the 14 countries
-        again = await tariff_import.import_sheet(db, content, name)
+        again = await tariff_files.import_sheet(db, content, name)
         assert (again.created, again.updated, again.unchanged) == (0, 0, 15)
         russian = await db.scalar(select(RussianTariff))
         assert (str(russian.delivery_ordinary), str(russian.word_urgent)) == ("43.0000", "5.7000")

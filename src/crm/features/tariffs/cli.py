@@ -67,7 +67,7 @@ def tariffs_group() -> None:
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def tariffs_import(file: str) -> None:
-    from crm.features.tariffs import tariff_import
+    from crm.features.tariffs import tariff_files, tariff_import
 
     path = Path(file)
     if path.stat().st_size > tariff_import.MAX_FILE_BYTES:
@@ -78,7 +78,7 @@ def tariffs_import(file: str) -> None:
         with path.open("rb") as stream:  # read as a stream, never whole into memory
 
             async def work(session: Any) -> tariff_import.ImportSummary:
-                return await tariff_import.import_file(session, stream, path.name)
+                return await tariff_files.import_file(session, stream, path.name)
 
             summary = run_async(lambda: with_session(work))
     except tariff_import.TariffImportError as exc:

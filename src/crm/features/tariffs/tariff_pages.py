@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.tariffs import tariff_import, tariffs
+from crm.features.tariffs import tariff_files, tariff_import, tariffs
 from crm.features.tariffs.models import Country, CountryTariff, RussianTariff
 from crm.features.tariffs.pricing import (
     BLANK_LABELS,
@@ -246,7 +246,7 @@ def _cell(name: str) -> Callable[[dict[str, Any]], Any]:
     return lambda row: row.get(name, "")
 
 
-SHEET_EXPORT = [ExportColumn(name, _cell(name)) for name in tariff_import.SHEET_COLUMNS]
+SHEET_EXPORT = [ExportColumn(name, _cell(name)) for name in tariff_files.SHEET_COLUMNS]
 
 
 def _sheet_rows(sheet: tariffs.TariffSheet) -> list[dict[str, Any]]:
@@ -358,7 +358,7 @@ async def tariffs_upload(
     content = await upload.read()
     try:
         async with db_session.begin_nested():
-            summary = await tariff_import.import_file(db_session, content, upload.filename, current_user(request))
+            summary = await tariff_files.import_file(db_session, content, upload.filename, current_user(request))
     except tariff_import.TariffImportError as exc:
         # Nothing was written (the file is checked whole first); the reason next to the upload field.
         reason = _("Nothing was imported.") + " " + _(exc.message, **exc.params)
