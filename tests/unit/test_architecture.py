@@ -138,3 +138,23 @@ def test_a_slice_uses_another_only_through_its_public_modules() -> None:
                 if module not in PUBLIC.get(theirs, set()):
                     wrong.append(f"{a} → {b}")
     assert not wrong, "a slice reaches into another's internals:\n" + "\n".join(sorted(wrong))
+
+
+# A module a reader takes in at once: past this many lines, split it into modules whose names say their role.
+MAX_MODULE_LINES = 450
+# Modules allowed past it, each with the reason it must stay whole (keep this list short; prefer a split).
+LONG_MODULES: dict[str, str] = {}
+
+
+def test_no_module_is_longer_than_a_reader_takes_in() -> None:
+    long = {
+        _module(path): n
+        for path in (SRC / "crm").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    unexplained = {name: n for name, n in long.items() if name not in LONG_MODULES}
+    assert not unexplained, f"modules over {MAX_MODULE_LINES} lines (split them by role): " + ", ".join(
+        f"{name} ({n})" for name, n in sorted(unexplained.items(), key=lambda item: -item[1])
+    )
+    stale = set(LONG_MODULES) - set(long)
+    assert not stale, f"no longer long, remove from LONG_MODULES: {sorted(stale)}"
