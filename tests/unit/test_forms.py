@@ -154,3 +154,12 @@ def test_a_checkbox_is_never_an_error() -> None:
         assert Sample.parse(form([("active", value)])).active is True
     f = Sample.parse(form([("active", "nonsense")]))
     assert f.active is False and "active" not in f.errors
+
+
+def test_the_country_form_has_a_checkbox_for_every_kind_a_country_may_allow() -> None:
+    from crm.features.tariffs.forms import CountryFlagsForm
+    from crm.features.tariffs.tariffs import COUNTRY_FLAGS
+
+    assert set(CountryFlagsForm.fields) == set(COUNTRY_FLAGS)
+    ticked = CountryFlagsForm.parse(form([("allow_post", "on"), ("allow_lux", "on")]))
+    assert [name for name in COUNTRY_FLAGS if ticked.values[name]] == ["allow_post", "allow_lux"]

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import func, select
@@ -220,9 +220,8 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
     client = await db_session.get(TelegramClient, client_id)
     if client is None:
         raise NotFoundException()
-    if not form.ok or form.month is None:  # a hand-made request: the buttons always send a month
-        raise ValidationException(detail="; ".join(f"{k}: {v}" for k, v in form.errors.items()))
-    month = form.month
+    form.refuse_if_invalid()  # a hand-made request: the buttons always send a month
+    month = form.month or local_today().replace(day=1)
     # Sent from the client's own sheet: back there; from the month's list: back to the list.
     back = (
         f"/billing/detail/{client.id}?month={month:%Y-%m}"
@@ -253,9 +252,8 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
 @post("/billing/detail/send-all", opt=BILLING, include_in_schema=False)
 async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     form = SendForm.parse(await request.form())
-    if not form.ok or form.month is None:
-        raise ValidationException(detail="; ".join(f"{k}: {v}" for k, v in form.errors.items()))
-    month = form.month
+    form.refuse_if_invalid()
+    month = form.month or local_today().replace(day=1)
     if not await mailing.mail_ready(db_session):
         _mail_off(request)
         return Redirect(f"/billing/detail?month={month:%Y-%m}", status_code=303)

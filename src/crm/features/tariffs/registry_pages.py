@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import registries, registry_day, registry_list
+from crm.features.tariffs.forms import AcknowledgeForm, ConfirmForm, DayAddForm
 from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.registry_view import OPERATE, SEE, base_context, list_params, page_context, visible_or_404
 from crm.lib.auth import current_user
 from crm.lib.exports import export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import apply_sort, parse_int, render, toast
+from crm.lib.web import apply_sort, render, toast
 
 
 def _parse_day(request: Request, raw: str | None) -> tuple[date, bool]:
@@ -51,13 +52,15 @@ async def day_page(request: Request, db_session: NamedDependency[AsyncSession]) 
 @post("/registries/day", opt=OPERATE, include_in_schema=False)
 async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
-    form = await request.form()
-    day, valid = _parse_day(request, form.get("date"))
+    form = DayAddForm.parse(await request.form())
+    day, valid = _parse_day(request, form.raw("date"))
     if not valid:  # never add the chosen telegrams to some other day's registry
         return Redirect("/registries/day", status_code=303)
-    ids = [n for v in form.getall("telegram", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
+    if "telegram" in form.errors:  # not from the day's page (its ticks carry record ids)
+        toast(request, form.errors["telegram"], "error")
+        return Redirect(f"/registries/day?date={day.isoformat()}", status_code=303)
     try:
-        registry, added = await registry_day.add_telegrams(db_session, user, day, ids)
+        registry, added = await registry_day.add_telegrams(db_session, user, day, form.telegram)
     except registries.RegistryError as exc:
         # Nothing is created (no empty draft); the reason is shown next to the list, the day's list as it was.
         items = await registry_day.office_day(db_session, user, day)
@@ -104,11 +107,6 @@ async def _transition(request: Request, db_session: AsyncSession, registry_id: i
     return Redirect(f"/registries/{registry_id}", status_code=303)
 
 
-def _acknowledged(form: Any) -> list[int]:
-    """The flagged rows a person confirmed on the confirmation page (``acknowledge`` = record ids)."""
-    return [n for v in form.getall("acknowledge", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
-
-
 async def _ask(
     request: Request,
     db_session: AsyncSession,
@@ -130,11 +128,11 @@ async def _ask(
 
 @post("/registries/{registry_id:int}/confirm", opt=OPERATE, include_in_schema=False)
 async def confirm(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    signature = form.get("signature") or ""
+    form = ConfirmForm.parse(await request.form())
+    signature = form.raw("signature")
     user: User = current_user(request)
     try:
-        await registries.confirm(db_session, user, registry_id, signature, _acknowledged(form))
+        await registries.confirm(db_session, user, registry_id, signature, form.acknowledge)
     except LookupError:
         raise NotFoundException() from None
     except registries.NeedsAcknowledgement as exc:
@@ -164,7 +162,7 @@ async def reopen(request: Request, registry_id: FromPath[int], db_session: Named
 
 @post("/registries/{registry_id:int}/close", opt={"permission": "billing.manage"}, include_in_schema=False)
 async def close(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    acknowledged = _acknowledged(await request.form())
+    acknowledged = AcknowledgeForm.parse(await request.form()).acknowledge
     try:
         await registries.close(db_session, current_user(request), registry_id, acknowledged)
     except LookupError:

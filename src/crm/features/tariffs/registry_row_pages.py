@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import registries, registry_list, registry_rows
+from crm.features.tariffs.forms import AssignForm, ClientPickForm, UndoForm
 from crm.features.tariffs.registry_view import (
     OPERATE,
     SEE,
@@ -26,7 +27,7 @@ from crm.features.tariffs.registry_view import (
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
-from crm.lib.web import is_htmx, parse_int, render, toast
+from crm.lib.web import is_htmx, render, toast
 
 
 async def _row_partial(
@@ -209,9 +210,9 @@ async def row_delete(
 async def row_restore(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     """The Undo of a removal: the row back as it was (one request; a second Undo says it is back already)."""
     user: User = current_user(request)
-    form = await request.form()
+    form = UndoForm.parse(await request.form())
     try:
-        restored = await registry_rows.restore_row(db_session, user, registry_id, str(form.get("undo") or ""))
+        restored = await registry_rows.restore_row(db_session, user, registry_id, form.raw("undo"))
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
@@ -228,11 +229,6 @@ async def row_restore(request: Request, registry_id: FromPath[int], db_session: 
     return await _records_block(request, db_session, user, registry_id, extra={"notice": (message, "success")})
 
 
-def _picked(form: Any) -> str:
-    """The client a picker sent: the typed or chosen "code name" (or a client's id from a plain select)."""
-    return str(form.get("client") or form.get("client_code") or "").strip()
-
-
 @post("/registries/{registry_id:int}/records/{record_id:int}/client", opt=OPERATE, include_in_schema=False)
 async def row_client(
     request: Request,
@@ -242,7 +238,7 @@ async def row_client(
 ) -> Any:
     """The client picker of a read-only row: the row answers with its client (priced again) and the totals."""
     user: User = current_user(request)
-    typed = _picked(await request.form())
+    typed = ClientPickForm.parse(await request.form()).picked
     try:
         await registry_rows.assign_client(db_session, user, registry_id, [record_id], typed)
     except LookupError:
@@ -274,12 +270,10 @@ async def assign(request: Request, registry_id: FromPath[int], db_session: Named
     """One client for every ticked row, in one transaction; a bad client or a row not of this draft changes
     nothing and is answered 422 with the reason next to the picker, the ticks and the typed client kept."""
     user: User = current_user(request)
-    form = await request.form()
-    ids = [n for v in form.getall("record", []) if (n := parse_int(str(v), 1, 2**62)) is not None]
-    raw_ids = [str(v) for v in form.getall("record", [])]
-    typed = _picked(form)
+    form = AssignForm.parse(await request.form())
+    ids, typed = form.record, form.picked
     try:
-        if len(ids) != len(raw_ids):
+        if "record" in form.errors:
             raise registries.RegistryError(
                 N_("Some of the ticked telegrams are not in this registry any more; reload the page.")
             )
@@ -289,7 +283,7 @@ async def assign(request: Request, registry_id: FromPath[int], db_session: Named
     except registries.RegistryError as exc:
         registry = await visible_or_404(db_session, user, registry_id)
         context = await page_context(db_session, user, registry, list_params(request))
-        context.update(bulk_error=_(str(exc)), bulk_client=typed, ticked={str(i) for i in ids})
+        context.update(bulk_error=_(str(exc)), bulk_client=typed, ticked=set(form.raw_all("record")))
         if not context["assigning"]:  # no picker to show the reason next to (a formed registry): a toast says it
             context.update(notice=(_(str(exc)), "error"))
         return render(request, "tariffs/registry.html", context, block="records", status_code=422)

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tariffs import tariff_files, tariff_import, tariffs
+from crm.features.tariffs.forms import CountryFlagsForm
 from crm.features.tariffs.models import Country, CountryTariff, RussianTariff
 from crm.features.tariffs.pricing import (
     BLANK_LABELS,
@@ -182,10 +183,9 @@ async def country_page(request: Request, country_id: FromPath[int], db_session: 
 @post("/tariffs/countries/{country_id:int}", opt=MANAGE, include_in_schema=False)
 async def country_flags(request: Request, country_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     country = await _country(db_session, country_id)
-    form = await request.form()
-    await tariffs.save_country_flags(
-        db_session, country, {f: form.get(f) == "on" for f in tariffs.COUNTRY_FLAGS}, current_user(request)
-    )
+    form = CountryFlagsForm.parse(await request.form())
+    flags = {name: bool(form.values[name]) for name in tariffs.COUNTRY_FLAGS}
+    await tariffs.save_country_flags(db_session, country, flags, current_user(request))
     toast(request, _("Allowed kinds saved."))
     return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
 
