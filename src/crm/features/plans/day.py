@@ -18,6 +18,7 @@ from crm.features.calendar.services import is_working_day, working_days
 from crm.features.clients.models import Activity, Call, Company
 from crm.features.org.models import Employee
 from crm.features.plans import services
+from crm.features.plans.forms import DayCommentForm, ForceForm
 from crm.features.plans.models import DayComment
 from crm.features.plans.pages import STATUS_ICON, STATUS_KIND, STATUS_LABEL
 from crm.features.plans.scope import visible_for
@@ -203,12 +204,12 @@ async def day_force(
     request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
 ) -> Any:
     employee = await _employee(request, db_session, employee_id)
-    comment = (await request.form()).get("comment") or ""
-    errors = await services.force_completion(
-        db_session, current_user(request), employee, _day(day), comment, local_today()
+    form = ForceForm.parse(await request.form())
+    errors = form.errors or await services.force_completion(
+        db_session, current_user(request), employee, _day(day), form.comment, local_today()
     )
     if errors:  # nothing was written
-        return await _refused(request, db_session, employee, day, errors, {"comment": comment})
+        return await _refused(request, db_session, employee, day, errors, {"comment": form.raw("comment")})
     await db_session.commit()
     toast(request, _("The plan of the day counts as done (forced)."))
     return Redirect(f"/plans/{employee.id}/day/{day.isoformat()}", status_code=303)
@@ -219,10 +220,12 @@ async def day_comment(
     request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
 ) -> Any:
     employee = await _employee(request, db_session, employee_id)
-    body = (await request.form()).get("body") or ""
-    errors = await services.add_comment(db_session, current_user(request), employee, _day(day), body)
+    form = DayCommentForm.parse(await request.form())
+    errors = form.errors or await services.add_comment(
+        db_session, current_user(request), employee, _day(day), form.body
+    )
     if errors:  # nothing was written
-        return await _refused(request, db_session, employee, day, errors, {"body": body})
+        return await _refused(request, db_session, employee, day, errors, {"body": form.raw("body")})
     await db_session.commit()
     toast(request, _("Comment added."))
     return Redirect(f"/plans/{employee.id}/day/{day.isoformat()}#comments", status_code=303)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients.period import start_period_sync
 from crm.features.clients.sync_models import SyncRun
-from crm.features.plans import services
+from crm.features.plans.forms import RefreshForm
 from crm.features.plans.stats import period_bounds
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
@@ -28,14 +28,16 @@ FINISHED = ("done", "failed")
 
 @post("/plans/refresh", opt=SYNC, include_in_schema=False)
 async def refresh_start(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
+    form = RefreshForm.parse(await request.form())
     today = local_today()
-    year = parse_int(str(form.get("year") or ""), services.MIN_YEAR, services.MAX_YEAR) or today.year
-    month = parse_int(str(form.get("month") or ""), 1, 12)
+    if not form.ok:  # the buttons send a year and a month of the grid: a hand-made request says what is wrong
+        toast(request, "; ".join(form.errors.values()), "error")
+        return Redirect("/plans", status_code=303)
+    year, month = form.year or today.year, form.month
     since, until = period_bounds(year, month)
     until = min(until, today)
     back = f"/plans?year={year}" + (f"&month={month}" if month else "")
-    scope = str(form.get("scope_query") or "")
+    scope = form.scope_query
     if scope and all(part.partition("=")[0] in ("department", "employee") for part in scope.split("&")):
         back += "&" + scope
     if since > today:

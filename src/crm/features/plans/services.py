@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,8 +17,11 @@ from crm.features.org.models import Department, Employee
 from crm.features.plans.models import CallPlan, DayComment, PlanSettings
 from crm.features.plans.scope import Visible
 from crm.features.plans.stats import NOT_FULFILLED, day_status, period_bounds
-from crm.lib.i18n import N_
+from crm.lib.i18n import N_, gettext
 from crm.lib.web import FormErrors, parse_int
+
+if TYPE_CHECKING:
+    from crm.features.plans.forms import PlanSettingsForm
 
 MAX_PLAN = 1000
 MAX_COMMENT = 2000
@@ -225,19 +228,15 @@ async def verify_comment(session: AsyncSession, user: Any, comment: DayComment) 
 # --------------------------------------------------------------------------- report settings
 
 
-async def save_settings(session: AsyncSession, user: Any, raw_deadline: Any, raw_department: Any) -> FormErrors:
-    """The deadline day for plan edits (1–28) and the department the statistics open with (or none); audited."""
-    errors = FormErrors()
-    deadline = parse_int(str(raw_deadline or ""), 1, 28)
-    if deadline is None:
-        errors.add("edit_deadline_day", N_("A day of the month from 1 to 28."))
-    department: int | None = None
-    if raw_department not in (None, ""):
-        department = parse_int(str(raw_department), 1, 2**63 - 1)
-        if department is None or await session.get(Department, department) is None:
-            errors.add("default_department_id", N_("Choose a department from the list."))
-    if errors:
-        return errors
+async def save_settings(session: AsyncSession, user: Any, form: PlanSettingsForm) -> FormErrors:
+    """The deadline day for plan edits (1–28) and the department the statistics open with (or none); audited.
+    The form's messages, and one for a department that does not exist; nothing is saved then."""
+    deadline, department = form.edit_deadline_day, form.default_department_id
+    if department is not None and await session.get(Department, department) is None:
+        form.errors.add("default_department_id", gettext("Choose a department from the list."))
+    if not form.ok:
+        return form.errors
+    errors = form.errors
     row = await session.get(PlanSettings, 1, with_for_update=True)
     if row is None:
         row = PlanSettings(id=1, edit_deadline_day=5, default_department_id=None)

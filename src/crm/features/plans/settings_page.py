@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.org.tree import all_departments, indented
 from crm.features.plans import services
+from crm.features.plans.forms import PlanSettingsForm
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
@@ -32,16 +33,12 @@ async def settings_form(request: Request, db_session: NamedDependency[AsyncSessi
 
 @post("/plans/settings", opt=MANAGE, include_in_schema=False)
 async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    data = await request.form()
-    deadline, department = data.get("edit_deadline_day"), data.get("default_department_id")
-    errors = await services.save_settings(db_session, current_user(request), deadline, department)
+    form = PlanSettingsForm.parse(await request.form())
+    errors = await services.save_settings(db_session, current_user(request), form)
     if errors:
         context = await _context(db_session)
-        typed = {"edit_deadline_day": (deadline or "")[:20], "default_department_id": (department or "")[:20]}
-        translated = {k: _(v) for k, v in errors.items()}
-        return render(
-            request, "plans/settings.html", {**context, "typed": typed, "errors": translated}, status_code=422
-        )
+        typed = {name: form.raw(name) for name in form.fields}
+        return render(request, "plans/settings.html", {**context, "typed": typed, "errors": errors}, status_code=422)
     await db_session.commit()
     toast(request, _("Report settings saved."))
     return Redirect("/plans/settings", status_code=303)
