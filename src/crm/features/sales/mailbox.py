@@ -17,17 +17,23 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
+from crm.features.accounts.services import record
 from crm.features.sales import imports
 from crm.features.sales.models import MailboxMessage, MailboxSettings, SalesImport
 from crm.features.sales.reading import FileRejected
 from crm.lib.security import SecretBox
+
+if TYPE_CHECKING:
+    from crm.features.sales.forms import MailboxForm
+
+TEXT_FIELDS = ("host", "username", "folder", "allowed_senders", "processed_folder", "failed_folder")
 
 log = logging.getLogger("crm.sales.mailbox")
 SECRETS = SecretBox("sales-mailbox", "v1:")
@@ -112,6 +118,25 @@ def effective(row: MailboxSettings) -> dict[str, Any]:
     if "host" in env and "enabled" not in env:
         cfg["enabled"] = True
     return cfg
+
+
+async def save_settings(session: AsyncSession, user: Any, form: MailboxForm) -> bool:
+    """Store a valid form's mailbox settings (the password sealed) and audit what changed; whether anything did.
+    An empty port is the protocol's (993 with TLS, 143 without)."""
+    row = await settings_row(session)
+    port = form.port if form.port is not None else (993 if form.tls else 143)
+    new: dict[str, Any] = {name: form.values[name] for name in (*TEXT_FIELDS, "tls", "verify_certificate", "enabled")}
+    changes: dict[str, Any] = {}
+    for name, value in {**new, "port": port}.items():
+        if getattr(row, name) != value:
+            changes[name] = [getattr(row, name), value]
+            setattr(row, name, value)
+    if form.password or form.password_clear:
+        row.password_sealed = SECRETS.encrypt(form.password) if form.password else ""
+        changes["password"] = ["•••", "•••"]
+    if changes:
+        await record(session, user, "sales_mailbox", str(row.id), "update", changes)
+    return bool(changes)
 
 
 def senders(raw: str) -> set[str]:

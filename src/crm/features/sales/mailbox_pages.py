@@ -10,14 +10,13 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.services import record
-from crm.features.sales.mailbox import ENVIRONMENT, SECRETS, from_environment, senders, settings_row
+from crm.features.sales.forms import MailboxForm
+from crm.features.sales.mailbox import ENVIRONMENT, from_environment, save_settings, settings_row
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, parse_int, render, toast
+from crm.lib.web import FormErrors, render, toast
 
 ADMIN = {"permission": "integrations.manage"}
-TEXT_FIELDS = ("host", "username", "folder", "allowed_senders", "processed_folder", "failed_folder")
 
 
 def _form_of(row: Any) -> dict[str, Any]:
@@ -59,39 +58,10 @@ async def mailbox_page(request: Request, db_session: NamedDependency[AsyncSessio
 
 @post("/imports/mailbox", opt=ADMIN, include_in_schema=False)
 async def mailbox_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    data = await request.form()
-    form: dict[str, Any] = {name: str(data.get(name) or "").strip() for name in TEXT_FIELDS}
-    form["port"] = str(data.get("port") or "").strip()
-    for flag in ("tls", "verify_certificate", "enabled"):
-        form[flag] = data.get(flag) == "true"
-    password = str(data.get("password") or "")
-    errors = FormErrors()
-    port = parse_int(form["port"], 1, 65535) if form["port"] else (993 if form["tls"] else 143)
-    if port is None:
-        errors.add("port", _("A port number from 1 to 65535."))
-    if form["enabled"] and not form["host"]:
-        errors.add("host", _("The mail server is needed to check the mailbox."))
-    if form["enabled"] and not senders(form["allowed_senders"]):
-        errors.add("allowed_senders", _("Name at least one sender whose files are imported."))
-    for name in TEXT_FIELDS:
-        if len(form[name]) > 1000:
-            errors.add(name, _("Too long."))
-    row = await settings_row(db_session)
-    if errors:
-        return await _page(request, row, form, errors, 422)
-    changes: dict[str, Any] = {}
-    for name in (*TEXT_FIELDS, "tls", "verify_certificate", "enabled"):
-        if getattr(row, name) != form[name]:
-            changes[name] = [getattr(row, name), form[name]]
-            setattr(row, name, form[name])
-    if row.port != port:
-        changes["port"] = [row.port, port]
-        row.port = port or 993
-    if password or data.get("password_clear") == "1":
-        row.password_sealed = SECRETS.encrypt(password) if password else ""
-        changes["password"] = ["•••", "•••"]
-    if changes:
-        await record(db_session, current_user(request), "sales_mailbox", str(row.id), "update", changes)
+    form = MailboxForm.parse(await request.form())
+    if not form.ok:
+        return await _page(request, await settings_row(db_session), form.typed(), form.errors, 422)
+    await save_settings(db_session, current_user(request), form)
     await db_session.commit()
     toast(request, _("The mailbox settings are saved."))
     return Redirect("/imports/mailbox", status_code=303)

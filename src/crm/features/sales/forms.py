@@ -1,0 +1,39 @@
+"""The sales slice's forms (crm.lib.forms): the mailbox the ERP's files arrive in."""
+
+from __future__ import annotations
+
+from crm.features.sales.mailbox import TEXT_FIELDS, senders
+from crm.lib.forms import Boolean, Form, Integer, Text
+from crm.lib.i18n import N_
+from crm.lib.i18n import gettext as _
+
+
+def _text() -> Text:
+    return Text(max_length=1000, message=N_("Too long."))
+
+
+class MailboxForm(Form):
+    """The IMAP server and folders, who may send, and whether the mailbox is checked. The password is kept as
+    stored when left empty (``password_clear`` removes it)."""
+
+    host, username, folder = _text(), _text(), _text()
+    allowed_senders, processed_folder, failed_folder = _text(), _text(), _text()
+    port = Integer(min=1, max=65535, message=N_("A port number from 1 to 65535."))
+    tls = Boolean()
+    verify_certificate = Boolean()
+    enabled = Boolean()
+    password = Text(max_length=1000, strip=False)
+    password_clear = Boolean()
+
+    def check(self) -> None:
+        if self.enabled and not self.host:
+            self.errors.add("host", _("The mail server is needed to check the mailbox."))
+        if self.enabled and not senders(self.allowed_senders):
+            self.errors.add("allowed_senders", _("Name at least one sender whose files are imported."))
+
+    def typed(self) -> dict[str, object]:
+        """What the page shows again: the text typed, the boxes as ticked."""
+        return {
+            **{name: self.raw(name) for name in (*TEXT_FIELDS, "port")},
+            **{name: self.values[name] for name in ("tls", "verify_certificate", "enabled")},
+        }
