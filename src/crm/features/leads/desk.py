@@ -3,6 +3,7 @@ and weights: ``desk_sources``."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -115,6 +116,24 @@ async def users_without_profile(session: AsyncSession, limit: int = 200) -> list
         .limit(limit)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def operator_user(session: AsyncSession, user_id: str, email: str) -> tuple[User | None, dict[str, str]]:
+    """The user to put on the desk: picked by id from the list, or another user by e-mail; the messages (msgids)
+    by field when there is no such active user."""
+    errors: dict[str, str] = {}
+    user = None
+    if user_id:
+        with contextlib.suppress(ValueError):
+            user = await session.get(User, uuid.UUID(user_id))
+    elif email:
+        user = await session.scalar(select(User).where(User.email == email.lower()))
+        if user is None or not user.is_active:
+            errors["email"] = N_("No active user has this email.")
+    if user is None or not user.is_active:
+        errors["user_id"] = N_("Choose a user with the operator role or give the email of another user.")
+        return None, errors
+    return user, errors
 
 
 async def create_operator(

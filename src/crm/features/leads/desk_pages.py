@@ -3,8 +3,6 @@ their intake keys, and the distribution statistics."""
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
@@ -13,15 +11,14 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.models import User
 from crm.features.leads import api, desk, desk_sources, stats
+from crm.features.leads.forms import ActiveForm, MaxLoadForm, OperatorForm, SourceForm, WeightForm
 from crm.features.leads.pages import MANAGE, desk_context, htmx_events
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
-from crm.lib.web import FormErrors, is_htmx, parse_int, render, toast
+from crm.lib.web import FormErrors, is_htmx, render, toast
 
 # --------------------------------------------------------------------------- operators
 
@@ -45,33 +42,20 @@ async def operators_page(request: Request, db_session: NamedDependency[AsyncSess
 
 @post("/leads/operators", opt=MANAGE, include_in_schema=False)
 async def operator_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    values = {
-        "user_id": (form.get("user_id") or "").strip(),
-        "email": (form.get("email") or "").strip().lower(),
-        "max_load": (form.get("max_load") or "").strip(),
-    }
-    errors = FormErrors()
-    user = None
-    if values["user_id"]:
-        with contextlib.suppress(ValueError):
-            user = await db_session.get(User, uuid.UUID(values["user_id"]))
-    elif values["email"]:
-        user = await db_session.scalar(select(User).where(User.email == values["email"]))
-        if user is None or not user.is_active:
-            errors.add("email", _("No active user has this email."))
-    if user is None or not user.is_active:
-        errors.add("user_id", _("Choose a user with the operator role or give the email of another user."))
-    max_load = parse_int(values["max_load"], 0, desk.MAX_LOAD_LIMIT)
-    if max_load is None:
-        errors.add("max_load", _("A whole number from 0 to 100000."))
+    form = OperatorForm.parse(await request.form())
+    errors = form.errors
+    user, problems = await desk.operator_user(db_session, form.user_id, form.email)
+    for name, message in problems.items():
+        errors.add(name, _(message))
+    max_load = form.max_load
     if not errors and user is not None and max_load is not None:
         try:
             await desk.create_operator(db_session, user, current_user(request), max_load=max_load)
         except desk.DeskError as exc:
             errors.add(exc.field, exc.text(localized=True))
     if errors or user is None:
-        context = await _operators_context(request, db_session, errors=errors, form=values)
+        typed = {"user_id": form.raw("user_id"), "email": form.raw("email"), "max_load": form.raw("max_load")}
+        context = await _operators_context(request, db_session, errors=errors, form=typed)
         return render(request, "leads/operators.html", context, status_code=422)
     toast(
         request,
@@ -92,7 +76,7 @@ async def _operator_row(request: Request, db_session: AsyncSession, operator_id:
 async def operator_active(
     request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    active = (await request.form()).get("active") == "true"
+    active = ActiveForm.parse(await request.form()).active
     try:
         _op, _changes, more_room = await desk.update_operator(
             db_session, operator_id, current_user(request), is_active=active
@@ -114,11 +98,11 @@ async def operator_active(
 async def operator_max_load(
     request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
-    typed = str((await request.form()).get("max_load") or "").strip()
-    value = parse_int(typed, 0, desk.MAX_LOAD_LIMIT)
+    form = MaxLoadForm.parse(await request.form())
+    value = form.max_load
     if value is None:  # the form has novalidate: a bad figure comes here and is answered next to the field
         return await _operator_row(
-            request, db_session, operator_id, row_error=_("A whole number from 0 to 100000."), typed=typed[:20]
+            request, db_session, operator_id, row_error=form.errors["max_load"], typed=form.raw("max_load")[:20]
         )
     try:
         _op, _changes, more_room = await desk.update_operator(
@@ -170,7 +154,8 @@ async def sources_page(request: Request, db_session: NamedDependency[AsyncSessio
 @post("/leads/sources", opt=MANAGE, include_in_schema=False)
 async def source_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Post-redirect-get: a reload of the page that shows the new key adds nothing."""
-    name = ((await request.form()).get("name") or "").strip()
+    form = SourceForm.parse(await request.form())
+    name = form.raw("name").strip()
     try:
         source, raw = await desk_sources.create_source(db_session, name, current_user(request))
     except desk.DeskError as exc:
@@ -198,7 +183,7 @@ async def source_rotate(request: Request, source_id: FromPath[int], db_session: 
 
 @post("/leads/sources/{source_id:int}/active", opt=MANAGE, include_in_schema=False)
 async def source_active(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    active = (await request.form()).get("active") == "true"
+    active = ActiveForm.parse(await request.form()).active
     try:
         source = await desk_sources.update_source(db_session, source_id, current_user(request), is_active=active)
     except LookupError:
@@ -214,11 +199,11 @@ async def weight_set(
     request: Request, source_id: FromPath[int], operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
 ) -> Any:
     """One cell of the matrix; the answer is the whole matrix (sums and expected shares change with it)."""
-    typed = str((await request.form()).get("weight") or "").strip()
-    value = parse_int(typed, 0, desk.MAX_WEIGHT)
+    form = WeightForm.parse(await request.form())
+    typed, value = form.raw("weight").strip(), form.weight
     cell_error = None
     if value is None:  # the form has novalidate: a bad figure comes here and is answered in its cell
-        cell_error = (source_id, operator_id, _("A whole number from 0 to 1000000."), typed[:20])
+        cell_error = (source_id, operator_id, form.errors["weight"], typed[:20])
     else:
         try:
             before = await desk_sources.set_weight(db_session, source_id, operator_id, value, current_user(request))

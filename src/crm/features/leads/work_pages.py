@@ -18,12 +18,11 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.leads import desk, services, work
+from crm.features.leads.forms import CloseContactForm, ModeForm
 from crm.features.leads.pages import EITHER, OPERATE, desk_context, htmx_events
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.web import is_htmx, render, toast
-
-MODES = {"my", "queue", "all", "lead"}
 
 
 def _back(request: Request, fallback: str) -> Redirect:
@@ -33,8 +32,7 @@ def _back(request: Request, fallback: str) -> Redirect:
 
 
 async def _mode(request: Request) -> str:
-    mode = (await request.form()).get("mode") or "my"
-    return mode if mode in MODES else "my"
+    return ModeForm.parse(await request.form()).list_mode
 
 
 async def _row(
@@ -65,8 +63,7 @@ async def close_form(request: Request, contact_id: FromPath[int], db_session: Na
     row = await services.contact_row(db_session, contact_id, scope)
     if row is None:
         raise NotFoundException()
-    mode = request.query_params.get("mode") or "my"
-    mode = mode if mode in MODES else "my"
+    mode = ModeForm.parse(request.query_params).list_mode
     if is_htmx(request) and (request.query_params.get("cancel") or row[0].status != "open"):
         return Response(content="", status_code=200)
     context = {**await desk_context(request, db_session, mode), "r": row, "mode": mode,
@@ -79,17 +76,16 @@ async def close_form(request: Request, contact_id: FromPath[int], db_session: Na
 @post("/leads/contacts/{contact_id:int}/close", opt=EITHER, include_in_schema=False)
 async def close_contact(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
     """The row's close form: an outcome from the list and an optional comment; the worker gives the place out."""
-    form_data = await request.form()
-    mode = await _mode(request)
+    form = CloseContactForm.parse(await request.form())
+    mode = form.list_mode
     user = current_user(request)
     scope = await services.desk_scope(db_session, user)
-    form = work.check_close(form_data.get("outcome"), form_data.get("comment"))
-    if form.errors:
+    errors = {name: message for name, message in form.errors.items() if name != "mode"}
+    if errors:
         row = await services.contact_row(db_session, contact_id, scope)
         if row is None:
             raise NotFoundException()
-        errors = {name: _(message) for name, message in form.errors.items()}
-        typed = {"outcome": form_data.get("outcome") or "", "comment": (form_data.get("comment") or "")[:4000]}
+        typed = {"outcome": form.raw("outcome"), "comment": form.raw("comment")[:4000]}
         if not is_htmx(request):
             toast(request, " ".join(errors.values()), "error")
             context = {**await desk_context(request, db_session, mode), "r": row, "mode": "lead",
