@@ -42,6 +42,7 @@ from crm.features.leads.models import (
 from crm.features.org.models import Department, Employee
 from crm.features.plans.models import CallPlan, DayComment, PlanSettings
 from crm.features.reports.models import CommunicationReportSettings, ReportView
+from crm.features.reports.sales_figures import SaleFigure
 from crm.features.system.models import MailTest, SystemSettings
 from crm.features.tariffs.models import (
     Country,
@@ -111,6 +112,7 @@ __all__ = [
     "Requisite",
     "Role",
     "RussianTariff",
+    "SaleFigure",
     "SessionRecord",
     "Stage",
     "SyncRun",

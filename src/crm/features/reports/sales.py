@@ -27,6 +27,10 @@ class SaleRow:
     source: str = ""
     fallback_source: str = ""
     type: str = ""
+    count: int = 1  # deals this row stands for: a group summed in the database is one row
+    # "" a deal (or a group) counted in every table; else the one table a partial sum counts in: "manager" (which
+    # also makes the total), "source", "type" or "day"
+    only: str = ""
 
 
 @dataclass
@@ -118,7 +122,11 @@ def _sorted(lines: Iterable[Line], total: Decimal) -> list[Line]:
 
 
 def aggregate(rows: Iterable[SaleRow], day_from: date, day_to: date) -> Figures:
-    """The figures of won deals closed on the days ``day_from``..``day_to`` (inclusive); other rows are ignored."""
+    """The figures of won deals closed on the days ``day_from``..``day_to`` (inclusive); other rows are ignored.
+
+    A row is a deal, or a group of ``count`` deals summed elsewhere (the database): a group with ``only`` set counts
+    in that table alone, dated by any day of its period (the period's first), so that sums by manager, by source,
+    by type and by day can come as separate groups and still meet the same rules here."""
     total = Line(name="total")
     managers: dict[tuple[int | None, str], Line] = {}
     sources: dict[str, Line] = {}
@@ -129,21 +137,23 @@ def aggregate(rows: Iterable[SaleRow], day_from: date, day_to: date) -> Figures:
     for row in rows:
         if not day_from <= row.closed_on <= day_to:
             continue
-        amount = row.amount or Decimal("0")
-        name = (row.manager or "").strip()
-        key = (row.manager_id, name) if name else (None, UNKNOWN)
-        targets = (
-            managers.setdefault(key, Line(name=key[1], id=key[0])),
-            sources.setdefault(source_of(row), Line(name=source_of(row))),
-            types.setdefault((row.type or "").strip() or UNKNOWN, Line(name=(row.type or "").strip() or UNKNOWN)),
-            total,
-        )
+        amount, count, only = row.amount or Decimal("0"), row.count, row.only
+        targets: tuple[Line | DayLine, ...] = ()
+        if only in ("", "manager"):
+            name = (row.manager or "").strip()
+            key = (row.manager_id, name) if name else (None, UNKNOWN)
+            targets += (managers.get(key) or managers.setdefault(key, Line(name=key[1], id=key[0])), total)
+        if only in ("", "source"):
+            source = source_of(row)
+            targets += (sources.get(source) or sources.setdefault(source, Line(name=source)),)
+        if only in ("", "type"):
+            kind = (row.type or "").strip() or UNKNOWN
+            targets += (types.get(kind) or types.setdefault(kind, Line(name=kind)),)
+        if only in ("", "day"):
+            targets += (days[row.closed_on],)
         for line in targets:
             line.sum += amount
-            line.count += 1
-        day = days[row.closed_on]
-        day.sum += amount
-        day.count += 1
+            line.count += count
     total.share = Decimal("1") if total.sum else Decimal("0")
     return Figures(
         day_from=day_from,
