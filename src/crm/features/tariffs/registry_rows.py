@@ -84,6 +84,26 @@ def manual_amounts(
     return result
 
 
+async def _set_client(
+    session: AsyncSession, user: User, registry: Registry, row: RegistryRecord, form: dict[str, str]
+) -> None:
+    """The row's client from the edit form (audited when it changes): the searchable field ("00001 таможня", a
+    code, or part of a name), or a client's id from a plain select (empty: none; unknown: unchanged)."""
+    client_before = row.client_id
+    if "client" in form:
+        found = await find_client(session, form["client"])
+        row.client_id = found.id if found else None
+    else:
+        client_raw = (form.get("client_id") or "").strip()
+        client_id = parse_int(client_raw, 1, 2**62)
+        if client_id is not None and await session.get(TelegramClient, client_id) is not None:
+            row.client_id = client_id
+        elif not client_raw:
+            row.client_id = None
+    if row.client_id != client_before:
+        await _audit_clients(session, user, registry, [(row, client_before)], row.client_id)
+
+
 async def update_row(
     session: AsyncSession,
     user: User,
@@ -97,19 +117,7 @@ async def update_row(
     registry = await lock_draft(session, user, registry_id)
     row = await draft_row(session, registry, record_id)
     priced_by = _pricing_inputs(row)
-    client_before = row.client_id
-    if "client" in form:  # the searchable field: "00001 таможня", a code, or part of a name
-        found = await find_client(session, form["client"])
-        row.client_id = found.id if found else None
-    else:
-        client_raw = (form.get("client_id") or "").strip()
-        client_id = parse_int(client_raw, 1, 2**62)
-        if client_id is not None and await session.get(TelegramClient, client_id) is not None:
-            row.client_id = client_id
-        elif not client_raw:
-            row.client_id = None
-    if row.client_id != client_before:
-        await _audit_clients(session, user, registry, [(row, client_before)], row.client_id)
+    await _set_client(session, user, registry, row, form)
     country_raw = (form.get("country_id") or "").strip()
     country_id = parse_int(country_raw, 1, 2**62)
     country = await session.get(Country, country_id) if country_id is not None else None
