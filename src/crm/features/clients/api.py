@@ -140,8 +140,7 @@ async def api_companies(
         region=region,
         active={True: "yes", False: "no", None: ""}[yes_no_all("active", active)],
     )
-    companies = ListQuery(queries.companies_query(flt, scope), queries.COMPANY_SORTS, "title", Company.id)
-    shown = await companies.api_fetch(db_session, page, page_size, sort)
+    shown = await queries.companies_list(flt, scope).api_fetch(db_session, page, page_size, sort)
     info = await queries.decorate(db_session, shown.rows)
     return api_page(shown, [CompanyOut(**_company(c, info[c.id][0])) for c in shown.rows])
 

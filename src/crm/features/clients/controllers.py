@@ -22,7 +22,7 @@ from crm.lib.auth import current_user
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
-from crm.lib.lists import ListParams, ListQuery, yes_no, yes_no_all
+from crm.lib.lists import ListParams, yes_no, yes_no_all
 from crm.lib.web import block_only, parse_int, render, toast
 
 VIEW = {"permission": "clients.view"}
@@ -59,10 +59,6 @@ def _export_columns(info: dict[int, Any], labels: references.Labels) -> list[Exp
     ]
 
 
-def companies_list(filters: queries.CompanyFilter, scope: queries.EmployeeScope) -> ListQuery:
-    return ListQuery(queries.companies_query(filters, scope), queries.COMPANY_SORTS, "title", Company.id)
-
-
 async def companies_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
     """The companies list as its export (and the worker's) sees it."""
     scope = await queries.employee_scope(session, user)
@@ -71,7 +67,7 @@ async def companies_source(session: AsyncSession, user: Any, params: ListParams)
     async def columns(session: AsyncSession, rows: Sequence[Company]) -> list[ExportColumn]:
         return _export_columns(await queries.decorate(session, rows), labels)
 
-    return ListSource(companies_list(company_filter(params), scope), columns, "companies")
+    return ListSource(queries.companies_list(company_filter(params), scope), columns, "companies")
 
 
 @get("/companies", opt=VIEW, include_in_schema=False)
@@ -81,7 +77,7 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
         return await export(request, db_session, companies_source, params)
     scope = await queries.employee_scope(db_session, current_user(request))
     filters = company_filter(params)
-    companies = companies_list(filters, scope)
+    companies = queries.companies_list(filters, scope)
     store = request.app.stores.get("cache")
     total = await queries.companies_count(db_session, companies.rows, filters, scope, store)
     page = await companies.page(db_session, params, total=total)

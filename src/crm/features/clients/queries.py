@@ -28,6 +28,7 @@ from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigur
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import effective_heads, indented
+from crm.lib.lists import ListQuery, Sort
 
 # --------------------------------------------------------------------------- scope
 
@@ -51,7 +52,7 @@ class CompanyFilter:
 
 
 COMPANY_SORTS: dict[str, Any] = {
-    "title": func.lower(Company.title),
+    "title": Sort(func.lower(Company.title), nullable=False),  # NOT NULL: the (lower(title), id) index both ways
     "inn": Company.inn,
     "responsible": Company.responsible_id,
     "industry": func.lower(  # by the name shown, the portal's (the code when the portal's list lacks it)
@@ -68,6 +69,11 @@ COMPANY_SORTS: dict[str, Any] = {
     "last": Company.last_communication_at,
     "modified": Company.bitrix_modified_at,
 }
+
+
+def companies_list(filters: CompanyFilter, scope: EmployeeScope) -> ListQuery:
+    """The companies list of the page, its export and the API."""
+    return ListQuery(companies_query(filters, scope), COMPANY_SORTS, default="title", tiebreak=Company.id)
 
 
 def companies_query(filters: CompanyFilter, scope: EmployeeScope) -> Select[Any]:
