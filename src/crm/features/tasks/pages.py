@@ -73,10 +73,9 @@ async def kanban(request: Request, db_session: NamedDependency[AsyncSession]) ->
         if filters.statuses and status not in filters.statuses:
             columns[status], counts[status] = [], 0
             continue
-        column = stmt.where(Task.status == status)
         closed = status in ("done", "cancelled")  # only the latest ones matter on a board
         limit = CLOSED_LIMIT if closed else COLUMN_LIMIT
-        columns[status] = await board.column_tasks(db_session, column, closed, limit)
+        columns[status] = await board.column_tasks(db_session, stmt, status, closed, limit)
         counts[status] = len(columns[status])
         if counts[status] >= limit:  # counted up to a cap: "10,000+" on a column says enough
             counts[status] = await board.capped_count(db_session, stmt, status, COUNT_CAP)
