@@ -60,6 +60,9 @@ async def test_the_bell_counts_the_users_current_alerts_and_the_api_lists_them_n
     api = await client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
     assert api.json() == {
+        "total": 2,
+        "page": 1,
+        "page_size": 50,
         "rows": [
             {
                 "kind": "task_overdue",

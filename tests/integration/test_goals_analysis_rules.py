@@ -85,10 +85,10 @@ LINES = [
 
 async def _rows(db: Any, variable: str = "revenue", family: str = "", **kw: Any) -> dict[str, Any]:
     query = analysis.Query(variable=variable, month=MARCH, family=family, **kw)
-    rows, total, _page = await analysis.table_page(db, EVERYTHING, query, 1, 100)
+    page = await analysis.table_page(db, EVERYTHING, query, 1, 100)
     await db.commit()
-    assert total == len(rows)
-    return {r.code: r for r in rows}
+    assert page.total == len(page.rows)
+    return {r.code: r for r in page.rows}
 
 
 async def test_revenue_of_a_month_counts_lines_of_its_first_and_last_day_and_credit_notes(client, db) -> None:
