@@ -14,6 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
 from crm.features.accounts import services
+from crm.features.accounts.forms import (
+    ChangePasswordForm,
+    ForgotForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    TokenForm,
+)
 from crm.features.accounts.models import User
 from crm.lib import auth, security
 from crm.lib.auth import current_user, start_session
@@ -45,15 +54,8 @@ async def login_page(request: Request, next: FromQuery[str | None] = None) -> An
 
 @post("/login", opt=PUBLIC, include_in_schema=False)
 async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    email = (form.get("email") or "").strip()
-    password = form.get("password") or ""
-    target = safe_next(form.get("next"))
-    errors = FormErrors()
-    if not email:
-        errors.add("email", _("Enter your email."))
-    if not password:
-        errors.add("password", _("Enter your password."))
+    form = LoginForm.parse(await request.form())
+    email, password, target, errors = form.email, form.password, safe_next(form.next), form.errors
     if not errors:
         try:
             user = await services.authenticate(
@@ -66,14 +68,15 @@ async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> 
             return render(
                 request,
                 "accounts/login.html",
-                {"next": target, "email": email, "errors": errors},
+                {"next": target, "email": form.raw("email"), "errors": errors},
                 status_code=status,
             )
         start_session(request, user)
         if user.must_change_password:
             return Redirect("/profile/password", status_code=303)
         return Redirect(target, status_code=303)
-    return render(request, "accounts/login.html", {"next": target, "email": email, "errors": errors})
+    context = {"next": target, "email": form.raw("email"), "errors": errors}
+    return render(request, "accounts/login.html", context, status_code=422)
 
 
 @post("/logout", opt={"allow_password_change": True}, include_in_schema=False)
@@ -84,12 +87,12 @@ async def logout(request: Request) -> Redirect:
 
 @post("/language", opt=PUBLIC, include_in_schema=False)
 async def set_language(request: Request, db_session: NamedDependency[AsyncSession]) -> Redirect:
-    form = await request.form()
-    lang = normalize_locale(form.get("lang"))
+    form = LanguageForm.parse(await request.form())
+    lang = normalize_locale(form.lang)
     user = current_user(request)
     if user is not None:
         user.locale = lang
-    response = Redirect(safe_next(form.get("next")), status_code=303)
+    response = Redirect(safe_next(form.next), status_code=303)
     response.set_cookie(
         "crm_lang",
         lang,
@@ -111,12 +114,11 @@ async def forgot_page(request: Request) -> Any:
 
 @post("/password/forgot", opt=PUBLIC, include_in_schema=False)
 async def forgot(request: Request) -> Any:
-    form = await request.form()
-    email = (form.get("email") or "").strip()
-    errors = FormErrors()
-    if "@" not in email:
-        errors.add("email", _("Enter your email."))
-        return render(request, "accounts/forgot.html", {"email": email, "errors": errors, "sent": False})
+    form = ForgotForm.parse(await request.form())
+    email, errors = form.email, form.errors
+    if not form.ok:
+        context = {"email": form.raw("email"), "errors": errors, "sent": False}
+        return render(request, "accounts/forgot.html", context, status_code=422)
     # The same work for any address, known or not (the job finds out): the answer and its timing tell nothing.
     settings = get_settings()
     store = request.app.stores.get("cache")
@@ -150,26 +152,17 @@ async def reset_page(request: Request, token: FromPath[str], db_session: NamedDe
 
 @post("/password/reset/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def reset(request: Request, token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
+    form = NewPasswordForm.parse(await request.form())
     found = await services.user_for_reset_token(db_session, token)
     if found is None:
         return render(request, "accounts/reset.html", {"token": token, "valid": False, "errors": FormErrors()})
-    errors = _new_password_errors(form.get("password") or "", form.get("password2") or "", found[1].email)
-    if errors:
-        return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": errors})
-    await services.reset_password(db_session, token, form.get("password") or "")
+    form.check_for(found[1].email)
+    if not form.ok:
+        context = {"token": token, "valid": True, "errors": form.errors}
+        return render(request, "accounts/reset.html", context, status_code=422)
+    await services.reset_password(db_session, token, form.password)
     toast(request, _("Your password is set. Sign in with it."))
     return Redirect("/login", status_code=303)
-
-
-def _new_password_errors(password: str, repeat: str, email: str) -> FormErrors:
-    errors = FormErrors()
-    problem = services.password_problem(password, email)
-    if problem:
-        errors.add("password", _(problem))
-    elif password != repeat:
-        errors.add("password2", _("The passwords differ."))
-    return errors
 
 
 # --------------------------------------------------------------------------- profile
@@ -193,15 +186,12 @@ async def profile(request: Request, db_session: NamedDependency[AsyncSession]) -
 @post("/profile", include_in_schema=False)
 async def save_profile(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
-    form = await request.form()
-    name = (form.get("name") or "").strip()
-    errors = FormErrors()
-    if len(name) > 255:
-        errors.add("name", _("At most 255 characters."))
-    if errors:
-        return render(request, "accounts/profile.html", await _profile_context(db_session, user, errors=errors))
-    await services.update_user(db_session, user, user, name=name)
-    user.locale = normalize_locale(form.get("locale") or user.locale)
+    form = ProfileForm.parse(await request.form())
+    if not form.ok:
+        context = await _profile_context(db_session, user, errors=form.errors)
+        return render(request, "accounts/profile.html", context, status_code=422)
+    await services.update_user(db_session, user, user, name=form.name)
+    user.locale = normalize_locale(form.locale or user.locale)
     toast(request, _("Profile saved."))
     response = Redirect("/profile", status_code=303)
     response.set_cookie(
@@ -225,17 +215,16 @@ async def change_password(request: Request, db_session: NamedDependency[AsyncSes
     from crm.lib.security import verify_password
 
     user: User = current_user(request)
-    form = await request.form()
-    errors = FormErrors()
-    if not await verify_password(user.password_hash, form.get("current") or ""):
-        errors.add("current", _("This is not your current password."))
+    form = ChangePasswordForm.parse(await request.form())
+    if not await verify_password(user.password_hash, form.current):
+        form.errors.add("current", _("This is not your current password."))
     else:
-        errors = _new_password_errors(form.get("password") or "", form.get("password2") or "", user.email)
-        if not errors and form.get("password") == form.get("current"):
-            errors.add("password", _("Choose a password different from the current one."))
-    if errors:
-        return render(request, "accounts/password.html", {"errors": errors}, status_code=422)
-    await services.set_password(db_session, user, form.get("password") or "")
+        form.check_for(user.email)
+        if form.ok and form.password == form.current:
+            form.errors.add("password", _("Choose a password different from the current one."))
+    if not form.ok:
+        return render(request, "accounts/password.html", {"errors": form.errors}, status_code=422)
+    await services.set_password(db_session, user, form.password)
     start_session(request, user)  # other sessions end with the old epoch; this one continues
     toast(request, _("Password changed. Your other sessions were signed out."))
     return Redirect("/profile", status_code=303)
@@ -244,18 +233,17 @@ async def change_password(request: Request, db_session: NamedDependency[AsyncSes
 @post("/profile/tokens", include_in_schema=False)
 async def create_token(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user: User = current_user(request)
-    form = await request.form()
-    name = (form.get("name") or "").strip()
-    errors = FormErrors()
-    if not name or len(name) > 100:
-        errors.add("token_name", _("Give the token a name of 1 to 100 characters."))
+    form = TokenForm.parse(await request.form())
+    if not form.ok:
+        errors = FormErrors(token_name=form.errors["name"])  # the profile page has another "name" field
         return render(
             request,
             "accounts/profile.html",
             await _profile_context(db_session, user, errors=errors),
             block="tokens",
+            status_code=422,
         )
-    _token, raw = await services.create_api_token(db_session, user, name)
+    _token, raw = await services.create_api_token(db_session, user, form.name)
     return render(
         request,
         "accounts/profile.html",
