@@ -16,6 +16,7 @@ from crm.features.alerts import health as operations
 from crm.features.system import home as home_entries
 from crm.features.system import services
 from crm.features.system import settings as system_settings
+from crm.features.system.forms import SettingsForm
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
@@ -91,10 +92,10 @@ async def settings_page(request: Request, db_session: NamedDependency[AsyncSessi
 
 @post("/settings", opt=SETTINGS, include_in_schema=False)
 async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    raw = dict(await request.form())
-    saved = await system_settings.save(db_session, current_user(request), raw)
+    form = SettingsForm.parse(await request.form())
+    saved = await system_settings.save(db_session, current_user(request), form)
     if saved.errors:
-        typed = {k: str(v) for k, v in raw.items() if k not in {"smtp_password", "_csrf_token"}}
+        typed = {k: v for k, v in form.shown().items() if k != "smtp_password"}
         context = await _settings_context(db_session, errors=saved.errors, form=typed)
         return render(request, "system/settings.html", context, status_code=422)
     await db_session.commit()

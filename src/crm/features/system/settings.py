@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -19,14 +19,15 @@ from sqlalchemy.pool import NullPool
 
 from crm.config import Settings, SmtpSettings, get_settings, set_in_environment
 from crm.features.accounts.models import User
-from crm.features.accounts.schemas import valid_email
 from crm.features.accounts.services import record
 from crm.features.system.models import SystemSettings
 from crm.lib import i18n
 from crm.lib.i18n import N_
-from crm.lib.i18n import gettext as _
 from crm.lib.security import SecretBox
 from crm.lib.web import FormErrors
+
+if TYPE_CHECKING:
+    from crm.features.system.forms import SettingsForm
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_SENDER = SmtpSettings().sender
@@ -186,33 +187,11 @@ def form_values(row: SystemSettings | None) -> dict[str, str]:
     }
 
 
-def validate(form: dict[str, str], env: set[str]) -> FormErrors:
-    errors = FormErrors()
-    host = form.get("smtp_host", "")
-    if "smtp_host" not in env and host and not HOST_RE.match(host):
-        errors.add("smtp_host", _("A host name like smtp.example.com, or an IP address."))
-    port = form.get("smtp_port", "")
-    if "smtp_port" not in env and port and not (port.isdigit() and 1 <= int(port) <= 65535):
-        errors.add("smtp_port", _("A port: a whole number from 1 to 65535."))
-    if "smtp_security" not in env and (form.get("smtp_security") or "none") not in SECURITY:
-        errors.add("smtp_security", _("Choose none, STARTTLS or SSL/TLS."))
-    if "smtp_user" not in env and len(form.get("smtp_user", "")) > 255:
-        errors.add("smtp_user", _("At most 255 characters."))
-    sender = form.get("smtp_sender", "")
-    if "smtp_sender" not in env and sender and not valid_email(sender):
-        errors.add("smtp_sender", _("An email address like crm@example.com."))
-    zone = form.get("timezone", "")
-    if "timezone" not in env and zone and zone not in known_zones():
-        errors.add("timezone", _("Unknown time zone; use a name like Europe/Moscow or Asia/Yekaterinburg."))
-    return errors
-
-
-async def save(session: AsyncSession, actor: User, raw: dict[str, Any]) -> Saved:
-    """Validate and store what the environment does not set; audit old → new (the password only as changed)."""
+async def save(session: AsyncSession, actor: User, form: SettingsForm) -> Saved:
+    """Store what the environment does not set (a parsed form: a field the environment sets is neither checked nor
+    stored); audit old → new (the password only as changed)."""
     env = from_environment()
-    form = {k: str(raw.get(k, "")).strip() for k in VARIABLES}
-    form["smtp_password"] = str(raw.get("smtp_password", ""))  # spaces may be part of a password
-    errors = validate(form, env)
+    errors = FormErrors({k: v for k, v in form.errors.items() if k not in env})
     if errors:
         return Saved(errors, {})
     row = await session.get(SystemSettings, 1, with_for_update=True)
@@ -221,12 +200,12 @@ async def save(session: AsyncSession, actor: User, raw: dict[str, Any]) -> Saved
         session.add(row)
     changes: dict[str, list[Any]] = {}
     new: dict[str, Any] = {
-        "smtp_host": form["smtp_host"],
-        "smtp_port": int(form["smtp_port"]) if form["smtp_port"] else None,
-        "smtp_security": form["smtp_security"] or "none",
-        "smtp_user": form["smtp_user"],
-        "smtp_sender": form["smtp_sender"],
-        "timezone": form["timezone"],
+        "smtp_host": form.smtp_host,
+        "smtp_port": form.smtp_port,
+        "smtp_security": form.smtp_security or "none",
+        "smtp_user": form.smtp_user,
+        "smtp_sender": form.smtp_sender,
+        "timezone": form.timezone,
     }
     for name, value in new.items():
         if name in env:
@@ -238,11 +217,11 @@ async def save(session: AsyncSession, actor: User, raw: dict[str, Any]) -> Saved
             changes[name] = [old, value]
             setattr(row, name, value)
     if "smtp_password" not in env:
-        if form["smtp_password"]:
-            if decrypt(row.smtp_password_enc or "") != form["smtp_password"]:
-                row.smtp_password_enc = encrypt(form["smtp_password"])
+        if form.smtp_password:
+            if decrypt(row.smtp_password_enc or "") != form.smtp_password:
+                row.smtp_password_enc = encrypt(form.smtp_password)
                 changes["smtp_password"] = ["", "changed"]
-        elif raw.get("smtp_password_clear") and row.smtp_password_enc:
+        elif form.smtp_password_clear and row.smtp_password_enc:
             row.smtp_password_enc = ""
             changes["smtp_password"] = ["", "removed"]
     await session.flush()
