@@ -13,9 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.services import record
 from crm.features.clients.figures import Counting
+from crm.features.clients.forms import KIND_LABELS, ConnectionForm
 from crm.features.clients.sync_models import Bitrix24Settings
 from crm.integrations.bitrix24 import Bitrix24Client, OAuthAuth, OAuthTokens, WebhookAuth
+from crm.lib.i18n import gettext
 from crm.lib.security import SecretBox
 
 DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
@@ -169,3 +172,56 @@ def make_client(session_factory: Any, conn: Connection, **kwargs: Any) -> Bitrix
         on_refresh=save_tokens,
     )
     return Bitrix24Client(auth, rate=conn.rate, **kwargs)
+
+
+# --------------------------------------------------------------------------- the Integrations screen's settings
+
+
+async def save_settings(session: AsyncSession, user: Any, form: ConnectionForm) -> bool | None:
+    """Store a valid form's settings (secrets encrypted) and audit what changed. ``None``, with the messages in
+    ``form.errors``, when something must still be typed (a webhook or a secret with none stored); else whether the
+    counting rules changed (every derived figure must then be recomputed)."""
+    row = await settings_row(session)
+    if form.mode == "webhook" and not form.webhook_url and not row.webhook_url_enc:
+        form.errors.add("webhook_url", gettext("Enter the webhook URL."))
+    if form.mode == "app" and not form.client_secret and not row.client_secret_enc:
+        form.errors.add("client_secret", gettext("Enter the application's client secret."))
+    if not form.ok:
+        return None
+    meeting_kinds = list(row.meeting_kinds or ["meeting"])
+    communication_kinds = list(row.communication_kinds or ["call", "meeting", "email"])
+    if form.kinds:  # the checkboxes were on the form
+        meeting_kinds = [k for k in KIND_LABELS if k in form.meeting_kinds]
+        communication_kinds = [k for k in KIND_LABELS if k in form.communication_kinds]
+    min_seconds = form.min_call_seconds if form.min_call_seconds is not None else 20
+    counting_before = (row.min_call_seconds, list(row.meeting_kinds or []), list(row.communication_kinds or []))
+    counting_after = (min_seconds, meeting_kinds, communication_kinds)
+    changes: dict[str, list[Any]] = {}
+    if row.min_call_seconds != min_seconds:
+        changes["min_call_seconds"] = [row.min_call_seconds, min_seconds]
+    for key, old, new in (
+        ("meeting_kinds", counting_before[1], meeting_kinds),
+        ("communication_kinds", counting_before[2], communication_kinds),
+    ):
+        if old != new:
+            changes[key] = [", ".join(old), ", ".join(new)]
+    if row.mode != form.mode:
+        changes["mode"] = [row.mode, form.mode]
+    row.mode = form.mode
+    if form.webhook_url:
+        row.webhook_url_enc = encrypt(form.webhook_url)
+        changes["webhook_url"] = ["***", "***"]
+    if form.mode == "app":
+        portal = form.portal.rstrip("/")
+        if portal != row.portal:
+            changes["portal"] = [row.portal, portal]
+            row.client_endpoint = portal + "/rest/"
+        row.portal, row.client_id = portal, form.client_id
+        if form.client_secret:
+            row.client_secret_enc = encrypt(form.client_secret)
+            changes["client_secret"] = ["***", "***"]
+    row.rate = form.rate if form.rate is not None else Decimal("2")
+    row.min_call_seconds, row.field_map = min_seconds, form.field_map
+    row.meeting_kinds, row.communication_kinds = meeting_kinds, communication_kinds
+    await record(session, user, "bitrix24_settings", "1", "update", changes)
+    return counting_before != counting_after

@@ -4,8 +4,6 @@ re-sync, the last runs with counts, progress and errors; and the local app's ins
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
 from crm.features.clients import jobs
-from crm.features.clients.connection import encrypt, mask, mask_url, resolve, settings_row
+from crm.features.clients.connection import encrypt, mask, mask_url, resolve, save_settings, settings_row
+from crm.features.clients.forms import KIND_LABELS, ConnectionForm, PeriodForm
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
-from crm.integrations.bitrix24.auth import check_url
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, fmt_number, local_today
 from crm.lib.i18n import gettext as _
@@ -28,17 +26,6 @@ from crm.lib.web import FormErrors, render, toast
 SEE = {"permission": ("integrations.manage", "sync.period")}
 MANAGE = {"permission": "integrations.manage"}
 PAGE = "/integrations/bitrix24"
-
-
-# The activity kinds an admin may count as meetings or as communications (crm.features.clients.mapping).
-KIND_LABELS = {
-    "call": N_("Calls"),
-    "meeting": N_("Meetings"),
-    "email": N_("Emails"),
-    "task": N_("Tasks"),
-    "todo": N_("To-dos"),
-    "other": N_("Other activities"),
-}
 
 
 def kind_options() -> list[tuple[str, str]]:
@@ -109,105 +96,15 @@ async def integrations_page(request: Request, db_session: NamedDependency[AsyncS
 
 @post(PAGE, opt=MANAGE, include_in_schema=False)
 async def integrations_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    errors = FormErrors()
-    mode = str(form.get("mode", ""))
-    if mode not in {"webhook", "app", ""}:
-        errors.add("mode", _("Choose a connection kind."))
-    webhook = str(form.get("webhook_url", "")).strip()
-    portal = str(form.get("portal", "")).strip().rstrip("/")
-    client_id = str(form.get("client_id", "")).strip()
-    secret = str(form.get("client_secret", "")).strip()
-    row = await settings_row(db_session)
-    if mode == "webhook":
-        if webhook:
-            parts = [p for p in urlsplit(webhook).path.split("/") if p]
-            if len(parts) < 3 or parts[0] != "rest" or not parts[1].isdigit():
-                errors.add("webhook_url", _("A webhook URL looks like https://portal.bitrix24.ru/rest/1/code/."))
-            else:
-                try:
-                    check_url(webhook)
-                except Bitrix24Error:
-                    errors.add("webhook_url", _("Use https (plain http only for a local emulator)."))
-        elif not row.webhook_url_enc:
-            errors.add("webhook_url", _("Enter the webhook URL."))
-    if mode == "app":
-        if not portal:
-            errors.add("portal", _("Enter the portal address."))
-        else:
-            try:
-                check_url(portal)
-            except Bitrix24Error:
-                errors.add("portal", _("Use https (plain http only for a local emulator)."))
-        if not client_id:
-            errors.add("client_id", _("Enter the application's client id."))
-        if not secret and not row.client_secret_enc:
-            errors.add("client_secret", _("Enter the application's client secret."))
-    try:
-        rate = Decimal(str(form.get("rate", "2")).replace(",", ".") or "2")
-        if not Decimal("0.1") <= rate <= Decimal("50"):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors.add("rate", _("Requests per second: a number from 0.1 to 50 (2, or 5 on Enterprise)."))
-        rate = Decimal("2")
-    min_seconds = str(form.get("min_call_seconds", "20")).strip()
-    if not min_seconds.isdigit() or int(min_seconds) > 3600:
-        errors.add("min_call_seconds", _("Seconds: a whole number from 0 to 3600."))
-    # unchecked boxes send nothing: "kinds" (a hidden field beside them) tells "none checked" from "not on the form"
-    meeting_kinds = list(row.meeting_kinds or ["meeting"])
-    communication_kinds = list(row.communication_kinds or ["call", "meeting", "email"])
-    if form.get("kinds"):
-        meeting_kinds = [k for k in KIND_LABELS if k in {str(v) for v in form.getall("meeting_kinds", [])}]
-        communication_kinds = [k for k in KIND_LABELS if k in {str(v) for v in form.getall("communication_kinds", [])}]
-    if not meeting_kinds:
-        errors.add("meeting_kinds", _("Choose at least one kind of activity."))
-    if not communication_kinds:
-        errors.add("communication_kinds", _("Choose at least one kind of activity."))
-    field_map: dict[str, Any] = {}
-    raw_map = str(form.get("field_map", "")).strip()
-    if raw_map:
-        try:
-            field_map = json.loads(raw_map)
-            if not isinstance(field_map, dict) or not all(
-                isinstance(v, dict) and all(isinstance(a, str) and isinstance(b, str) for a, b in v.items())
-                for v in field_map.values()
-            ):
-                raise ValueError
-        except ValueError:
-            errors.add("field_map", _('JSON like {"deal": {"contract_type": "UF_CRM_123"}}.'))
-    if errors:
-        shown = {**dict(form), "meeting_kinds": meeting_kinds, "communication_kinds": communication_kinds}
-        context = await _context(db_session, errors=errors, form=shown)
+    form = ConnectionForm.parse(await request.form())
+    counting_changed = await save_settings(db_session, current_user(request), form) if form.ok else None
+    if counting_changed is None:
+        shown = {**form.shown(), "meeting_kinds": form.meeting_kinds, "communication_kinds": form.communication_kinds}
+        if not form.kinds:  # the checkboxes were not on the form: show the stored kinds
+            shown.pop("meeting_kinds"), shown.pop("communication_kinds")
+        context = await _context(db_session, errors=form.errors, form=shown)
         return render(request, "clients/integrations.html", context, status_code=422)
-    changes: dict[str, list[Any]] = {}
-    counting_before = (row.min_call_seconds, list(row.meeting_kinds or []), list(row.communication_kinds or []))
-    counting_after = (int(min_seconds), meeting_kinds, communication_kinds)
-    if row.min_call_seconds != int(min_seconds):
-        changes["min_call_seconds"] = [row.min_call_seconds, int(min_seconds)]
-    for key, old, new in (
-        ("meeting_kinds", counting_before[1], meeting_kinds),
-        ("communication_kinds", counting_before[2], communication_kinds),
-    ):
-        if old != new:
-            changes[key] = [", ".join(old), ", ".join(new)]
-    if row.mode != mode:
-        changes["mode"] = [row.mode, mode]
-    row.mode = mode
-    if webhook:
-        row.webhook_url_enc = encrypt(webhook)
-        changes["webhook_url"] = ["***", "***"]
-    if mode == "app":
-        if portal != row.portal:
-            changes["portal"] = [row.portal, portal]
-            row.client_endpoint = portal + "/rest/"
-        row.portal, row.client_id = portal, client_id
-        if secret:
-            row.client_secret_enc = encrypt(secret)
-            changes["client_secret"] = ["***", "***"]
-    row.rate, row.min_call_seconds, row.field_map = rate, int(min_seconds), field_map
-    row.meeting_kinds, row.communication_kinds = meeting_kinds, communication_kinds
-    await record(db_session, current_user(request), "bitrix24_settings", "1", "update", changes)
-    if counting_before != counting_after:
+    if counting_changed:
         # what counts changed: every derived figure is recomputed by the worker (a "rebuild" run, shown below)
         toast(request, _("Bitrix24 settings saved; the figures are being recomputed by the new rules."))
         return await _start(request, db_session, "rebuild", {}, quiet=True)
@@ -269,20 +166,13 @@ async def integrations_sync(request: Request, db_session: NamedDependency[AsyncS
 
 @post(f"{PAGE}/period", opt={"permission": "sync.period"}, include_in_schema=False)
 async def integrations_period(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    errors = FormErrors()
-    try:
-        since, until = date.fromisoformat(str(form.get("since"))), date.fromisoformat(str(form.get("until")))
-        if until < since:
-            errors.add("until", _("The end is before the start."))
-        elif (until - since).days > 370:
-            errors.add("until", _("At most a year at a time."))
-    except ValueError:
-        errors.add("since", _("Enter both dates."))
-    if errors:
-        context = await _context(db_session, errors=errors, form=dict(form))
+    form = PeriodForm.parse(await request.form())
+    if not form.ok or form.since is None or form.until is None:
+        context = await _context(db_session, errors=form.errors, form=form.shown())
         return render(request, "clients/integrations.html", context, status_code=422)
-    return await _start(request, db_session, "period", {"since": since.isoformat(), "until": until.isoformat()})
+    return await _start(
+        request, db_session, "period", {"since": form.since.isoformat(), "until": form.until.isoformat()}
+    )
 
 
 async def _start(
