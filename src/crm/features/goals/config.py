@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
 from crm.features.goals.models import (
-    INDEX_FORMULAS,
     VARIABLES,
     AnalysisCategory,
     AnalysisReason,
     AnalysisRule,
     AnalysisSettings,
 )
-from crm.lib.i18n import N_
+from crm.lib.i18n import N_, gettext
+from crm.lib.web import FormErrors
+
+if TYPE_CHECKING:
+    from crm.features.goals.forms import AnalysisSettingsForm, RuleForm
 
 METRICS = ("revenue", "i1", "i2", "i3", "i4")
 OPS = ("<", "<=", ">", ">=", "=")
@@ -161,32 +164,22 @@ def parse_decimal(raw: Any) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-async def save_settings(session: AsyncSession, actor: Any, data: dict[str, Any]) -> dict[str, str]:
-    """ABC thresholds and formulas; returns field → message (nothing saved when there is one)."""
-    errors: dict[str, str] = {}
-    a, b = parse_decimal(data.get("abc_a")), parse_decimal(data.get("abc_b"))
-    if a is None or not Decimal(0) < a < Decimal(100):
-        errors["abc_a"] = N_("A percentage above 0 and below 100.")
-    if b is None or not Decimal(0) < b < Decimal(100):
-        errors["abc_b"] = N_("A percentage above 0 and below 100.")
-    elif a is not None and b <= a:
-        errors["abc_b"] = N_("The B threshold must be above the A threshold.")
-    formulas = {k: str(data.get(k) or "") for k in ("i1", "i2", "i3", "i4")}
-    for key, value in formulas.items():
-        if value not in INDEX_FORMULAS:
-            errors[key] = N_("Choose a formula from the list.")
-    if errors:
-        return errors
+async def save_settings(session: AsyncSession, actor: Any, form: AnalysisSettingsForm) -> FormErrors:
+    """ABC thresholds and formulas of a parsed form; its messages when there are any (nothing saved then)."""
+    if not form.ok or form.abc_a is None or form.abc_b is None:
+        return form.errors
+    a, b = form.abc_a, form.abc_b
+    formulas = {k: form.values[k] for k in ("i1", "i2", "i3", "i4")}
     row = await settings_row(session)
     before = {"abc_a": row.abc_a, "abc_b": row.abc_b, **{k: getattr(row, k) for k in formulas}}
-    row.abc_a, row.abc_b = a, b  # type: ignore[assignment]
+    row.abc_a, row.abc_b = a, b
     for key, value in formulas.items():
         setattr(row, key, value)
     after = {"abc_a": a, "abc_b": b, **formulas}
     changes = {k: [before[k], after[k]] for k in after if str(before[k]) != str(after[k])}
     if changes:
         await record(session, actor, "analysis_settings", "1", "update", changes)
-    return {}
+    return form.errors
 
 
 def clean_name(raw: Any) -> str:
@@ -223,22 +216,22 @@ async def remove_item(session: AsyncSession, actor: Any, kind: str, item_id: int
     return True
 
 
-async def add_rule(session: AsyncSession, actor: Any, variable: str, data: dict[str, Any]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    metric, op = str(data.get("metric") or ""), str(data.get("op") or "")
-    value = parse_decimal(data.get("value"))
-    if metric not in METRICS:
-        errors["metric"] = N_("Choose a figure from the list.")
-    if op not in OPS:
-        errors["op"] = N_("Choose a comparison from the list.")
-    if value is None or abs(value) >= Decimal(10) ** 13:
-        errors["value"] = N_("A number, e.g. -30 or 12.5.")
-    category_id = str(data.get("category_id") or "")
-    category = await session.get(AnalysisCategory, int(category_id)) if category_id.isdigit() else None
+async def add_rule(session: AsyncSession, actor: Any, form: RuleForm) -> FormErrors:
+    """Add a parsed form's rule at the end of its variable's list; the form's messages (and one for a category
+    of another variable) when there are any."""
+    variable, metric, op, value = form.variable, form.metric, form.op, form.value
+    for name, problem in (
+        ("metric", N_("Choose a figure from the list.")),
+        ("op", N_("Choose a comparison from the list.")),
+        ("value", N_("A number, e.g. -30 or 12.5.")),
+    ):
+        if form.values[name] in (None, ""):
+            form.errors.add(name, gettext(problem))
+    category = await session.get(AnalysisCategory, form.category_id) if form.category_id else None
     if category is None or category.variable != variable:
-        errors["category_id"] = N_("Choose a category from the list.")
-    if errors or category is None:
-        return errors
+        form.errors.add("category_id", gettext("Choose a category from the list."))
+    if not form.ok or category is None or value is None:
+        return form.errors
     position = await session.scalar(
         select(func.coalesce(func.max(AnalysisRule.position), -1) + 1).where(AnalysisRule.variable == variable)
     )
@@ -255,7 +248,7 @@ async def add_rule(session: AsyncSession, actor: Any, variable: str, data: dict[
     await session.flush()
     summary = f"{metric} {op} {value} → {category.name}"
     await record(session, actor, "analysis_rule", variable, "create", {"rule": [None, summary]})
-    return {}
+    return form.errors
 
 
 async def remove_rule(session: AsyncSession, actor: Any, rule_id: int) -> bool:

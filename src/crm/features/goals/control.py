@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.goals import analysis, dashboard, figures, pdf, services
 from crm.features.goals.config import VARIABLE_LABELS
+from crm.features.goals.forms import ShareForm
 from crm.features.goals.models import VARIABLES, AnalysisClientMonth, Goal
 from crm.features.goals.scope import Scope, scope_for
 from crm.features.sales.models import ErpClient
@@ -171,11 +172,10 @@ async def share_pdf(request: Request, db_session: NamedDependency[AsyncSession])
 @post("/control/share", opt=VIEW, include_in_schema=False)
 async def share_mail(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
-    form = await request.form()
-    email = str(form.get("email") or "").strip()[:254]
-    query = str(form.get("query") or "")[:1000]
-    if "@" not in email or " " in email or "\n" in email or len(email) < 3:
-        toast(request, _("Type an email address, e.g. name@example.com."), "error")
+    form = ShareForm.parse(await request.form())
+    email, query = form.email, form.raw("query")[:1000]
+    if not form.ok:
+        toast(request, "; ".join(form.errors.values()), "error")
         return Redirect(f"/analysis?{query}", status_code=303)
     await request.app.state.queue.enqueue(
         "goals_send_dashboard",

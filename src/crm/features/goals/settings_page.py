@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.goals import config
+from crm.features.goals.forms import AnalysisSettingsForm, ItemForm, RuleForm
 from crm.features.goals.models import INDEX_FORMULAS, VARIABLES
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
@@ -64,41 +65,41 @@ async def settings_page(request: Request, db_session: NamedDependency[AsyncSessi
 
 @post("/analysis/settings", opt=MANAGE, include_in_schema=False)
 async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    data = {k: str(form.get(k) or "")[:30] for k in ("abc_a", "abc_b", "i1", "i2", "i3", "i4")}
-    variable = _variable(form.get("variable"))
-    errors = await config.save_settings(db_session, current_user(request), data)
+    form = AnalysisSettingsForm.parse(await request.form())
+    errors = await config.save_settings(db_session, current_user(request), form)
     if errors:
-        context = await _context(db_session, variable, data, {k: _(v) for k, v in errors.items()})
+        typed = {name: form.raw(name) for name in form.fields}
+        context = await _context(db_session, form.variable, typed, errors)
         return render(request, "goals/settings.html", context, status_code=422)
     await db_session.commit()
     toast(request, _("Analysis settings saved."))
-    return Redirect(f"/analysis/settings?variable={variable}", status_code=303)
+    return Redirect(f"/analysis/settings?variable={form.variable}", status_code=303)
 
 
 @post("/analysis/settings/{kind:str}", opt=MANAGE, include_in_schema=False)
 async def settings_item(request: Request, db_session: NamedDependency[AsyncSession], kind: FromPath[str]) -> Any:
     """Add or remove a category, a reason or a rule of a variable."""
     user = current_user(request)
-    form = await request.form()
-    variable = _variable(form.get("variable"))
-    remove = str(form.get("remove") or "")
+    data = await request.form()
     message: str | None = None
     if kind in ("category", "reason"):
-        if remove.isdigit():
-            await config.remove_item(db_session, user, kind, int(remove))
+        item = ItemForm.parse(data)
+        variable = item.variable
+        if item.remove is not None:
+            await config.remove_item(db_session, user, kind, item.remove)
         else:
-            message = await config.add_item(db_session, user, kind, variable, str(form.get("name") or ""))
+            message = await config.add_item(db_session, user, kind, variable, item.raw("name"))
     elif kind == "rule":
-        if remove.isdigit():
-            await config.remove_rule(db_session, user, int(remove))
+        rule = RuleForm.parse(data)
+        variable = rule.variable
+        if rule.remove is not None:
+            await config.remove_rule(db_session, user, rule.remove)
         else:
-            data = {k: str(form.get(k) or "")[:30] for k in ("metric", "op", "value", "category_id")}
-            errors = await config.add_rule(db_session, user, variable, data)
+            errors = await config.add_rule(db_session, user, rule)
             if errors:
                 context = await _context(db_session, variable)
-                context["rule_errors"] = {k: _(v) for k, v in errors.items()}
-                context["rule_typed"] = data
+                context["rule_errors"] = errors
+                context["rule_typed"] = {name: rule.raw(name) for name in ("metric", "op", "value", "category_id")}
                 return render(request, "goals/settings.html", context, status_code=422)
     else:
         raise NotFoundException()
