@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tasks import services, visits
+from crm.features.tasks.forms import CheckInForm, CheckOutForm, NoteForm
 from crm.features.tasks.models import Task, Visit
 from crm.features.tasks.pages import WORK, local_time
 from crm.features.tasks.scope import visible_task
@@ -103,10 +104,7 @@ async def visit_page(request: Request, db_session: NamedDependency[AsyncSession]
 @post("/tasks/{task_id:int}/visit/check-in", opt=WORK, include_in_schema=False)
 async def visit_check_in(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
-    form = await request.form()
-    pos, errors = visits.read_position({k: form.get(k) for k in ("lat", "lon", "accuracy")})
-    if errors:  # a broken position from the phone: record the visit without it rather than lose it
-        pos = visits.Position()
+    pos = CheckInForm.parse(await request.form()).position()  # a broken position: the visit without it
     visit = await visits.check_in(db_session, current_user(request), task, pos)
     await db_session.commit()
     if pos.lat is None:
@@ -123,16 +121,14 @@ async def visit_check_in(request: Request, db_session: NamedDependency[AsyncSess
 @post("/tasks/{task_id:int}/visit/check-out", opt=WORK, include_in_schema=False)
 async def visit_check_out(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
-    form = await request.form()
-    pos, errors = visits.read_position({k: form.get(k) for k in ("lat", "lon", "accuracy")})
-    if errors:
-        pos = visits.Position()
-    note = form.get("note")
-    visit = await visits.check_out(db_session, task, pos, str(note) if note is not None else None)
+    form = CheckOutForm.parse(await request.form())
+    if "note" in form.errors:
+        return await _note_refused(request, db_session, task, form)
+    visit = await visits.check_out(db_session, task, form.position(), form.note if form.sent_note else None)
     if visit is None:
         toast(request, _("Check in first."), "error")
         return Redirect(f"/tasks/{task.id}/visit", status_code=303)
-    if form.get("done") and task.status in ("todo", "in_progress"):
+    if form.done and task.status in ("todo", "in_progress"):
         closes = await services.update_task(db_session, current_user(request), task, {"status": "done"})
     else:
         closes = False
@@ -146,15 +142,24 @@ async def visit_check_out(request: Request, db_session: NamedDependency[AsyncSes
 @post("/tasks/{task_id:int}/visit/note", opt=WORK, include_in_schema=False)
 async def visit_note(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
-    note = str((await request.form()).get("note") or "")
+    form = NoteForm.parse(await request.form())
+    if not form.ok:
+        return await _note_refused(request, db_session, task, form)
     visit = await visits.visit_of(db_session, task.id)
     if visit is None:
         visit = Visit(task_id=task.id, user_id=current_user(request).id)
         db_session.add(visit)
-    visit.note = note.strip()[:5000]
+    visit.note = form.note
     await db_session.commit()
     toast(request, _("Note saved."))
     return Redirect(f"/tasks/{task.id}/visit", status_code=303)
+
+
+async def _note_refused(request: Request, db_session: AsyncSession, task: Any, form: NoteForm) -> Any:
+    """The visit page again with the note as typed and why it was not saved (nothing else changed)."""
+    context = await visit_context(db_session, task)
+    context.update(errors=form.errors, typed_note=form.raw("note"))
+    return render(request, "tasks/visit.html", context, status_code=422)
 
 
 @post("/tasks/{task_id:int}/visit/photos", opt=WORK, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
