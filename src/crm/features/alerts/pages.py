@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.alerts import services
+from crm.features.alerts.forms import DailyMailForm
 from crm.features.alerts.registry import alerts_for
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
@@ -45,8 +46,7 @@ async def alerts_page(request: Request, db_session: NamedDependency[AsyncSession
 @post("/alerts/mail", include_in_schema=False)
 async def mail_switch(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Turns the daily mail of one's alerts on or off (a checkbox: present means on)."""
-    form = await request.form()
-    daily = form.get("daily") in ("on", "1", "true")
+    daily = DailyMailForm.parse(await request.form()).daily
     await services.set_daily(db_session, current_user(request).id, daily)
     await db_session.commit()
     toast(request, _("The daily mail of your alerts is on.") if daily else _("The daily mail of your alerts is off."))

@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from crm.features.leads import desk, desk_sources, distribution, queue, services, work
+from crm.features.leads.forms import ActiveForm
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
 from crm.lib.export_jobs import ListSource, export
@@ -216,7 +217,7 @@ async def my_availability(request: Request, db_session: NamedDependency[AsyncSes
     operator_id = await desk.operator_id_of(db_session, user.id)
     if operator_id is None:
         raise NotFoundException()
-    active = (await request.form()).get("active") == "true"
+    active = ActiveForm.parse(await request.form()).active
     _op, _changes, more_room = await desk.update_operator(db_session, operator_id, user, is_active=active)
     await db_session.commit()
     if more_room:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,13 +14,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
+from crm.features.tariffs.forms import TelegraphClientForm
 from crm.features.tariffs.models import TelegramClient
 from crm.lib.auth import current_user
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams, ListQuery
-from crm.lib.web import FormErrors, render, toast
+from crm.lib.web import render, toast
 
 MANAGE = {"permission": ("billing.manage", "tariffs.manage")}
 SORTS = {"code": TelegramClient.code, "name": TelegramClient.short_name, "email": TelegramClient.email}
@@ -67,22 +67,6 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     return render(request, "tariffs/clients.html", {"params": params, "page": page}, block="list")
 
 
-def _parse(form: Any) -> tuple[dict[str, str], FormErrors]:
-    data = {f: (form.get(f) or "").strip() for f in FIELDS}
-    errors = FormErrors()
-    if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", data["code"]):
-        errors.add("code", _("Letters, digits or '-', up to 20 (e.g. 00001)."))
-    if not data["short_name"] or len(data["short_name"]) > 120:
-        errors.add("short_name", _("Enter a short name (up to 120 characters)."))
-    if len(data["full_name"]) > 400:
-        errors.add("full_name", _("At most 400 characters."))
-    if data["inn"] and not re.fullmatch(r"\d{10}|\d{12}", data["inn"]):
-        errors.add("inn", _("An INN has 10 or 12 digits."))
-    if data["email"] and not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", data["email"]):
-        errors.add("email", _("Enter an email address like name@company.ru."))
-    return data, errors
-
-
 async def _client_form_page(
     request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
 ) -> Any:
@@ -111,7 +95,9 @@ async def _client_save_page(
     client = await db_session.get(TelegramClient, client_id) if client_id else None
     if client_id and client is None:
         raise NotFoundException()
-    data, errors = _parse(await request.form())
+    form = TelegraphClientForm.parse(await request.form())
+    data: dict[str, str] = {name: form.values[name] for name in FIELDS}
+    errors = form.errors
     clash = await db_session.scalar(
         select(func.count()).where(
             TelegramClient.code == data["code"], TelegramClient.id != (client.id if client else 0)
@@ -123,7 +109,7 @@ async def _client_save_page(
         return render(
             request,
             "tariffs/client_form.html",
-            {"form": data, "errors": errors, "client": client},
+            {"form": {name: form.raw(name) for name in FIELDS}, "errors": errors, "client": client},
             status_code=422,
         )
     target = client or TelegramClient()

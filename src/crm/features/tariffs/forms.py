@@ -4,6 +4,7 @@ forming and billing it, a row's client, the Undo of a removed row."""
 from __future__ import annotations
 
 from crm.lib.forms import Boolean, Form, Ids, Text
+from crm.lib.i18n import N_
 
 
 class DayAddForm(Form):
@@ -59,3 +60,25 @@ class CountryFlagsForm(Form):
     allow_lux = Boolean()
     allow_lux_v = Boolean()
     allow_deliver_on_date = Boolean()
+
+
+class TelegraphClientForm(Form):
+    """A client of the telegraph (billed for telegrams): code, names, INN and the address detail sheets go to."""
+
+    code = Text(
+        required=True,
+        pattern=r"[0-9A-Za-z-]{1,20}",
+        message=N_("Letters, digits or '-', up to 20 (e.g. 00001)."),
+        required_message=N_("Letters, digits or '-', up to 20 (e.g. 00001)."),
+    )
+    short_name = Text(
+        required=True,
+        max_length=120,
+        message=N_("Enter a short name (up to 120 characters)."),
+        required_message=N_("Enter a short name (up to 120 characters)."),
+    )
+    full_name = Text(max_length=400, message=N_("At most 400 characters."))
+    inn = Text(pattern=r"\d{10}|\d{12}", message=N_("An INN has 10 or 12 digits."))
+    email = Text(
+        pattern=r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", message=N_("Enter an email address like name@company.ru.")
+    )
