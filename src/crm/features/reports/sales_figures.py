@@ -120,6 +120,18 @@ def _apply(source: str) -> str:
 
 _NEW = f"SELECT {_DEAL_COLUMNS}, 1 AS sign FROM new_rows WHERE {WON}"  # noqa: S608
 _OLD = f"SELECT {_DEAL_COLUMNS}, -1 AS sign FROM old_rows WHERE {WON}"  # noqa: S608
+# An UPDATE counts only the deals whose figures' columns changed (a sync re-saving unchanged deals writes nothing).
+_USED = f"{_DEAL_COLUMNS}, semantic, active"
+_CHANGED = f"""
+    SELECT {", ".join("n." + c for c in _DEAL_COLUMNS.split(", "))}, 1 AS sign FROM new_rows n
+    LEFT JOIN old_rows o ON o.id = n.id
+    WHERE n.{WON.replace(" AND ", " AND n.")} AND (o.id IS NULL OR ({", ".join("o." + c for c in _USED.split(", "))})
+      IS DISTINCT FROM ({", ".join("n." + c for c in _USED.split(", "))}))
+    UNION ALL
+    SELECT {", ".join("o." + c for c in _DEAL_COLUMNS.split(", "))}, -1 AS sign FROM old_rows o
+    LEFT JOIN new_rows n ON n.id = o.id
+    WHERE o.{WON.replace(" AND ", " AND o.")} AND (n.id IS NULL OR ({", ".join("o." + c for c in _USED.split(", "))})
+      IS DISTINCT FROM ({", ".join("n." + c for c in _USED.split(", "))}))"""  # noqa: S608
 
 TRIGGER_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION sale_figures_apply() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -127,7 +139,7 @@ BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     DELETE FROM sale_figures;
   ELSIF TG_OP = 'INSERT' THEN{_apply(_NEW)}
-  ELSIF TG_OP = 'UPDATE' THEN{_apply(_NEW + " UNION ALL " + _OLD)}
+  ELSIF TG_OP = 'UPDATE' THEN{_apply(_CHANGED)}
   ELSE{_apply(_OLD)}
   END IF;
   RETURN NULL;
