@@ -15,13 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from crm.features.accounts.services import record
 from crm.features.clients.models import Company
 from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure
 from crm.features.org.models import Employee
@@ -30,6 +31,9 @@ from crm.features.org.tree import department_subtree_ids
 from crm.features.reports.communications_filters import CommFilter, bad
 from crm.features.reports.models import CommunicationReportSettings
 from crm.lib.i18n import local_tz
+
+if TYPE_CHECKING:
+    from crm.features.reports.forms import ReportSettingsForm
 
 STALE_MONTHS = 6  # red past this many months without a communication; amber in the month before
 LOST_DAYS = 30  # a pipeline cell marks a deal lost within this many days
@@ -60,6 +64,20 @@ async def load_settings(session: AsyncSession) -> Settings:
     if row is None:
         return Settings()
     return Settings(row.stale_months, row.lost_days, row.page_size)
+
+
+async def save_settings(session: AsyncSession, user: Any, form: ReportSettingsForm) -> None:
+    """Store a valid settings form and audit what changed (the defaults above until the first save)."""
+    values = {name: form.values[name] for name in ("stale_months", "lost_days", "page_size")}
+    row = await session.get(CommunicationReportSettings, 1)
+    if row is None:
+        row = CommunicationReportSettings(id=1, **Settings().__dict__)
+        session.add(row)
+    changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
+    for k, v in values.items():
+        setattr(row, k, v)
+    if changes:
+        await record(session, user, "report_settings", "communications", "update", changes)
 
 
 # --------------------------------------------------------------------------- staleness

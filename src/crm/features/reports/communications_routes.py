@@ -18,7 +18,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.services import record
 from crm.features.clients.models import Company, ReferenceValue
 from crm.features.org.models import Employee
 from crm.features.org.scope import EmployeeScope, employee_scope
@@ -26,12 +25,13 @@ from crm.features.org.tree import all_departments, indented
 from crm.features.reports import communications as comm
 from crm.features.reports import communications_filters as cf
 from crm.features.reports import communications_report as comm_report
-from crm.features.reports.models import CommunicationReportSettings, ReportView
+from crm.features.reports.forms import ReportSettingsForm, ViewForm
+from crm.features.reports.models import ReportView
 from crm.lib.auth import current_user
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams
-from crm.lib.web import FormErrors, parse_int, render, toast
+from crm.lib.web import FormErrors, render, toast
 
 VIEW = {"permission": "reports.view"}
 PATH = "/reports/communications"
@@ -197,11 +197,10 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
 @post(f"{PATH}/views", opt=VIEW, include_in_schema=False)
 async def save_view(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Save the current filters under a name; saving the same name again replaces it (double submits harmless)."""
-    form = await request.form()
-    name = str(form.get("name", "")).strip()[:120]
-    query = str(form.get("query", "")).strip()[:4000]
-    if not name:
-        toast(request, _("Give the view a name."), "error")
+    form = ViewForm.parse(await request.form())
+    name, query = form.name, form.raw("query").strip()[:4000]
+    if not form.ok:
+        toast(request, "; ".join(form.errors.values()), "error")
         return Redirect(f"{PATH}?{query}" if query else PATH, status_code=303)
     user = current_user(request)
     stmt = insert(ReportView).values(user_id=user.id, report=REPORT, name=name, query=query)
@@ -222,33 +221,14 @@ async def delete_view(request: Request, view_id: FromPath[int], db_session: Name
     return Redirect(PATH, status_code=303)
 
 
-SETTING_LIMITS = {"stale_months": (1, 60), "lost_days": (1, 366), "page_size": (10, 500)}
-
-
 @post(f"{PATH}/settings", opt={"permission": "integrations.manage"}, include_in_schema=False)
 async def save_settings(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    values: dict[str, int] = {}
-    errors = FormErrors()
-    for name, (lo, hi) in SETTING_LIMITS.items():
-        value = parse_int(str(form.get(name, "")), lo, hi)
-        if value is None:
-            errors.add(name, _("A whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
-        else:
-            values[name] = value
-    if errors:
-        for message in errors.values():
+    form = ReportSettingsForm.parse(await request.form())
+    if not form.ok:  # the settings sit in a dialog over the report: the reasons as toasts, nothing saved
+        for message in form.errors.values():
             toast(request, message, "error")
         return Redirect(PATH, status_code=303)
-    row = await db_session.get(CommunicationReportSettings, 1)
-    if row is None:
-        row = CommunicationReportSettings(id=1, **comm.Settings().__dict__)
-        db_session.add(row)
-    changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
-    for k, v in values.items():
-        setattr(row, k, v)
-    if changes:
-        await record(db_session, current_user(request), "report_settings", REPORT, "update", changes)
+    await comm.save_settings(db_session, current_user(request), form)
     toast(request, _("Report settings saved."))
     return Redirect(PATH, status_code=303)
 
