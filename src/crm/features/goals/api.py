@@ -352,27 +352,30 @@ async def api_analysis_override(
 
 
 @get("/api/v1/analysis/summary", opt=VIEW, tags=TAGS, summary="Target vs actual by month for a variable and a year")
-async def api_analysis_summary(request: Request, db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
-    params = ListParams.from_request(request)
-    variable = read_variable(params.get("variable"))
-    year_raw = params.get("year")
-    if not (year_raw.isdigit() and len(year_raw) == 4 and 2000 <= int(year_raw) <= 2100):
+async def api_analysis_summary(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    year: Annotated[str, QueryParameter(description="YYYY, 2000 to 2100")],
+    variable: Annotated[str, QueryParameter(description="one of " + ", ".join(VARIABLES))] = "revenue",
+    family: Annotated[str, QueryParameter(max_length=80, description="product family")] = "",
+    person: Annotated[str, QueryParameter(description="a responsible user's id (uuid)")] = "",
+) -> dict[str, Any]:
+    variable, year, family = read_variable(variable), year.strip(), family.strip()
+    if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
         raise bad("year", "expected YYYY, 2000 to 2100")
-    person = _uuid("person", params.get("person")) if params.get("person") else None
+    who = _uuid("person", person) if person else None
     scope = await scope_for(db_session, current_user(request))
-    months, total = await analysis.summary(
-        db_session, scope, variable, int(year_raw), params.get("family")[:80], person
-    )
+    months, total = await analysis.summary(db_session, scope, variable, int(year), family, who)
 
     def out(m: analysis.MonthFigure, label: str) -> dict[str, Any]:
         return {"month": label, "target": _num(m.target), "actual": _num(m.actual), "percent": _num(m.percent)}
 
     return {
         "variable": variable,
-        "year": int(year_raw),
-        "family": params.get("family"),
-        "months": [out(m, f"{year_raw}-{m.month:02d}") for m in months],
-        "total": out(total, year_raw),
+        "year": int(year),
+        "family": family,
+        "months": [out(m, f"{year}-{m.month:02d}") for m in months],
+        "total": out(total, year),
     }
 
 
