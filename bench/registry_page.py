@@ -119,7 +119,7 @@ async def split(registry_id: int, repeats: int) -> list[tuple[str, str]]:
     from crm.features.tariffs import registries, registry_pages
     from crm.lib import i18n
     from crm.lib.db import alchemy_config
-    from crm.lib.web import ListParams
+    from crm.lib.lists import ListParams
 
     i18n.set_locale("ru")
     env = create_app().template_engine.engine  # type: ignore[union-attr]

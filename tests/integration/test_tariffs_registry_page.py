@@ -15,7 +15,7 @@ from sqlalchemy import event, func, select
 
 from crm.features.tariffs import demo, journal, registry_view
 from crm.features.tariffs.models import Registry, RegistryRecord, Telegram
-from crm.lib.web import ListParams
+from crm.lib.lists import ListParams
 from tests.conftest import login, post_form
 from tests.integration.test_tariffs_registry import _ids, _setup
 

@@ -60,29 +60,3 @@ class FormErrors(dict[str, str]):
 
     def add(self, field_name: str, message: str) -> None:
         self.setdefault(field_name, message)
-
-
-# TEMPORARY while the callers move to crm.lib.lists (issue 8): removed in the same series of commits.
-from crm.lib.lists import ListParams, Page, yes_no_all  # noqa: E402,F401
-
-
-def apply_sort(stmt: Any, sort: str, sorts: Mapping[str, Any], tiebreak: Any) -> Any:
-    key = sort.lstrip("-")
-    column = sorts.get(key)
-    if column is None:
-        return stmt.order_by(tiebreak)
-    ordered = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
-    return stmt.order_by(ordered, tiebreak)
-
-
-async def fetch_page(session: Any, stmt: Any, params: Any, sorts: Any, tiebreak: Any, total: Any = None) -> Any:
-    import math
-
-    from sqlalchemy import func, select
-
-    if total is None:
-        total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = min(params.page, max(1, math.ceil(total / params.page_size)))
-    ordered = apply_sort(stmt, params.sort, sorts, tiebreak)
-    rows = (await session.scalars(ordered.limit(params.page_size).offset((page - 1) * params.page_size))).all()
-    return Page(rows=rows, total=total, page=page, page_size=params.page_size)

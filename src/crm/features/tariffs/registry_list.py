@@ -16,11 +16,12 @@ from sqlalchemy.orm import contains_eager
 from crm.features.tariffs.models import RegistryRecord, Telegram, TelegramClient
 from crm.features.tariffs.registries import AMOUNTS
 from crm.lib.exports import ExportColumn
+from crm.lib.lists import ListQuery, Sort
 
 SHOW_FILTERS = ("unassigned", "flagged", "manual")
 RECORD_SORTS: dict[str, Any] = {
     "time": Telegram.inp_gate_date,
-    "client": TelegramClient.code,
+    "client": Sort(TelegramClient.code, nullable=True),  # outer-joined: NULL for a row without a client
     "words": RegistryRecord.words,
     "total": RegistryRecord.total,
 }
@@ -30,10 +31,15 @@ def _flagged() -> Any:
     return or_(func.jsonb_array_length(RegistryRecord.warnings) > 0, RegistryRecord.error != "")
 
 
+def records_list(registry_id: int, q: str = "", show: str = "") -> ListQuery:
+    """A registry's rows as a list (page, export): ``records_query`` sorted by ``RECORD_SORTS``, newest last."""
+    return ListQuery(records_query(registry_id, q, show), RECORD_SORTS, default="time", tiebreak=RegistryRecord.id)
+
+
 def records_query(registry_id: int, q: str = "", show: str = "") -> Select[Any]:
     """The registry's rows with their telegram and client in one statement (no lazy loads per row), filtered by
     a search (address, telegram name, header, client code or name) and a "show" filter (unassigned, flagged,
-    manual). Sort and page with ``crm.lib.web.fetch_page`` and ``RECORD_SORTS``; the tiebreak is the row id."""
+    manual). Sorted and paged as ``records_list``."""
     stmt = (
         select(RegistryRecord)
         .join(Telegram, Telegram.id == RegistryRecord.telegram_id)

@@ -21,7 +21,7 @@ from crm.lib.auth import current_user
 from crm.lib.exports import export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
-from crm.lib.web import apply_sort, render, toast
+from crm.lib.web import render, toast
 
 
 def _parse_day(request: Request, raw: str | None) -> tuple[date, bool]:
@@ -84,12 +84,10 @@ async def registry_page(request: Request, registry_id: FromPath[int], db_session
     user: User = current_user(request)
     registry = await visible_or_404(db_session, user, registry_id)
     params = list_params(request)
-    fmt = params.get("format")
-    if fmt in {"csv", "xlsx"}:  # every row of the filter, whatever the page
-        stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
-        ordered = apply_sort(stmt, params.sort, registry_list.RECORD_SORTS, RegistryRecord.id)
+    if params.format:  # every row of the filter, whatever the page (a day's registry: streamed at once)
+        records = registry_list.records_list(registry.id, params.get("q"), params.get("show"))
         name = f"registry-{registry.day.isoformat()}-{registry.office}"
-        return await export_stream(request, ordered, registry_list.EXPORT, name, fmt)
+        return await export_stream(request, records.ordered(params.sort), registry_list.EXPORT, name, params.format)
     context = await page_context(db_session, user, registry, params)
     return render(request, "tariffs/registry.html", context, block="records")
 

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import registries, registry_list, tariffs
-from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.pricing import WARNINGS
 from crm.lib.i18n import N_, NP_, pgettext
 from crm.lib.i18n import gettext as _
-from crm.lib.web import ListParams, fetch_page, parse_int
+from crm.lib.lists import ListParams
+from crm.lib.web import parse_int
 
 OPERATE = {"permission": "telegrams.register"}
 
@@ -92,8 +92,8 @@ async def page_context(
 ) -> dict[str, Any]:
     """One page of the registry's rows (read-only; the row being edited, ``?edit=<id>``, with its controls) and
     the totals of the whole registry: three statements whatever the registry's size."""
-    stmt = registry_list.records_query(registry.id, params.get("q"), params.get("show"))
-    page = await fetch_page(db_session, stmt, params, registry_list.RECORD_SORTS, RegistryRecord.id)
+    records = registry_list.records_list(registry.id, params.get("q"), params.get("show"))
+    page = await records.page(db_session, params)
     context = base_context(registry, user, params)
     editing = parse_int(params.get("edit"), 1, 2**62) if context["editable"] and not context["assigning"] else None
     if editing is not None and not any(r.id == editing for r in page.rows):
