@@ -163,3 +163,18 @@ def test_the_country_form_has_a_checkbox_for_every_kind_a_country_may_allow() ->
     assert set(CountryFlagsForm.fields) == set(COUNTRY_FLAGS)
     ticked = CountryFlagsForm.parse(form([("allow_post", "on"), ("allow_lux", "on")]))
     assert [name for name in COUNTRY_FLAGS if ticked.values[name]] == ["allow_post", "allow_lux"]
+
+
+def test_the_goal_form_checks_only_the_helper_that_was_pressed() -> None:
+    from crm.features.goals.forms import GoalForm
+
+    set_locale("en")
+    saved = GoalForm.parse(form([("action", "save"), ("fill_value", "lots"), ("grow_from", "13")]))
+    assert saved.ok, saved.errors  # the helpers' fields do not stop a save
+    repeat = GoalForm.parse(form([("action", "repeat"), ("fill_value", "lots"), ("t1", "100")]))
+    assert repeat.errors == {
+        "fill_from": "A month from 1 to 12.",
+        "fill_value": "A number from 0, e.g. 120000 or 1 250 000,50.",
+    }
+    grow = GoalForm.parse(form([("action", "grow"), ("grow_from", "1"), ("grow_percent", "10"), ("t1", "100")]))
+    assert grow.ok and grow.filled_targets()[1] == Decimal("100") and grow.filled_targets()[2] == Decimal("110.00")

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.goals import analysis, config, dashboard, overrides, pdf
 from crm.features.goals.api import read_query
 from crm.features.goals.config import VARIABLE_LABELS
+from crm.features.goals.forms import AnalysisViewForm
 from crm.features.goals.models import VARIABLES, AnalysisView
 from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
@@ -349,9 +350,8 @@ async def override_cell(request: Request, db_session: NamedDependency[AsyncSessi
 @post("/analysis/views", opt=VIEW, include_in_schema=False)
 async def save_view(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
-    form = await request.form()
-    name = " ".join(str(form.get("name") or "").split())[:80]
-    query = str(form.get("query") or "")[:2000]
+    form = AnalysisViewForm.parse(await request.form())
+    name, query = form.view_name, form.raw("query")[:2000]
     if not name:
         toast(request, _("Give the view a name."), "error")
         return Redirect(f"/analysis/clients?{query}", status_code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from crm.features.goals import services
 from crm.features.goals.config import MAX_NAME, METRICS, OPS
 from crm.features.goals.models import INDEX_FORMULAS, VARIABLES
 from crm.lib.forms import Choice, Form, Integer, Number, Text
@@ -77,3 +78,67 @@ class ShareForm(Form):
         required_message=N_("Type an email address, e.g. name@example.com."),
     )
     query = Text(max_length=1000)
+
+
+class AnalysisViewForm(Form):
+    """Save the clients analysis as filtered (``query``) under a name (spaces collapsed)."""
+
+    name = Text(required=True, max_length=400, required_message=N_("Give the view a name."))
+    query = Text(max_length=2000)
+
+    @property
+    def view_name(self) -> str:
+        return " ".join(self.raw("name").split())[:80]
+
+
+def _target() -> Text:
+    return Text(max_length=30)  # a month's target as typed; ``services.check`` reads it
+
+
+MONTH = N_("A month from 1 to 12.")
+HELPERS = {"repeat": ("fill_from", "fill_value"), "grow": ("grow_from", "grow_percent")}
+
+
+class GoalForm(Form):
+    """A goal: who, what, the year, a name and twelve monthly targets (checked by ``services.check``, shared with
+    the API), and the two helpers that fill the targets in: "repeat a value from a month" and "grow by N % from a
+    month" (``action``)."""
+
+    variable = Text(max_length=60)
+    family = Text(max_length=60)
+    responsible_id = Text(max_length=60)
+    year = Text(max_length=60)
+    name = Text(max_length=services.MAX_NAME)
+    t1, t2, t3, t4, t5, t6 = _target(), _target(), _target(), _target(), _target(), _target()
+    t7, t8, t9, t10, t11, t12 = _target(), _target(), _target(), _target(), _target(), _target()
+    action = Choice(choices=("save", "repeat", "grow"), default="save")
+    fill_from = Integer(min=1, max=12, message=MONTH, required_message=MONTH)
+    fill_value = Number(min=0, message=N_("A number from 0, e.g. 120000 or 1 250 000,50."))
+    grow_from = Integer(min=1, max=12, message=MONTH, required_message=MONTH)
+    grow_percent = Number(min=-100, max=1000, message=N_("A percentage from -100 to 1000."))
+
+    def check(self) -> None:
+        """Only the chosen helper's fields count; the chosen helper needs both of its own."""
+        chosen = HELPERS.get(self.action, ())
+        for name in {n for pair in HELPERS.values() for n in pair} - set(chosen):
+            self.errors.pop(name, None)
+        for name in chosen:
+            if self.values[name] is None and name not in self.errors:
+                self.errors.add(name, _(self.fields[name].message or MONTH))
+
+    def typed(self) -> dict[str, str]:
+        """Every field as typed, for the form shown again."""
+        return {name: self.raw(name) for name in self.fields if name != "action"}
+
+    def filled_targets(self) -> dict[int, Decimal]:
+        """The targets typed, with the chosen helper applied (a valid form with a helper chosen)."""
+        targets = {
+            m: value
+            for m in services.MONTHS
+            if self.raw(f"t{m}").strip() and (value := services.parse_target(self.raw(f"t{m}"))) is not None
+        }
+        if self.action == "repeat" and self.fill_from is not None:
+            return services.fill(targets, self.fill_from, value=self.fill_value)
+        if self.action == "grow" and self.grow_from is not None:
+            return services.fill(targets, self.grow_from, grow_percent=self.grow_percent)
+        return targets

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.goals import services
-from crm.features.goals.config import VARIABLE_LABELS, parse_decimal
+from crm.features.goals.config import VARIABLE_LABELS
+from crm.features.goals.forms import GoalForm
 from crm.features.goals.models import VARIABLES, Goal
 from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
@@ -144,46 +145,19 @@ async def goal_edit(request: Request, db_session: NamedDependency[AsyncSession],
 
 async def _submit(request: Request, session: AsyncSession, goal: Goal | None) -> Any:
     user = current_user(request)
-    form = await request.form()
-    typed = {k: str(form.get(k) or "")[:60] for k in ("variable", "family", "responsible_id", "year", "name")}
-    typed["name"] = str(form.get("name") or "")[:120]
-    for m in services.MONTHS:
-        typed[f"t{m}"] = str(form.get(f"t{m}") or "")[:30]
-    for k in ("fill_from", "fill_value", "grow_from", "grow_percent"):
-        typed[k] = str(form.get(k) or "")[:30]
-    action = str(form.get("action") or "save")
-    errors: dict[str, str] = {}
-    if action in ("repeat", "grow"):
-        targets: dict[int, Decimal] = {}
-        for m in services.MONTHS:
-            value = services.parse_target(typed[f"t{m}"]) if typed[f"t{m}"].strip() else None
-            if value is not None:
-                targets[m] = value
-        start = parse_int(typed["fill_from" if action == "repeat" else "grow_from"], 1, 12)
-        if start is None:
-            errors["fill_from" if action == "repeat" else "grow_from"] = _("A month from 1 to 12.")
-        elif action == "repeat":
-            value = services.parse_target(typed["fill_value"])
-            if value is None:
-                errors["fill_value"] = _("A number from 0, e.g. 120000 or 1 250 000,50.")
-            else:
-                targets = services.fill(targets, start, value=value)
-        else:
-            grow = parse_decimal(typed["grow_percent"])
-            if grow is None or not Decimal(-100) <= grow <= Decimal(1000):
-                errors["grow_percent"] = _("A percentage from -100 to 1000.")
-            else:
-                targets = services.fill(targets, start, grow_percent=grow)
-        if not errors:
-            for m in services.MONTHS:
-                if m in targets:
-                    typed[f"t{m}"] = _plain(targets[m])
-        context = await _form_context(session, user, goal, typed, errors)
-        return render(request, "goals/goal_form.html", context, status_code=422 if errors else 200)
+    form = GoalForm.parse(await request.form())
+    typed = form.typed()
+    if form.action in ("repeat", "grow"):  # fill the targets in and show the form again; nothing is saved
+        if form.ok:
+            for m, value in form.filled_targets().items():
+                typed[f"t{m}"] = _plain(value)
+        context = await _form_context(session, user, goal, typed, form.errors)
+        return render(request, "goals/goal_form.html", context, status_code=422 if form.errors else 200)
     data: dict[str, Any] = {k: typed[k] for k in ("variable", "family", "responsible_id", "year", "name")}
     data["targets"] = {str(m): typed[f"t{m}"] for m in services.MONTHS}
     scope = await scope_for(session, user)
     goal_in, raw_errors = await services.check(session, scope, data)
+    raw_errors = {**raw_errors, **form.errors}  # (the form's are translated already; gettext leaves them as they are)
     if not raw_errors and await services.duplicate(session, goal_in, except_id=goal.id if goal else None):
         raw_errors["variable"] = "This person already has a goal for this variable, family and year."
     if raw_errors:
