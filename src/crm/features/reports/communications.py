@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 STALE_MONTHS = 6  # red past this many months without a communication; amber in the month before
 LOST_DAYS = 30  # a pipeline cell marks a deal lost within this many days
 PAGE_SIZE = 50
-MAX_EXPORT = 100_000
 
 # Bitrix24's standard "number of employees" list (companies carry its code): the range each code stands for.
 EMPLOYEE_BANDS: dict[str, tuple[int, int]] = {

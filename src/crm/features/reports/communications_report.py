@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +20,6 @@ from crm.features.clients.sync_models import CompanyPipelineFigure, SyncRun
 from crm.features.org.models import Employee
 from crm.features.org.scope import EmployeeScope
 from crm.features.reports.communications import (
-    MAX_EXPORT,
     Settings,
     load_settings,
     page_rows,
@@ -32,6 +31,7 @@ from crm.features.reports.communications import (
 from crm.features.reports.communications_filters import CommFilter, bad
 from crm.features.reports.models import CommunicationReportSettings
 from crm.lib.i18n import local_tz
+from crm.lib.lists import ListQuery
 
 MAX_PAGED_ROWS = 10_000  # pages reach this far into a filter's rows (OFFSET grows with the page); beyond: refine
 CACHE_SECONDS = 300  # counts and totals of a filter; a new sync run or a settings change starts afresh
@@ -193,6 +193,23 @@ async def _count_and_totals(
     return total, totals
 
 
+async def report_list(
+    session: AsyncSession, flt: CommFilter, scope: EmployeeScope, sort: str = "", now: datetime | None = None
+) -> tuple[ListQuery, Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Row]]], list[Pipeline]]:
+    """Every filtered company in the report's order, as a list for an export (no cap: streamed or written by the
+    worker), with the function that makes report rows of a batch of them and the pipelines shown."""
+    now = now or datetime.now(UTC)
+    settings = await load_settings(session)
+    shown = await pipelines(session, flt.pipeline_id)
+    levels = parse_sort(sort, [p.id for p in await pipelines(session)])
+    stmt = await report_query(session, flt, scope, settings, now)
+
+    async def rows(session: AsyncSession, records: Sequence[Any]) -> list[Row]:
+        return await _rows(session, records, shown, settings, now)
+
+    return ListQuery(sorted_query(stmt, levels), {}, default="", tiebreak=None), rows, shown
+
+
 async def build(
     session: AsyncSession,
     flt: CommFilter,
@@ -201,12 +218,11 @@ async def build(
     sort: str = "",
     page: int = 1,
     page_size: int | None = None,
-    export: bool = False,
     now: datetime | None = None,
     store: Store | None = None,
     strict_page: bool = False,
 ) -> Report:
-    """One page of the report (or every filtered row, up to ``MAX_EXPORT``, for an export) with its totals.
+    """One page of the report with its totals (an export of every filtered row: ``report_list``).
 
     With a ``store`` the count and the totals of a filter (the expensive part: every filtered company) are
     cached for ``CACHE_SECONDS``, keyed by the filter, the scope, the day and the data version (a new sync run
@@ -236,17 +252,12 @@ async def build(
                 "totals": {pid: [str(c.active_sum), str(c.won_sum)] for pid, c in totals.items()},
             }
             await store.set(key, json.dumps(payload), expires_in=CACHE_SECONDS)
-    ordered = sorted_query(stmt, levels)
-    if export:
-        page, size = 1, MAX_EXPORT
-        records = (await session.execute(ordered.limit(MAX_EXPORT))).all()
-    else:
-        last_page = max(1, -(-min(total, MAX_PAGED_ROWS) // size))
-        if strict_page and page > last_page and total > MAX_PAGED_ROWS:
-            raise bad("page", f"pages reach the first {MAX_PAGED_ROWS} rows only; refine the filter or export")
-        page = max(1, min(page, last_page))
-        records = await page_rows(session, stmt, levels, size, (page - 1) * size)
-        if export is False and page == 1 and len(records) < size:
-            total = len(records)  # a cached count a few minutes old never contradicts the rows shown
+    last_page = max(1, -(-min(total, MAX_PAGED_ROWS) // size))
+    if strict_page and page > last_page and total > MAX_PAGED_ROWS:
+        raise bad("page", f"pages reach the first {MAX_PAGED_ROWS} rows only; refine the filter or export")
+    page = max(1, min(page, last_page))
+    records = await page_rows(session, stmt, levels, size, (page - 1) * size)
+    if page == 1 and len(records) < size:
+        total = len(records)  # a cached count a few minutes old never contradicts the rows shown
     rows = await _rows(session, records, shown, settings, now)
     return Report(shown, rows, total, page, size, totals, levels)

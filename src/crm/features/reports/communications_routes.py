@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -28,7 +29,8 @@ from crm.features.reports import communications_report as comm_report
 from crm.features.reports.forms import ReportSettingsForm, ViewForm
 from crm.features.reports.models import ReportView
 from crm.lib.auth import current_user
-from crm.lib.exports import ExportColumn, export_response
+from crm.lib.export_jobs import ListSource, export
+from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams
 from crm.lib.web import FormErrors, render, toast
@@ -116,7 +118,25 @@ async def choices(session: AsyncSession, scope: EmployeeScope, store: Any = None
 # --------------------------------------------------------------------------- the page
 
 
-def _export_columns(report: comm_report.Report) -> list[ExportColumn]:
+async def communications_source(session: AsyncSession, user: Any, params: ListParams) -> ListSource:
+    """Every company of the filter in the report's order; each batch's report rows made in one go."""
+    scope = await employee_scope(session, user)
+    query, rows_of, shown = await comm_report.report_list(
+        session, cf.parse_filter(params.query), scope, params.get("sort")
+    )
+
+    async def columns(session: AsyncSession, records: Sequence[Any]) -> list[ExportColumn]:
+        by_id = {row.company_id: row for row in await rows_of(session, records)}
+
+        def of_record(value: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            return lambda record: value(by_id[record.id])
+
+        return [ExportColumn(c.label, of_record(c.value)) for c in _export_columns(shown)]
+
+    return ListSource(query, columns, "client-communications")
+
+
+def _export_columns(shown: list[Any]) -> list[ExportColumn]:
     columns = [
         ExportColumn("bitrix_id", lambda r: r.company_id),
         ExportColumn("title", lambda r: r.title),
@@ -126,7 +146,7 @@ def _export_columns(report: comm_report.Report) -> list[ExportColumn]:
         ExportColumn("days_without_contact", lambda r: r.days),
         ExportColumn("stale", lambda r: r.stale),
     ]
-    for p in report.pipelines:
+    for p in shown:
         columns.append(ExportColumn(f"{p.name}: active", _pipeline_sum(p.id, "active_sum")))
         columns.append(ExportColumn(f"{p.name}: won", _pipeline_sum(p.id, "won_sum")))
     return columns
@@ -146,6 +166,8 @@ def _view_query(params: ListParams) -> str:
 @get(PATH, opt=VIEW, include_in_schema=False)
 async def communications_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     params = ListParams.from_request(request)
+    if params.format:
+        return await export(request, db_session, communications_source, params)
     user = current_user(request)
     scope = await employee_scope(db_session, user)
     cfg = await comm.load_settings(db_session)
@@ -160,7 +182,6 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
             sort=params.get("sort"),
             page=params.page,
             page_size=size,
-            export=params.get("format") in {"csv", "xlsx"},
             store=request.app.stores.get("cache"),
         )
     except ValidationException as exc:
@@ -171,8 +192,6 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         report = comm_report.Report(
             await comm_report.pipelines(db_session), [], 0, 1, cfg.page_size, {}, [("title", False)]
         )
-    if error is None and params.get("format") in {"csv", "xlsx"}:
-        return export_response(report.rows, _export_columns(report), "client-communications", params.get("format"))
     context = {
         "params": params,
         "flt": flt,
