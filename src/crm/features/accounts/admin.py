@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import audit_labels, employees, services
+from crm.features.accounts.forms import ActiveForm
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import OFFERED
 from crm.features.accounts.schemas import UserForm
@@ -271,7 +272,7 @@ async def user_set_active(
 ) -> Any:
     user = await _get_user(db_session, user_id)
     me: User = current_user(request)
-    active = (await request.form()).get("active") == "true"
+    active = ActiveForm.parse(await request.form()).active
     if user.id == me.id and not active:
         toast(request, _("You cannot deactivate yourself."), "error")
     else:

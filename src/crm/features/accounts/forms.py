@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm.features.accounts.services import password_problem
-from crm.lib.forms import Form, Text
+from crm.lib.forms import Boolean, Form, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 
@@ -61,3 +61,9 @@ class TokenForm(Form):
         required_message=N_("Give the token a name of 1 to 100 characters."),
         message=N_("Give the token a name of 1 to 100 characters."),
     )
+
+
+class ActiveForm(Form):
+    """A user's on/off switch (``active=true`` turns the account on)."""
+
+    active = Boolean()
