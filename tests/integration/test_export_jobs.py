@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,9 +22,15 @@ def small_threshold(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CRM_EXPORT_JOB_ROWS", "3")
     get_settings.cache_clear()
     assert get_settings().export_job_rows == 3
+    started = time.time()
     yield
     monkeypatch.delenv("CRM_EXPORT_JOB_ROWS")
     get_settings.cache_clear()
+    for path in export_jobs.folder().glob("*.json"):  # this test's exports, not the machine's
+        record = export_jobs.load(path.stem)
+        if record is not None and record.created >= started:
+            export_jobs.file_path(record).unlink(missing_ok=True)
+            path.unlink()
 
 
 async def _users(db) -> None:
