@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.accounts.services import record
 from crm.features.clients import figures, queries, references
+from crm.features.clients.forms import StagePreparationForm
 from crm.features.clients.models import Company, Stage
 from crm.features.org.tree import all_departments, indented
 from crm.lib.auth import current_user
@@ -135,11 +136,11 @@ async def pipelines_page(request: Request, db_session: NamedDependency[AsyncSess
 
 @post("/pipelines/stages/preparation", opt={"permission": "integrations.manage"}, include_in_schema=False)
 async def stage_preparation(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = await request.form()
-    stage = await db_session.get(Stage, str(form.get("status_id", "")))
+    form = StagePreparationForm.parse(await request.form())
+    stage = await db_session.get(Stage, form.status_id) if form.ok else None
     if stage is None:
         raise NotFoundException()
-    value = form.get("preparation") == "true"
+    value = form.preparation
     if stage.preparation != value:
         await record(
             db_session,

@@ -1,4 +1,5 @@
-"""The clients slice's forms (crm.lib.forms): the Bitrix24 connection and the period re-sync."""
+"""The clients slice's forms (crm.lib.forms): the Bitrix24 connection, a sync run, the period re-sync, a stage's
+"preparation" switch."""
 
 from __future__ import annotations
 
@@ -106,3 +107,16 @@ class PeriodForm(Form):
                 self.errors.add("until", _("The end is before the start."))
             elif (self.until - self.since).days > 370:
                 self.errors.add("until", _("At most a year at a time."))
+
+
+class SyncForm(Form):
+    """Sync now: which run (the button's; anything else is the incremental one, as the button says)."""
+
+    kind = Choice(choices=("full", "incremental", "reconcile", "rebuild"), default="incremental")
+
+
+class StagePreparationForm(Form):
+    """A pipeline stage counted as "preparation" (``preparation=true``) or not."""
+
+    status_id = Text(required=True, max_length=100)
+    preparation = Boolean()

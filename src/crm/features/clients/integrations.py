@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.services import record
 from crm.features.clients import jobs
 from crm.features.clients.connection import encrypt, mask, mask_url, resolve, save_settings, settings_row
-from crm.features.clients.forms import KIND_LABELS, ConnectionForm, PeriodForm
+from crm.features.clients.forms import KIND_LABELS, ConnectionForm, PeriodForm, SyncForm
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, fmt_number, local_today
@@ -158,9 +158,8 @@ async def integrations_test(request: Request, db_session: NamedDependency[AsyncS
 
 @post(f"{PAGE}/sync", opt=MANAGE, include_in_schema=False)
 async def integrations_sync(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    kind = str((await request.form()).get("kind", "incremental"))
-    if kind not in {"full", "incremental", "reconcile", "rebuild"}:
-        kind = "incremental"
+    form = SyncForm.parse(await request.form())
+    kind = form.kind if form.ok else "incremental"
     return await _start(request, db_session, kind, {})
 
 
