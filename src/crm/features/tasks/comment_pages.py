@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tasks import comments as threads
 from crm.features.tasks.api import enqueue_mentions
+from crm.features.tasks.forms import CommentForm
 from crm.lib.auth import current_user
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render
@@ -27,7 +28,7 @@ async def post_comment(
     **target: int,
 ) -> Any:
     """``target``: ``task_id=…`` or ``strategy_id=…`` of a record the user may see (checked by the caller)."""
-    text = str((await request.form()).get("text") or "")
+    text = CommentForm.parse(await request.form()).raw("text")
     made, errors = await threads.add_comment(db_session, current_user(request), text, **target)
     if errors or made is None:  # nothing was written (add_comment checks before it adds): the page as it was
         context = await page_context()

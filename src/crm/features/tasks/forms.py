@@ -1,4 +1,5 @@
-"""The tasks slice's forms (crm.lib.forms): a visit's check-in and check-out (the phone's position) and its note."""
+"""The tasks slice's forms (crm.lib.forms): a visit's check-in and check-out (the phone's position) and its note, a
+comment in a thread."""
 
 from __future__ import annotations
 
@@ -42,3 +43,10 @@ class CheckOutForm(CheckInForm, NoteForm):
     """Check out: the position, the note (only when the form has the field), and "done" to close the task."""
 
     done = Boolean()
+
+
+class CommentForm(Form):
+    """A comment on a task's or a strategy's thread, as typed: its rules (not empty, 5,000 characters, mentions of
+    people who see the thread) are ``comments.add_comment``'s, shared with the API."""
+
+    text = Text(max_length=1_000_000, strip=False)
