@@ -1,6 +1,6 @@
 """Companies list sorted by the last communication: the moment kept on ``companies`` (a copy of
 ``company_figures.last_communication_at`` that the figures code keeps level), filled from the figures, with an
-index for each direction (never contacted last, ties by id)
+index for each direction (never contacted last, ties by id in the sort's direction)
 
 Revision ID: 0020_companies_last_comm
 Revises: 0019_counting_settings
@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_companies_last_comm_desc",
         "companies",
-        [sa.text("last_communication_at DESC NULLS LAST"), "id"],
+        [sa.text("last_communication_at DESC NULLS LAST"), sa.text("id DESC")],
         unique=False,
     )
     op.create_index("ix_companies_last_comm_asc", "companies", ["last_communication_at", "id"], unique=False)

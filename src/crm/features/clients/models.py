@@ -92,9 +92,10 @@ class Company(DefaultBase):
         Index("ix_companies_active_responsible", "active", "responsible_id"),
         # the list's default order (by title, ties by id) read straight from the index for a page
         Index("ix_companies_title_order", text("lower(title)"), "id"),
-        # the list sorted by the last communication, either way, companies never contacted last, ties by id: a
-        # page is read straight from one of these (the sort used to join the derived figures and sort them all)
-        Index("ix_companies_last_comm_desc", text("last_communication_at DESC NULLS LAST"), "id"),
+        # the list sorted by the last communication, either way, companies never contacted last, ties by id in the
+        # sort's direction (crm.lib.lists): a page is read straight from one of these (the sort used to join the
+        # derived figures and sort them all)
+        Index("ix_companies_last_comm_desc", text("last_communication_at DESC NULLS LAST"), text("id DESC")),
         Index("ix_companies_last_comm_asc", "last_communication_at", "id"),
         # ix_companies_title_trgm (GIN, pg_trgm) serves the title search where the server has pg_trgm: made by
         # migration 0018 only there, so it is not declared here (crm.lib.db.managed_by_migrations skips it)
