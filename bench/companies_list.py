@@ -81,7 +81,7 @@ def manager_cases() -> tuple[Case, ...]:
 EXPLAINED = (
     (
         "sort=-last, first page",
-        "SELECT id FROM companies WHERE active ORDER BY last_communication_at DESC NULLS LAST, id LIMIT 50",
+        "SELECT id FROM companies WHERE active ORDER BY last_communication_at DESC NULLS LAST, id DESC LIMIT 50",
     ),
     (
         "sort=last, page 400",
