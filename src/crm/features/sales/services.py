@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
@@ -46,8 +46,10 @@ async def client_scope(session: AsyncSession, user: Any) -> ColumnElement[bool] 
     people = await _people(session, user)
     if people is None:
         return None
-    sold = exists().where(SalesLine.client_id == ErpClient.id, SalesLine.salesperson_id.in_(people))
-    return or_(ErpClient.responsible_id.in_(people), sold)
+    # "sold to" as a set of client ids, not a correlated EXISTS: the set comes from the (salesperson, client) index
+    # once (a hashed subplan), where EXISTS probed the lines of every one of the clients in turn
+    sold = select(SalesLine.client_id).where(SalesLine.salesperson_id.in_(people))
+    return or_(ErpClient.responsible_id.in_(people), ErpClient.id.in_(sold))
 
 
 async def lines_query(
