@@ -178,3 +178,18 @@ def test_the_goal_form_checks_only_the_helper_that_was_pressed() -> None:
     }
     grow = GoalForm.parse(form([("action", "grow"), ("grow_from", "1"), ("grow_percent", "10"), ("t1", "100")]))
     assert grow.ok and grow.filled_targets()[1] == Decimal("100") and grow.filled_targets()[2] == Decimal("110.00")
+
+
+def test_the_user_form_checks_roles_departments_and_a_new_users_address_and_password() -> None:
+    from crm.features.accounts.forms import UserForm
+
+    set_locale("en")
+    new = UserForm.parse(form([("email", "x"), ("roles", "wizard"), ("department_id", "9"), ("password", "short")]))
+    new.check_against(role_names={"manager", "telegraph"}, department_ids={1, 2}, creating=True)
+    assert set(new.errors) == {"email", "roles", "department_id", "password"}
+    edited = UserForm.parse(form([("roles", "telegraph"), ("name", " Anna ")]))
+    edited.check_against(role_names={"manager", "telegraph"}, department_ids={1, 2}, creating=False)
+    assert edited.errors == {"telegraph_prefix": "A telegraph operator needs the channel prefix of their office."}
+    assert edited.name == "Anna" and not edited.employee_given
+    blank = UserForm.blank(roles=["manager"], employee_bitrix_id=None)
+    assert blank.roles == ["manager"] and blank.employee_given

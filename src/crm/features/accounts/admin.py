@@ -17,10 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import audit_labels, employees, services
-from crm.features.accounts.forms import ActiveForm
+from crm.features.accounts.forms import ActiveForm, UserForm
 from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import OFFERED
-from crm.features.accounts.schemas import UserForm
 from crm.features.org import tree as org_tree
 from crm.features.org.scope import row_scope
 from crm.lib.auth import current_user
@@ -145,8 +144,7 @@ async def user_employee_choices(request: Request, db_session: NamedDependency[As
 
 @get("/users/new", opt=MANAGE_USERS, include_in_schema=False)
 async def user_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    form = UserForm(password=_temporary_password(), roles=["manager"], employee_given=True)
-    form.employee_q = _search_text(request)
+    form = UserForm.blank(password=_temporary_password(), roles=["manager"], employee_q=_search_text(request))
     picker = await _picker(db_session, None, form.employee_q, None)
     return render(
         request,
@@ -162,8 +160,8 @@ def _temporary_password() -> str:
 @post("/users", opt=MANAGE_USERS, include_in_schema=False)
 async def user_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     choices = await _choices(db_session)
-    form = UserForm.parse(
-        await request.form(),
+    form = UserForm.parse(await request.form())
+    form.check_against(
         role_names={r.name for r in choices["roles"]},
         department_ids={d for d, _label in choices["department_options"]},
         creating=True,
@@ -211,14 +209,13 @@ async def _get_user(db_session: AsyncSession, user_id: uuid.UUID) -> User:
 @get("/users/{user_id:uuid}", opt=MANAGE_USERS, include_in_schema=False)
 async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
     user = await _get_user(db_session, user_id)
-    form = UserForm(
+    form = UserForm.blank(
         email=user.email,
         name=user.name,
         roles=user.role_names,
         department_id=user.department_id,
         telegraph_prefix=user.telegraph_prefix or "",
         employee_bitrix_id=user.employee_bitrix_id,
-        employee_given=True,
         employee_q=_search_text(request),
     )
     picker = await _picker(db_session, user.employee_bitrix_id, form.employee_q, user.id)
@@ -233,8 +230,8 @@ async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: 
 async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
     user = await _get_user(db_session, user_id)
     choices = await _choices(db_session)
-    form = UserForm.parse(
-        await request.form(),
+    form = UserForm.parse(await request.form())
+    form.check_against(
         role_names={r.name for r in choices["roles"]},
         department_ids={d for d, _label in choices["department_options"]},
         creating=False,
@@ -242,7 +239,7 @@ async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session
     me: User = current_user(request)
     if user.id == me.id and "admin" in user.role_names and "admin" not in form.roles:
         form.errors.add("roles", _("You cannot take the admin role from yourself."))
-    form.email = user.email
+    form.values["email"] = user.email  # not on the edit form: the address stays
     await _check_employee(db_session, form, user)
     if form.errors:
         selected = form.employee_bitrix_id if form.employee_given else user.employee_bitrix_id
