@@ -442,3 +442,39 @@ async def test_the_active_filter_of_the_api_reads_true_false_yes_no_1_0_all_and_
     refused = await client.get("/api/v1/companies?active=maybe", headers=auth)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "active"
+
+
+async def test_a_big_clients_card_lists_a_pipelines_newest_deals_and_shows_all_on_request(client, db) -> None:
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from crm.features.clients.models import Deal
+    from crm.features.clients.queries import DEALS_PER_PIPELINE
+
+    await loaded(db)
+    company = (await db.scalars(select(Company).order_by(Company.id))).first()
+    await db.execute(Deal.__table__.delete().where(Deal.company_id == company.id))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    extra = 5
+    for i in range(DEALS_PER_PIPELINE + extra):  # deal 0 is the oldest, the last one the newest
+        db.add(
+            Deal(
+                id=900_000 + i,
+                title=f"Big deal {i:03d}",
+                pipeline_id=0,
+                company_id=company.id,
+                amount=Decimal("10.00"),
+                bitrix_created_at=start + timedelta(days=i),
+                semantic="P",
+            )
+        )
+    await db.commit()
+    await login(client, "admin@example.com", "crm-demo-2026")
+    card = (await client.get(f"/companies/{company.id}")).text
+    total = DEALS_PER_PIPELINE + extra
+    assert f"Big deal {total - 1:03d}" in card and f"Big deal {extra:03d}" in card  # the newest 30
+    assert f"Big deal {extra - 1:03d}" not in card and "Big deal 000" not in card
+    assert f"The newest {DEALS_PER_PIPELINE} of {total} deals." in card and f"?pipeline=0#deals-0" in card
+    whole = (await client.get(f"/companies/{company.id}?pipeline=0")).text
+    assert all(f"Big deal {i:03d}" in whole for i in range(total)) and "The newest" not in whole
+    assert (await client.get(f"/companies/{company.id}?pipeline=x")).status_code == 200  # a bad value: the card

@@ -104,7 +104,8 @@ async def company_page(request: Request, company_id: FromPath[int], db_session: 
     company = await queries.get_company(db_session, company_id, scope)
     if company is None:
         raise NotFoundException()
-    card = await queries.company_card(db_session, company)
+    whole = parse_int(request.query_params.get("pipeline"))  # "show all" of one pipeline's deals
+    card = await queries.company_card(db_session, company, whole_pipeline=whole)
     labels = await references.load(db_session)
     return render(
         request,

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import figures
@@ -187,8 +187,32 @@ async def get_company(session: AsyncSession, company_id: int, scope: EmployeeSco
     return (await session.scalars(stmt)).first()
 
 
-async def company_card(session: AsyncSession, company: Company) -> dict[str, Any]:
+DEALS_PER_PIPELINE = 30  # the card lists a pipeline's newest deals (active first); "show all" lists the rest
 
+
+async def _card_deals(
+    session: AsyncSession, company_id: int, whole_pipeline: int | None
+) -> tuple[list[Deal], dict[int, int]]:
+    """The deals the card lists (per pipeline the active ones first, then the newest, at most ``DEALS_PER_PIPELINE``
+    except in ``whole_pipeline``) and the number of deals of each pipeline. A big client has a thousand deals: the
+    card drew them all (330 KB of HTML)."""
+    order = (Deal.active.desc(), Deal.bitrix_created_at.desc(), Deal.id.desc())
+    rank = func.row_number().over(partition_by=Deal.pipeline_id, order_by=order).label("rank")
+    total = func.count().over(partition_by=Deal.pipeline_id).label("total")
+    ranked = select(Deal.id, Deal.pipeline_id, rank, total).where(Deal.company_id == company_id).subquery()
+    keep = ranked.c.rank <= DEALS_PER_PIPELINE
+    if whole_pipeline is not None:
+        keep = or_(keep, ranked.c.pipeline_id == whole_pipeline)
+    rows = (
+        await session.execute(
+            select(Deal, ranked.c.total).join(ranked, ranked.c.id == Deal.id).where(keep).order_by(ranked.c.rank)
+        )
+    ).all()
+    return [deal for deal, _total in rows], {deal.pipeline_id: int(n) for deal, n in rows}
+
+
+async def company_card(session: AsyncSession, company: Company, whole_pipeline: int | None = None) -> dict[str, Any]:
+    """What the company card shows; ``whole_pipeline``: the pipeline whose deals are all listed ("show all")."""
     requisites = (
         await session.scalars(
             select(Requisite).where(Requisite.company_id == company.id).order_by(Requisite.active.desc(), Requisite.id)
@@ -197,13 +221,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
     address = await session.get(CompanyAddress, company.id)
     pipelines = {p.id: p for p in (await session.scalars(select(Pipeline).order_by(Pipeline.sort))).all()}
     stages = {s.status_id: s for s in (await session.scalars(select(Stage))).all()}
-    deals = (
-        await session.scalars(
-            select(Deal)
-            .where(Deal.company_id == company.id)
-            .order_by(Deal.active.desc(), Deal.bitrix_created_at.desc())
-        )
-    ).all()
+    deals, deal_counts = await _card_deals(session, company.id, whole_pipeline)
     by_pipeline: dict[int, list[Deal]] = {}
     for d in deals:
         by_pipeline.setdefault(d.pipeline_id, []).append(d)
@@ -268,6 +286,7 @@ async def company_card(session: AsyncSession, company: Company) -> dict[str, Any
         "pipelines": pipelines,
         "stages": stages,
         "deals_by_pipeline": by_pipeline,
+        "deal_counts": deal_counts,
         "sums": sums,
         "timeline": timeline[:150],
         "people": people,
