@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.clients import queries
+from crm.features.clients import deals, queries
 from crm.features.clients.models import Company, Deal, Pipeline
 from crm.features.clients.sync_models import CompanyPipelineFigure
 from crm.features.org import tree as org_tree
@@ -261,12 +261,7 @@ async def api_deals(
     stage_semantic: Annotated[str, QueryParameter(description="P in progress, S won, F lost")] = "",
 ) -> ApiPage[DealOut]:
     scope = await queries.employee_scope(db_session, current_user(request))
-    stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
-    if company_id is not None and not scope.everything:
-        # a manager also sees the deals of companies they are responsible for
-        stmt = queries.deals_query(queries.EmployeeScope(everything=True), company_id, pipeline_id, stage_semantic)
-        if await queries.get_company(db_session, company_id, scope) is None:
-            stmt = queries.deals_query(scope, company_id, pipeline_id, stage_semantic)
+    stmt = await deals.visible_deals(db_session, scope, company_id, pipeline_id, stage_semantic)
     return await ListQuery(stmt, queries.DEAL_SORTS, "id", Deal.id).api(db_session, page, page_size, sort, _deal)
 
 
