@@ -152,6 +152,19 @@ async def report_query(
         stmt = stmt.where(
             Company.responsible_id.in_(select(Employee.id).where(Employee.department_id.in_(subtree or {-1})))
         )
+    stmt = _deal_filters(_size_and_place_filters(stmt, flt), flt)
+    last = CompanyFigure.last_communication_at
+    if flt.last_before:
+        stmt = stmt.where(last < _local_midnight(flt.last_before))
+    if flt.last_after:
+        stmt = stmt.where(last >= _local_midnight(flt.last_after))
+    if flt.stale:
+        stmt = stmt.where(or_(last.is_(None), last < stale_limits(now, settings.stale_months)[0]))
+    return stmt
+
+
+def _size_and_place_filters(stmt: Select[Any], flt: CommFilter) -> Select[Any]:
+    """Turnover, number of employees (Bitrix24's bands), industry and region."""
     if flt.turnover_from is not None:
         stmt = stmt.where(Company.revenue >= flt.turnover_from)
     if flt.turnover_to is not None:
@@ -166,6 +179,11 @@ async def report_query(
         stmt = stmt.where(Company.industry == flt.industry)
     if flt.region:
         stmt = stmt.where(Company.region == flt.region)
+    return stmt
+
+
+def _deal_filters(stmt: Select[Any], flt: CommFilter) -> Select[Any]:
+    """Companies with a deal in a pipeline, or with (or without) active deals (in that pipeline)."""
     figure = CompanyPipelineFigure
     if flt.pipeline_id is not None:
         stmt = stmt.where(
@@ -182,13 +200,6 @@ async def report_query(
             *([figure.pipeline_id == flt.pipeline_id] if flt.pipeline_id is not None else []),
         )
         stmt = stmt.where(active if flt.has_active else ~active)
-    last = CompanyFigure.last_communication_at
-    if flt.last_before:
-        stmt = stmt.where(last < _local_midnight(flt.last_before))
-    if flt.last_after:
-        stmt = stmt.where(last >= _local_midnight(flt.last_after))
-    if flt.stale:
-        stmt = stmt.where(or_(last.is_(None), last < stale_limits(now, settings.stale_months)[0]))
     return stmt
 
 
