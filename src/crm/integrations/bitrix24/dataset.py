@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm.integrations.bitrix24.dataset_people import activity_row, people
+from crm.integrations.bitrix24.dataset_people import add_activity, people
 from crm.integrations.bitrix24.dataset_vocabulary import (
     ACTIVITY_KINDS,
     COMPANY_WORDS,
@@ -294,16 +294,7 @@ class _Portal:
                 else ("4", self.rng.choice(self.company_ids) if self.company_ids else 0)
             )
             company = self.deal_company.get(owner_id, 0) if on_deal else owner_id
-            resp = self.owner[company] if company and self.rng.random() < 0.8 else self.rng.choice(self.sales_people)
-            start = self.moment(self.origin, self.now)
-            end = start + timedelta(minutes=self.rng.choice([5, 15, 30, 60, 90]))
-            completed = start < self.now - timedelta(hours=2) and self.rng.random() < 0.9
-            direction = self.rng.choice(["1", "2", "2"]) if type_id in {"2", "4"} else "0"
-            updated = self.moment(start, max(self.now, start + timedelta(seconds=1)))
-            self.ds.activities.append(
-                activity_row(aid, (owner_type, owner_id), (type_id, provider, provider_type), direction, resp,
-                              (start, end, updated), completed)
-            )  # fmt: skip
+            resp, start = add_activity(self, aid, (owner_type, owner_id), (type_id, provider, provider_type), company)
             if provider == "VOXIMPLANT_CALL" and company:
                 self.call_activity_ids.append((aid, company, resp, start))
 

@@ -59,6 +59,22 @@ def activity_row(
     }
 
 
+def add_activity(
+    portal: Any, aid: int, owner: tuple[str, int], kind: tuple[str, str, str], company: int
+) -> tuple[int, datetime]:
+    """The rest of an activity drawn from ``portal``'s generator (who, when, done, direction, in the order they
+    always were, so a seed still gives the same portal), appended to its data set; answers who and when."""
+    rng, now = portal.rng, portal.now
+    resp = portal.owner[company] if company and rng.random() < 0.8 else rng.choice(portal.sales_people)
+    start = portal.moment(portal.origin, now)
+    end = start + timedelta(minutes=rng.choice([5, 15, 30, 60, 90]))
+    completed = start < now - timedelta(hours=2) and rng.random() < 0.9
+    direction = rng.choice(["1", "2", "2"]) if kind[0] in {"2", "4"} else "0"
+    updated = portal.moment(start, max(now, start + timedelta(seconds=1)))
+    portal.ds.activities.append(activity_row(aid, owner, kind, direction, resp, (start, end, updated), completed))
+    return resp, start
+
+
 def _multi(value: str) -> list[dict[str, str]]:
     return [{"ID": "1", "VALUE": value, "VALUE_TYPE": "WORK", "TYPE_ID": "PHONE" if value[0] == "+" else "EMAIL"}]
 
@@ -170,16 +186,7 @@ class _People:
             on_lead = bool(lead_ids) and (not contact_ids or self.rng.random() < 0.3)
             owner_type, owner_id = ("1", self.rng.choice(lead_ids)) if on_lead else ("3", self.rng.choice(contact_ids))
             company = lead_company[owner_id] if on_lead else self.contact_company[owner_id]
-            resp = self.owner[company] if company and self.rng.random() < 0.8 else self.rng.choice(self.sales_people)
-            start = self.moment(self.origin, self.now)
-            end = start + timedelta(minutes=self.rng.choice([5, 15, 30, 60, 90]))
-            completed = start < self.now - timedelta(hours=2) and self.rng.random() < 0.9
-            direction = self.rng.choice(["1", "2", "2"]) if type_id in {"2", "4"} else "0"
-            updated = self.moment(start, max(self.now, start + timedelta(seconds=1)))
-            self.ds.activities.append(
-                activity_row(aid, (owner_type, owner_id), (type_id, provider, provider_type), direction, resp,
-                              (start, end, updated), completed)
-            )  # fmt: skip
+            add_activity(self, aid, (owner_type, owner_id), (type_id, provider, provider_type), company)
 
 
 def people(
