@@ -24,7 +24,7 @@ from crm.features.clients.models import (
     Requisite,
     Stage,
 )
-from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure, SyncRun
+from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigure, sync_version
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import effective_heads, indented
@@ -116,22 +116,6 @@ async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any
 # --------------------------------------------------------------------------- cached figures of the list
 
 CACHE_SECONDS = 300  # a new sync run starts afresh sooner
-
-
-async def sync_version(session: AsyncSession) -> str | None:
-    """What the companies (and so their counts and filter choices) depend on: the sync runs. ``None`` while a
-    run is under way: the data is moving, nothing is cached then."""
-    runs = (
-        await session.execute(
-            select(
-                func.count(SyncRun.id),
-                func.max(SyncRun.id),
-                func.max(SyncRun.finished_at),
-                func.bool_or(SyncRun.status.in_(("queued", "running"))),
-            )
-        )
-    ).one()
-    return None if runs[3] else f"{runs[0]}:{runs[1]}:{runs[2]}"
 
 
 def _cache_key(prefix: str, version: str, *parts: Any) -> str:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String, Text, Uuid, func, text
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String, Text, Uuid, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.lib.db import BigIntAuditBase, DefaultBase
@@ -125,3 +126,21 @@ class ManagerDayFigure(DefaultBase):
     calls_total: Mapped[int] = mapped_column(Integer, default=0)
     call_seconds: Mapped[int] = mapped_column(Integer, default=0)
     meetings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+async def sync_version(session: AsyncSession) -> str | None:
+    """What anything computed from the local copy depends on: the sync runs (every sync, period re-sync and
+    figures rebuild is one). A cache keyed by it (the companies list's counts and choices, the communication
+    report's totals) is right until the next run. ``None`` while a run is under way: the data is moving, nothing
+    is cached then."""
+    runs = (
+        await session.execute(
+            select(
+                func.count(SyncRun.id),
+                func.max(SyncRun.id),
+                func.max(SyncRun.finished_at),
+                func.bool_or(SyncRun.status.in_(("queued", "running"))),
+            )
+        )
+    ).one()
+    return None if runs[3] else f"{runs[0]}:{runs[1]}:{runs[2]}"

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients.models import Company, Deal, Pipeline
-from crm.features.clients.sync_models import CompanyPipelineFigure, SyncRun
+from crm.features.clients.sync_models import CompanyPipelineFigure, sync_version
 from crm.features.org.models import Employee
 from crm.features.org.scope import EmployeeScope
 from crm.features.reports.communications import (
@@ -154,20 +154,11 @@ async def _rows(
 async def data_version(session: AsyncSession) -> str | None:
     """What the cached counts and totals depend on: the sync runs (every sync and figures rebuild is one) and the
     settings. ``None`` while a run is under way: the figures are moving, nothing is cached then."""
-    runs = (
-        await session.execute(
-            select(
-                func.count(SyncRun.id),
-                func.max(SyncRun.id),
-                func.max(SyncRun.finished_at),
-                func.bool_or(SyncRun.status.in_(("queued", "running"))),
-            )
-        )
-    ).one()
-    if runs[3]:
+    version = await sync_version(session)
+    if version is None:
         return None
     changed = await session.scalar(select(CommunicationReportSettings.updated_at))
-    return f"{runs[0]}:{runs[1]}:{runs[2]}:{changed}"
+    return f"{version}:{changed}"
 
 
 def cache_key(prefix: str, version: str, *parts: Any) -> str:
