@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from crm.features.reports import schedules
 from crm.features.reports.models import ReportSchedule
+from crm.lib.i18n import gettext
 from tests.conftest import login, make_user
 from tests.emulators.bitrix24 import running as b24_running
 from tests.emulators.fixtures import fast_portal
@@ -34,9 +35,9 @@ def test_a_chat_or_a_users_id_is_taken_and_anything_else_is_refused_with_what_it
     for typed, stored in (("chat42", "chat42"), (" Chat 77 ", "chat77"), ("42", "42"), ("1", "1")):
         parsed = parse(typed)
         assert "b24_chat" not in parsed.errors, typed
-        assert {"kind": "bitrix24_chat", "target": stored} in parsed.values["destinations"], typed
+        assert {"kind": "bitrix24_chat", "target": stored} in parsed.destinations(), typed
     for typed in ("chat", "chat0", "0", "042", "-5", "42; drop", "user42", "sg5", "chat1234567890123456789"):
-        assert parse(typed).errors.get("b24_chat") == MESSAGE, typed
+        assert parse(typed).errors.get("b24_chat") == gettext(MESSAGE), typed  # translated when parsed
 
 
 async def test_the_form_keeps_a_users_dialog_and_explains_a_bad_one(client, db) -> None:

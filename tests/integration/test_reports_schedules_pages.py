@@ -135,6 +135,24 @@ async def test_bad_input_is_refused_next_to_each_field_with_nothing_saved_and_no
     assert reply.status_code == 422 and "Enter the bot&#39;s token to send to Telegram." in reply.text
 
 
+async def test_only_the_chosen_frequencys_day_counts_and_a_long_name_is_refused_not_cut(client, db) -> None:
+    await make_user(db, "boss@example.com", ["admin"])
+    await login(client, "boss@example.com")
+    bad = {**FORM, "weekday": "9", "b24_stream": "1", "b24_stream_dest": "everyone", "name": "N" * 121}
+    reply = await post_form(client, "/reports/schedules/new", bad)
+    assert reply.status_code == 422
+    for message in ("Choose a day of the week.", "Recipients like UA (everybody)", "At most 120 characters."):
+        assert message in reply.text, message
+    assert 'value="everyone"' in reply.text and "N" * 121 in reply.text
+    assert await db.scalar(select(func.count()).select_from(ReportSchedule)) == 0
+    monthly = {**FORM, "frequency": "monthly", "month_day": "31", "weekday": "9", "b24_stream": "1"}
+    reply = await post_form(client, "/reports/schedules/new", monthly)
+    assert reply.status_code == 303, reply.text
+    saved = (await db.execute(select(ReportSchedule))).scalars().one()
+    assert (saved.month_day, saved.weekday) == (31, None)
+    assert {"kind": "bitrix24_stream", "target": "UA"} in saved.destinations
+
+
 async def test_a_head_sees_and_changes_only_their_own_schedules(client, db) -> None:
     await make_user(db, "boss@example.com", ["admin"])
     await make_user(db, "head@example.com", ["head"])

@@ -126,16 +126,16 @@ async def _save(request: Request, session: AsyncSession, schedule: ReportSchedul
     data = await request.form()
     offered = await choices(session)
     has_token = bool(schedule and schedule.telegram_token_enc)
-    parsed = schedules.parse_form(data, {p for p, _n in offered.pipelines}, offered.type_fields, has_token)
-    if parsed.errors:
-        errors = {k: _(v, address=parsed.values.get("bad_email", "")) for k, v in parsed.errors.items()}
-        context = _form_context(await _options(session), parsed.typed, errors, schedule=schedule, has_token=has_token)
+    form = schedules.parse_form(data, {p for p, _n in offered.pipelines}, offered.type_fields, has_token)
+    if not form.ok:
+        typed = form.shown_without_token()
+        context = _form_context(await _options(session), typed, form.errors, schedule=schedule, has_token=has_token)
         return render(request, "reports/schedule_form.html", context, status_code=422)
     before, action = schedules.audited(schedule), "update" if schedule else "create"
     if schedule is None:
         schedule = ReportSchedule(owner_id=current_user(request).id, report="sales", telegram_token_enc="")
         session.add(schedule)
-    schedules.apply(schedule, parsed)
+    schedules.apply(schedule, form)
     await session.flush()
     await schedules.audit(session, current_user(request), schedule, action, before)
     await session.commit()
