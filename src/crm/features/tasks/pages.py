@@ -22,12 +22,13 @@ from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
 from crm.lib.lists import ListParams
-from crm.lib.web import FormErrors, render
+from crm.lib.web import FormErrors, block_only, render
 
 WORK = {"permission": "tasks.work"}
 COLUMN_LIMIT = 100
 COUNT_CAP = 10_000
 CLOSED_LIMIT = 30
+BLOCKS = {"kanban": "board", "list": "list", "calendar": "grid"}  # the block each view's filter bar swaps
 
 
 def local_time(value: datetime | None) -> str:
@@ -43,7 +44,10 @@ async def base_context(request: Request, session: AsyncSession, view: str) -> tu
     params = ListParams.from_request(request, default_sort="due_at")
     errors = FormErrors()
     filters = views.read_page_filters(params, errors)
+    picker = await views.assignee_filter(session, user, params, filters, errors)
     context = {
+        "picker": picker,
+        "picker_oob": block_only(request, BLOCKS[view]),
         "params": params,
         "errors": errors,
         "filters": filters,
@@ -57,7 +61,7 @@ async def base_context(request: Request, session: AsyncSession, view: str) -> tu
         "local_day": local_day,
         "is_overdue": services.is_overdue,
         "now": views.now(),
-        **await views.filter_choices(session, user),
+        **await views.filter_choices(session, user, people=False),
     }
     return context, filters
 
@@ -122,6 +126,17 @@ async def task_list(request: Request, db_session: NamedDependency[AsyncSession])
     page = await (await services.tasks_list(db_session, user, filters)).page(db_session, params)
     context.update({"page": page, "names": await views.names_for(db_session, page.rows)})
     return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
+
+
+@get("/tasks/assignees", opt=WORK, include_in_schema=False)
+async def assignees(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The assignee picker's matches as the user types (htmx): at most ``views.PICKER_LIMIT`` people of their
+    scope, the chosen one kept."""
+    q = request.query_params
+    picker = await views.search_people(
+        db_session, current_user(request), q.get("assignee_q") or "", q.get("assignee_id") or ""
+    )
+    return render(request, "tasks/_assignee_choices.html", {"picker": picker})
 
 
 def _back(request: Request, fallback: str = "/tasks") -> str:
@@ -193,4 +208,4 @@ async def reschedule(request: Request, db_session: NamedDependency[AsyncSession]
     return Redirect(_back(request, "/tasks/calendar"), status_code=303)
 
 
-ROUTES: list[Any] = [kanban, task_list, move, reschedule]
+ROUTES: list[Any] = [kanban, task_list, assignees, move, reschedule]

@@ -84,6 +84,23 @@ async def assignable_users(session: AsyncSession, user: Any) -> list[tuple[uuid.
     return [(i, name or email) for i, name, email in (await session.execute(stmt)).all()]
 
 
+async def find_assignable(
+    session: AsyncSession, user: Any, q: str, limit: int = 20
+) -> tuple[list[tuple[uuid.UUID, str]], bool]:
+    """Up to ``limit`` people a user may give a task to whose name or email contains ``q``, and whether there are
+    more: the assignee picker asks this as one types, instead of listing the whole organisation."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (await _assignable(session, user)).where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
+    rows = (await session.execute(stmt.order_by(User.name, User.email).limit(limit + 1))).all()
+    return [(i, name or email) for i, name, email in rows[:limit]], len(rows) > limit
+
+
+async def assignable_name(session: AsyncSession, user: Any, person_id: uuid.UUID) -> str | None:
+    """The name of a person the user may give a task to, or None for anybody else."""
+    row = (await session.execute((await _assignable(session, user)).where(User.id == person_id))).first()
+    return (row[1] or row[2]) if row else None
+
+
 async def may_assign(session: AsyncSession, user: Any, assignee_id: uuid.UUID) -> bool:
     stmt = (await _assignable(session, user)).where(User.id == assignee_id)
     return (await session.execute(stmt)).first() is not None
