@@ -189,6 +189,68 @@ async def test_a_strategy_from_the_analysis_is_prefilled_and_saving_creates_the_
     assert (await client.get("/strategies/new")).status_code == 403
 
 
+async def test_a_bad_task_edit_is_refused_field_by_field_keeping_what_was_typed_and_changing_nothing(
+    client, db
+) -> None:
+    people = await team(db)
+    rows = await seed(db, people)
+    await login(client, "anna@example.com")
+    bad = {
+        "title": "Call Romashka again",
+        "status": "todo",
+        "priority": "urgent",
+        "client_id": "99",
+        "lat": "91",
+        "lon": "10",
+        "rec_freq": "weekly",
+        "rec_weekdays": ["9"],
+        "rec_skip": "1",
+    }
+    reply = await post_form(client, f"/tasks/{rows['call'].id}/edit", bad, follow_redirects=False)
+    assert reply.status_code == 422
+    assert "Choose one of the listed values." in reply.text and "Latitude from -90 to 90" in reply.text
+    assert 'value="Call Romashka again"' in reply.text and 'value="91"' in reply.text
+    assert 'name="rec_skip" value="1" checked' in reply.text
+    unknown_client = await post_form(
+        client, f"/tasks/{rows['call'].id}/edit", {"title": "Renamed", "client_id": "99"}, follow_redirects=False
+    )
+    assert unknown_client.status_code == 422 and "No such client." in unknown_client.text
+    assert 'value="Renamed"' in unknown_client.text
+    db.expire_all()
+    task = await db.get(Task, rows["call"].id)
+    assert task is not None and task.title == "Call Romashka" and task.client_id is None and task.lat is None
+
+
+async def test_a_bad_strategy_is_refused_field_by_field_keeping_what_was_typed_and_saving_nothing(client, db) -> None:
+    people = await team(db)
+    db.add(ErpClient(id=1, name="Альфа", name_key="альфа"))
+    await db.commit()
+    await login(client, "head@example.com")
+    bad = {
+        "name": "Win back Alfa",
+        "state": "in_progress",
+        "owner_id": str(people["head"].id),
+        "client_ids": ["1"],
+        "starts_on": "2027-03-10",
+        "ends_on": "2027-03-01",
+        "cost": "a lot",
+        "first_title": "Call the director",
+        "first_assignee_id": str(people["anna"].id),
+        "first_due_at": "tomorrow",
+    }
+    reply = await post_form(client, "/strategies/new", bad, follow_redirects=False)
+    assert reply.status_code == 422
+    for message in ("The end is before the start.", "An amount of money, e.g. 150000.00."):
+        assert message in reply.text, message
+    assert 'value="a lot"' in reply.text and 'value="tomorrow"' in reply.text and 'value="Win back Alfa"' in reply.text
+    assert 'name="client_ids" value="1" checked' in reply.text
+    first_task_only = {**bad, "ends_on": "", "cost": ""}  # the first task is checked once the strategy itself is right
+    reply = await post_form(client, "/strategies/new", first_task_only, follow_redirects=False)
+    assert reply.status_code == 422 and "A date and time, e.g. 2027-03-01 09:30." in reply.text
+    assert 'value="tomorrow"' in reply.text
+    assert await db.scalar(select(Strategy.id)) is None and await db.scalar(select(Task.id)) is None
+
+
 async def test_the_strategy_page_shows_progress_roi_and_the_clients_sales_before_and_during(client, db) -> None:
     people = await team(db)
     db.add(ErpClient(id=1, name="Альфа", name_key="альфа"))

@@ -20,6 +20,7 @@ from crm.features.sales.models import ErpClient
 from crm.features.tasks import comments as threads
 from crm.features.tasks import services, strategies, views
 from crm.features.tasks.comment_pages import post_comment
+from crm.features.tasks.forms import StrategyForm
 from crm.features.tasks.models import STATES, Strategy, Task
 from crm.features.tasks.scope import assignable_users, task_clause, visible_strategy
 from crm.lib.auth import current_user
@@ -138,45 +139,16 @@ async def new_strategy(request: Request, db_session: NamedDependency[AsyncSessio
     return render(request, "tasks/strategy_form.html", context)
 
 
-def _form_values(form: Any) -> dict[str, Any]:
-    keys = (
-        "name",
-        "description",
-        "state",
-        "owner_id",
-        "starts_on",
-        "ends_on",
-        "cost",
-        "expected_result",
-        "actual_result",
-        "first_title",
-        "first_assignee_id",
-        "first_due_at",
-    )
-    out: dict[str, Any] = {k: str(form.get(k) or "") for k in keys}
-    out["client_ids"] = [str(v) for v in form.getall("client_ids", [])]
-    out["goal_ids"] = [str(v) for v in form.getall("goal_ids", [])]
-    return out
-
-
 async def _save(request: Request, session: AsyncSession, strategy: Strategy | None) -> Any:
     user = current_user(request)
-    values = _form_values(await request.form())
-    raw: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith("first_")}
-    if strategy is None:
-        raw["first_task"] = {
-            "title": values["first_title"] or values["name"],
-            "assignee_id": values["first_assignee_id"],
-            "due_at": values["first_due_at"],
-        }
-    parsed = strategies.read_strategy(raw, partial=strategy is not None)
-    if not parsed.errors:
+    form = StrategyForm.parse(await request.form()).read(new=strategy is None)
+    parsed = form.input
+    if form.ok:
         await strategies.check_strategy(session, user, parsed, strategy)
-    if parsed.errors:
-        client_ids = _ints(values["client_ids"])
-        options = await _options(session, user, client_ids, _ints(values["goal_ids"]))
-        errors = {k.replace("first_task.", "first_"): _(m) for k, m in parsed.errors.items()}
-        context = {"values": values, "errors": errors, "strategy": strategy, **options}
+        form.add_service_errors()
+    if not form.ok:
+        options = await _options(session, user, _ints(form.raw_all("client_ids")), _ints(form.raw_all("goal_ids")))
+        context = {"values": form.typed(), "errors": form.errors, "strategy": strategy, **options}
         return render(request, "tasks/strategy_form.html", context, status_code=422)
     if strategy is None:
         strategy, _task = await strategies.create_strategy(session, user, parsed)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.tasks import comments as threads
 from crm.features.tasks import services, views, visits
 from crm.features.tasks.comment_pages import post_comment
+from crm.features.tasks.forms import TaskForm
 from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.pages import WORK, local_time
 from crm.features.tasks.scope import visible_task
@@ -22,41 +23,7 @@ from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
 from crm.lib.web import FormErrors, render, toast
 
-FORM_KEYS = (
-    "title",
-    "description",
-    "priority",
-    "status",
-    "assignee_id",
-    "due_at",
-    "starts_at",
-    "client_id",
-    "strategy_id",
-    "goal_id",
-    "address",
-    "lat",
-    "lon",
-)
 WEEKDAYS = range(7)
-
-
-def form_to_raw(form: Any) -> dict[str, Any]:
-    raw: dict[str, Any] = {k: str(form.get(k) or "") for k in FORM_KEYS if k in form}
-    freq = str(form.get("rec_freq") or "")
-    if freq:
-        raw["recurrence"] = {
-            "freq": freq,
-            "interval": str(form.get("rec_interval") or "1"),
-            "weekdays": [str(d) for d in form.getall("rec_weekdays", [])] if freq == "weekly" else [],
-            "month_day": str(form.get("rec_month_day") or "") if freq == "monthly" else "",
-            "until": str(form.get("rec_until") or ""),
-            "count": str(form.get("rec_count") or ""),
-            "skip_days_off": bool(form.get("rec_skip")),
-            "after_due": bool(form.get("rec_after_due")),
-        }
-    else:
-        raw["recurrence"] = None
-    return raw
 
 
 def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
@@ -94,17 +61,6 @@ def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
     }
 
 
-def values_from_form(form: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {k: str(form.get(k) or "") for k in FORM_KEYS}
-    out.update(
-        {k: str(form.get(k) or "") for k in ("rec_freq", "rec_interval", "rec_month_day", "rec_until", "rec_count")}
-    )
-    out["rec_weekdays"] = [str(d) for d in form.getall("rec_weekdays", [])]
-    out["rec_skip"] = bool(form.get("rec_skip"))
-    out["rec_after_due"] = bool(form.get("rec_after_due"))
-    return out
-
-
 async def form_context(
     request: Request, session: AsyncSession, values: dict[str, Any], errors: FormErrors, task: Task | None
 ) -> dict[str, Any]:
@@ -115,7 +71,7 @@ async def form_context(
     return {
         "task": task,
         "values": values,
-        "errors": {k: _(threads.error_text(m)[0], **threads.error_text(m)[1]) for k, m in errors.items()},
+        "errors": errors,  # translated (TaskForm)
         "client_label": label,
         "client_options": [],
         "statuses": STATUSES,
@@ -143,15 +99,14 @@ async def new_task(request: Request, db_session: NamedDependency[AsyncSession]) 
 
 async def _save(request: Request, session: AsyncSession, task: Task | None) -> Any:
     user = current_user(request)
-    form = await request.form()
-    parsed = services.read_task(form_to_raw(form), partial=False)
-    if task is not None and "status" not in form:
-        parsed.values.pop("status", None)
-    if not parsed.errors:
-        await services.check_links(session, user, parsed, task)
-    if parsed.errors:
-        context = await form_context(request, session, values_from_form(form), parsed.errors, task)
+    form = TaskForm.parse(await request.form())
+    if form.ok:
+        await services.check_links(session, user, form.input, task)
+        form.add_service_errors()
+    if not form.ok:
+        context = await form_context(request, session, form.typed(), form.errors, task)
         return render(request, "tasks/form.html", context, status_code=422)
+    parsed = form.input
     if task is None:
         task = await services.create_task(session, user, parsed.values)
         closes = False
