@@ -25,7 +25,7 @@ from crm.lib.lists import ListParams
 from crm.lib.web import FormErrors, block_only, render
 
 WORK = {"permission": "tasks.work"}
-COLUMN_LIMIT = 100
+COLUMN_LIMIT = 50  # cards of an open column; the rest are "N more — show in the list"
 COUNT_CAP = 10_000
 CLOSED_LIMIT = 30
 BLOCKS = {"kanban": "board", "list": "list", "calendar": "grid"}  # the block each view's filter bar swaps
