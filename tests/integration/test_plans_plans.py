@@ -118,6 +118,20 @@ async def test_bad_plan_input_is_a_422_naming_the_field(client, db) -> None:
         assert response.status_code == 422 and f'id="e-{field}"' in response.text, query
 
 
+async def test_one_bad_day_is_shown_next_to_it_with_every_typed_day_kept_and_no_day_saved(client, db) -> None:
+    await head_and_team(db)
+    await login(client, "admin@example.com")  # may edit any day: only the typed values decide
+    month = f"{YEAR}-03"
+    typed = {f"day-{YEAR}-03-03": "25", f"day-{YEAR}-03-04": "lots", f"day-{YEAR}-03-05": "1001"}
+    reply = await post_form(client, f"/plans/21/{month}/plan", typed)
+    assert reply.status_code == 422
+    assert reply.text.count("Enter a whole number from 0 to 1000.") >= 2
+    assert f'id="e-day-{YEAR}-03-04"' in reply.text and f'id="e-day-{YEAR}-03-05"' in reply.text
+    assert f'id="e-day-{YEAR}-03-03"' not in reply.text
+    assert 'value="25"' in reply.text and 'value="lots"' in reply.text and 'value="1001"' in reply.text
+    assert (await db.scalars(select(CallPlan).where(CallPlan.employee_id == 21))).all() == []
+
+
 async def test_scope_per_role_heads_see_their_subtree_managers_themselves_admins_all(client, db) -> None:
     ids = await head_and_team(db)
     await login(client, "anna@example.com")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from litestar.datastructures import FormMultiDict
 
-from crm.lib.forms import Boolean, Choice, Date, Form, Ids, Integer, Number, Text
+from crm.lib.forms import Boolean, Choice, Date, Form, Ids, Integer, Keyed, Number, Text
 from crm.lib.i18n import N_, set_locale
 
 
@@ -147,6 +147,30 @@ def test_a_plain_dict_and_a_blank_form() -> None:
     blank = Sample.blank(hour=9, day=date(2026, 1, 1))
     assert blank.ok and blank.hour == 9 and blank.raw("hour") == "9" and blank.raw("day") == "2026-01-01"
     assert blank.raw("kind") == "daily" and blank.raw("code") == ""
+
+
+class Plan(Form):
+    daily = Integer(min=0, max=1000)
+    day = Keyed(Integer(min=0, max=1000, message=N_("Enter a whole number from 0 to 1000.")), max_keys=3)
+
+
+class NeedsOne(Form):
+    day = Keyed(Integer(), required=True)
+
+
+def test_a_family_of_named_fields_is_read_key_by_key_with_a_message_next_to_each_bad_one() -> None:
+    f = Plan.parse(form([("day-2027-03-01", " 12 "), ("day-2027-03-02", ""), ("day-2027-03-03", "x"), ("daily", "")]))
+    assert f.day == {"2027-03-01": 12, "2027-03-02": None, "2027-03-03": None} and f.daily is None
+    assert dict(f.errors) == {"day-2027-03-03": "Enter a whole number from 0 to 1000."}
+    assert f.raw("day-2027-03-03") == "x" and f.shown()["day-2027-03-01"] == " 12 "
+    assert Plan.parse({"day-1": "5", "day-2": "1001"}).errors == {"day-2": "Enter a whole number from 0 to 1000."}
+    assert Plan.parse({"daily": "7"}).day == {}  # none sent: an empty family, no error
+    too_many = Plan.parse({f"day-{n}": "1" for n in range(4)})
+    assert too_many.day == {} and list(too_many.errors) == ["day"]
+    assert NeedsOne.parse({}).errors == {"day": "This field is required."}
+    assert NeedsOne.parse({"dayx": "1", "day": "1"}).errors == {"day": "This field is required."}  # not "day-…"
+    blank = Plan.blank(day={"2027-03-01": 5})
+    assert blank.ok and blank.day == {"2027-03-01": 5} and blank.raw("day-2027-03-01") == "5"
 
 
 def test_a_checkbox_is_never_an_error() -> None:

@@ -17,6 +17,10 @@ message per field, and keep what was typed for re-display.
         return render(request, "…", {"form": form, "errors": form.errors}, status_code=422)
     await services.save_schedule(db_session, form.name, form.hour, …)
 
+A family of inputs the page names itself (``day-2027-03-01``, one per day of a month) is one ``Keyed`` field:
+``day = Keyed(Integer(min=0, max=1000))`` reads ``form.day == {"2027-03-01": 12, …}``, each bad one's message
+under its own name.
+
 Each field reads as the type it declares (``form.hour`` is an ``int``, ``None`` when optional and left empty).
 Messages are translated when the form is parsed (the request's locale) and go into ``form.errors`` (a
 ``FormErrors``: field → message) that ``components/ui.html``'s ``field``/``select`` macros show next to the field
@@ -284,6 +288,56 @@ class Ids(Field[list[int]]):
         return int(text)
 
 
+class Keyed(Field[dict[str, Any]]):
+    """A family of fields the page names ``<name>-<key>`` (a month's plan: ``day-2027-03-01`` for each day): every
+    one sent is read by ``item`` (``Integer(min=0, max=1000)``…) into ``{key: typed value}``, ``None`` for one left
+    empty. A bad one gets its message under its own name (``day-2027-03-01``), so it shows next to that input;
+    the family's own name gets one when ``required`` and none was sent, or when more than ``max_keys`` were.
+    Which keys are allowed (the month's working days) is the service's rule."""
+
+    def __init__(self, item: Field[Any], *, max_keys: int = 1000, **options: Any) -> None:
+        super().__init__(**options)
+        self.item, self.max_keys = item, max_keys
+
+    def names(self, data: Any) -> list[str]:
+        """The family's names in ``data``, in the order sent."""
+        keys = data.keys() if hasattr(data, "keys") else []
+        return [k for k in dict.fromkeys(keys) if isinstance(k, str) and k.startswith(f"{self.name}-")]
+
+    def _item(self, data: Any, name: str) -> Any:
+        texts = [t.strip() if self.item.strip else t for t in _values(data, name)]
+        text = next((t for t in texts if t), "")
+        return self.item._one(text) if text else None
+
+    def parse(self, data: Any) -> dict[str, Any]:
+        """The typed values by key; ``Invalid`` with the first problem (``Form.parse`` gives one per key)."""
+        names = self.names(data)
+        if len(names) > self.max_keys:
+            raise Invalid(N_("At most %(num)s values."), num=self.max_keys)
+        if self.required and not names:
+            raise Invalid(self.required_message)
+        return {name[len(self.name) + 1 :]: self._item(data, name) for name in names}
+
+    def parse_each(self, data: Any, errors: FormErrors, submitted: dict[str, list[str]]) -> dict[str, Any]:
+        """Every key's typed value, each bad one's message under its own name, what was typed kept by name."""
+        names = self.names(data)
+        if len(names) > self.max_keys or (self.required and not names):
+            try:
+                self.parse(data)
+            except Invalid as problem:
+                errors.add(self.name, _(problem.message, **problem.params))
+            return {}
+        found: dict[str, Any] = {}
+        for name in names:
+            submitted[name] = [v[:MAX_RAW] for v in _values(data, name)]
+            try:
+                found[name[len(self.name) + 1 :]] = self._item(data, name)
+            except Invalid as problem:
+                errors.add(name, _(problem.message, **problem.params))
+                found[name[len(self.name) + 1 :]] = None
+        return found
+
+
 def _bounded(value: Any, low: Any, high: Any) -> Any:
     if low is not None and high is not None and not low <= value <= high:
         raise Invalid(N_("Enter a number from %(min)s to %(max)s."), min=low, max=high)
@@ -320,6 +374,9 @@ class Form:
         values: dict[str, Any] = {}
         submitted: dict[str, list[str]] = {}
         for name, field in cls.fields.items():
+            if isinstance(field, Keyed):
+                values[name] = field.parse_each(data, errors, submitted)
+                continue
             submitted[name] = [v[:MAX_RAW] for v in _values(data, name)]
             try:
                 values[name] = field.parse(data)
@@ -336,8 +393,14 @@ class Form:
         values = {name: initial.get(name, [] if f.many else f.default if f.default is not None else f.empty)
                   for name, f in cls.fields.items()}  # fmt: skip
         submitted = {
-            name: [_shown(v)] if not isinstance(v, list) else [_shown(x) for x in v] for name, v in values.items()
+            name: [_shown(v)] if not isinstance(v, list) else [_shown(x) for x in v]
+            for name, v in values.items()
+            if not isinstance(cls.fields[name], Keyed)
         }
+        for name, field in cls.fields.items():  # a family: each key's value under its own name
+            if isinstance(field, Keyed):
+                values[name] = dict(values[name] or {})
+                submitted.update({f"{name}-{k}": [_shown(v)] for k, v in values[name].items()})
         return cls(values, submitted, FormErrors())
 
     def check(self) -> None:
@@ -357,8 +420,8 @@ class Form:
     def shown(self) -> dict[str, Any]:
         """What was submitted, for a template's ``form.get(name, default)``: the text typed into each field sent
         (a repeated field's list of values); a field not on the submitted form falls back to the default."""
-        return {name: (values if self.fields[name].many else values[0]) for name, values in self.submitted.items()
-                if values}  # fmt: skip
+        return {name: (values if name in self.fields and self.fields[name].many else values[0])
+                for name, values in self.submitted.items() if values}  # fmt: skip
 
     def refuse_if_invalid(self) -> None:
         """For a form whose values no screen gets wrong (a button's hidden month, ticked record ids): a 422 page

@@ -18,7 +18,7 @@ from crm.features.calendar.services import is_working_day, working_days
 from crm.features.clients.models import Activity, Call, Company
 from crm.features.org.models import Employee
 from crm.features.plans import services
-from crm.features.plans.forms import DayCommentForm, ForceForm
+from crm.features.plans.forms import DayCommentForm, ForceForm, MonthPlanForm
 from crm.features.plans.models import DayComment
 from crm.features.plans.pages import STATUS_ICON, STATUS_KIND, STATUS_LABEL
 from crm.features.plans.scope import visible_for
@@ -99,20 +99,21 @@ async def plan_save(
 ) -> Any:
     year, m = _month(month)
     employee = await _employee(request, db_session, employee_id)
-    data = await request.form()
+    typed = MonthPlanForm.parse(await request.form())
     context = await _plan_context(request, db_session, employee, year, m)
-    raw_days = {k.removeprefix("day-"): v for k, v in data.items() if k.startswith("day-")}
-    if data.get("copy"):
+    if typed.copy:  # the numbers typed on the page do not count
+        typed.errors.clear()
         form = await services.copy_previous_month(db_session, current_user(request), employee, year, m, local_today())
     else:
-        form = services.check_plan(data.get("daily"), raw_days, context["days"])
-        if not form.errors:
+        form = services.check_plan(typed.daily, typed.day, context["days"])  # the month's days: the service's rule
+        if typed.ok and not form.errors:
             await services.save_plan(db_session, current_user(request), employee, year, m, form, local_today())
-    if form.errors:  # nothing was written
-        typed = {"daily": data.get("daily") or "", **{f"day-{k}": v for k, v in raw_days.items()}}
-        errors = {k: _(v) for k, v in form.errors.items()}
+    for name, message in form.errors.items():
+        typed.errors.add(name, _(message))
+    if not typed.ok:  # nothing was written
         context = await _plan_context(request, db_session, employee, year, m)
-        return render(request, "plans/plan.html", {**context, "errors": errors, "typed": typed}, status_code=422)
+        page = {**context, "errors": typed.errors, "typed": typed.shown()}
+        return render(request, "plans/plan.html", page, status_code=422)
     await db_session.commit()
     toast(request, _("The plan of %(name)s is saved.", name=employee.full_name))
     return Redirect(f"/plans/{employee.id}/{year}-{m:02d}/plan", status_code=303)

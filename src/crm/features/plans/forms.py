@@ -1,13 +1,14 @@
-"""The plans slice's forms (crm.lib.forms): the report settings, refreshing a period, forcing a day, a day's
-comment."""
+"""The plans slice's forms (crm.lib.forms): a month's plan, the report settings, refreshing a period, forcing a
+day, a day's comment."""
 
 from __future__ import annotations
 
-from crm.features.plans.services import MAX_COMMENT, MAX_YEAR, MIN_YEAR
-from crm.lib.forms import Form, Integer, Text
+from crm.features.plans.services import MAX_COMMENT, MAX_PLAN, MAX_YEAR, MIN_YEAR
+from crm.lib.forms import Boolean, Form, Integer, Keyed, Text
 from crm.lib.i18n import N_
 
 DEADLINE = N_("A day of the month from 1 to 28.")
+PLAN = N_("Enter a whole number from 0 to 1000.")
 
 
 class PlanSettingsForm(Form):
@@ -45,3 +46,13 @@ class DayCommentForm(Form):
         required_message=N_("Write the comment."),
         message=N_("At most 2000 characters."),
     )
+
+
+class MonthPlanForm(Form):
+    """A month's call plan: one number for every working day (``daily``), or a number per day from the inputs
+    ``day-YYYY-MM-DD`` (``day``: ISO date → calls, ``None`` for a day left empty: no plan), or ``copy`` the
+    previous month. ``services.check_plan`` (shared with the API) checks the days are the month's working days."""
+
+    daily = Integer(min=0, max=MAX_PLAN, message=PLAN)
+    day = Keyed(Integer(min=0, max=MAX_PLAN, message=PLAN), max_keys=31)
+    copy = Boolean()
