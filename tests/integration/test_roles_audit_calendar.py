@@ -43,6 +43,19 @@ async def test_the_admin_role_keeps_the_permissions_to_repair_the_matrix(client,
     assert (await client.get("/roles")).status_code == 200
 
 
+async def test_an_unknown_permission_code_is_a_422_naming_the_role_and_nothing_changes(client, db):
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+    manager = await db.scalar(select(Role).where(Role.name == "manager"))
+    before = sorted(manager.permissions)
+    form = {"perm:manager": [*before, "audit.view"], "perm:head": ["everything.please"]}
+    reply = await post_form(client, "/roles", form, follow_redirects=False)
+    assert reply.status_code == 422 and "perm:head" in reply.text
+    await db.refresh(manager)
+    assert sorted(manager.permissions) == before
+    assert await db.scalar(select(AuditEntry).where(AuditEntry.entity == "role")) is None
+
+
 async def test_the_audit_log_filters_and_a_head_sees_only_their_departments(client, db):
     sales = Department(name="Продажи")
     db.add(sales)

@@ -154,6 +154,10 @@ class Plan(Form):
     day = Keyed(Integer(min=0, max=1000, message=N_("Enter a whole number from 0 to 1000.")), max_keys=3)
 
 
+class Roles(Form):
+    perm = Keyed(Choice(choices=("a", "b"), many=True), separator=":")
+
+
 class NeedsOne(Form):
     day = Keyed(Integer(), required=True)
 
@@ -169,6 +173,8 @@ def test_a_family_of_named_fields_is_read_key_by_key_with_a_message_next_to_each
     assert too_many.day == {} and list(too_many.errors) == ["day"]
     assert NeedsOne.parse({}).errors == {"day": "This field is required."}
     assert NeedsOne.parse({"dayx": "1", "day": "1"}).errors == {"day": "This field is required."}  # not "day-…"
+    roles = Roles.parse(form([("perm:manager", "a"), ("perm:manager", "b"), ("perm:head", ""), ("perm:x", "z")]))
+    assert roles.perm == {"manager": ["a", "b"], "head": [], "x": []} and list(roles.errors) == ["perm:x"]
     blank = Plan.blank(day={"2027-03-01": 5})
     assert blank.ok and blank.day == {"2027-03-01": 5} and blank.raw("day-2027-03-01") == "5"
 

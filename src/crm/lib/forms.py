@@ -289,23 +289,30 @@ class Ids(Field[list[int]]):
 
 
 class Keyed(Field[dict[str, Any]]):
-    """A family of fields the page names ``<name>-<key>`` (a month's plan: ``day-2027-03-01`` for each day): every
-    one sent is read by ``item`` (``Integer(min=0, max=1000)``…) into ``{key: typed value}``, ``None`` for one left
-    empty. A bad one gets its message under its own name (``day-2027-03-01``), so it shows next to that input;
-    the family's own name gets one when ``required`` and none was sent, or when more than ``max_keys`` were.
-    Which keys are allowed (the month's working days) is the service's rule."""
+    """A family of fields the page names ``<name>-<key>`` (a month's plan: ``day-2027-03-01`` for each day;
+    ``separator=":"`` for ``perm:<role>``): every one sent is read by ``item`` (``Integer(min=0, max=1000)``…) into
+    ``{key: typed value}``, ``None`` for one left empty (a list for a ``many`` item). A bad one gets its message
+    under its own name (``day-2027-03-01``), so it shows next to that input; the family's own name gets one when
+    ``required`` and none was sent, or when more than ``max_keys`` were. Which keys are allowed (the month's
+    working days) is the service's rule."""
 
-    def __init__(self, item: Field[Any], *, max_keys: int = 1000, **options: Any) -> None:
+    def __init__(self, item: Field[Any], *, max_keys: int = 1000, separator: str = "-", **options: Any) -> None:
         super().__init__(**options)
-        self.item, self.max_keys = item, max_keys
+        self.item, self.max_keys, self.separator = item, max_keys, separator
 
     def names(self, data: Any) -> list[str]:
         """The family's names in ``data``, in the order sent."""
         keys = data.keys() if hasattr(data, "keys") else []
-        return [k for k in dict.fromkeys(keys) if isinstance(k, str) and k.startswith(f"{self.name}-")]
+        prefix = f"{self.name}{self.separator}"
+        return [k for k in dict.fromkeys(keys) if isinstance(k, str) and k.startswith(prefix)]
+
+    def _key(self, name: str) -> str:
+        return name[len(self.name) + len(self.separator) :]
 
     def _item(self, data: Any, name: str) -> Any:
         texts = [t.strip() if self.item.strip else t for t in _values(data, name)]
+        if self.item.many:  # a group of checkboxes per key (a role's permissions): every value ticked
+            return [self.item._one(t) for t in texts if t]
         text = next((t for t in texts if t), "")
         return self.item._one(text) if text else None
 
@@ -316,7 +323,7 @@ class Keyed(Field[dict[str, Any]]):
             raise Invalid(N_("At most %(num)s values."), num=self.max_keys)
         if self.required and not names:
             raise Invalid(self.required_message)
-        return {name[len(self.name) + 1 :]: self._item(data, name) for name in names}
+        return {self._key(name): self._item(data, name) for name in names}
 
     def parse_each(self, data: Any, errors: FormErrors, submitted: dict[str, list[str]]) -> dict[str, Any]:
         """Every key's typed value, each bad one's message under its own name, what was typed kept by name."""
@@ -331,10 +338,10 @@ class Keyed(Field[dict[str, Any]]):
         for name in names:
             submitted[name] = [v[:MAX_RAW] for v in _values(data, name)]
             try:
-                found[name[len(self.name) + 1 :]] = self._item(data, name)
+                found[self._key(name)] = self._item(data, name)
             except Invalid as problem:
                 errors.add(name, _(problem.message, **problem.params))
-                found[name[len(self.name) + 1 :]] = None
+                found[self._key(name)] = [] if self.item.many else None
         return found
 
 

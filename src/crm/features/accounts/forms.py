@@ -1,11 +1,12 @@
 """The accounts slice's forms (crm.lib.forms): sign-in, language, password reset and change, profile, API token,
-the admin's user form and a user's on/off switch."""
+the admin's user form, a user's on/off switch and the roles' permission matrix."""
 
 from __future__ import annotations
 
+from crm.features.accounts.permissions import PERMISSIONS
 from crm.features.accounts.schemas import valid_email
 from crm.features.accounts.services import password_problem
-from crm.lib.forms import Boolean, Form, Integer, Text
+from crm.lib.forms import Boolean, Choice, Form, Integer, Keyed, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 
@@ -107,3 +108,11 @@ class UserForm(Form):
             problem = password_problem(self.password, self.email)
             if problem:
                 self.errors.add("password", _(problem))
+
+
+class RolesForm(Form):
+    """The permission matrix: a group of checkboxes ``perm:<role>`` per role, each ticked box a permission code.
+    A code no screen offers is refused (``refuse_if_invalid``); ``services.set_role_permissions`` keeps the codes
+    the matrix does not show and the admin's own."""
+
+    perm = Keyed(Choice(choices=frozenset(p.code for p in PERMISSIONS), many=True), separator=":", max_keys=200)
