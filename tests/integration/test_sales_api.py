@@ -199,6 +199,11 @@ async def test_upload_preview_maps_columns_saves_a_profile_and_imports_in_the_wo
     refused = await post_form(client, f"/imports/{item.id}/start", {"map_date": "0"})
     assert refused.status_code == 422 and "Choose the column of this field" in refused.text
     chosen = {"map_date": "0", "map_invoice": "1", "map_client_code": "2", "map_amount": "3", "profile": "Odd ERP"}
+    bad = {**chosen, "map_amount": "three", "profile": "P" * 121}
+    refused = await post_form(client, f"/imports/{item.id}/start", bad)
+    assert refused.status_code == 422 and 'id="e-map_amount"' in refused.text and 'id="e-profile"' in refused.text
+    assert "Choose a column from the list." in refused.text and 'value="' + "P" * 121 + '"' in refused.text
+    assert (await db.get(SalesImport, item.id, populate_existing=True)).status == "draft"  # nothing started
     started = await post_form(client, f"/imports/{item.id}/start", chosen, follow_redirects=False)
     assert started.status_code == 303 and started.headers["location"] == f"/imports/{item.id}"
     again = await post_form(client, f"/imports/{item.id}/start", chosen, follow_redirects=False)

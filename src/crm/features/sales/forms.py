@@ -1,9 +1,9 @@
-"""The sales slice's forms (crm.lib.forms): the mailbox the ERP's files arrive in."""
+"""The sales slice's forms (crm.lib.forms): the mailbox the ERP's files arrive in, an import's column mapping."""
 
 from __future__ import annotations
 
 from crm.features.sales.mailbox import TEXT_FIELDS, senders
-from crm.lib.forms import Boolean, Form, Integer, Text
+from crm.lib.forms import Boolean, Form, Integer, Keyed, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 
@@ -37,3 +37,16 @@ class MailboxForm(Form):
             **{name: self.raw(name) for name in (*TEXT_FIELDS, "port")},
             **{name: self.values[name] for name in ("tls", "verify_certificate", "enabled")},
         }
+
+
+class ImportMappingForm(Form):
+    """The preview's column for each field (``map_<field>``: the column's index, -1 or empty for "not in this
+    file") and the profile name to keep the mapping under. ``mapping.resolve`` checks the columns exist and the
+    needed fields are there."""
+
+    map = Keyed(Integer(min=-1, max=99_999, message=N_("Choose a column from the list.")), separator="_", max_keys=100)
+    profile = Text(max_length=120)
+
+    def chosen(self, fields: tuple[str, ...] | list[str]) -> dict[str, int]:
+        """Each field's chosen column (-1: none, or left empty, or refused)."""
+        return {name: -1 if self.map.get(name) is None else int(self.map[name]) for name in fields}

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.sales import imports, mapping, services
 from crm.features.sales.api import UPLOAD_LIMIT, enqueue
+from crm.features.sales.forms import ImportMappingForm
 from crm.features.sales.models import MailboxSettings, SalesImport, SalesImportFile, SalesImportReject
 from crm.features.sales.reading import FileRejected, cell_text, read_table
 from crm.lib.auth import current_user
@@ -185,13 +186,9 @@ async def start_import(request: Request, import_id: FromPath[int], db_session: N
     if item is not None and item.status != "draft" and item.actor_id == current_user(request).id:
         return Redirect(f"/imports/{import_id}", status_code=303)  # a second click of the same form
     item, content = await _draft(db_session, import_id)
-    form = await request.form()
-    chosen: dict[str, int] = {}
-    for field_name in mapping.FIELDS:
-        raw = str(form.get(f"map_{field_name}") or "").strip()
-        chosen[field_name] = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 6 else -1
-    profile = str(form.get("profile") or "").strip()[:120]
-    errors = FormErrors()
+    form = ImportMappingForm.parse(await request.form())
+    chosen = form.chosen(mapping.FIELDS)
+    profile, errors = form.profile, form.errors
     headers = read_table(content, item.file_name).headers
     try:
         used = mapping.resolve(headers, None, chosen)
@@ -203,7 +200,8 @@ async def start_import(request: Request, import_id: FromPath[int], db_session: N
             errors.add(f"map_{field_name}", _("Choose the column of this field."))
     if errors:
         context = await _preview_context(db_session, item, content, chosen)
-        return render(request, "sales/preview.html", {**context, "errors": errors, "profile": profile}, status_code=422)
+        page = {**context, "errors": errors, "profile": form.raw("profile")}
+        return render(request, "sales/preview.html", page, status_code=422)
     if profile:
         await mapping.save_profile(db_session, profile, mapping.as_profile(headers, used))
     item.mapping, item.profile, item.status = used, profile.lower(), "queued"
