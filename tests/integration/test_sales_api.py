@@ -192,6 +192,9 @@ async def test_upload_preview_maps_columns_saves_a_profile_and_imports_in_the_wo
     await make_user(db, "admin@example.com", ["admin"])
     await login(client, "admin@example.com")
     odd = b"Dt;Doc;Cust;Total\n05.11.2026;A-1;C9;12,50\n06.11.2026;A-2;C9;7\n"
+    long_profile = await post_form(client, "/imports/preview", {"profile": "P" * 121}, files={"file": ("odd.csv", odd)})
+    assert long_profile.status_code == 422 and 'id="e-profile"' in long_profile.text and "P" * 121 in long_profile.text
+    assert await db.scalar(select(SalesImport)) is None  # no draft kept
     answer = await post_form(client, "/imports/preview", {"profile": ""}, files={"file": ("odd.csv", odd)})
     assert answer.status_code == 200 and "Check the columns" in answer.text and "A-1" in answer.text
     item = await db.scalar(select(SalesImport))

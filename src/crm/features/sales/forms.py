@@ -50,3 +50,9 @@ class ImportMappingForm(Form):
     def chosen(self, fields: tuple[str, ...] | list[str]) -> dict[str, int]:
         """Each field's chosen column (-1: none, or left empty, or refused)."""
         return {name: -1 if self.map.get(name) is None else int(self.map[name]) for name in fields}
+
+
+class UploadForm(Form):
+    """The upload's column profile (optional); the file itself is read from the multipart form by the handler."""
+
+    profile = Text(max_length=120)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.sales import imports, mapping, services
 from crm.features.sales.api import UPLOAD_LIMIT, enqueue
-from crm.features.sales.forms import ImportMappingForm
+from crm.features.sales.forms import ImportMappingForm, UploadForm
 from crm.features.sales.models import MailboxSettings, SalesImport, SalesImportFile, SalesImportReject
 from crm.features.sales.reading import FileRejected, cell_text, read_table
 from crm.lib.auth import current_user
@@ -27,7 +27,7 @@ from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams, ListQuery
-from crm.lib.web import FormErrors, render, toast
+from crm.lib.web import render, toast
 
 MANAGE = {"permission": "goals.manage"}
 PREVIEW_ROWS = 8
@@ -103,10 +103,9 @@ async def _drop_old_drafts(db_session: AsyncSession) -> None:
 @post("/imports/preview", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1024 * 1024)
 async def preview_upload(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Keep the chosen file as a draft import and show its first rows with the column mapping."""
-    errors = FormErrors()
-    form = await request.form()  # past the size limit Litestar answers 413 from the Content-Length, unread
-    file = form.get("file")
-    profile = str(form.get("profile") or "").strip()[:120]
+    data = await request.form()  # past the size limit Litestar answers 413 from the Content-Length, unread
+    form = UploadForm.parse(data)
+    file, profile, errors = data.get("file"), form.profile, form.errors
     content = b""
     if not isinstance(file, UploadFile) or not file.filename:
         errors.add("file", _("Choose a CSV or XLSX file exported from the ERP."))
@@ -119,7 +118,7 @@ async def preview_upload(request: Request, db_session: NamedDependency[AsyncSess
     if errors:
         context = await _list_context(request, db_session)
         return render(
-            request, "sales/imports.html", {**context, "errors": errors, "form": {"profile": profile}}, status_code=422
+            request, "sales/imports.html", {**context, "errors": errors, "form": form.shown()}, status_code=422
         )
     assert isinstance(file, UploadFile)
     await _drop_old_drafts(db_session)
