@@ -76,7 +76,7 @@ async def test_the_bell_counts_the_users_current_alerts_and_the_api_lists_them_n
                 "link": "/analysis",
                 "created_at": "2026-12-01T07:00:00Z",
             },
-        ]
+        ],
     }
 
 

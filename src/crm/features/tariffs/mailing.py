@@ -78,11 +78,11 @@ async def mail_ready(session: AsyncSession) -> bool:
     return (await effective_smtp(session)).configured
 
 
-
 async def already_sent(session: AsyncSession, client_id: int, month: date) -> list[DetailSending]:
     """The client's sheets of the month sent or on their way, newest first: such a sheet is not sent again unasked
     (one by one: only once confirmed; "send all": never). After a failure ("not sent") it simply is."""
     return [s for s in await billing.sendings(session, client_id, month) if s.status != FAILED]
+
 
 async def queue_sending(
     session: AsyncSession, client: TelegramClient, month: date, actor: User | None
