@@ -359,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"### Last figures ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n"
             + "\n".join(report)
             + ("\n\n### Plans of the five slowest cases (`--explain`)\n" + explained if explained else "")
-            + f"\n\nMachine (2 cores, shared with other work during the run):\n\n```\n{machine}\n```\n"
+            + f"\n\nMachine (its load average is in the `uptime` line):\n\n```\n{machine}\n```\n"
         )
         print(f"\nWritten into {README}")
 
