@@ -124,51 +124,15 @@ def _route_handlers() -> list[Any]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     alchemy = alchemy_config(settings)
-    from crm.features.accounts import services as accounts
     from crm.workers import queue_plugins
 
     queue_plugin, queue_lifecycle = queue_plugins(settings)
-
-    auth.configure_loaders(
-        session=accounts.load_session_user,
-        bearer=accounts.load_bearer_user,
-        db_session=lambda scope: scope["app"].state.alchemy.provide_session(scope["app"].state, scope),
-        absolute_lifetime_s=settings.session_absolute_hours * 3600,
-    )
-    if settings.redis_url:
-        session_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-sessions")
-        cache_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-cache")
-    else:
-        session_store = SQLAlchemyStore(alchemy, model=models.SessionRecord, namespace="crm")
-        cache_store = MemoryStore()
-
-    session_config = auth.RotatingSessionConfig(
-        key="__Host-session" if settings.secure_cookies else "crm_session",
-        max_age=settings.session_idle_minutes * 60,
-        renew_on_access=False,  # the backend renews by writing back at most once a minute
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-        store="sessions",
-        exclude=["^/static/", "^/health$", "^/api/"],
-    )
-    template_config = TemplateConfig(
-        directory=[PACKAGE_ROOT / "templates"],
-        engine=JinjaTemplateEngine,
-        engine_callback=partial(templating.configure, extra_globals={"audit_label": audit_label}),
-    )
-    static_dir = ASSETS_ROOT / "static"
+    _configure_auth(settings)
+    session_store, cache_store = _stores(settings, alchemy)
+    session_config = _session_config(settings)
+    template_config = _template_config()
     app = Litestar(
-        route_handlers=[
-            *_route_handlers(),
-            create_static_files_router(
-                path="/static",
-                directories=[static_dir],
-                opt={"public": True},
-                include_in_schema=False,
-                send_as_attachment=False,
-            ),
-        ],
+        route_handlers=[*_route_handlers(), _static_files_router()],
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             HTMXPlugin(),
@@ -187,16 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         guards=[auth.access_guard],
         template_config=template_config,
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            # Behind HTTPS the __Host- prefix pins the cookie to this host and path: a sibling subdomain cannot
-            # plant a token of its own (the weakness of a double-submit cookie).
-            cookie_name="__Host-crm_csrf" if settings.secure_cookies else "crm_csrf",
-            header_name="x-csrftoken",
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            exclude=["^/api/", "^/health$"],
-        ),
+        csrf_config=_csrf_config(settings),
         stores={"sessions": session_store, "cache": cache_store},
         before_send=[_security_headers(settings.secure_cookies)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000, gzip_compress_level=6),
@@ -207,27 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StatementError: errors.handle_bad_data,
             Exception: errors.handle_internal,
         },
-        openapi_config=OpenAPIConfig(
-            title="CRM API",
-            openapi_router=Router("/docs", route_handlers=[], include_in_schema=False, opt={"public": True}),
-            version="1",
-            path="/docs",
-            render_plugins=[
-                SwaggerRenderPlugin(
-                    path="/",
-                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
-                    favicon='<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
-                )
-            ],
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT or crm_ API token")
-                }
-            ),
-            security=[{"BearerToken": []}],
-        ),
+        openapi_config=_openapi_config(),
         logging_config=logs.logging_config(),
         on_startup=[_queue_hooks(queue_plugin, connect=True), _load_system_settings, _freeze_startup_heap],
         on_shutdown=[_queue_hooks(queue_plugin, connect=False)],
@@ -235,6 +170,98 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.alchemy = alchemy
     return app
+
+
+def _configure_auth(settings: Settings) -> None:
+    """How a request finds its user: the session cookie or a bearer token, loaded by the accounts slice."""
+    from crm.features.accounts import services as accounts
+
+    auth.configure_loaders(
+        session=accounts.load_session_user,
+        bearer=accounts.load_bearer_user,
+        db_session=lambda scope: scope["app"].state.alchemy.provide_session(scope["app"].state, scope),
+        absolute_lifetime_s=settings.session_absolute_hours * 3600,
+    )
+
+
+def _stores(settings: Settings, alchemy: Any) -> tuple[Any, Any]:
+    """The sessions' and the cache's stores: Redis when configured, else the database and memory."""
+    if settings.redis_url:
+        session_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-sessions")
+        cache_store: Any = RedisStore.with_client(url=settings.redis_url, namespace="crm-cache")
+    else:
+        session_store = SQLAlchemyStore(alchemy, model=models.SessionRecord, namespace="crm")
+        cache_store = MemoryStore()
+    return session_store, cache_store
+
+
+def _session_config(settings: Settings) -> auth.RotatingSessionConfig:
+    return auth.RotatingSessionConfig(
+        key="__Host-session" if settings.secure_cookies else "crm_session",
+        max_age=settings.session_idle_minutes * 60,
+        renew_on_access=False,  # the backend renews by writing back at most once a minute
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
+        exclude=["^/static/", "^/health$", "^/api/"],
+    )
+
+
+def _template_config() -> TemplateConfig:
+    return TemplateConfig(
+        directory=[PACKAGE_ROOT / "templates"],
+        engine=JinjaTemplateEngine,
+        engine_callback=partial(templating.configure, extra_globals={"audit_label": audit_label}),
+    )
+
+
+def _static_files_router() -> Any:
+    return create_static_files_router(
+        path="/static",
+        directories=[ASSETS_ROOT / "static"],
+        opt={"public": True},
+        include_in_schema=False,
+        send_as_attachment=False,
+    )
+
+
+def _csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        # Behind HTTPS the __Host- prefix pins the cookie to this host and path: a sibling subdomain cannot
+        # plant a token of its own (the weakness of a double-submit cookie).
+        cookie_name="__Host-crm_csrf" if settings.secure_cookies else "crm_csrf",
+        header_name="x-csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        exclude=["^/api/", "^/health$"],
+    )
+
+
+def _openapi_config() -> OpenAPIConfig:
+    """/docs: Swagger UI served from the app's own static files, with the bearer token as the API's security."""
+    return OpenAPIConfig(
+        title="CRM API",
+        openapi_router=Router("/docs", route_handlers=[], include_in_schema=False, opt={"public": True}),
+        version="1",
+        path="/docs",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                favicon='<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+            )
+        ],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT or crm_ API token")
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
 
 
 async def _load_system_settings(app: Litestar) -> None:
