@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +52,24 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     if not (head and m1 and m2):
         return ["Tasks: demo users are missing; no demo tasks."]
     clients = list((await session.scalars(select(ErpClient.id).order_by(ErpClient.id).limit(6))).all())
+    back, regions = await _strategies(session, head, clients)
+    tasks = [
+        *_todays_visits(m1, head, back, clients),
+        *_spread_tasks([m1, m2, head], head, back, regions, clients),
+    ]
+    recurring = _recurring_tasks(m1, m2, head)
+    tasks += recurring
+    session.add_all(tasks)
+    await session.flush()
+    for task in recurring:
+        task.series_id, task.occurrence = task.id, 1
+    await _visit_and_comments(session, tasks, m1, head, back)
+    return [f"Tasks: 3 strategies, {len(tasks)} tasks ({len(VISITS)} visits today for manager@example.com)."]
+
+
+async def _strategies(session: AsyncSession, head: User, clients: list[int]) -> tuple[Strategy, Strategy]:
+    """The head's three strategies (in progress with three clients, planned, paused); returns the first and the
+    paused one, which tasks link to."""
     today = local_today()
     back = Strategy(
         name=MARK,
@@ -85,15 +102,14 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     await session.flush()
     if clients:
         await session.execute(insert(strategy_clients), [{"strategy_id": back.id, "client_id": c} for c in clients[:3]])
-    tasks: list[Task] = []
+    return back, regions
 
-    def add(**values: Any) -> Task:
-        task = Task(**values)
-        tasks.append(task)
-        return task
 
-    for i, (at, title, address, lat, lon) in enumerate(VISITS):
-        add(
+def _todays_visits(m1: User, head: User, back: Strategy, clients: list[int]) -> list[Task]:
+    """The manager's visits today, at Moscow addresses with coordinates."""
+    today = local_today()
+    return [
+        Task(
             title=title,
             assignee_id=m1.id,
             creator_id=head.id,
@@ -106,52 +122,66 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
             client_id=clients[i] if i < len(clients) else None,
             status="in_progress" if i == 0 else "todo",
         )
-    owners = [m1, m2, head]
+        for i, (at, title, address, lat, lon) in enumerate(VISITS)
+    ]
+
+
+def _spread_tasks(owners: list[User], head: User, back: Strategy, regions: Strategy, clients: list[int]) -> list[Task]:
+    """32 tasks of the managers and the head across statuses and priorities, due from ten days ago to in twenty."""
+    tasks = []
     for i in range(32):
         owner = owners[i % 3]
         status = STATUSES[i % len(STATUSES)]
         offset = (i * 7) % 30 - 10
-        add(
-            title=TITLES[i % len(TITLES)],
-            assignee_id=owner.id,
-            creator_id=head.id if i % 4 == 0 else owner.id,
-            status=status,
-            priority=PRIORITIES[i % len(PRIORITIES)],
-            due_at=_at(offset, 9 + i % 9, (i % 2) * 30),
-            strategy_id=back.id if i % 5 == 0 else regions.id if i % 7 == 0 else None,
-            client_id=clients[i % len(clients)] if clients and i % 3 == 0 else None,
-            completed_at=_at(offset, 18) if status in ("done", "cancelled") else None,
+        tasks.append(
+            Task(
+                title=TITLES[i % len(TITLES)],
+                assignee_id=owner.id,
+                creator_id=head.id if i % 4 == 0 else owner.id,
+                status=status,
+                priority=PRIORITIES[i % len(PRIORITIES)],
+                due_at=_at(offset, 9 + i % 9, (i % 2) * 30),
+                strategy_id=back.id if i % 5 == 0 else regions.id if i % 7 == 0 else None,
+                client_id=clients[i % len(clients)] if clients and i % 3 == 0 else None,
+                completed_at=_at(offset, 18) if status in ("done", "cancelled") else None,
+            )
         )
-    weekly = add(
+    return tasks
+
+
+def _recurring_tasks(m1: User, m2: User, head: User) -> list[Task]:
+    """A weekly, a monthly (on the 31st: the month's last day) and a daily series, each its own first occurrence."""
+    weekly = Task(
         title="Еженедельный обзор воронки",
         assignee_id=m1.id,
         creator_id=m1.id,
         due_at=_at(1, 10),
         recurrence={"freq": "weekly", "interval": 1, "weekdays": [0], "skip_days_off": True},
     )
-    monthly = add(
+    monthly = Task(
         title="Отчёт по дебиторке",
         assignee_id=m2.id,
         creator_id=head.id,
         due_at=_at(5, 12),
         recurrence={"freq": "monthly", "interval": 1, "month_day": 31, "skip_days_off": True},
     )
-    daily = add(
+    daily = Task(
         title="Планёрка отдела",
         assignee_id=head.id,
         creator_id=head.id,
         due_at=_at(0, 9, 30),
         recurrence={"freq": "daily", "interval": 1, "skip_days_off": True, "count": 60},
     )
-    session.add_all(tasks)
-    await session.flush()
-    for task in (weekly, monthly, daily):
-        task.series_id, task.occurrence = task.id, 1
+    return [weekly, monthly, daily]
+
+
+async def _visit_and_comments(session: AsyncSession, tasks: list[Task], m1: User, head: User, back: Strategy) -> None:
+    """The first visit already checked in; a comment mentioning the head on the second, one on the strategy."""
     session.add(
         Visit(
             task_id=tasks[0].id,
             user_id=m1.id,
-            checked_in_at=datetime.combine(today, time(10, 5), tzinfo=local_tz()),
+            checked_in_at=datetime.combine(local_today(), time(10, 5), tzinfo=local_tz()),
             in_lat=55.7603,
             in_lon=37.6091,
             in_accuracy=18,
@@ -162,4 +192,3 @@ async def load(session: AsyncSession, scale: str = "small") -> list[str]:
     session.add_all([note, Comment(strategy_id=back.id, author_id=head.id, text="Первые два клиента вернулись.")])
     await session.flush()
     session.add(Mention(comment_id=note.id, user_id=head.id))
-    return [f"Tasks: 3 strategies, {len(tasks)} tasks ({len(VISITS)} visits today for manager@example.com)."]
