@@ -101,9 +101,6 @@ async def sale_rows(
     f = SaleFigure
     ids = None if user is None else await scope_employee_ids(session, user)
     clause = None if ids is None else f.responsible_id.in_(ids)  # a list, so each is an index range
-    parts = values(
-        column("grain", SmallInteger), column("at", Date), column("start", Date), column("sign", Integer), name="p"
-    ).data([(grain, at, start, sign) for start, end in periods for grain, at, sign in pieces(start, end)])
     live_type = type_field not in (DEAL_TYPE, DEFAULT_TYPE_FIELD)
     dims = ["s"] + ([] if live_type else ["k" if type_field == DEAL_TYPE else "c"])
     # managers from the employees' own rows; sources and types from the sums over everyone (the admin, the command
@@ -113,6 +110,32 @@ async def sale_rows(
     else:
         managers = others = clause
     pipeline = f.pipeline_id == (ALL_PIPELINES if pipeline_id is None else pipeline_id)
+    rows = await _period_rows(session, _grouped(periods, dims, managers, others, pipeline))
+    day = (
+        select(f.at, func.sum(f.amount), func.sum(f.deals))
+        .where(f.grain == DAY, f.dim == "t", others, f.at.between(day_from, day_to))
+        .where(pipeline)
+        .group_by(f.at)
+    )
+    rows += [SaleRow(at, total, count=count, only="day") for at, total, count in (await session.execute(day)).all()]
+    if live_type:
+        rows += await _live_types(session, user, periods, pipeline_id, type_field)
+    return rows
+
+
+def _grouped(
+    periods: list[tuple[date, date]],
+    dims: list[str],
+    managers: ColumnElement[bool],
+    others: ColumnElement[bool],
+    pipeline: ColumnElement[bool],
+) -> Any:
+    """The figures summed per period: by manager (dimension ``t``) and by the keys of ``dims``, each period made of
+    the figures' pieces (whole months and single days, signed so a piece can be subtracted)."""
+    f = SaleFigure
+    parts = values(
+        column("grain", SmallInteger), column("at", Date), column("start", Date), column("sign", Integer), name="p"
+    ).data([(grain, at, start, sign) for start, end in periods for grain, at, sign in pieces(start, end)])
     amount, deals = func.sum(parts.c.sign * f.amount), func.sum(parts.c.sign * f.deals)
     on_pieces = and_(f.grain == parts.c.grain, f.at == parts.c.at)
     by_manager = (
@@ -133,7 +156,11 @@ async def sale_rows(
         .group_by(parts.c.start, f.dim, f.k1, f.k2)
         .having(deals != 0)
     )
-    grouped = union_all(by_manager, by_key).subquery("g")
+    return union_all(by_manager, by_key).subquery("g")
+
+
+async def _period_rows(session: AsyncSession, grouped: Any) -> list[SaleRow]:
+    """The grouped sums with their names: the manager's, the source's and the type's from the portal's lists."""
     source_ref, type_ref = aliased(ReferenceValue), aliased(ReferenceValue)
     stmt = (
         select(
@@ -166,15 +193,6 @@ async def sale_rows(
             rows.append(SaleRow(start, total, source=k1, fallback_source=source or "", count=count, only="source"))
         else:
             rows.append(SaleRow(start, total, type=kind or "", count=count, only="type"))
-    day = (
-        select(f.at, func.sum(f.amount), func.sum(f.deals))
-        .where(f.grain == DAY, f.dim == "t", others, f.at.between(day_from, day_to))
-        .where(pipeline)
-        .group_by(f.at)
-    )
-    rows += [SaleRow(at, total, count=count, only="day") for at, total, count in (await session.execute(day)).all()]
-    if live_type:
-        rows += await _live_types(session, user, periods, pipeline_id, type_field)
     return rows
 
 
