@@ -61,6 +61,23 @@ async def import_table(
     imported at all (the caller rolls back)."""
     cols = mappings.resolve(table.headers, profile, chosen)
     outcome = Outcome(mapping=cols)
+    await _create_stage(session)
+    conn = await _raw(session)
+    reader = _Reader(table, cols, outcome)
+    await _copy_batches(conn, reader, progress)
+    outcome.rows_read = reader.row_no - 1
+    if outcome.rows_read == 0:
+        raise FileRejected(HEADER_ONLY)
+    if outcome.rows_read > outcome.rejected:
+        await _stage_names(session, conn, reader.clients, reader.people)
+        await _apply(session, import_id, outcome)
+    if reader.rejects:
+        await session.execute(insert(SalesImportReject), [{"import_id": import_id, **r} for r in reader.rejects])
+    return outcome
+
+
+async def _create_stage(session: AsyncSession) -> None:
+    """One import at a time; a fresh staging table for this one's rows."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('crm.sales.import'))"))
     for name in ("sales_stage", "sales_stage_clients", "sales_stage_people"):
         await session.execute(text(f"DROP TABLE IF EXISTS {name}"))
@@ -70,21 +87,31 @@ async def import_table(
             "family text, quantity text, amount text, person int, ckey int) ON COMMIT DROP"
         )
     )
-    conn = await _raw(session)
-    check = checker(cols)
-    rejects: list[dict[str, Any]] = []
-    per_invoice: dict[str, int] = {}
-    clients: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name key) → its staging row
-    people: dict[str, int] = {"": 0}
-    invoice_index = cols.get("invoice", -1)
-    rows = iter(table.rows)
-    counter = [1]  # the file's row number of the last row read (the header is row 1)
 
-    def next_batch() -> list[tuple[Any, ...]]:
+
+class _Reader:
+    """Reads and checks the file's rows a batch at a time, keeping the rejected rows (the first ``KEEP_REJECTS``),
+    the distinct clients and salespeople met (each with the small key its staging rows carry) and the file's row
+    number of the last row read (the header is row 1)."""
+
+    def __init__(self, table: Table, cols: dict[str, int], outcome: Outcome) -> None:
+        self.rows = iter(table.rows)
+        self.check = checker(cols)
+        self.invoice_index = cols.get("invoice", -1)
+        self.outcome = outcome
+        self.rejects: list[dict[str, Any]] = []
+        self.per_invoice: dict[str, int] = {}
+        self.clients: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name key) → its staging row
+        self.people: dict[str, int] = {"": 0}
+        self.row_no = 1
+
+    def next_batch(self) -> list[tuple[Any, ...]]:
         """Read and check rows until a batch is full or the file ends (runs in a thread)."""
+        check, invoice_index, outcome, rejects = self.check, self.invoice_index, self.outcome, self.rejects
+        per_invoice, clients, people = self.per_invoice, self.clients, self.people
         batch: list[tuple[Any, ...]] = []
-        row_no = counter[0]
-        for row in rows:
+        row_no = self.row_no
+        for row in self.rows:
             row_no += 1
             raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
             invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
@@ -110,20 +137,23 @@ async def import_table(
             batch.append((row_no, day, invoice, product, line_no, family, quantity, amount, person_key, client[0]))
             if len(batch) >= BATCH:
                 break
-        counter[0] = row_no
+        self.row_no = row_no
         return batch
 
-    # Rows are read in a thread: the event loop (the web pages, when the worker runs in the web process) is never
-    # blocked by a big file, and the database takes the previous batch meanwhile.
+
+async def _copy_batches(conn: Any, reader: _Reader, progress: Progress | None) -> None:
+    """COPY the checked rows into the staging table. Rows are read in a thread: the event loop (the web pages, when
+    the worker runs in the web process) is never blocked by a big file, and the database takes the previous batch
+    meanwhile."""
     copying: asyncio.Task[Any] | None = None
     try:
         while True:
-            batch = await asyncio.to_thread(next_batch)
+            batch = await asyncio.to_thread(reader.next_batch)
             if copying is not None:
                 await copying
                 copying = None
             if progress:
-                progress(counter[0] - 1)
+                progress(reader.row_no - 1)
             if not batch:
                 break
             copying = asyncio.create_task(
@@ -133,15 +163,6 @@ async def import_table(
         if copying is not None:
             with contextlib.suppress(Exception):
                 await copying
-    outcome.rows_read = counter[0] - 1
-    if outcome.rows_read == 0:
-        raise FileRejected(HEADER_ONLY)
-    if outcome.rows_read > outcome.rejected:
-        await _stage_names(session, conn, clients, people)
-        await _apply(session, import_id, outcome)
-    if rejects:
-        await session.execute(insert(SalesImportReject), [{"import_id": import_id, **r} for r in rejects])
-    return outcome
 
 
 async def _stage_names(
@@ -214,6 +235,13 @@ CREATE_ROUNDS = (
 async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> None:
     await _exec(session, "SET LOCAL work_mem = '128MB'")  # sorts and hashes of a big file stay in memory
     await _exec(session, "ANALYZE sales_stage")
+    await _match_clients(session, outcome)
+    await _write_lines(session, import_id, outcome)
+    await recompute_months(session, "SELECT DISTINCT client_id, month FROM sales_touched")
+
+
+async def _match_clients(session: AsyncSession, outcome: Outcome) -> None:
+    """Each staged client matched to an ERP client by code, INN or name, else created (counted as new)."""
     for sql in MATCH:
         await _exec(session, sql)
     for identity, where in CREATE_ROUNDS:
@@ -232,6 +260,11 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
         if created.rowcount:
             for sql in MATCH:
                 await _exec(session, sql)
+
+
+async def _write_lines(session: AsyncSession, import_id: int, outcome: Outcome) -> None:
+    """Update the invoice lines already there, insert the new ones, and note the (client, month) pairs touched in
+    ``sales_touched``."""
     for name in ("sales_existing", "sales_touched"):
         await _exec(session, f"DROP TABLE IF EXISTS {name}")
     await _exec(
@@ -272,7 +305,6 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
     # "updated": lines of the file that were there already, now holding the file's values (changed or not)
     updated = await _exec(session, "SELECT count(*) FROM sales_existing")
     outcome.imported, outcome.updated = inserted.rowcount or 0, int(updated.scalar() or 0)
-    await recompute_months(session, "SELECT DISTINCT client_id, month FROM sales_touched")
 
 
 async def recompute_months(session: AsyncSession, pairs_sql: str) -> None:
