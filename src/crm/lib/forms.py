@@ -143,11 +143,13 @@ class Form:
         return {name: (values if name in self.fields and self.fields[name].many else values[0])
                 for name, values in self.submitted.items() if values}  # fmt: skip
 
-    def refuse_if_invalid(self) -> None:
+    def refuse_if_invalid(self, *names: str) -> None:
         """For a form whose values no screen gets wrong (a button's hidden month, ticked record ids): a 422 page
-        (or JSON for the API) naming the first field and its message; nothing is done."""
+        (or JSON for the API) naming the first field and its message; nothing is done. With ``names``, only those
+        fields (the hidden ones) are refused so; the others' messages go next to them as usual."""
         for name, message in self.errors.items():
-            raise InvalidInput(name, f"{name}: {message}")
+            if not names or name in names:
+                raise InvalidInput(name, f"{name}: {message}")
 
     def data(self) -> dict[str, Any]:
         """The typed values by name (to pass to a service as keyword arguments)."""

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.goals import analysis, config, dashboard, overrides, pdf
 from crm.features.goals.api import read_query
 from crm.features.goals.config import VARIABLE_LABELS
-from crm.features.goals.forms import AnalysisViewForm
+from crm.features.goals.forms import AnalysisViewForm, CategoryCellForm
 from crm.features.goals.models import VARIABLES, AnalysisView
 from crm.features.goals.scope import scope_for, visible_people
 from crm.lib.auth import current_user
@@ -321,29 +321,28 @@ async def override_cell(request: Request, db_session: NamedDependency[AsyncSessi
     scope = await scope_for(db_session, user)
     if not await overrides.client_in_scope(db_session, scope, client_id):
         raise NotFoundException()
-    form = await request.form()
-    variable = str(form.get("variable") or "")
-    if variable not in VARIABLES:
-        raise NotFoundException()
-    category, reason = str(form.get("category") or "")[:80], str(form.get("reason") or "")[:80]
-    errors = await overrides.set_override(db_session, user, client_id, variable, category, reason)
-    back = str(form.get("back") or "/analysis/clients")
-    if not back.startswith("/analysis/clients"):
-        back = "/analysis/clients"
+    form = CategoryCellForm.parse(await request.form())
+    form.refuse_if_invalid("variable", "month", "back")
+    variable, category, reason, back = form.variable, form.category, form.reason, form.back_url
+    if form.ok:
+        found = await overrides.set_override(db_session, user, client_id, variable, category, reason)
+        for name, message in found.items():
+            form.errors.add(name, _(message))
+    errors = form.errors
     if not is_htmx(request):
         if errors:
-            toast(request, "; ".join(_(v) for v in errors.values()), "error")
+            toast(request, "; ".join(errors.values()), "error")
         else:
             await db_session.commit()
             toast(request, _("Category saved."))
         return Redirect(back, status_code=303)
     if not errors:
         await db_session.commit()
-    context = await _cell_context(db_session, scope, client_id, variable, str(form.get("month") or ""), back)
+    context = await _cell_context(db_session, scope, client_id, variable, form.month, back)
     context["edit"] = bool(errors)
-    context["cell_errors"] = {k: _(v) for k, v in errors.items()}
+    context["cell_errors"] = dict(errors)
     if errors:
-        context["chosen"] = {"category": category, "reason": reason}
+        context["chosen"] = {"category": form.raw("category"), "reason": form.raw("reason")}
     return render(request, "goals/_category_cell.html", context, status_code=422 if errors else 200)
 
 

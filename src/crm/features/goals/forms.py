@@ -80,6 +80,23 @@ class ShareForm(Form):
     query = Text(max_length=1000)
 
 
+class CategoryCellForm(Form):
+    """A row's category and reason set by hand (names from the variable's lists, empty: the automatic one;
+    ``overrides.set_override`` checks they are in the lists), with the table's variable and month and the address
+    to go back to (hidden: a bad one is refused with a 422 naming it)."""
+
+    variable = Choice(choices=VARIABLES, required=True)
+    month = Text(max_length=20)
+    back = Text(max_length=2000)
+    category = Text(max_length=MAX_NAME, message=N_("Choose a category from the list of this variable."))
+    reason = Text(max_length=MAX_NAME, message=N_("Choose a reason from the list of this variable."))
+
+    @property
+    def back_url(self) -> str:
+        """Back to the clients table only (never to another site)."""
+        return self.back if self.back.startswith("/analysis/clients") else "/analysis/clients"
+
+
 class AnalysisViewForm(Form):
     """Save the clients analysis as filtered (``query``) under a name (spaces collapsed)."""
 

@@ -78,19 +78,21 @@ async def settings_save(request: Request, db_session: NamedDependency[AsyncSessi
 
 @post("/analysis/settings/{kind:str}", opt=MANAGE, include_in_schema=False)
 async def settings_item(request: Request, db_session: NamedDependency[AsyncSession], kind: FromPath[str]) -> Any:
-    """Add or remove a category, a reason or a rule of a variable."""
+    """Add or remove a category, a reason or a rule of a variable (a hidden variable or id no screen sends
+    wrong: 422 naming it)."""
     user = current_user(request)
-    data = await request.form()
     message: str | None = None
     if kind in ("category", "reason"):
-        item = ItemForm.parse(data)
+        item = ItemForm.parse(await request.form())
+        item.refuse_if_invalid("variable", "remove")
         variable = item.variable
         if item.remove is not None:
             await config.remove_item(db_session, user, kind, item.remove)
         else:
             message = await config.add_item(db_session, user, kind, variable, item.raw("name"))
     elif kind == "rule":
-        rule = RuleForm.parse(data)
+        rule = RuleForm.parse(await request.form())
+        rule.refuse_if_invalid("variable", "remove")
         variable = rule.variable
         if rule.remove is not None:
             await config.remove_rule(db_session, user, rule.remove)
