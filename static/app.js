@@ -115,6 +115,43 @@
     dismissLater(el);
   });
 
+  // Person pickers (components/person_picker.html): a choice among the matches puts the chosen name into the
+  // search box (the server then keeps the choice), and a pointer's choice, Escape or leaving the picker closes the
+  // list of matches; typing again opens it.
+  function pickerOf(el) { return el && el.closest ? el.closest(".picker") : null; }
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    var picker = pickerOf(radio);
+    if (!picker || radio.type !== "radio") return;
+    var box = picker.querySelector("input[data-person-search]");
+    var label = radio.closest("label");
+    if (box) box.value = radio.value && label ? label.textContent.trim() : "";
+  });
+  function closeChoices(picker) {
+    var choices = picker && picker.querySelector(".picker-choices");
+    if (choices) choices.classList.add("is-closed");
+  }
+  document.addEventListener("click", function (event) {
+    if (event.detail > 0 && event.target.matches && event.target.matches(".picker-choices input[type=radio]")) {
+      closeChoices(pickerOf(event.target));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeChoices(pickerOf(event.target));
+  });
+  document.addEventListener("focusout", function (event) {
+    var picker = pickerOf(event.target);
+    if (picker && !(event.relatedTarget && picker.contains(event.relatedTarget))) closeChoices(picker);
+  });
+  document.addEventListener("input", function (event) {
+    var picker = event.target.matches && event.target.matches("input[data-person-search]") && pickerOf(event.target);
+    var choices = picker && picker.querySelector(".picker-choices");
+    if (choices) choices.classList.remove("is-closed");
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.classList && event.target.classList.contains("picker-choices")) event.target.classList.remove("is-closed");
+  });
+
   // Charts: <canvas data-chart="id-of-json"> drawn by the vendored Chart.js when the page loads it.
   function drawCharts(root) {
     if (!window.Chart) return;

@@ -36,7 +36,7 @@ async def test_the_views_carry_a_search_box_not_every_person(client, db) -> None
     for url in ("/tasks", "/tasks/list", "/tasks/calendar"):
         page = await client.get(url)
         assert page.status_code == 200, url
-        assert 'name="assignee_q"' in page.text and 'hx-get="/tasks/assignees"' in page.text
+        assert 'name="assignee_q"' in page.text and 'hx-get="/people/search"' in page.text
         assert "Worker 07" not in page.text and str(people["boris"].id) not in page.text, url
 
 

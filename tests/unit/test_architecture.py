@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # slice → the modules other slices may import from it
 PUBLIC: dict[str, set[str]] = {
     "org": {"models", "tree", "scope"},
-    "accounts": {"models", "services", "audit_labels", "permissions", "schemas"},
+    "accounts": {"models", "services", "audit_labels", "permissions", "schemas", "people"},  # people: the person picker
     "calendar": {"services"},
     "system": {"settings"},
     # the derived figures are shared records: plans and reports read them; period starts the period re-sync

@@ -20,8 +20,8 @@ KIND_LABELS = {
     "meeting": N_("Meetings"),
     "email": N_("Emails"),
     "task": N_("Tasks"),
-    "todo": N_("To-dos"),
-    "other": N_("Other activities"),
+    "todo": N_("To-do items (universal activities)"),
+    "other": N_("Other kinds of activity"),
 }
 HTTPS = N_("Use https (plain http only for a local emulator).")
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
+from crm.features.accounts.people import PersonPicker, Pickers, resolve
 from crm.features.goals import services
 from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.forms import GoalForm
@@ -28,6 +29,7 @@ from crm.lib.lists import ListParams, ListQuery
 from crm.lib.web import parse_int, render, toast
 
 VIEW = {"permission": "goals.view"}
+PERSON = Pickers.of("responsible_id")  # the goal form's person picker
 MANAGE = {"permission": "goals.manage"}
 
 
@@ -107,15 +109,20 @@ def _plain(value: Decimal) -> str:
 
 
 async def _form_context(
-    session: AsyncSession, user: Any, goal: Goal | None, typed: dict[str, Any], errors: dict[str, str]
+    session: AsyncSession,
+    user: Any,
+    goal: Goal | None,
+    typed: dict[str, Any],
+    errors: dict[str, str],
+    picker: PersonPicker | None = None,
 ) -> dict[str, Any]:
-    scope = await scope_for(session, user)
-    people = await visible_people(session, scope)
+    if picker is None:
+        picker = await resolve(session, user, typed.get("responsible_id") or "", "")
     return {
         "goal": goal,
         "typed": typed,
         "errors": errors,
-        "people": [(str(u.id), u.name or u.email) for u in people],
+        "person_picker": picker,
         "variables": variable_options(),
         "months": services.MONTHS,
     }
@@ -149,13 +156,15 @@ async def goal_edit(request: Request, db_session: NamedDependency[AsyncSession],
 
 async def _submit(request: Request, session: AsyncSession, goal: Goal | None) -> Any:
     user = current_user(request)
-    form = GoalForm.parse(await request.form())
+    picks = await PERSON.parse(await request.form()).resolve(session, user)
+    form = picks.apply(GoalForm.parse(await request.form()))
+    picker = picks.pickers["responsible_id"]
     typed = form.typed()
     if form.action in ("repeat", "grow"):  # fill the targets in and show the form again; nothing is saved
         if form.ok:
             for m, value in form.filled_targets().items():
                 typed[f"t{m}"] = _plain(value)
-        context = await _form_context(session, user, goal, typed, form.errors)
+        context = await _form_context(session, user, goal, typed, form.errors, picker)
         return render(request, "goals/goal_form.html", context, status_code=422 if form.errors else 200)
     data: dict[str, Any] = {k: typed[k] for k in ("variable", "family", "responsible_id", "year", "name")}
     data["targets"] = {str(m): typed[f"t{m}"] for m in services.MONTHS}
@@ -166,7 +175,7 @@ async def _submit(request: Request, session: AsyncSession, goal: Goal | None) ->
         raw_errors["variable"] = "This person already has a goal for this variable, family and year."
     if raw_errors:
         errors = {k: _(v) for k, v in raw_errors.items()}
-        context = await _form_context(session, user, goal, typed, errors)
+        context = await _form_context(session, user, goal, typed, errors, picker)
         return render(request, "goals/goal_form.html", context, status_code=422)
     if goal is None:
         goal = await services.create(session, user, goal_in)

@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts import people
 from crm.features.accounts.models import User
 from crm.features.goals.models import Goal
 from crm.features.sales.models import ErpClient
@@ -22,7 +23,7 @@ from crm.features.tasks import services, strategies, views
 from crm.features.tasks.comment_pages import post_comment
 from crm.features.tasks.forms import StrategyForm
 from crm.features.tasks.models import STATES, Strategy, Task
-from crm.features.tasks.scope import assignable_users, task_clause, visible_strategy
+from crm.features.tasks.scope import task_clause, visible_strategy
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, local_tz
 from crm.lib.i18n import gettext as _
@@ -93,7 +94,6 @@ def _goal_label(goal: Goal, names: dict[str, str]) -> str:
 
 
 async def _options(session: AsyncSession, user: Any, client_ids: list[int], goal_ids: list[int]) -> dict[str, Any]:
-    people = await assignable_users(session, user)
     clients = (
         (await session.execute(select(ErpClient.id, ErpClient.name).where(ErpClient.id.in_(client_ids)))).all()
         if client_ids
@@ -102,13 +102,26 @@ async def _options(session: AsyncSession, user: Any, client_ids: list[int], goal
     first = Goal.id.in_(goal_ids) if goal_ids else Goal.id.is_(None)
     goal_stmt = select(Goal).order_by(first.desc(), Goal.year.desc(), Goal.name).limit(200)
     goals = (await session.scalars(goal_stmt)).all()
-    names = {str(i): name for i, name in people}
+    responsible = {g.responsible_id for g in goals if g.responsible_id}
+    names = (
+        {
+            str(i): n or e
+            for i, n, e in (
+                await session.execute(select(User.id, User.name, User.email).where(User.id.in_(responsible)))
+            ).all()
+        }
+        if responsible
+        else {}
+    )
     return {
-        "people": [(str(i), name) for i, name in people],
         "client_choices": [(cid, name) for cid, name in clients],
         "goal_choices": [(g.id, _goal_label(g, names)) for g in goals],
         "state_options": [(s, _(strategies.STATE_LABELS[s])) for s in STATES],
     }
+
+
+PEOPLE_FIELDS = ("owner_id", "first_assignee_id")  # the form's person pickers
+PICKERS = people.Pickers.of(*PEOPLE_FIELDS)
 
 
 def _ints(values: list[str]) -> list[int]:
@@ -135,20 +148,22 @@ async def new_strategy(request: Request, db_session: NamedDependency[AsyncSessio
         "first_assignee_id": str(user.id),
         "first_due_at": proposal["due_at"].astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M"),
     }
-    context = {"values": values, "errors": {}, "strategy": None, **options}
+    pickers = await people.shown(db_session, user, values, *PEOPLE_FIELDS)
+    context = {"values": values, "errors": {}, "strategy": None, **options, **pickers}
     return render(request, "tasks/strategy_form.html", context)
 
 
 async def _save(request: Request, session: AsyncSession, strategy: Strategy | None) -> Any:
     user = current_user(request)
-    form = StrategyForm.parse(await request.form()).read(new=strategy is None)
+    picks = await PICKERS.parse(await request.form()).resolve(session, user)
+    form = picks.apply(StrategyForm.parse(await request.form())).read(new=strategy is None)
     parsed = form.input
     if form.ok:
         await strategies.check_strategy(session, user, parsed, strategy)
         form.add_service_errors()
     if not form.ok:
         options = await _options(session, user, _ints(form.raw_all("client_ids")), _ints(form.raw_all("goal_ids")))
-        context = {"values": form.typed(), "errors": form.errors, "strategy": strategy, **options}
+        context = {"values": form.typed(), "errors": form.errors, "strategy": strategy, **options, **picks.context()}
         return render(request, "tasks/strategy_form.html", context, status_code=422)
     if strategy is None:
         strategy, _task = await strategies.create_strategy(session, user, parsed)
@@ -190,8 +205,11 @@ async def edit_strategy(request: Request, db_session: NamedDependency[AsyncSessi
         "client_ids": [str(i) for i in linked["client_ids"]],
         "goal_ids": [str(i) for i in linked["goal_ids"]],
     }
-    options = await _options(db_session, current_user(request), linked["client_ids"], linked["goal_ids"])
-    return render(request, "tasks/strategy_form.html", {"values": values, "errors": {}, "strategy": s, **options})
+    user = current_user(request)
+    options = await _options(db_session, user, linked["client_ids"], linked["goal_ids"])
+    pickers = await people.shown(db_session, user, values, *PEOPLE_FIELDS)
+    context = {"values": values, "errors": {}, "strategy": s, **options, **pickers}
+    return render(request, "tasks/strategy_form.html", context)
 
 
 @post("/strategies/{strategy_id:int}/edit", opt=MANAGE, include_in_schema=False)

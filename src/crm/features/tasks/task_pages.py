@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts import people
 from crm.features.tasks import comments as threads
 from crm.features.tasks import services, views, visits
 from crm.features.tasks.comment_pages import post_comment
@@ -24,6 +25,7 @@ from crm.lib.i18n import local_tz
 from crm.lib.web import FormErrors, render, toast
 
 WEEKDAYS = range(7)
+ASSIGNEE = people.Pickers.of("assignee_id")  # the form's person picker
 
 
 def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
@@ -62,9 +64,17 @@ def values_of(task: Task | None, query: Any = None) -> dict[str, Any]:
 
 
 async def form_context(
-    request: Request, session: AsyncSession, values: dict[str, Any], errors: FormErrors, task: Task | None
+    request: Request,
+    session: AsyncSession,
+    values: dict[str, Any],
+    errors: FormErrors,
+    task: Task | None,
+    picker: people.PersonPicker | None = None,
 ) -> dict[str, Any]:
     user = current_user(request)
+    pickers = (
+        await people.shown(session, user, values, "assignee_id") if picker is None else {"assignee_picker": picker}
+    )
     client_id = values.get("client_id")
     text = str(client_id or "")
     label = await views.client_name(session, int(text)) if text.isdigit() and len(text) < 19 else ""
@@ -78,6 +88,7 @@ async def form_context(
         "status_labels": services.STATUS_LABELS,
         "priority_labels": services.PRIORITY_LABELS,
         "weekdays": WEEKDAYS,
+        **pickers,
         **await views.filter_choices(session, user),
     }
 
@@ -99,12 +110,13 @@ async def new_task(request: Request, db_session: NamedDependency[AsyncSession]) 
 
 async def _save(request: Request, session: AsyncSession, task: Task | None) -> Any:
     user = current_user(request)
-    form = TaskForm.parse(await request.form())
+    picks = await ASSIGNEE.parse(await request.form()).resolve(session, user)
+    form = picks.apply(TaskForm.parse(await request.form()))
     if form.ok:
         await services.check_links(session, user, form.input, task)
         form.add_service_errors()
     if not form.ok:
-        context = await form_context(request, session, form.typed(), form.errors, task)
+        context = await form_context(request, session, form.typed(), form.errors, task, picks.pickers["assignee_id"])
         return render(request, "tasks/form.html", context, status_code=422)
     parsed = form.input
     if task is None:

@@ -13,14 +13,13 @@ from litestar import Request
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts import people
 from crm.features.accounts.models import User
 from crm.features.goals.models import Goal
 from crm.features.org.scope import row_scope
 from crm.features.sales.models import ErpClient
 from crm.features.tasks import services, strategies
 from crm.features.tasks.models import PRIORITIES, STATUSES, Strategy, Task
-from crm.features.tasks.scope import assignable_name, assignable_users, find_assignable
-from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams
 from crm.lib.web import FormErrors
@@ -76,34 +75,13 @@ async def names_for(session: AsyncSession, tasks: Iterable[Task]) -> Names:
     return Names(users, clients, strats, goals)
 
 
-PICKER_LIMIT = 20
-
-
-@dataclass
-class PersonPicker:
-    """The assignee filter's state: the typed text, the chosen person (id, name), the matches to choose from (at
-    most ``PICKER_LIMIT``, ``more`` when there are others) and why the text did not choose anybody."""
-
-    query: str = ""
-    selected: tuple[str, str] | None = None
-    matches: list[tuple[str, str]] | None = None
-    more: bool = False
-    problem: str = ""
+PICKER_LIMIT = people.PICKER_LIMIT
+PersonPicker = people.PersonPicker
 
 
 async def search_people(session: AsyncSession, user: Any, query: str, chosen: str = "") -> PersonPicker:
-    """The picker's answer to typed text: the matching people in the user's scope (the chosen one kept)."""
-    picker = PersonPicker(query=query.strip()[:100])
-    try:
-        chosen_id = uuid.UUID(chosen) if chosen else None
-    except ValueError:
-        chosen_id = None
-    if chosen_id and (name := await assignable_name(session, user, chosen_id)):
-        picker.selected = (str(chosen_id), name)
-    if picker.query:
-        found, picker.more = await find_assignable(session, user, picker.query, PICKER_LIMIT)
-        picker.matches = [(str(i), n) for i, n in found if not picker.selected or str(i) != picker.selected[0]]
-    return picker
+    """The picker's answer to typed text (kept for /tasks/assignees; the pickers ask /people/search)."""
+    return await people.search(session, user, query, chosen)
 
 
 async def assignee_filter(
@@ -111,23 +89,11 @@ async def assignee_filter(
 ) -> PersonPicker:
     """The assignee filter from the URL: a chosen id, or typed text the server resolves (without JavaScript the
     picker is a plain text field) — one match filters by that person; nobody or several say so beside the field."""
-    query = (params.get("assignee_q") or "").strip()[:100]
-    if filters.assignee_id:
-        name = await assignable_name(session, user, filters.assignee_id)
-        return PersonPicker(query=name or "", selected=(str(filters.assignee_id), name or str(filters.assignee_id)))
-    if not query:
-        return PersonPicker()
-    found, more = await find_assignable(session, user, query, PICKER_LIMIT)
-    picker = PersonPicker(query=query, matches=[(str(i), n) for i, n in found], more=more)
-    if len(found) == 1:
-        filters.assignee_id = found[0][0]
-        return PersonPicker(query=found[0][1], selected=(str(found[0][0]), found[0][1]))
-    picker.problem = (
-        N_("Nobody in your scope matches “%(query)s”.")
-        if not found
-        else N_("Several people match “%(query)s”: choose one.")
-    )
-    errors.add("assignee_q", picker.problem)
+    chosen = str(filters.assignee_id) if filters.assignee_id else ""
+    picker = await people.resolve(session, user, chosen, params.get("assignee_q") or "")
+    if picker.problem:
+        errors.add("assignee_q", picker.problem)
+    filters.assignee_id = uuid.UUID(picker.value) if picker.selected else None
     return picker
 
 
@@ -135,13 +101,12 @@ def read_page_filters(params: ListParams, errors: FormErrors) -> services.TaskFi
     return services.read_filters(params.get, errors)
 
 
-async def filter_choices(session: AsyncSession, user: Any, people: bool = True) -> dict[str, Any]:
-    """The choices of the task form (``people``: every assignable person) and of the filter bar (people=False:
-    its assignee is a search picker, see ``assignee_filter``)."""
+async def filter_choices(session: AsyncSession, user: Any, people: bool = False) -> dict[str, Any]:
+    """The choices of the task form and of the filter bar (their people are search pickers: ``person_picker``,
+    ``assignee_filter``; ``people`` is accepted for the callers that still ask and lists nobody)."""
     stmt = await strategies.strategy_query(session, user)
     strats = (await session.scalars(stmt.order_by(Strategy.name).limit(200))).all()
     return {
-        "people": [(str(i), name) for i, name in await assignable_users(session, user)] if people else [],
         "strategy_options": [(s.id, s.name) for s in strats],
         "status_options": [(s, _(services.STATUS_LABELS[s])) for s in STATUSES],
         "priority_options": [(p, _(services.PRIORITY_LABELS[p])) for p in PRIORITIES],
