@@ -26,6 +26,7 @@ from crm.features.clients.sync_models import (
     Bitrix24Settings,
     CompanyFigure,
     CompanyPipelineFigure,
+    ManagerDayCompany,
     ManagerDayFigure,
     SyncRun,
     SyncState,
@@ -40,6 +41,7 @@ from crm.features.leads.models import (
     LeadSource,
 )
 from crm.features.org.models import Department, Employee
+from crm.features.plans.companies_called import ManagerCompaniesCalled, ManagerPeriodCompany
 from crm.features.plans.models import CallPlan, DayComment, PlanSettings
 from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.features.reports.sales_figures import SaleFigure
@@ -100,7 +102,10 @@ __all__ = [
     "LeadOperator",
     "LeadSource",
     "MailTest",
+    "ManagerCompaniesCalled",
+    "ManagerDayCompany",
     "ManagerDayFigure",
+    "ManagerPeriodCompany",
     "PasswordResetToken",
     "Pipeline",
     "PlanSettings",

@@ -175,6 +175,7 @@ async def figures_snapshot(sessions: Any) -> dict[str, list[Any]]:
             ("company_figures", "company_id"),
             ("company_pipeline_figures", "company_id, pipeline_id"),
             ("manager_day_figures", "employee_id, day"),
+            ("manager_day_companies", "employee_id, day, company_id"),
         ):
             out[table] = [
                 tuple(r)
@@ -321,6 +322,7 @@ async def test_a_full_import_copies_the_portal_and_builds_the_figures(sessions, 
         assert {s.semantics for s in (await session.scalars(select(Stage))).all()} == {"P", "S", "F"}
     before = await figures_snapshot(sessions)
     assert before["company_figures"] and before["company_pipeline_figures"] and before["manager_day_figures"]
+    assert before["manager_day_companies"]
 
 
 async def test_an_interrupted_full_import_resumes_where_it_stopped(sessions, emulator, portal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from crm.features.clients import figures
 from crm.features.clients.models import Call
 from crm.features.plans.models import CallPlan
 from crm.lib.i18n import local_today, local_tz
@@ -30,18 +31,20 @@ async def test_month_stats_answer_working_days_with_calls_plan_status_companies_
     ids = await head_and_team(db)
     db.add_all(
         [
-            fig(21, date(YEAR, 3, 3), 8, 1),
-            CallPlan(employee_id=21, day=date(YEAR, 3, 3), calls=10),
-            fig(21, date(YEAR, 3, 4), 6),
-            CallPlan(employee_id=21, day=date(YEAR, 3, 4), calls=5),
             call(1, 21, 500, date(YEAR, 3, 3)),
             call(2, 21, 500, date(YEAR, 3, 3)),
             call(3, 21, 501, date(YEAR, 3, 3)),
             call(4, 21, 502, date(YEAR, 3, 3), seconds=19),  # too short
             call(5, 21, 503, date(YEAR, 3, 3), kind=2),  # incoming
             call(6, 21, 500, date(YEAR, 3, 4)),
+            CallPlan(employee_id=21, day=date(YEAR, 3, 3), calls=10),
+            CallPlan(employee_id=21, day=date(YEAR, 3, 4), calls=5),
         ]
     )
+    await db.flush()
+    await figures.rebuild(db)  # what a sync does with the calls it stored; then the day figures set by hand
+    for figure in (fig(21, date(YEAR, 3, 3), 8, 1), fig(21, date(YEAR, 3, 4), 6)):
+        await db.merge(figure)
     await db.commit()
     headers = await bearer(client, "head@example.com")
     answer = await client.get(

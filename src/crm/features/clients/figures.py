@@ -114,6 +114,16 @@ WHERE {keys_filter}
 """
 
 
+# The companies behind those calls, one row per (employee, local day, company): the plans views count distinct
+# companies per month and year from them. Same calls as the company part of ``calls`` above.
+MANAGER_DAY_COMPANIES = """
+INSERT INTO manager_day_companies (employee_id, day, company_id)
+SELECT DISTINCT k.user_id, (k.start_at AT TIME ZONE :tz)::date, k.company_id FROM calls k
+WHERE k.active AND k.call_type = 1 AND k.user_id IS NOT NULL AND k.start_at IS NOT NULL
+  AND k.company_id IS NOT NULL AND k.duration >= :min_seconds {calls}
+"""
+
+
 async def last_communication(
     session: AsyncSession, company_id: int, counting: Counting = DEFAULT_COUNTING
 ) -> tuple[str, int] | None:
@@ -169,12 +179,13 @@ async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], cou
         bindparam("emps", emps, type_=ARRAY(BigInteger)),
         bindparam("days", days, type_=ARRAY(Date)),
     ]
-    await session.execute(
-        text(
-            "DELETE FROM manager_day_figures f USING unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(e, d) "
-            "WHERE f.employee_id = k.e AND f.day = k.d"
-        ).bindparams(*params)
-    )
+    for table in ("manager_day_figures", "manager_day_companies"):
+        await session.execute(
+            text(
+                f"DELETE FROM {table} f USING unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(e, d) "  # noqa: S608 - constants
+                "WHERE f.employee_id = k.e AND f.day = k.d"
+            ).bindparams(*params)
+        )
     lo, hi = min(days), max(days)
     tz = str(local_tz())
     window = (
@@ -192,12 +203,20 @@ async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], cou
         "(SELECT employee_id, day FROM keys)",
     )
     await session.execute(text(sql).bindparams(*params, *counting.binds(sql), tz=tz, lo=lo, hi=hi))
+    keys = (
+        " AND ((k.start_at AT TIME ZONE :tz)::date, k.user_id) IN "
+        "(SELECT d, e FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS keys(e, d))"
+    )
+    sql = MANAGER_DAY_COMPANIES.format(calls=window + keys)
+    await session.execute(text(sql).bindparams(*params, *counting.binds(sql), tz=tz, lo=lo, hi=hi))
 
 
 async def rebuild(session: AsyncSession, counting: Counting = DEFAULT_COUNTING) -> None:
     """Everything from scratch (after a full import, on ``crm bitrix24 rebuild-figures``, after the counting
     settings changed)."""
-    await session.execute(text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures"))
+    await session.execute(
+        text("TRUNCATE company_figures, company_pipeline_figures, manager_day_figures, manager_day_companies")
+    )
     last = _LAST_COMMUNICATION.format(acts="", calls="")
     await session.execute(text(last).bindparams(*counting.binds(last)))
     await copy_last_to_companies(session)
@@ -206,6 +225,8 @@ async def rebuild(session: AsyncSession, counting: Counting = DEFAULT_COUNTING) 
         "WITH keys AS (SELECT * FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS k(employee_id, day)),",
         "WITH",
     )
+    await session.execute(text(sql).bindparams(*counting.binds(sql), tz=str(local_tz())))
+    sql = MANAGER_DAY_COMPANIES.format(calls="")
     await session.execute(text(sql).bindparams(*counting.binds(sql), tz=str(local_tz())))
 
 

@@ -128,6 +128,18 @@ class ManagerDayFigure(DefaultBase):
     meetings: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ManagerDayCompany(DefaultBase):
+    """The companies an employee called on a local day: an outgoing call of at least the minimum duration (the
+    company part of ``ManagerDayFigure.calls``), one row per company and day. The plans views count distinct
+    companies per month and year from these rows instead of scanning the calls."""
+
+    __tablename__ = "manager_day_companies"
+
+    employee_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 async def sync_version(session: AsyncSession) -> str | None:
     """What anything computed from the local copy depends on: the sync runs (every sync, period re-sync and
     figures rebuild is one). A cache keyed by it (the companies list's counts and choices, the communication

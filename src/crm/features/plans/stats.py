@@ -9,35 +9,30 @@ from __future__ import annotations
 import calendar as pycal
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     BindParameter,
     Date,
+    and_,
     any_,
     bindparam,
-    cast,
     exists,
-    extract,
-    func,
-    literal,
     or_,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.calendar.services import working_days
-from crm.features.clients.models import Call
 from crm.features.clients.sync_models import Bitrix24Settings, ManagerDayFigure
 from crm.features.org.models import Department, Employee
 from crm.features.org.tree import all_departments, effective_heads, indented
+from crm.features.plans.companies_called import DAY, MONTH, YEAR, ManagerCompaniesCalled
 from crm.features.plans.scope import Selection, Visible, selection_clause
-from crm.lib.i18n import local_tz
 
 FULFILLED, NOT_FULFILLED, FORCED, NONE = "fulfilled", "not_fulfilled", "forced", "none"
 
@@ -289,6 +284,17 @@ GROUP BY 1, 2
 """
 
 
+def _binds(ids: list[int], days: list[date]) -> list[BindParameter[Any]]:
+    """The people and working days as two array parameters (not one bind parameter each), and the day range that
+    lets the primary keys (employee_id, day) be read as ranges."""
+    return [
+        bindparam("ids", ids, type_=ARRAY(BigInteger)),
+        bindparam("days", days, type_=ARRAY(Date)),
+        bindparam("lo", min(days), type_=Date),
+        bindparam("hi", max(days), type_=Date),
+    ]
+
+
 async def _cells(
     session: AsyncSession, ids: list[int], days: list[date], by_day: bool, today: date
 ) -> dict[tuple[int, Any], Cell]:
@@ -296,12 +302,7 @@ async def _cells(
     is at most 12 rows per person, a month one per working day)."""
     if not ids or not days:
         return {}
-    binds: list[BindParameter[Any]] = [
-        bindparam("ids", ids, type_=ARRAY(BigInteger)),
-        bindparam("days", days, type_=ARRAY(Date)),
-        bindparam("lo", min(days), type_=Date),
-        bindparam("hi", max(days), type_=Date),
-    ]
+    binds = _binds(ids, days)
     day = "coalesce(f.day, p.day)"
     sql = _CELLS.format(period=day if by_day else f"extract(month FROM {day})::int")
     out: dict[tuple[int, Any], Cell] = {}
@@ -333,32 +334,33 @@ async def min_call_seconds(session: AsyncSession) -> int:
 async def companies_called(
     session: AsyncSession, ids: list[int], days: list[date], by_day: bool
 ) -> dict[tuple[int, Any], int]:
-    """Distinct companies each manager called (outgoing, at least the minimum duration, on working days in the
-    organisation's zone): ``(employee, day or month) → n`` and ``(employee, None) → n`` for the whole period, in
-    one grouped query (GROUPING SETS) served by ``ix_calls_user_start`` (user_id, start_at)."""
+    """Distinct companies each manager called on working days (outgoing, at least the minimum duration):
+    ``(employee, day or month) → n`` and ``(employee, None) → n`` for the whole period (the month, or the year),
+    read from the counts kept by ``companies_called``: one row per employee and period."""
     if not ids or not days:
         return {}
-    tz = local_tz()
-    start = datetime.combine(min(days), time(), tz)
-    end = datetime.combine(max(days) + timedelta(days=1), time(), tz)
-    local_day = cast(func.timezone(literal(str(tz), literal_execute=True), Call.start_at), Date)
-    period = (local_day if by_day else extract("month", local_day)).label("period")
+    first = days[0]
+    if by_day:
+        cells, whole, start = DAY, MONTH, first.replace(day=1)
+    else:
+        cells, whole, start = MONTH, YEAR, first.replace(month=1, day=1)
+    kept = ManagerCompaniesCalled
     rows = await session.execute(
-        select(Call.user_id, period, func.count(func.distinct(Call.company_id)))
-        .where(
-            Call.user_id == any_(bindparam("call_ids", ids, type_=ARRAY(BigInteger))),
-            Call.start_at >= start,
-            Call.start_at < end,
-            Call.active.is_(True),
-            Call.call_type == 1,
-            Call.duration >= await min_call_seconds(session),
-            Call.company_id.is_not(None),
-            local_day == any_(bindparam("call_days", days, type_=ARRAY(Date))),  # two arrays, not ~450 parameters
+        select(kept.employee_id, kept.grain, kept.period, kept.companies).where(
+            kept.employee_id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))),
+            or_(
+                and_(kept.grain == cells, kept.period.between(start, days[-1])),
+                and_(kept.grain == whole, kept.period == start),
+            ),
         )
-        .group_by(func.grouping_sets(tuple_(Call.user_id, period), tuple_(Call.user_id)))
     )
-    return {(user_id, None if p is None else _key(p, by_day)): int(n) for user_id, p, n in rows}
-
-
-def _key(period: Any, by_day: bool) -> Any:
-    return period if by_day else int(period)
+    working = set(days)
+    out: dict[tuple[int, Any], int] = {}
+    for employee_id, grain, period, n in rows:
+        if grain == whole:
+            out[(employee_id, None)] = n
+        elif not by_day:
+            out[(employee_id, period.month)] = n
+        elif period in working:
+            out[(employee_id, period)] = n
+    return out
