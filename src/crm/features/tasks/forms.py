@@ -1,16 +1,21 @@
-"""The tasks slice's forms (crm.lib.forms): a visit's check-in and check-out (the phone's position) and its note, a
-comment in a thread, a task and a strategy (their rules shared with the JSON API)."""
+"""The tasks slice's forms (crm.lib.forms): a visit's check-in and check-out (the phone's position), its note and
+photos, a comment in a thread, a task and a strategy (their rules shared with the JSON API), and the kanban's and
+the calendar's one-request moves."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Self
 
+from litestar.datastructures import UploadFile
+
 from crm.features.tasks.comments import error_text
+from crm.features.tasks.models import STATUSES
 from crm.features.tasks.services import TaskInput, read_task
 from crm.features.tasks.strategies import StrategyInput, read_strategy
 from crm.features.tasks.visits import Position
-from crm.lib.forms import MAX_RAW, Boolean, Form, Number, Text
+from crm.lib.forms import MAX_RAW, Boolean, Choice, Date, File, Form, Number, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 
@@ -53,6 +58,41 @@ class CheckOutForm(CheckInForm, NoteForm):
     """Check out: the position, the note (only when the form has the field), and "done" to close the task."""
 
     done = Boolean()
+
+
+class PhotosForm(Form):
+    """Photos of a visit: every file sent as ``photo`` (the page; repeatable), ``photos`` or ``file`` (API
+    clients). Their rules (JPEG, PNG or HEIC up to 10 MB, read from the content) are ``visits.process_photo``'s."""
+
+    photo = File(many=True)
+    photos = File(many=True)
+    file = File(many=True)
+
+    def check(self) -> None:
+        if not self.uploads:
+            self.errors.add("photo", _("Choose a photo."))
+
+    @property
+    def uploads(self) -> list[UploadFile]:
+        return [*self.values["photo"], *self.values["photos"], *self.values["file"]]
+
+
+class MoveForm(Form):
+    """A kanban move: the column's status."""
+
+    status = Choice(choices=STATUSES, required=True, required_message=N_("Choose one of the listed values."))
+
+
+class RescheduleForm(Form):
+    """A calendar drag: the day dropped on."""
+
+    day = Date(
+        required=True,
+        min=date(2000, 1, 1),
+        max=date(2100, 12, 31),
+        message=N_("A date YYYY-MM-DD."),
+        required_message=N_("A date YYYY-MM-DD."),
+    )
 
 
 class CommentForm(Form):

@@ -166,8 +166,7 @@ async def _note_refused(request: Request, db_session: AsyncSession, task: Any, f
 async def visit_photos(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id)
     saved, errors = await upload_photos(request, db_session, task)
-    if errors:
-        await db_session.rollback()
+    if errors:  # nothing was written (upload_photos checks every photo first); a rollback would expire the task
         context = await visit_context(db_session, task)
         context["errors"] = dict(errors)
         return render(request, "tasks/visit.html", context, status_code=422)

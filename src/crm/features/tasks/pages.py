@@ -13,12 +13,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.tasks import board, services, views
+from crm.features.tasks import board, moves, services, views
+from crm.features.tasks.forms import MoveForm, RescheduleForm
 from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
+from crm.lib.forms import Form
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
 from crm.lib.lists import ListParams
@@ -147,6 +149,11 @@ def _back(request: Request, fallback: str = "/tasks") -> str:
     return fallback
 
 
+def _field_errors(form: Form) -> list[dict[str, str]]:
+    """A move's messages as the JSON errors of the API (``{field, message}``)."""
+    return [{"field": name, "message": message} for name, message in form.errors.items()]
+
+
 async def _task(session: AsyncSession, request: Request, task_id: int) -> Task:
     task = await visible_task(session, current_user(request), task_id, lock=True)
     if task is None:
@@ -159,10 +166,10 @@ async def move(request: Request, db_session: NamedDependency[AsyncSession], task
     """One request per kanban move: the new status; JSON for the script (with the previous status for the undo),
     a redirect back for a plain form."""
     task = await _task(db_session, request, task_id)
-    form = await request.form()
-    status = str(form.get("status") or "")
-    if status not in STATUSES:
-        return Response({"detail": _("Choose one of the listed values.")}, status_code=422)
+    form = MoveForm.parse(await request.form())
+    if not form.ok:
+        return Response({"detail": form.errors["status"], "errors": _field_errors(form)}, status_code=422)
+    status = form.status
     previous = task.status
     closes = await services.update_task(db_session, current_user(request), task, {"status": status})
     await db_session.commit()
@@ -179,20 +186,11 @@ async def move(request: Request, db_session: NamedDependency[AsyncSession], task
 async def reschedule(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
     """The calendar's drag: a new due day, the local time of day kept (09:00 for a task without one)."""
     task = await _task(db_session, request, task_id)
-    form = await request.form()
-    try:
-        day = date.fromisoformat(str(form.get("day") or ""))
-        if not 2000 <= day.year <= 2100:
-            raise ValueError
-    except ValueError:
-        return Response({"detail": _("A date YYYY-MM-DD.")}, status_code=422)
-    tz = local_tz()
-    previous = task.due_at
-    old_local = previous.astimezone(tz) if previous else datetime.combine(day, datetime.min.time(), tz).replace(hour=9)
-    new_due = datetime.combine(day, old_local.time().replace(tzinfo=None), tzinfo=tz)
-    if task.starts_at and previous:
-        task.starts_at = task.starts_at + (new_due - previous)
-    task.due_at = new_due
+    form = RescheduleForm.parse(await request.form())
+    if form.day is None:
+        return Response({"detail": form.errors["day"], "errors": _field_errors(form)}, status_code=422)
+    day = form.day
+    previous = moves.reschedule(task, day)
     await db_session.commit()
     message = _("“%(title)s” moved to %(day)s", title=task.title, day=day.strftime("%d.%m.%Y"))
     before = local_day(previous)

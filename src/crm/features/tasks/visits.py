@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from litestar.datastructures import UploadFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.config import get_settings
 from crm.features.tasks.models import Photo, Task, Visit
 from crm.lib.i18n import N_
+from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -174,6 +176,23 @@ async def save_photo(
     session.add(photo)
     await session.flush()
     return photo
+
+
+async def add_photos(
+    session: AsyncSession, user: Any, task: Task, uploads: list[UploadFile]
+) -> tuple[list[Photo], FormErrors]:
+    """Check every upload (``process_photo``), then save them all; none is saved when one is refused (its name
+    and why under ``photo``)."""
+    errors = FormErrors()
+    processed = []
+    for upload in uploads:
+        try:
+            processed.append((process_photo(await upload.read()), upload.filename or ""))
+        except PhotoError as exc:
+            errors.add("photo", f"{upload.filename}: {_(str(exc))}")
+    if errors:
+        return [], errors
+    return [await save_photo(session, user, task, data, name) for data, name in processed], errors
 
 
 async def photos_of(session: AsyncSession, task_id: int) -> list[Photo]:

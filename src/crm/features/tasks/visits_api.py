@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody
@@ -17,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tasks import visits
 from crm.features.tasks.api import WORK, invalid, task_or_404
+from crm.features.tasks.forms import PhotosForm
 from crm.features.tasks.models import Photo
 from crm.lib.auth import current_user
-from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors
 
 TAGS = ["tasks"]
@@ -137,23 +136,10 @@ async def api_check_out(
 
 async def upload_photos(request: Request, session: AsyncSession, task: Any) -> tuple[list[Photo], FormErrors]:
     """Every file of the form's ``photo`` (or ``photos``/``file``) fields; all or nothing."""
-    form = await request.form()
-    files = [f for key in ("photo", "photos", "file") for f in form.getall(key, []) if isinstance(f, UploadFile)]
-    errors = FormErrors()
-    if not files:
-        errors.add("photo", "Choose a photo.")
-        return [], errors
-    processed = []
-    for upload in files:
-        try:
-            processed.append((visits.process_photo(await upload.read()), upload.filename or ""))
-        except visits.PhotoError as exc:
-            errors.add("photo", f"{upload.filename}: {_(str(exc))}")
-    if errors:
-        return [], errors
-    user = current_user(request)
-    saved = [await visits.save_photo(session, user, task, data, name) for data, name in processed]
-    return saved, errors
+    form = PhotosForm.parse(await request.form())
+    if not form.ok:
+        return [], form.errors
+    return await visits.add_photos(session, current_user(request), task, form.uploads)
 
 
 @post(
