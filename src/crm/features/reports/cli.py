@@ -68,16 +68,33 @@ def _day(value: str | None, option: str) -> date | None:
 @click.option("--lang", type=click.Choice(["ru", "en"]), help="Language of the titles (default CRM_LOCALE).")
 @click.pass_context
 def sales(ctx: click.Context, **options: Any) -> None:
-    from crm.features.reports import charts, sales_output
-    from crm.features.reports.sales import parse_period, report
-    from crm.features.reports.sales_input import Columns, SalesInputError, read_sales
-    from crm.lib.i18n import fmt_number, local_today, local_tz, set_locale
+    from crm.features.reports.sales import report
+    from crm.lib.i18n import set_locale
 
     if options["lang"]:
         set_locale(options["lang"])
     output = Path(options["output_file"])
     if output.suffix.lower() not in OUTPUTS:
         fail(f"--output must end in {', '.join(OUTPUTS)}: {output.name}")
+    day_from, day_to = _period(options)
+    if options["input_file"]:
+        rows, day_from, day_to = _file_rows(ctx, options, day_from, day_to)
+    else:
+        rows, day_from, day_to = _database_rows(options, day_from, day_to)
+    figures = report(rows, day_from, day_to, compare=options["compare"])
+    body = _drawn(figures, output.suffix.lower())
+    try:
+        output.write_bytes(body)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    _echo_summary(figures, output, body)
+
+
+def _period(options: dict[str, Any]) -> tuple[date | None, date | None]:
+    """The days asked for: --period, or --from and/or --to (either may be missing)."""
+    from crm.features.reports.sales import parse_period
+    from crm.lib.i18n import local_today
+
     if options["period"] and (options["date_from"] or options["date_to"]):
         fail("give either --period or --from/--to, not both")
     day_from, day_to = _day(options["date_from"], "--from"), _day(options["date_to"], "--to")
@@ -88,65 +105,84 @@ def sales(ctx: click.Context, **options: Any) -> None:
             fail(f"--period: {exc}")
     if day_from and day_to and day_from > day_to:
         fail("--from is after --to")
+    return day_from, day_to
 
-    if options["input_file"]:
-        explicit = frozenset(
-            key
-            for key in ("manager", "source", "type")
-            if ctx.get_parameter_source(f"column_{key}") != click.core.ParameterSource.DEFAULT
-        )
-        columns = Columns(
-            closed_at=options["column_closed_at"],
-            amount=options["column_amount"],
-            manager=options["column_manager"],
-            source=options["column_source"],
-            type=options["column_type"],
-            explicit=explicit,
-        )
-        try:
-            rows = read_sales(options["input_file"], columns, local_tz())
-        except SalesInputError as exc:
-            fail(f"{options['input_file']}: {exc}")
-        if not rows:
-            fail(f"{options['input_file']}: no rows of sales")
-        day_from = day_from or min(r.closed_on for r in rows)  # the file's span when no period is given
-        day_to = day_to or max(max(r.closed_on for r in rows), day_from)
-    else:
-        from crm.features.reports.sales_data import sale_rows
 
-        if not (day_from or day_to):
-            day_from, day_to = parse_period("last-month", local_today())
-        day_from, day_to = day_from or day_to, day_to or day_from
-        assert day_from is not None and day_to is not None  # one of them was given, or the default period
-        span = (day_from, day_to)
+def _file_rows(
+    ctx: click.Context, options: dict[str, Any], day_from: date | None, day_to: date | None
+) -> tuple[Any, date, date]:
+    """The sales of the input file; the period defaults to the file's span."""
+    from crm.features.reports.sales_input import Columns, SalesInputError, read_sales
+    from crm.lib.i18n import local_tz
 
-        async def load(session: Any) -> Any:
-            return await sale_rows(
-                session,
-                None,
-                span[0],
-                span[1],
-                options["pipeline_id"],
-                options["type_field"],
-                compare=options["compare"],
-            )
-
-        rows = run_async(lambda: with_session(load))
-    assert day_from is not None and day_to is not None
-    figures = report(rows, day_from, day_to, compare=options["compare"])
-    suffix = output.suffix.lower()
-    if suffix == ".png":
-        body = charts.report_png(figures)
-    elif suffix == ".pdf":
-        body = sales_output.pdf_report(figures)
-    elif suffix == ".xlsx":
-        body = sales_output.xlsx_report(figures)
-    else:
-        body = sales_output.csv_report(figures, delimiter=";", decimal_comma=True)
+    explicit = frozenset(
+        key
+        for key in ("manager", "source", "type")
+        if ctx.get_parameter_source(f"column_{key}") != click.core.ParameterSource.DEFAULT
+    )
+    columns = Columns(
+        closed_at=options["column_closed_at"],
+        amount=options["column_amount"],
+        manager=options["column_manager"],
+        source=options["column_source"],
+        type=options["column_type"],
+        explicit=explicit,
+    )
     try:
-        output.write_bytes(body)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        rows = read_sales(options["input_file"], columns, local_tz())
+    except SalesInputError as exc:
+        fail(f"{options['input_file']}: {exc}")
+    if not rows:
+        fail(f"{options['input_file']}: no rows of sales")
+    day_from = day_from or min(r.closed_on for r in rows)  # the file's span when no period is given
+    day_to = day_to or max(max(r.closed_on for r in rows), day_from)
+    return rows, day_from, day_to
+
+
+def _database_rows(options: dict[str, Any], day_from: date | None, day_to: date | None) -> tuple[Any, date, date]:
+    """The won deals of the local Bitrix24 copy; the period defaults to last month, one day given means that day."""
+    from crm.features.reports.sales import parse_period
+    from crm.features.reports.sales_data import sale_rows
+    from crm.lib.i18n import local_today
+
+    if not (day_from or day_to):
+        day_from, day_to = parse_period("last-month", local_today())
+    day_from, day_to = day_from or day_to, day_to or day_from
+    assert day_from is not None and day_to is not None  # one of them was given, or the default period
+    span = (day_from, day_to)
+
+    async def load(session: Any) -> Any:
+        return await sale_rows(
+            session,
+            None,
+            span[0],
+            span[1],
+            options["pipeline_id"],
+            options["type_field"],
+            compare=options["compare"],
+        )
+
+    return run_async(lambda: with_session(load)), day_from, day_to
+
+
+def _drawn(figures: Any, suffix: str) -> bytes:
+    """The report in the output's format: charts (PNG), charts and tables (PDF), tables (XLSX, CSV)."""
+    from crm.features.reports import charts, sales_output
+
+    if suffix == ".png":
+        return charts.report_png(figures)
+    if suffix == ".pdf":
+        return sales_output.pdf_report(figures)
+    if suffix == ".xlsx":
+        return sales_output.xlsx_report(figures)
+    return sales_output.csv_report(figures, delimiter=";", decimal_comma=True)
+
+
+def _echo_summary(figures: Any, output: Path, body: bytes) -> None:
+    """The report's title and the top five of each table, on the terminal."""
+    from crm.features.reports import charts, sales_output
+    from crm.lib.i18n import fmt_number
+
     click.echo(f"{charts.title_of(figures)}: {charts.subtitle_of(figures)}")
     for title, lines in sales_output.tables(figures):
         click.echo(
