@@ -23,36 +23,55 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
     if not user.can("tasks.work") and not user.can("strategies.manage"):
         return []
     now = datetime.now(UTC)
-    out: list[Alert] = []
+    return [
+        *await _overdue(session, user, now),
+        *await _team_overdue(session, user, now),
+        *await _idle_strategies(session, user),
+        *await _mentions(session, user),
+    ]
+
+
+async def _overdue(session: AsyncSession, user: Any, now: datetime) -> list[Alert]:
+    """The user's own overdue tasks, the oldest first."""
     overdue = await session.execute(
         select(Task.id, Task.title, Task.due_at)
         .where(Task.assignee_id == user.id, Task.status.in_(OPEN_STATUSES), Task.due_at < now)
         .order_by(Task.due_at)
         .limit(LIMIT)
     )
-    for task_id, title, due in overdue.all():
-        out.append(Alert("task_overdue", _("Overdue: %(title)s", title=title), f"/tasks/{task_id}", due))
+    return [
+        Alert("task_overdue", _("Overdue: %(title)s", title=title), f"/tasks/{task_id}", due)
+        for task_id, title, due in overdue.all()
+    ]
+
+
+async def _team_overdue(session: AsyncSession, user: Any, now: datetime) -> list[Alert]:
+    """For a head: one summary of the overdue tasks of the others in their departments."""
     scope = await row_scope(session, user)
-    if scope.department_ids and not scope.everything:
-        team = select(User.id).where(User.department_id.in_(scope.department_ids), User.id != user.id)
-        count, oldest = (
-            await session.execute(
-                select(func.count(), func.min(Task.due_at)).where(
-                    Task.assignee_id.in_(team), Task.status.in_(OPEN_STATUSES), Task.due_at < now
-                )
+    if not scope.department_ids or scope.everything:
+        return []
+    team = select(User.id).where(User.department_id.in_(scope.department_ids), User.id != user.id)
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Task.due_at)).where(
+                Task.assignee_id.in_(team), Task.status.in_(OPEN_STATUSES), Task.due_at < now
             )
-        ).one()
-        if count:
-            out.append(
-                Alert(
-                    "task_overdue",
-                    ngettext(
-                        "%(num)s overdue task in your team", "%(num)s overdue tasks in your team", count, num=count
-                    ),
-                    "/tasks/list?overdue=true",
-                    oldest,
-                )
-            )
+        )
+    ).one()
+    if not count:
+        return []
+    return [
+        Alert(
+            "task_overdue",
+            ngettext("%(num)s overdue task in your team", "%(num)s overdue tasks in your team", count, num=count),
+            "/tasks/list?overdue=true",
+            oldest,
+        )
+    ]
+
+
+async def _idle_strategies(session: AsyncSession, user: Any) -> list[Alert]:
+    """The user's strategies planned or in progress without an open task."""
     open_task = select(Task.id).where(Task.strategy_id == Strategy.id, Task.status.in_(OPEN_STATUSES)).exists()
     idle = await session.execute(
         select(Strategy.id, Strategy.name, Strategy.updated_at)
@@ -60,15 +79,19 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
         .order_by(Strategy.id)
         .limit(LIMIT)
     )
-    for strategy_id, name, updated in idle.all():
-        out.append(
-            Alert(
-                "strategy_without_tasks",
-                _("Strategy without open tasks: %(name)s", name=name),
-                f"/strategies/{strategy_id}",
-                updated,
-            )
+    return [
+        Alert(
+            "strategy_without_tasks",
+            _("Strategy without open tasks: %(name)s", name=name),
+            f"/strategies/{strategy_id}",
+            updated,
         )
+        for strategy_id, name, updated in idle.all()
+    ]
+
+
+async def _mentions(session: AsyncSession, user: Any) -> list[Alert]:
+    """Unread mentions of the user, the newest first, with who wrote and the start of the text."""
     unread = await session.execute(
         select(Comment.task_id, Comment.strategy_id, Comment.text, Mention.created_at, User.name, User.email)
         .join(Comment, Comment.id == Mention.comment_id)
@@ -77,6 +100,7 @@ async def alerts(session: AsyncSession, user: Any) -> list[Alert]:
         .order_by(Mention.id.desc())
         .limit(LIMIT)
     )
+    out: list[Alert] = []
     for task_id, strategy_id, text, at, name, email in unread.all():
         link = f"/tasks/{task_id}" if task_id else f"/strategies/{strategy_id}"
         who = name or email or ""

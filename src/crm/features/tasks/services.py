@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -114,6 +114,21 @@ def read_task(raw: Mapping[str, Any], *, partial: bool) -> TaskInput:
     def given(name: str) -> bool:
         return name in raw or not partial
 
+    _read_what(raw, given, out)
+    _read_who_and_when(raw, given, out)
+    _read_links(raw, given, out)
+    _read_where(raw, given, out)
+    _read_recurrence(raw, given, out)
+    if "due_at" in v and "starts_at" in v and v["due_at"] and v["starts_at"] and v["starts_at"] > v["due_at"]:
+        err.add("starts_at", N_("The start is after the due time."))
+    if (v.get("lat") is None) != (v.get("lon") is None) and ("lat" in v or "lon" in v) and not partial:
+        err.add("lat", N_("Give both the latitude and the longitude, or neither."))
+    return out
+
+
+def _read_what(raw: Mapping[str, Any], given: Callable[[str], bool], out: TaskInput) -> None:
+    """The title, the description, the priority and the status."""
+    v, err = out.values, out.errors
     if given("title"):
         title = _text(raw.get("title"))
         if not title:
@@ -133,6 +148,11 @@ def read_task(raw: Mapping[str, Any], *, partial: bool) -> TaskInput:
             if value not in allowed:
                 err.add(name, N_("Choose one of the listed values."))
             v[name] = value
+
+
+def _read_who_and_when(raw: Mapping[str, Any], given: Callable[[str], bool], out: TaskInput) -> None:
+    """The assignee, the due time and the start."""
+    v, err = out.values, out.errors
     if given("assignee_id"):
         text = _text(raw.get("assignee_id"))
         try:
@@ -145,12 +165,22 @@ def read_task(raw: Mapping[str, Any], *, partial: bool) -> TaskInput:
                 v[name] = parse_moment(raw.get(name)) if raw.get(name) not in (None, "") else None
             except (ValueError, TypeError):
                 err.add(name, N_("A date and time, e.g. 2027-03-01 09:30."))
+
+
+def _read_links(raw: Mapping[str, Any], given: Callable[[str], bool], out: TaskInput) -> None:
+    """The client, the strategy and the goal the task is about (ids)."""
+    v, err = out.values, out.errors
     for name in ("client_id", "strategy_id", "goal_id"):
         if given(name):
             try:
                 v[name] = _id(raw.get(name))
             except (ValueError, TypeError):
                 err.add(name, N_("Choose from the list."))
+
+
+def _read_where(raw: Mapping[str, Any], given: Callable[[str], bool], out: TaskInput) -> None:
+    """The address and the coordinates (of a visit)."""
+    v, err = out.values, out.errors
     if given("address"):
         address = _text(raw.get("address"))
         if len(address) > 500:
@@ -162,6 +192,11 @@ def read_task(raw: Mapping[str, Any], *, partial: bool) -> TaskInput:
                 v[name] = _float(raw.get(name), lo, hi)
             except (ValueError, TypeError, OverflowError):
                 err.add(name, N_("Latitude from -90 to 90, longitude from -180 to 180."))
+
+
+def _read_recurrence(raw: Mapping[str, Any], given: Callable[[str], bool], out: TaskInput) -> None:
+    """The repeat rule (none when empty)."""
+    v, err = out.values, out.errors
     if given("recurrence"):
         rule = raw.get("recurrence")
         if rule in (None, {}, ""):
@@ -171,11 +206,6 @@ def read_task(raw: Mapping[str, Any], *, partial: bool) -> TaskInput:
                 v["recurrence"] = recurrence.parse(rule).as_json()
             except recurrence.RuleError as exc:
                 err.add(exc.field, exc.message)
-    if "due_at" in v and "starts_at" in v and v["due_at"] and v["starts_at"] and v["starts_at"] > v["due_at"]:
-        err.add("starts_at", N_("The start is after the due time."))
-    if (v.get("lat") is None) != (v.get("lon") is None) and ("lat" in v or "lon" in v) and not partial:
-        err.add("lat", N_("Give both the latitude and the longitude, or neither."))
-    return out
 
 
 async def check_links(session: AsyncSession, user: Any, data: TaskInput, task: Task | None = None) -> None:

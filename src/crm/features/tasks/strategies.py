@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -87,6 +87,29 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
     def given(name: str) -> bool:
         return name in raw or not partial
 
+    _read_about(raw, given, out)
+    for name in ("goal_ids", "client_ids"):
+        if given(name):
+            try:
+                v[name] = _ids(raw.get(name))
+            except (ValueError, TypeError):
+                err.add(name, N_("Choose from the list."))
+    _read_dates(raw, given, out)
+    _read_money(raw, given, out)
+    if v.get("starts_on") and v.get("ends_on") and v["ends_on"] < v["starts_on"]:
+        err.add("ends_on", N_("The end is before the start."))
+    first = raw.get("first_task")
+    if first is not None:
+        if not isinstance(first, Mapping):
+            err.add("first_task", N_("An object with title, assignee_id and due_at."))
+        else:
+            out.first_task = dict(first)
+    return out
+
+
+def _read_about(raw: Mapping[str, Any], given: Callable[[str], bool], out: StrategyInput) -> None:
+    """The name, the description, the state and the owner."""
+    v, err = out.values, out.errors
     if given("name"):
         raw_name = raw.get("name")
         name = raw_name.strip() if isinstance(raw_name, str) else ""
@@ -112,12 +135,11 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
             v["owner_id"] = uuid.UUID(str(owner).strip()) if owner not in (None, "") else None
         except ValueError:
             err.add("owner_id", N_("Choose a person from the list."))
-    for name in ("goal_ids", "client_ids"):
-        if given(name):
-            try:
-                v[name] = _ids(raw.get(name))
-            except (ValueError, TypeError):
-                err.add(name, N_("Choose from the list."))
+
+
+def _read_dates(raw: Mapping[str, Any], given: Callable[[str], bool], out: StrategyInput) -> None:
+    """The start and the end (days of the years 2000 to 2100)."""
+    v, err = out.values, out.errors
     for name in ("starts_on", "ends_on"):
         if given(name):
             value = raw.get(name)
@@ -128,6 +150,11 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
                 v[name] = day
             except ValueError:
                 err.add(name, N_("A date YYYY-MM-DD."))
+
+
+def _read_money(raw: Mapping[str, Any], given: Callable[[str], bool], out: StrategyInput) -> None:
+    """The cost (not negative), the expected and the actual result."""
+    v, err = out.values, out.errors
     for name in ("cost", "expected_result", "actual_result"):
         if given(name):
             try:
@@ -136,15 +163,6 @@ def read_strategy(raw: Mapping[str, Any], *, partial: bool) -> StrategyInput:
                     raise ValueError
             except ValueError:
                 err.add(name, N_("An amount of money, e.g. 150000.00."))
-    if v.get("starts_on") and v.get("ends_on") and v["ends_on"] < v["starts_on"]:
-        err.add("ends_on", N_("The end is before the start."))
-    first = raw.get("first_task")
-    if first is not None:
-        if not isinstance(first, Mapping):
-            err.add("first_task", N_("An object with title, assignee_id and due_at."))
-        else:
-            out.first_task = dict(first)
-    return out
 
 
 async def check_strategy(session: AsyncSession, user: Any, data: StrategyInput, strategy: Strategy | None) -> None:
