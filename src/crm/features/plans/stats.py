@@ -262,7 +262,9 @@ def _group(
 # Facts and plans of the period in one pass: a person's day is one row of each table at most, so a full join by
 # (employee, day) then a GROUP BY the period gives, per person and month (or day), the sums and the plan statuses;
 # whole numbers come out of SQL (no Decimal per cell), the people and working days are two array parameters (not
-# one bind parameter each), and the day range lets the primary keys (employee_id, day) be read as ranges.
+# one bind parameter each), and the day range lets the primary keys (employee_id, day) be read as ranges. The
+# working days are a hashed semi-join after the join: as a `day = ANY(:days)` in the index condition every row
+# of a year was compared with ~250 days (300,000 buffer reads and 450 ms for the whole organisation, 150 ms so).
 _CELLS = """
 SELECT coalesce(f.employee_id, p.employee_id) AS employee_id, {period} AS period,
        coalesce(sum(f.calls), 0)::int, coalesce(sum(f.meetings), 0)::int, sum(p.calls)::int AS plan,
@@ -271,15 +273,16 @@ SELECT coalesce(f.employee_id, p.employee_id) AS employee_id, {period} AS period
        count(p.day) FILTER (WHERE p.day < :today AND coalesce(f.calls, 0) < p.calls
                             AND p.forced_at IS NOT NULL)::int
 FROM (SELECT employee_id, day, calls, meetings FROM manager_day_figures
-      WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)) f
+      WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi) f
 FULL JOIN (SELECT employee_id, day, calls, forced_at FROM call_plans
-           WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)) p
+           WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi) p
   ON p.employee_id = f.employee_id AND p.day = f.day
+WHERE coalesce(f.day, p.day) IN (SELECT unnest(CAST(:days AS date[])))
 GROUP BY 1, 2
 """
 _COMMENTS = """
 SELECT employee_id, {period} AS period, count(*)::int FROM plan_day_comments
-WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day = ANY(:days)
+WHERE employee_id = ANY(:ids) AND day BETWEEN :lo AND :hi AND day IN (SELECT unnest(CAST(:days AS date[])))
 GROUP BY 1, 2
 """
 
