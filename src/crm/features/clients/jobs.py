@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import figures
-from crm.features.clients.connection import make_client, resolve
+from crm.features.clients.connection import Connection, make_client, resolve
 from crm.features.clients.engine import SessionFactory, Sync
 from crm.features.clients.sync_models import SyncRun
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error
@@ -97,28 +97,7 @@ async def _execute(
             await session.commit()
             return run
         conn = await resolve(session)
-        # holding the lock, any other "running" run is a worker that died: say so instead of "running" forever
-        await session.execute(
-            update(SyncRun)
-            .where(
-                SyncRun.status.in_(("running", "queued")),
-                SyncRun.id < run_id,
-                SyncRun.started_at.is_not(None),
-            )
-            .values(
-                status="failed",
-                error="Interrupted: the worker stopped before the end.",
-                finished_at=datetime.now(UTC),
-            )
-        )
-        # one run a minute: keep two days of routine runs (failures and other kinds stay)
-        await session.execute(
-            delete(SyncRun).where(
-                SyncRun.kind == "incremental",
-                SyncRun.status.in_(("done", "skipped")),
-                SyncRun.created_at < datetime.now(UTC) - timedelta(days=2),
-            )
-        )
+        await _tidy_runs(session, run_id)
         run.status, run.started_at, run.error = "running", datetime.now(UTC), ""
         await session.commit()
         kind, params = run.kind, dict(run.params)
@@ -131,18 +110,7 @@ async def _execute(
     sync.before_clear = hook
     status, error = "done", ""
     try:
-        if kind == "full":
-            await sync.full()
-        elif kind == "incremental":
-            await sync.incremental()
-        elif kind == "period":
-            await sync.period(date.fromisoformat(params["since"]), date.fromisoformat(params["until"]))
-        elif kind == "reconcile":
-            await sync.reconcile()
-        elif kind == "rebuild":
-            async with sessions() as session:
-                await figures.rebuild(session, conn.counting)
-                await session.commit()
+        await _perform(sync, sessions, conn, kind, params)
     except Bitrix24Error as exc:
         status, error = "failed", str(exc)
     except Exception as exc:
@@ -157,6 +125,48 @@ async def _execute(
     run = await _finish(sessions, run_id, status, dict(sync.counts), requests, error)
     log.info("sync run %s (%s): %s, %s requests, counts %s", run_id, kind, status, requests, dict(sync.counts))
     return run
+
+
+async def _tidy_runs(session: AsyncSession, run_id: int) -> None:
+    """Holding the sync lock: older runs still "running" are marked failed, old routine runs deleted."""
+    # holding the lock, any other "running" run is a worker that died: say so instead of "running" forever
+    await session.execute(
+        update(SyncRun)
+        .where(
+            SyncRun.status.in_(("running", "queued")),
+            SyncRun.id < run_id,
+            SyncRun.started_at.is_not(None),
+        )
+        .values(
+            status="failed",
+            error="Interrupted: the worker stopped before the end.",
+            finished_at=datetime.now(UTC),
+        )
+    )
+    # one run a minute: keep two days of routine runs (failures and other kinds stay)
+    await session.execute(
+        delete(SyncRun).where(
+            SyncRun.kind == "incremental",
+            SyncRun.status.in_(("done", "skipped")),
+            SyncRun.created_at < datetime.now(UTC) - timedelta(days=2),
+        )
+    )
+
+
+async def _perform(sync: Sync, sessions: SessionFactory, conn: Connection, kind: str, params: dict[str, Any]) -> None:
+    """The work of a run of this kind."""
+    if kind == "full":
+        await sync.full()
+    elif kind == "incremental":
+        await sync.incremental()
+    elif kind == "period":
+        await sync.period(date.fromisoformat(params["since"]), date.fromisoformat(params["until"]))
+    elif kind == "reconcile":
+        await sync.reconcile()
+    elif kind == "rebuild":
+        async with sessions() as session:
+            await figures.rebuild(session, conn.counting)
+            await session.commit()
 
 
 async def _finish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -215,55 +216,11 @@ async def company_card(session: AsyncSession, company: Company, whole_pipeline: 
             await session.scalars(select(CompanyPipelineFigure).where(CompanyPipelineFigure.company_id == company.id))
         ).all()
     }
-    acts = (
-        await session.scalars(
-            select(Activity)
-            .where(Activity.company_id == company.id, Activity.active.is_(True))
-            .order_by(Activity.start_at.desc().nulls_last())
-            .limit(100)
-        )
-    ).all()
-    calls = (
-        await session.scalars(
-            select(Call)
-            .where(Call.company_id == company.id, Call.active.is_(True))
-            .order_by(Call.start_at.desc().nulls_last())
-            .limit(100)
-        )
-    ).all()
-    linked = {c.activity_id: c for c in calls if c.activity_id}
-    timeline: list[tuple[str, Any, Any, Any]] = [("activity", a.start_at, a, linked.get(a.id)) for a in acts]
-    timeline += [
-        ("call", c.start_at, c, None) for c in calls if not c.activity_id or c.activity_id not in {a.id for a in acts}
-    ]
-    timeline.sort(key=lambda t: (t[1] is not None, t[1]), reverse=True)
-    people = {
-        e.id: e
-        for e in (
-            await session.scalars(
-                select(Employee).where(
-                    Employee.id.in_(
-                        {company.responsible_id}
-                        | {d.responsible_id for d in deals}
-                        | {a.responsible_id for a in acts}
-                        | {c.user_id for c in calls}
-                    )
-                )
-            )
-        ).all()
-    }
+    acts, calls, timeline = await _timeline(session, company.id)
+    people = await _people(session, {company.responsible_id} | {d.responsible_id for d in deals}, acts, calls)
     figure = await session.get(CompanyFigure, company.id)
     counting = (await resolve(session)).counting
-    last = await figures.last_communication(session, company.id, counting)
-    last_item: Any = None
-    last_call: Call | None = None
-    if last is not None:
-        last_item = await session.get(Activity if last[0] == "activity" else Call, last[1])
-    if isinstance(last_item, Activity):
-        last_call = (await session.scalars(select(Call).where(Call.activity_id == last_item.id).limit(1))).first()
-    who = getattr(last_item, "responsible_id", None) or getattr(last_item, "user_id", None)
-    if who and who not in people and (employee := await session.get(Employee, who)) is not None:
-        people[who] = employee
+    last_item, last_call = await _last_communication(session, company.id, counting, people)
     return {
         "requisites": requisites,
         "address": address,
@@ -280,6 +237,62 @@ async def company_card(session: AsyncSession, company: Company, whole_pipeline: 
         "last_call": last_call,
         "min_call_seconds": counting.min_seconds,
     }
+
+
+async def _timeline(
+    session: AsyncSession, company_id: int
+) -> tuple[Sequence[Activity], Sequence[Call], list[tuple[str, Any, Any, Any]]]:
+    """The company's last 100 activities and 100 calls, merged newest first (a call linked to a shown activity
+    goes with it, not on its own line)."""
+    acts = (
+        await session.scalars(
+            select(Activity)
+            .where(Activity.company_id == company_id, Activity.active.is_(True))
+            .order_by(Activity.start_at.desc().nulls_last())
+            .limit(100)
+        )
+    ).all()
+    calls = (
+        await session.scalars(
+            select(Call)
+            .where(Call.company_id == company_id, Call.active.is_(True))
+            .order_by(Call.start_at.desc().nulls_last())
+            .limit(100)
+        )
+    ).all()
+    linked = {c.activity_id: c for c in calls if c.activity_id}
+    timeline: list[tuple[str, Any, Any, Any]] = [("activity", a.start_at, a, linked.get(a.id)) for a in acts]
+    timeline += [
+        ("call", c.start_at, c, None) for c in calls if not c.activity_id or c.activity_id not in {a.id for a in acts}
+    ]
+    timeline.sort(key=lambda t: (t[1] is not None, t[1]), reverse=True)
+    return acts, calls, timeline
+
+
+async def _people(
+    session: AsyncSession, ids: set[int | None], acts: Sequence[Activity], calls: Sequence[Call]
+) -> dict[int, Employee]:
+    """The employees the card names: the given ones and those responsible for its activities and calls."""
+    ids = ids | {a.responsible_id for a in acts} | {c.user_id for c in calls}
+    return {e.id: e for e in (await session.scalars(select(Employee).where(Employee.id.in_(ids)))).all()}
+
+
+async def _last_communication(
+    session: AsyncSession, company_id: int, counting: Any, people: dict[int, Employee]
+) -> tuple[Any, Call | None]:
+    """The activity or call that counted last (None when nothing counts) and, for an activity, its call; its
+    employee is added to ``people``."""
+    last = await figures.last_communication(session, company_id, counting)
+    last_item: Any = None
+    last_call: Call | None = None
+    if last is not None:
+        last_item = await session.get(Activity if last[0] == "activity" else Call, last[1])
+    if isinstance(last_item, Activity):
+        last_call = (await session.scalars(select(Call).where(Call.activity_id == last_item.id).limit(1))).first()
+    who = getattr(last_item, "responsible_id", None) or getattr(last_item, "user_id", None)
+    if who and who not in people and (employee := await session.get(Employee, who)) is not None:
+        people[who] = employee
+    return last_item, last_call
 
 
 # --------------------------------------------------------------------------- employees and departments
