@@ -142,13 +142,27 @@ async def strategies_and_tasks(
 ) -> int:
     """Two strategies per manager on a few of their clients and a goal; tasks by manager activity."""
     now = datetime.now(UTC)
-    today = date.today()
     own: dict[Any, list[int]] = {}
     for cid in client_ids:
         own.setdefault(owner[cid].id, []).append(cid)
     goals_of: dict[Any, list[int]] = {}
     for gid, uid in goal_ids:
         goals_of.setdefault(uid, []).append(gid)
+    strategy_of = await _strategies(conn, org, own, goals_of, rng, now)
+    return await _tasks(conn, org, own, strategy_of, tasks, rng, progress, now)
+
+
+async def _strategies(
+    conn: Any,
+    org: Org,
+    own: dict[Any, list[int]],
+    goals_of: dict[Any, list[int]],
+    rng: random.Random,
+    now: datetime,
+) -> dict[Any, list[int]]:
+    """Two strategies per manager, each on a few of the manager's clients and the manager's first goal; returns
+    each manager's strategy ids."""
+    today = date.today()
     strategy_of: dict[Any, list[int]] = {}
     for m in org.managers:
         for k in range(2):
@@ -173,6 +187,21 @@ async def strategies_and_tasks(
             if goals_of.get(m.id):
                 await copy_records(conn, "strategy_goals", ("strategy_id", "goal_id"), [(sid, goals_of[m.id][0])])
     await set_sequence(conn, "strategies")
+    return strategy_of
+
+
+async def _tasks(
+    conn: Any,
+    org: Org,
+    own: dict[Any, list[int]],
+    strategy_of: dict[Any, list[int]],
+    tasks: int,
+    rng: random.Random,
+    progress: Progress | None,
+    now: datetime,
+) -> int:
+    """``tasks`` tasks drawn by manager activity over the past year and the next four months (a tenth of them
+    visits), some on the manager's clients and strategies."""
     by_activity = Weighted(org.managers, [m.activity for m in org.managers])
     first = await next_id(conn, "tasks")
     statuses_past = ("done",) * 13 + ("cancelled",) + ("todo",) * 3 + ("in_progress",) * 2
