@@ -137,7 +137,16 @@ def dashboard_pdf(board: Any, label: str) -> bytes:
         line += " · " + _("target %(target)s", target=fmt_number(total.target, digits))
         line += f" · {fmt_number(total.percent, 1)} %"
     pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-    # bars
+    _month_bars(pdf, board)
+    pdf.ln(3)
+    _month_table(pdf, board, digits)
+    if board.families:
+        _families_table(pdf, board, digits)
+    return bytes(pdf.output())
+
+
+def _month_bars(pdf: Any, board: Any) -> None:
+    """Each month's target and actual as a pair of bars, scaled to the board's peak, with a legend below."""
     left, top, height = pdf.l_margin + 2, pdf.get_y() + 4, 55.0
     width = (pdf.w - pdf.l_margin - pdf.r_margin - 4) / 12
     peak = float(board.peak) or 1.0
@@ -166,8 +175,11 @@ def dashboard_pdf(board: Any, label: str) -> bytes:
     pdf.rect(pdf.get_x(), pdf.get_y() + 1, 3, 3, style="F")
     pdf.set_x(pdf.get_x() + 4)
     pdf.cell(30, 5, _("Actual"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    # table
+
+
+def _month_table(pdf: Any, board: Any, digits: int) -> None:
+    """Target, actual and completion per month and for the year."""
+    total = board.total
     cols = [(_("Month"), 40, "L"), (_("Target"), 45, "R"), (_("Actual"), 45, "R"), (_("Completion"), 30, "R")]
     pdf.set_font("DejaVu", "B", 9)
     for text, w, align in cols:
@@ -185,13 +197,15 @@ def dashboard_pdf(board: Any, label: str) -> bytes:
         for (_t, w, align), text in zip(cols, values, strict=True):
             pdf.cell(w, 5.5, text, border=1, align=align)
         pdf.ln()
-    if board.families:
-        pdf.ln(3)
-        pdf.set_font("DejaVu", "B", 10)
-        pdf.cell(0, 6, _("By product family"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 9)
-        for family, value in board.families[:30]:
-            pdf.cell(80, 5.5, family or _("no family"), border=1)
-            pdf.cell(45, 5.5, fmt_number(value, digits), border=1, align="R")
-            pdf.ln()
-    return bytes(pdf.output())
+
+
+def _families_table(pdf: Any, board: Any, digits: int) -> None:
+    """The year's actual by product family (the first 30)."""
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(0, 6, _("By product family"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    for family, value in board.families[:30]:
+        pdf.cell(80, 5.5, family or _("no family"), border=1)
+        pdf.cell(45, 5.5, fmt_number(value, digits), border=1, align="R")
+        pdf.ln()
