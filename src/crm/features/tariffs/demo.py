@@ -154,50 +154,63 @@ def generate_journal(
         for index in range(per_day):
             chan, cash_prefix = rng.choice(offices or OFFICES)
             numbers[chan] = numbers.get(chan, 0) + 1
-            number = numbers[chan]
             moment = datetime.combine(day, time(0), tzinfo=tz) + timedelta(
                 seconds=int(86399 * (index + rng.random()) / per_day)
             )
-            kind = rng.random()
-            urgent = kind < 0.08
-            notify = 0.08 <= kind < 0.35
-            categ = "С" if urgent else "ПУ" if notify else "П"
-            words = rng.randint(5, 140)
-            city = rng.choice(CITIES)
-            extras = []
-            if urgent:
-                extras.append("СРОЧНАЯ")
-            if notify:
-                extras.append("УВЕДОМЛЕНИЕ ТЕЛЕГРАФОМ")
-            if rng.random() < 0.04:
-                extras.append(rng.choice(["ЛЮКС", "ЛЮКС/В", "ВРУЧИТЬ 25/12", "ПОЧТОЙ ЗАКАЗНОЕ"]))
-            address = " ".join([*extras, city, rng.choice(STREETS), str(rng.randint(1, 200)), rng.choice(NAMES)])
-            kn = f"{cash_prefix}{rng.randint(1, 45000)}"
-            stamp = moment.strftime("%d/%m %H%M")
-            out_moment = moment + timedelta(seconds=2)
             out_num = 1000 + offset * per_day + index
-            writer.writerow(
-                [
-                    f"{prefix}{'s' if urgent else 'p'}{day:%y%m%d}{index:05x}.q",
-                    moment.strftime("%Y-%m-%d %H:%M:%S.000000"),
-                    chan,
-                    number,
-                    f"ЗЦЗЦ {number:03d} {categ}211544 1",
-                    f"(623 {chan} {number:04d} {moment:%H%M} {moment:%d.%m})",
-                    kn,
-                    categ,
-                    int(notify),
-                    int(urgent),
-                    f"{city.split()[0]} {kn} {words} {stamp}",
-                    address,
-                    rng.choice(SIGNERS),
-                    out_moment.strftime("%Y-%m-%d %H:%M:%S.000000"),
-                    "123-20/06",
-                    out_num,
-                    f"ЗЦЗЦ {out_num % 1000:03d} {categ}211544 1",
-                ]
-            )
+            stem = f"{day:%y%m%d}{index:05x}"
+            writer.writerow(_telegram(rng, prefix, stem, chan, numbers[chan], moment, cash_prefix, out_num))
     return out.getvalue().encode("cp1251")
+
+
+def _telegram(
+    rng: random.Random,
+    prefix: str,
+    stem: str,
+    chan: str,
+    number: int,
+    moment: datetime,
+    cash_prefix: str,
+    out_num: int,
+) -> list[Any]:
+    """One journal row: a telegram of channel ``chan`` sent at ``moment``, urgent or with a notice at random, to a
+    random address; its file is named ``prefix``, s (urgent) or p, ``stem``."""
+    kind = rng.random()
+    urgent = kind < 0.08
+    notify = 0.08 <= kind < 0.35
+    categ = "С" if urgent else "ПУ" if notify else "П"
+    words = rng.randint(5, 140)
+    city = rng.choice(CITIES)
+    extras = []
+    if urgent:
+        extras.append("СРОЧНАЯ")
+    if notify:
+        extras.append("УВЕДОМЛЕНИЕ ТЕЛЕГРАФОМ")
+    if rng.random() < 0.04:
+        extras.append(rng.choice(["ЛЮКС", "ЛЮКС/В", "ВРУЧИТЬ 25/12", "ПОЧТОЙ ЗАКАЗНОЕ"]))
+    address = " ".join([*extras, city, rng.choice(STREETS), str(rng.randint(1, 200)), rng.choice(NAMES)])
+    kn = f"{cash_prefix}{rng.randint(1, 45000)}"
+    stamp = moment.strftime("%d/%m %H%M")
+    out_moment = moment + timedelta(seconds=2)
+    return [
+        f"{prefix}{'s' if urgent else 'p'}{stem}.q",
+        moment.strftime("%Y-%m-%d %H:%M:%S.000000"),
+        chan,
+        number,
+        f"ЗЦЗЦ {number:03d} {categ}211544 1",
+        f"(623 {chan} {number:04d} {moment:%H%M} {moment:%d.%m})",
+        kn,
+        categ,
+        int(notify),
+        int(urgent),
+        f"{city.split()[0]} {kn} {words} {stamp}",
+        address,
+        rng.choice(SIGNERS),
+        out_moment.strftime("%Y-%m-%d %H:%M:%S.000000"),
+        "123-20/06",
+        out_num,
+        f"ЗЦЗЦ {out_num % 1000:03d} {categ}211544 1",
+    ]
 
 
 # --------------------------------------------------------------------------- registries, as the office keeps them

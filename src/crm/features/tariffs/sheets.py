@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from crm.features.tariffs.billing import Detail
 from crm.features.tariffs.models import RegistryRecord, Telegram
@@ -213,6 +214,24 @@ def to_xlsx(detail: Detail) -> bytes:
     sheet = workbook.active
     sheet.title = f"{detail.client.code} {detail.month:%Y-%m}"
     bold = Font(bold=True)
+    _xlsx_head(sheet, detail, bold)
+    _xlsx_totals(sheet, detail, bold)
+    header_row = _xlsx_table(sheet, detail, bold)
+    for index, column_width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column_width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_head(sheet: Worksheet, detail: Detail, bold: Font) -> None:
+    """The title, the sender (when set), the client and the period, each a row across the table's width."""
     width = len(XLSX_WIDTHS)
     head: list[tuple[str, Font | None]] = [(title(detail), Font(bold=True, size=14))]
     who = sender()
@@ -226,7 +245,10 @@ def to_xlsx(detail: Detail) -> bytes:
             cell.font = font
         sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=width)
     sheet.row_dimensions[1].height = 22
-    # the totals at the top: a label and its figure, side by side
+
+
+def _xlsx_totals(sheet: Worksheet, detail: Detail, bold: Font) -> None:
+    """The totals at the top: a label and its figure, side by side."""
     totals = [
         (_("Telegrams"), len(detail.rows), "0"),
         (_("Total without VAT"), detail.total, MONEY_FORMAT),
@@ -239,9 +261,13 @@ def to_xlsx(detail: Detail) -> bytes:
         sheet.cell(row=sheet.max_row, column=1).font = bold
         figure = sheet.cell(row=sheet.max_row, column=2)
         figure.number_format, figure.font = number_format, bold
+
+
+def _xlsx_table(sheet: Worksheet, detail: Detail, bold: Font) -> int:
+    """The headings and the rows (each telegram's total in bold); returns the headings' row."""
     sheet.append([])
     sheet.append([c.label for c in _columns()])
-    header_row = sheet.max_row
+    header_row = int(sheet.max_row)
     fill = PatternFill("solid", fgColor="E8ECF2")
     for cell in sheet[header_row]:
         cell.font, cell.fill = bold, fill
@@ -257,17 +283,7 @@ def to_xlsx(detail: Detail) -> bytes:
         if is_total:
             for cell in cells:
                 cell.font = bold
-    for index, column_width in enumerate(XLSX_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column_width
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return header_row
 
 
 # --------------------------------------------------------------------------- PDF
@@ -335,8 +351,17 @@ def _pdf_head(pdf: _Document, detail: Detail, who: Sender) -> None:
 
 
 def to_pdf(detail: Detail) -> bytes:
-    regular, bold = font_files()
     who = sender()
+    pdf = _pdf_document(detail, who)
+    pdf.add_page()
+    _pdf_head(pdf, detail, who)
+    _pdf_table(pdf, detail)
+    return bytes(pdf.output())
+
+
+def _pdf_document(detail: Detail, who: Sender) -> _Document:
+    """An empty A4 landscape document with the fonts, the properties and the footer's text."""
+    regular, bold = font_files()
     pdf = _Document(orientation="L", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=14)
@@ -350,8 +375,11 @@ def to_pdf(detail: Detail) -> bytes:
     pdf.footer_text = " · ".join(
         part for part in (who.name, f"{client.code} {client.short_name}", fmt_month(detail.month)) if part
     )
-    pdf.add_page()
-    _pdf_head(pdf, detail, who)
+    return pdf
+
+
+def _pdf_table(pdf: _Document, detail: Detail) -> None:
+    """Each telegram's charges (its time, number and destination spanning them) and its total; the month's total."""
     headings = [c.label for c in _columns()]
     headings[4] = _("Qty")  # "Quantity" would break inside the word in a narrow numeric column
     pdf.set_font("Sheet", "", 8)
@@ -395,4 +423,3 @@ def to_pdf(detail: Detail) -> bytes:
         row.cell(_money(detail.total))
         row.cell(_money(detail.vat))
         row.cell(_money(detail.total_with_vat))
-    return bytes(pdf.output())
