@@ -58,6 +58,26 @@ async def load_demo(
     scale = "small"  # the slices' own parts stay the small demo; the large organisation is generated apart
     await accounts.ensure_builtin_roles(session)
     departments = await _departments(session)
+    created = await _users(session, departments)
+    this_year = date.today().year
+    for year in (this_year - 1, this_year, this_year + 1):
+        await calendar.ensure_year(session, year)
+    lines = [
+        f"Demo data ({scale}): {created} new users, {len(departments)} departments, "
+        f"calendar {this_year - 1}–{this_year + 1}."
+    ]
+    lines.append(f"Demo accounts (password {DEMO_PASSWORD}):")
+    lines += [f"  {email:24} {', '.join(roles)}" for email, _n, roles, _d, _p in DEMO_USERS]
+    lines += await _slices(session, scale)
+    if large:
+        from crm.demo_large import load_large
+
+        lines += await load_large(session, factor=factor, progress=progress, step=step)
+    return lines
+
+
+async def _users(session: AsyncSession, departments: dict[str, int]) -> int:
+    """The demo users not there yet; returns how many were created."""
     created = 0
     for email, name, roles, department, prefix in DEMO_USERS:
         if await accounts.email_taken(session, email):
@@ -72,18 +92,15 @@ async def load_demo(
             telegraph_prefix=prefix,
         )
         created += 1
-    this_year = date.today().year
-    for year in (this_year - 1, this_year, this_year + 1):
-        await calendar.ensure_year(session, year)
-    lines = [
-        f"Demo data ({scale}): {created} new users, {len(departments)} departments, "
-        f"calendar {this_year - 1}–{this_year + 1}."
-    ]
-    lines.append(f"Demo accounts (password {DEMO_PASSWORD}):")
-    lines += [f"  {email:24} {', '.join(roles)}" for email, _n, roles, _d, _p in DEMO_USERS]
+    return created
+
+
+async def _slices(session: AsyncSession, scale: str) -> list[str]:
+    """Each slice's own demo, in this order: later parts build on the earlier ones (tasks on the ERP clients and
+    the demo users, goals on the sales)."""
     from crm.features.tariffs.demo import load as load_telegraph
 
-    lines += await load_telegraph(session, scale)
+    lines = await load_telegraph(session, scale)
     from crm.features.clients.demo import load as load_clients
 
     lines += await load_clients(session, scale)
@@ -102,8 +119,4 @@ async def load_demo(
     from crm.features.tasks.demo import load as load_tasks
 
     lines += await load_tasks(session, scale)
-    if large:
-        from crm.demo_large import load_large
-
-        lines += await load_large(session, factor=factor, progress=progress, step=step)
     return lines

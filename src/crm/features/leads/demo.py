@@ -107,7 +107,26 @@ async def _history(
 ) -> tuple[int, int, int]:
     """Thirty days of contacts, most closed; today's are open within each operator's max load."""
     now = datetime.now(UTC).replace(microsecond=0)
-    people = [_person(rng, n) for n in range(260)]  # every one has a phone or an email
+    lead_ids = await _leads(session, rng, now)
+    rows, owner = await _contacts(session, sources, lead_ids, rng, now)
+    await session.execute(
+        text("INSERT INTO lead_contacts (id, lead_id, source_id, operator_id, message, status, reason_code, "
+             "reason_params, created_at, assigned_at, closed_at) VALUES (:id, :lead, :source, :op, :msg, :status, "
+             ":code, CAST(:params AS jsonb), :at, :assigned, :closed)"),
+        rows,
+    )  # fmt: skip
+    for lead_id, operator_id in owner.items():
+        await session.execute(
+            text("UPDATE leads SET operator_id = :op WHERE id = :id"), {"op": operator_id, "id": lead_id}
+        )
+    await recount(session)
+    waiting = sum(1 for r in rows if r["op"] is None and r["status"] == "open")
+    return len(lead_ids), len(rows), waiting
+
+
+async def _leads(session: AsyncSession, rng: random.Random, now: datetime) -> list[int]:
+    """260 people (every one with a phone or an email) as leads a month old; returns the ids of those added."""
+    people = [_person(rng, n) for n in range(260)]
     lead_ids: list[int] = []
     for p in people:
         lead_ids.append(
@@ -119,10 +138,17 @@ async def _history(
                 {**p, "at": now - timedelta(days=31)},
             )
         )
-    lead_ids = [i for i in lead_ids if i is not None]
+    return [i for i in lead_ids if i is not None]
+
+
+async def _contacts(
+    session: AsyncSession, sources: dict[int, list[Candidate]], lead_ids: list[int], rng: random.Random, now: datetime
+) -> tuple[list[dict[str, Any]], dict[int, int | None]]:
+    """420 contacts over thirty days (more of them lately), each given to an operator by the distribution rules as
+    it would have been; returns their rows and each lead's operator."""
     owner: dict[int, int | None] = {}
     open_load: dict[int, int] = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     source_ids = list(sources)
     for n in range(420):
         age = timedelta(minutes=int((30 * 24 * 60) * (1 - n / 420) ** 1.3))
@@ -150,19 +176,7 @@ async def _history(
             "params": json.dumps(choice.params), "at": created, "assigned": created if choice.operator_id else None,
             "closed": closed,
         })  # fmt: skip
-    await session.execute(
-        text("INSERT INTO lead_contacts (id, lead_id, source_id, operator_id, message, status, reason_code, "
-             "reason_params, created_at, assigned_at, closed_at) VALUES (:id, :lead, :source, :op, :msg, :status, "
-             ":code, CAST(:params AS jsonb), :at, :assigned, :closed)"),
-        rows,
-    )  # fmt: skip
-    for lead_id, operator_id in owner.items():
-        await session.execute(
-            text("UPDATE leads SET operator_id = :op WHERE id = :id"), {"op": operator_id, "id": lead_id}
-        )
-    await recount(session)
-    waiting = sum(1 for r in rows if r["op"] is None and r["status"] == "open")
-    return len(lead_ids), len(rows), waiting
+    return rows, owner
 
 
 async def recount(session: AsyncSession) -> None:
