@@ -7,7 +7,6 @@ from operator import attrgetter
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.models import User
 from crm.features.tariffs import journal, registries, tariffs
 from crm.features.tariffs.detect import detect
+from crm.features.tariffs.forms import JOURNAL_LIMIT, JournalFileForm
 from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord
 from crm.features.tariffs.pricing import BLANK_LABELS, CATEGORY_LABELS, NOTIFICATION_LABELS, WARNINGS, QuoteError
 from crm.lib.auth import current_user
@@ -31,7 +31,7 @@ from crm.lib.web import parse_int, render, toast
 
 VIEW = {"permission": ("telegrams.register", "billing.manage", "tariffs.manage")}
 MANAGE = {"permission": "tariffs.manage"}
-UPLOAD_LIMIT = 50 * 1024 * 1024
+UPLOAD_LIMIT = JOURNAL_LIMIT
 IMPORT_TIMEOUT = 1800  # seconds the worker may spend on one journal file
 STALE_AFTER = timedelta(seconds=2 * IMPORT_TIMEOUT)  # a try and its one retry
 
@@ -200,15 +200,12 @@ async def upload(
     request: Request,
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
-    data = await request.form()
-    file = data.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        toast(request, _("Choose a journal file (CSV) to import."), "error")
+    form = JournalFileForm.parse(await request.form())
+    if form.file is None:  # none chosen, empty or too large: said on the import page
+        toast(request, form.errors["file"], "error")
         return Redirect("/telegrams/import", status_code=303)
+    file = form.file
     content = await file.read()
-    if not content or len(content) > UPLOAD_LIMIT:
-        toast(request, _("The file is empty or larger than 50 MB."), "error")
-        return Redirect("/telegrams/import", status_code=303)
     item = JournalUpload(filename=file.filename[:255], content=content, actor_id=current_user(request).id)
     db_session.add(item)
     await db_session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import registries, registry_list, registry_rows
-from crm.features.tariffs.forms import AssignForm, ClientPickForm, UndoForm
+from crm.features.tariffs.forms import AssignForm, ClientPickForm, RowEditForm, UndoForm
 from crm.features.tariffs.registry_view import (
     OPERATE,
     SEE,
@@ -151,16 +151,15 @@ async def row_update(
     record_id: FromPath[int],
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
-    changed = request.headers.get("hx-trigger-name") or form.get("changed", "")
-    return await _row_action(
-        request,
-        db_session,
-        registry_id,
-        record_id,
-        lambda user: registry_rows.update_row(db_session, user, registry_id, record_id, form, changed),
-        typed=form,
-    )
+    form = RowEditForm.parse(await request.form())
+    changed = request.headers.get("hx-trigger-name") or form.changed
+
+    async def update(user: User) -> None:
+        if not form.ok:  # a select no screen sends wrong: the row's message, nothing changed
+            raise registries.RegistryError(form.message)
+        await registry_rows.update_row(db_session, user, registry_id, record_id, form.edits(), changed)
+
+    return await _row_action(request, db_session, registry_id, record_id, update, typed=form.edits())
 
 
 @post("/registries/{registry_id:int}/records/{record_id:int}/reset", opt=OPERATE, include_in_schema=False)

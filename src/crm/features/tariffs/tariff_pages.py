@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -15,7 +14,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tariffs import tariff_files, tariff_import, tariffs
-from crm.features.tariffs.forms import CountryFlagsForm
+from crm.features.tariffs.forms import CountryFlagsForm, CountryTariffForm, RussianTariffForm, TariffFileForm
 from crm.features.tariffs.models import Country, CountryTariff, RussianTariff
 from crm.features.tariffs.pricing import (
     BLANK_LABELS,
@@ -121,15 +120,20 @@ async def _russian_save_page(
     request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
 ) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
-    form = dict((await request.form()).items())
+    form = RussianTariffForm.parse(await request.form())
     try:
+        if not form.ok or form.valid_from is None or form.valid_to is None:
+            raise tariffs.TariffError(form.errors)
+        prices = form.prices(tariffs.RUSSIAN_PRICE_FIELDS)
         async with db_session.begin_nested():
-            await tariffs.save_russian(db_session, tariff, form, current_user(request))
+            await tariffs.save_russian(
+                db_session, tariff, form.valid_from, form.valid_to, prices, current_user(request)
+            )
     except tariffs.TariffError as exc:
         return render(
             request,
             "tariffs/russian_form.html",
-            {"form": form, "errors": exc.errors, "tariff": tariff, "fields": tariffs.RUSSIAN_PRICE_FIELDS},
+            {"form": form.shown(), "errors": exc.errors, "tariff": tariff, "fields": tariffs.RUSSIAN_PRICE_FIELDS},
             status_code=422,
         )
     toast(request, _("Tariff saved."))
@@ -200,14 +204,20 @@ async def _country_tariff_save_page(
     tariff = await db_session.get(CountryTariff, tariff_id) if tariff_id else None
     if tariff_id and (tariff is None or tariff.country_id != country.id):
         raise NotFoundException()
-    form = dict((await request.form()).items())
-    if form.get("action") == "delete" and tariff is not None:
+    form = CountryTariffForm.parse(await request.form())
+    form.refuse_if_invalid("action")
+    if form.action == "delete" and tariff is not None:
         await tariffs.delete_tariff(db_session, tariff, current_user(request))
         toast(request, _("Tariff deleted."))
         return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
     try:
+        if not form.ok or form.valid_from is None or form.valid_to is None:
+            raise tariffs.TariffError(form.errors)
+        prices = form.prices(tariffs.COUNTRY_PRICE_FIELDS)
         async with db_session.begin_nested():
-            await tariffs.save_country_tariff(db_session, tariff, country, form, current_user(request))
+            await tariffs.save_country_tariff(
+                db_session, tariff, country, form.valid_from, form.valid_to, prices, current_user(request)
+            )
     except tariffs.TariffError as exc:
         rows = await tariffs.country_tariffs(db_session, country.id)
         return render(
@@ -216,7 +226,7 @@ async def _country_tariff_save_page(
             {
                 "country": country,
                 "rows": rows,
-                "form": form,
+                "form": form.shown(),
                 "errors": exc.errors,
                 "editing": tariff_id,
                 "day_text": _day_text,
@@ -350,11 +360,11 @@ async def tariffs_upload(
     request: Request,
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
-    data = await request.form()
-    upload = data.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        toast(request, _("Choose a file to import."), "error")
+    form = TariffFileForm.parse(await request.form())
+    if form.file is None:
+        toast(request, form.errors["file"], "error")
         return Redirect("/tariffs", status_code=303)
+    upload = form.file
     content = await upload.read()
     try:
         async with db_session.begin_nested():

@@ -215,21 +215,6 @@ def parse_prices(form: dict[str, str], names: tuple[str, ...], errors: FormError
     return values
 
 
-def parse_interval(form: dict[str, str], errors: FormErrors) -> tuple[datetime | None, datetime | None]:
-    bounds: list[datetime | None] = []
-    for name in ("valid_from", "valid_to"):
-        raw = (form.get(name) or "").strip()
-        try:
-            bounds.append(parse_instant(raw))
-        except QuoteError:
-            errors.add(name, _("Enter the date as YYYY-MM-DD."))
-            bounds.append(None)
-    start, end = bounds
-    if start and end and not start < end:
-        errors.add("valid_to", _("The end of the interval must be after its start."))
-    return start, end
-
-
 async def _overlapping(
     session: AsyncSession,
     model: Any,
@@ -253,17 +238,19 @@ def _overlap_message(other: Any) -> str:
 
 
 async def save_russian(
-    session: AsyncSession, tariff: RussianTariff | None, form: dict[str, str], actor: User | None
+    session: AsyncSession,
+    tariff: RussianTariff | None,
+    start: datetime,
+    end: datetime,
+    prices: dict[str, Decimal],
+    actor: User | None,
 ) -> RussianTariff:
-    """Create or change a Russian tariff; an invalid or overlapping interval changes nothing."""
-    errors = FormErrors()
-    start, end = parse_interval(form, errors)
-    prices = parse_prices(form, RUSSIAN_PRICE_FIELDS, errors)
-    if errors or start is None or end is None:
-        raise TariffError(errors)
+    """Create or change a Russian tariff (its interval and prices as the form read them); an interval that
+    overlaps another tariff's changes nothing (``TariffError`` with the message under ``valid_from``)."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('telegram_tariffs'))"))
     other = await _overlapping(session, RussianTariff, start, end, tariff.id if tariff else None)
     if other is not None:
+        errors = FormErrors()
         errors.add("valid_from", _("The interval overlaps the tariff of %(other)s.", other=_overlap_message(other)))
         raise TariffError(errors)
     return await _apply(session, tariff or RussianTariff(), "telegram_tariff", start, end, prices, actor)
@@ -273,19 +260,18 @@ async def save_country_tariff(
     session: AsyncSession,
     tariff: CountryTariff | None,
     country: Country,
-    form: dict[str, str],
+    start: datetime,
+    end: datetime,
+    prices: dict[str, Decimal],
     actor: User | None,
 ) -> CountryTariff:
-    errors = FormErrors()
-    start, end = parse_interval(form, errors)
-    prices = parse_prices(form, COUNTRY_PRICE_FIELDS, errors)
-    if errors or start is None or end is None:
-        raise TariffError(errors)
+    """Create or change a country's tariff; one that overlaps another of the country's changes nothing."""
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtext('telegram_country_tariffs'), :c)"), {"c": country.id}
     )
     other = await _overlapping(session, CountryTariff, start, end, tariff.id if tariff else None, country.id)
     if other is not None:
+        errors = FormErrors()
         errors.add(
             "valid_from",
             _("The interval overlaps this country's tariff of %(other)s.", other=_overlap_message(other)),
