@@ -120,3 +120,14 @@ class StagePreparationForm(Form):
 
     status_id = Text(required=True, max_length=100)
     preparation = Boolean()
+
+
+class InstallForm(Form):
+    """Bitrix24's ONAPPINSTALL of the local application (a POST from the portal, form-encoded ``auth[...]``, not a
+    person's form): the tokens, the portal's domain and its REST address. A value longer than any token is refused
+    (422 naming it); whether the portal is ours and the tokens are proven is the handler's check."""
+
+    access_token = Text(name="auth[access_token]", max_length=4000)
+    refresh_token = Text(name="auth[refresh_token]", max_length=4000)
+    domain = Text(name="auth[domain]", max_length=255)
+    client_endpoint = Text(name="auth[client_endpoint]", max_length=2000)

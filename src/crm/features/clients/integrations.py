@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.accounts.services import record
 from crm.features.clients import jobs
 from crm.features.clients.connection import encrypt, mask, mask_url, resolve, save_settings, settings_row
-from crm.features.clients.forms import KIND_LABELS, ConnectionForm, PeriodForm, SyncForm
+from crm.features.clients.forms import KIND_LABELS, ConnectionForm, InstallForm, PeriodForm, SyncForm
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.auth import current_user
 from crm.lib.i18n import N_, fmt_number, local_today
@@ -195,13 +195,13 @@ async def integrations_install(request: Request, db_session: NamedDependency[Asy
     """ONAPPINSTALL of the local application (form-encoded ``auth[...]``): store the tokens (encrypted).
     Accepted only for the configured portal, and only once the tokens are proven: ``app.info`` called with them
     on the configured portal must answer as our application. A stranger cannot plant tokens."""
-    form = await request.form()
+    form = InstallForm.parse(await request.form())
+    form.refuse_if_invalid()
     row = await settings_row(db_session)
-    endpoint = str(form.get("auth[client_endpoint]", ""))
-    domain = str(form.get("auth[domain]", "") or urlsplit(endpoint).netloc)
+    domain = form.domain or urlsplit(form.client_endpoint).netloc
     if row.mode != "app" or not row.portal or urlsplit(row.portal).netloc != domain:
         raise PermissionDeniedException(detail="This portal is not the configured one")
-    access, refresh = str(form.get("auth[access_token]", "")), str(form.get("auth[refresh_token]", ""))
+    access, refresh = form.access_token, form.refresh_token
     if not access or not refresh:
         raise NotAuthorizedException(detail="No tokens in the install request")
     prover = Bitrix24Client(
