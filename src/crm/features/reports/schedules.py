@@ -125,7 +125,11 @@ def form_of(schedule: ReportSchedule) -> dict[str, Any]:
 def parse_form(data: Any, pipelines: set[int], fields: list[str], has_token: bool) -> ScheduleForm:
     """The schedule form (``data``: what the browser sent) with the rules that need the stored choices: a pipeline
     and a deal field that exist, and a bot token (typed or kept) for a Telegram chat."""
-    form = ScheduleForm.parse(data)
+    return check_choices(ScheduleForm.parse(data), pipelines, fields, has_token)
+
+
+def check_choices(form: ScheduleForm, pipelines: set[int], fields: list[str], has_token: bool) -> ScheduleForm:
+    """The rules of a read schedule form that need the stored choices (see ``parse_form``); messages added."""
     if form.pipeline_id is not None and form.pipeline_id not in pipelines:
         form.errors.add("pipeline_id", _("No such pipeline."))
     if form.field and form.field not in fields:
@@ -151,6 +155,20 @@ def apply(schedule: ReportSchedule, form: ScheduleForm, now: datetime | None = N
     now = now or datetime.now(UTC)
     schedule.next_run_at = next_run(timing_of(schedule), local_tz(), now) if schedule.active else None
     schedule.zone = local_tz().key
+
+
+async def save(
+    session: AsyncSession, actor: Any, schedule: ReportSchedule | None, form: ScheduleForm
+) -> ReportSchedule:
+    """Create (``schedule`` None: owned by ``actor``) or change a schedule from a checked form, audited."""
+    before, action = audited(schedule), "update" if schedule else "create"
+    if schedule is None:
+        schedule = ReportSchedule(owner_id=actor.id, report="sales", telegram_token_enc="")
+        session.add(schedule)
+    apply(schedule, form)
+    await session.flush()
+    await audit(session, actor, schedule, action, before)
+    return schedule
 
 
 def token_of(schedule: ReportSchedule) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import undefer
 
 from crm.features.accounts.services import user_names
 from crm.features.reports import schedules
+from crm.features.reports.forms import ScheduleForm
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.features.reports.sales_data import FIELD_LABELS, choices
 from crm.lib.auth import current_user
@@ -123,21 +124,15 @@ async def schedule_edit(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 async def _save(request: Request, session: AsyncSession, schedule: ReportSchedule | None) -> Any:
-    data = await request.form()
+    form = ScheduleForm.parse(await request.form())
     offered = await choices(session)
     has_token = bool(schedule and schedule.telegram_token_enc)
-    form = schedules.parse_form(data, {p for p, _n in offered.pipelines}, offered.type_fields, has_token)
+    schedules.check_choices(form, {p for p, _n in offered.pipelines}, offered.type_fields, has_token)
     if not form.ok:
         typed = form.shown_without_token()
         context = _form_context(await _options(session), typed, form.errors, schedule=schedule, has_token=has_token)
         return render(request, "reports/schedule_form.html", context, status_code=422)
-    before, action = schedules.audited(schedule), "update" if schedule else "create"
-    if schedule is None:
-        schedule = ReportSchedule(owner_id=current_user(request).id, report="sales", telegram_token_enc="")
-        session.add(schedule)
-    schedules.apply(schedule, form)
-    await session.flush()
-    await schedules.audit(session, current_user(request), schedule, action, before)
+    schedule = await schedules.save(session, current_user(request), schedule, form)
     await session.commit()
     toast(request, _("Schedule saved."))
     return Redirect(f"/reports/schedules/{schedule.id}", status_code=303)
