@@ -116,8 +116,8 @@
   });
 
   // Person pickers (components/person_picker.html): a choice among the matches puts the chosen name into the
-  // search box (the server then keeps the choice), and a pointer's choice, Escape or leaving the picker closes the
-  // list of matches; typing again opens it.
+  // search box (the server then keeps the choice); a choice by pointer (arrow keys only move it), Escape or
+  // leaving the picker closes the list of matches, typing again opens it.
   function pickerOf(el) { return el && el.closest ? el.closest(".picker") : null; }
   document.addEventListener("change", function (event) {
     var radio = event.target;
@@ -126,22 +126,25 @@
     var box = picker.querySelector("input[data-person-search]");
     var label = radio.closest("label");
     if (box) box.value = radio.value && label ? label.textContent.trim() : "";
+    var choices = radio.closest(".picker-choices");
+    if (choices && choices.dataset.pointer) { delete choices.dataset.pointer; closeChoices(picker); }
   });
   function closeChoices(picker) {
     var choices = picker && picker.querySelector(".picker-choices");
     if (choices) choices.classList.add("is-closed");
   }
-  document.addEventListener("click", function (event) {
-    if (event.detail > 0 && event.target.matches && event.target.matches(".picker-choices input[type=radio]")) {
-      closeChoices(pickerOf(event.target));
-    }
+  document.addEventListener("pointerdown", function (event) {
+    var choices = event.target.closest && event.target.closest(".picker-choices");
+    if (choices) choices.dataset.pointer = "1";
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeChoices(pickerOf(event.target));
   });
   document.addEventListener("focusout", function (event) {
     var picker = pickerOf(event.target);
-    if (picker && !(event.relatedTarget && picker.contains(event.relatedTarget))) closeChoices(picker);
+    if (!picker) return;
+    // later: a click on a match's label moves the focus to its radio only after the box has lost it
+    setTimeout(function () { if (!picker.contains(document.activeElement)) closeChoices(picker); }, 250);
   });
   document.addEventListener("input", function (event) {
     var picker = event.target.matches && event.target.matches("input[data-person-search]") && pickerOf(event.target);

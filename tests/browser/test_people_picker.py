@@ -1,0 +1,105 @@
+"""The person pickers of the forms in a real browser at desktop and 360 px: on the task, strategy and goal forms
+the head types part of a name, the matches drop below the box, a click chooses one (the box shows the name, the
+list closes), Save keeps that person; and the tasks filter bar fits a phone."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import DEFAULT_PASSWORD, make_user
+from tests.integration.test_tasks_api import team
+
+pytestmark = pytest.mark.browser
+
+
+async def _people(db) -> dict:
+    people = await team(db)
+    for n in range(3):
+        await make_user(
+            db,
+            f"anton{n}@example.com",
+            ["manager"],
+            name=f"Антон Антонов {n}",
+            department_id=people["anna"].department_id,
+        )
+    return people
+
+
+async def _no_sideways_scroll(page) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 1
+
+
+async def _pick(page, field: str, typed: str, count: int, name: str, shot_name: str = "") -> None:
+    box = page.locator(f"#f-{field}")
+    await box.fill(typed)
+    choices = page.locator(f"#f-{field}-choices input[type=radio]")
+    await expect(choices).to_have_count(count)
+    if shot_name:
+        await shot(page, shot_name)
+    await page.locator(f"#f-{field}-choices label", has_text=name).click()
+    await expect(box).to_have_value(name)
+    await expect(page.locator(f"#f-{field}-choices")).to_be_hidden()
+
+
+async def test_the_task_form_finds_the_assignee_by_typing(page, db):
+    await _people(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks/new")
+    await expect(page.locator("#f-assignee_id")).to_have_value("Head")
+    await page.fill("#f-title", "Позвонить клиенту")
+    await _pick(page, "assignee_id", "Антон", 5, "Антон Антонов 1", "people-picker-task-open")  # "me" and 3 + head
+    await _no_sideways_scroll(page)
+    async with page.expect_navigation():
+        await page.locator("form.tk-form button.btn-primary").click()
+    await expect(page.get_by_role("heading", name="Позвонить клиенту")).to_be_visible()
+    await expect(page.get_by_text("Антон Антонов 1")).to_be_visible()
+    await shot(page, "people-picker-task-saved")
+
+
+async def test_the_strategy_form_finds_its_owner_and_first_assignee(page, db):
+    await _people(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/strategies/new")
+    await page.fill("#f-name", "Краски весной")
+    await _pick(page, "owner_id", "Ann", 3, "Anna", "people-picker-strategy-open")  # "me", Head (chosen), Anna
+    await _pick(page, "first_assignee_id", "Bor", 3, "Boris")
+    await shot(page, "people-picker-strategy-chosen")
+    await _no_sideways_scroll(page)
+    async with page.expect_navigation():
+        await page.locator("form.tk-form button.btn-primary").click()
+    await expect(page.get_by_role("heading", name="Краски весной")).to_be_visible()
+    await expect(page.get_by_text("Anna").first).to_be_visible()
+    await expect(page.get_by_text("Boris")).to_have_count(1)  # the first task's assignee (a column hidden on a phone)
+    await shot(page, "people-picker-strategy-saved")
+
+
+async def test_the_goal_form_finds_its_person(page, db):
+    await _people(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/goals/new?year=2026")
+    await expect(page.locator("#f-responsible_id")).to_have_attribute(
+        "placeholder", "Введите имя или e-mail для поиска"
+    )
+    await _pick(page, "responsible_id", "Антон", 3, "Антон Антонов 2", "people-picker-goal-open")  # no "nobody"
+    for m in range(1, 13):
+        await page.fill(f"#f-t{m}", "1000")
+    await _no_sideways_scroll(page)
+    await shot(page, "people-picker-goal-chosen")
+    async with page.expect_navigation():
+        await page.locator(".goal-form .actions button.btn-primary").click()
+    await expect(page.locator("table").get_by_text("Антон Антонов 2").first).to_be_visible()
+    await shot(page, "people-picker-goal-saved")
+
+
+async def test_the_tasks_filter_bar_fits_the_screen(page, db):
+    await _people(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks/list")
+    await expect(page.locator("#tk-filter")).to_be_visible()
+    await _no_sideways_scroll(page)
+    status = await page.locator("#flt-status").bounding_box()
+    assert status is not None and status["width"] <= 240
+    await shot(page, "people-picker-tasks-filters")
