@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -15,15 +14,15 @@ from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.sales import imports, services
+from crm.features.sales.forms import UPLOAD_LIMIT, ApiImportForm
 from crm.features.sales.models import ErpClient, SalesImport, SalesLine
-from crm.features.sales.reading import max_bytes
 from crm.lib.auth import current_user
+from crm.lib.forms import File
 from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param, yes_no_all
 
 TAGS = ["sales"]
 MANAGE = {"permission": "goals.manage"}
 VIEW = {"permission": ("goals.view", "goals.manage")}
-UPLOAD_LIMIT = max_bytes()
 
 
 class ImportOut(msgspec.Struct):
@@ -73,6 +72,10 @@ async def enqueue(request: Request, import_id: int) -> None:
     )
 
 
+def _too_large() -> ClientException:
+    return ClientException(status_code=413, detail=f"The file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
+
+
 def _bad(field: str, message: str) -> ValidationException:
     return ValidationException(detail=message, extra=[{"key": field, "message": message}])
 
@@ -89,22 +92,17 @@ def _bad(field: str, message: str) -> ValidationException:
 )
 async def api_import(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
     try:
-        form = await request.form()
+        form = ApiImportForm.parse(await request.form())
     except RequestEntityTooLarge:
-        raise ClientException(
-            status_code=413, detail=f"The file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB"
-        ) from None
+        raise _too_large() from None
     except ClientException:
         raise _bad("file", "Send the file as multipart/form-data") from None
-    file = form.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        raise _bad("file", "A file is required")
+    if form.file is not None and File.size(form.file) > UPLOAD_LIMIT:
+        raise _too_large()
+    form.refuse_if_invalid()  # no file, an empty one, a profile too long: 422 naming the field
+    assert form.file is not None
+    file, profile = form.file, form.profile
     content = await file.read()
-    if len(content) > UPLOAD_LIMIT:
-        raise ClientException(status_code=413, detail=f"The file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
-    if not content:
-        raise _bad("file", "The file is empty")
-    profile = str(form.get("profile") or "")[:120]
     item = await imports.create(
         db_session,
         source="api",

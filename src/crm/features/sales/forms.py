@@ -1,9 +1,11 @@
-"""The sales slice's forms (crm.lib.forms): the mailbox the ERP's files arrive in, an import's column mapping."""
+"""The sales slice's forms (crm.lib.forms): the mailbox the ERP's files arrive in, an ERP file uploaded on the
+screen or through the API, an import's column mapping."""
 
 from __future__ import annotations
 
 from crm.features.sales.mailbox import TEXT_FIELDS, senders
-from crm.lib.forms import Boolean, Form, Integer, Keyed, Text
+from crm.features.sales.reading import max_bytes
+from crm.lib.forms import Boolean, File, Form, Integer, Keyed, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 
@@ -52,7 +54,25 @@ class ImportMappingForm(Form):
         return {name: -1 if self.map.get(name) is None else int(self.map[name]) for name in fields}
 
 
-class UploadForm(Form):
-    """The upload's column profile (optional); the file itself is read from the multipart form by the handler."""
+UPLOAD_LIMIT = max_bytes()  # one file (CRM_SALES_IMPORT_MAX_MB); a larger request is refused unread (413)
 
+
+class UploadForm(Form):
+    """An ERP file to preview (its content is ``reading.read_table``'s to check: an empty or unreadable one gets that
+    reason) and the column profile to read it with (optional)."""
+
+    file = File(
+        required=True,
+        allow_empty=True,
+        max_bytes=UPLOAD_LIMIT,
+        required_message=N_("Choose a CSV or XLSX file exported from the ERP."),
+    )
+    profile = Text(max_length=120)
+
+
+class ApiImportForm(Form):
+    """An ERP file sent to the API (multipart/form-data) and its optional profile. The size limit is the handler's
+    (413, as for a body past the limit), so the file is not checked for it here."""
+
+    file = File(required=True)
     profile = Text(max_length=120)

@@ -8,7 +8,6 @@ from operator import attrgetter
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -103,24 +102,20 @@ async def _drop_old_drafts(db_session: AsyncSession) -> None:
 @post("/imports/preview", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1024 * 1024)
 async def preview_upload(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """Keep the chosen file as a draft import and show its first rows with the column mapping."""
-    data = await request.form()  # past the size limit Litestar answers 413 from the Content-Length, unread
-    form = UploadForm.parse(data)
-    file, profile, errors = data.get("file"), form.profile, form.errors
+    form = UploadForm.parse(await request.form())  # past the size limit Litestar answers 413 (Content-Length)
     content = b""
-    if not isinstance(file, UploadFile) or not file.filename:
-        errors.add("file", _("Choose a CSV or XLSX file exported from the ERP."))
-    else:
-        content = await file.read()
+    if form.file is not None:
+        content = await form.file.read()
         try:
-            read_table(content, file.filename)
+            read_table(content, form.file.filename)
         except FileRejected as exc:
-            errors.add("file", exc.text())
-    if errors:
+            form.errors.add("file", exc.text())
+    if not form.ok or form.file is None:
         context = await _list_context(request, db_session)
         return render(
-            request, "sales/imports.html", {**context, "errors": errors, "form": form.shown()}, status_code=422
+            request, "sales/imports.html", {**context, "errors": form.errors, "form": form.shown()}, status_code=422
         )
-    assert isinstance(file, UploadFile)
+    file, profile = form.file, form.profile
     await _drop_old_drafts(db_session)
     item = await imports.create(
         db_session,
