@@ -209,3 +209,49 @@ def test_no_module_is_longer_than_a_reader_takes_in() -> None:
     )
     stale = set(LONG_MODULES) - set(long)
     assert not stale, f"no longer long, remove from LONG_MODULES: {sorted(stale)}"
+
+
+# Where a handler may read the submitted form other than through the recipe (crm.lib.forms: a declared form's
+# ``parse(await request.form())``), each with the reason the recipe cannot serve it. Keep it empty if you can.
+RAW_FORM_READERS: dict[str, str] = {}
+
+
+def _raw_form_reads(tree: ast.AST) -> list[int]:
+    """Lines where ``<x>.form()`` is called other than as the one argument of ``<Form>.parse(await …)``."""
+    recipe: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parse":
+            for arg in node.args[:1]:
+                if isinstance(arg, ast.Await) and isinstance(arg.value, ast.Call):
+                    recipe.add(id(arg.value))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "form"
+        and not node.args
+        and id(node) not in recipe
+    ]
+
+
+def test_every_submitted_form_is_read_through_a_declared_form() -> None:
+    """``request.form()`` only inside ``SomeForm.parse(await request.form())`` (CONTRIBUTING, "Forms"): a handler
+    that picks values out of the form by hand skips the messages next to fields, the typed values kept, the 422."""
+    found = {
+        f"{_module(path)}:{line}"
+        for path in (SRC / "crm").rglob("*.py")
+        if _module(path) != "crm.lib.forms"
+        for line in _raw_form_reads(ast.parse(path.read_text(encoding="utf-8")))
+    }
+    unexplained = sorted(where for where in found if where.split(":")[0] not in RAW_FORM_READERS)
+    assert not unexplained, "read the form with a declared form (crm.lib.forms), not by hand: " + ", ".join(unexplained)
+    stale = set(RAW_FORM_READERS) - {where.split(":")[0] for where in found}
+    assert not stale, f"no longer reads a form by hand, remove from RAW_FORM_READERS: {sorted(stale)}"
+
+
+def test_the_form_check_tells_the_recipe_from_a_read_by_hand() -> None:
+    recipe = "async def h(request):\n    form = MyForm.parse(await request.form())\n"
+    by_hand = "async def h(request):\n    data = await request.form()\n    form = MyForm.parse(data)\n"
+    assert _raw_form_reads(ast.parse(recipe)) == []
+    assert _raw_form_reads(ast.parse(by_hand)) == [2]
