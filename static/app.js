@@ -119,6 +119,10 @@
   // search box (the server then keeps the choice); a choice by pointer (arrow keys only move it), Escape or
   // leaving the picker closes the list of matches, typing again opens it.
   function pickerOf(el) { return el && el.closest ? el.closest(".picker") : null; }
+  // The box's own "change" (on leaving it) is no choice: it must not re-filter a filter bar the picker sits in.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[data-person-search]")) event.stopPropagation();
+  }, true);
   document.addEventListener("change", function (event) {
     var radio = event.target;
     var picker = pickerOf(radio);

@@ -103,3 +103,31 @@ async def test_the_tasks_filter_bar_fits_the_screen(page, db):
     status = await page.locator("#flt-status").bounding_box()
     assert status is not None and status["width"] <= 240
     await shot(page, "people-picker-tasks-filters")
+
+
+async def test_the_goals_list_filters_by_a_person_found_by_typing(page, db):
+    from crm.features.goals.models import Goal
+
+    people = await _people(db)
+    db.add_all(
+        [
+            Goal(variable="revenue", family="Краски", responsible_id=people["anna"].id, year=2026),
+            Goal(variable="revenue", family="Клей", responsible_id=people["boris"].id, year=2026),
+        ]
+    )
+    await db.commit()
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/goals?year=2026")
+    table = page.locator("table.goals-table")
+    await expect(table.get_by_text("Клей")).to_be_visible()
+    box = page.locator("#g-person")
+    await box.fill("Ann")
+    await expect(page.locator("#g-person-choices input[type=radio]")).to_have_count(2)  # "everybody" and Anna
+    await shot(page, "people-picker-goals-list-open")
+    await page.locator("#g-person-choices label", has_text="Anna").click()
+    await expect(table.get_by_text("Клей")).to_have_count(0)
+    await expect(table.get_by_text("Краски")).to_be_visible()
+    await expect(page.locator("#g-person")).to_have_value("Anna")
+    assert "person=" in page.url
+    await _no_sideways_scroll(page)
+    await shot(page, "people-picker-goals-list-chosen")

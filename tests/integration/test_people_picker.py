@@ -205,3 +205,28 @@ async def test_the_goal_form_picks_its_person_by_name(client, db) -> None:
     assert helper.status_code == 200 and 'value="Boris"' in helper.text
     nobody = await post_form(client, "/goals/new", {**form, "responsible_q": "nobody-like-this"})
     assert nobody.status_code == 422 and "Nobody in your scope matches “nobody-like-this”." in nobody.text
+
+
+async def test_the_goals_list_filters_by_a_person_found_by_name(client, db) -> None:
+    people = await seed(db)
+    db.add_all(
+        [
+            Goal(variable="revenue", family="Paint", responsible_id=people["anna"].id, year=2026),
+            Goal(variable="revenue", family="Glue", responsible_id=people["boris"].id, year=2026),
+        ]
+    )
+    await db.commit()
+    await login(client, "head@example.com")
+    page = await client.get("/goals?year=2026")
+    assert page.status_code == 200 and 'name="person_q"' in page.text and "Worker 07" not in page.text
+    assert '<select id="g-person"' not in page.text
+    one = await client.get("/goals", params={"year": "2026", "person_q": "boris"})
+    assert "Glue" in one.text and "Paint" not in one.text
+    assert f'name="person" value="{people["boris"].id}"' in one.text and 'value="Boris"' in one.text
+    chosen = await client.get("/goals", params={"year": "2026", "person": str(people["anna"].id), "person_q": "ann"})
+    assert "Paint" in chosen.text and "Glue" not in chosen.text
+    several = await client.get("/goals", params={"year": "2026", "person_q": "worker"})
+    assert "Several people match “worker”: choose one." in several.text and "Paint" in several.text
+    await login(client, "anna@example.com")
+    alone = await client.get("/goals?year=2026")
+    assert alone.status_code == 200 and 'name="person_q"' not in alone.text  # nobody else to choose

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.accounts.people import PersonPicker, Pickers, resolve
+from crm.features.accounts.people import PersonPicker, Pickers, find, resolve
 from crm.features.goals import services
 from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.forms import GoalForm
@@ -31,6 +31,7 @@ from crm.lib.web import parse_int, render, toast
 VIEW = {"permission": "goals.view"}
 PERSON = Pickers.of("responsible_id")  # the goal form's person picker
 MANAGE = {"permission": "goals.manage"}
+GOALS_PAGE_SIZE = 25  # a goal row is twelve months and a year; ?page_size= still widens the page
 
 
 def variable_options() -> list[tuple[str, str]]:
@@ -41,6 +42,8 @@ def variable_options() -> list[tuple[str, str]]:
 async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
     params = ListParams.from_request(request)
+    if not request.query_params.get("page_size"):
+        params.page_size = GOALS_PAGE_SIZE
     year = parse_int(params.get("year"), 2000, 2100) or local_today().year
     scope = await scope_for(db_session, user)
     stmt = services.scoped_goals(scope).where(Goal.year == year)
@@ -50,9 +53,10 @@ async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]
     family = params.get("family")
     if family:
         stmt = stmt.where(Goal.family == ("" if family == "*" else family))
-    person = params.get("person")
+    picker = await resolve(db_session, user, params.get("person") or "", params.get("person_q") or "")
+    person = picker.value
     try:
-        person_id = uuid.UUID(person) if person else None
+        person_id = uuid.UUID(person) if person and not picker.problem else None
     except ValueError:
         person_id = None
     if person_id:
@@ -67,8 +71,17 @@ async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]
         for u in (await db_session.scalars(select(User).where(User.id.in_(missing)))).all():
             names[u.id] = u.name or u.email
     targets = await services.targets_of(db_session, [g.id for g in goals])
-    teams = await services.teams(
-        db_session, scope, year, variable if variable in VARIABLES else "", None if not family else family.strip("*")
+    # the team sums are of the whole year, not of a page: drawn once, under the first page of goals
+    teams = (
+        await services.teams(
+            db_session,
+            scope,
+            year,
+            variable if variable in VARIABLES else "",
+            None if not family else family.strip("*"),
+        )
+        if page.page == 1
+        else []
     )
     families = sorted(f for f in await db_session.scalars(stmt.with_only_columns(Goal.family).distinct()) if f)
     context = {
@@ -79,7 +92,9 @@ async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]
         "targets": targets,
         "names": names,
         "teams": teams,
-        "people": [(str(u.id), u.name or u.email) for u in people],
+        "teams_on_first": page.page > 1 and (scope.everything or bool(scope.department_ids)),
+        "person_picker_state": picker,
+        "many_people": (await find(db_session, user, "", 1))[1],  # more than themselves to choose from
         "variables": variable_options(),
         "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
         "families": families,
