@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.services import record
 from crm.features.clients.figures import Counting
-from crm.features.clients.forms import KIND_LABELS, ConnectionForm
+from crm.features.clients.forms import KIND_LABELS, ConnectionForm, InstallForm
 from crm.features.clients.sync_models import Bitrix24Settings
-from crm.integrations.bitrix24 import Bitrix24Client, OAuthAuth, OAuthTokens, WebhookAuth
+from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.i18n import gettext
 from crm.lib.security import SecretBox
 
@@ -225,3 +226,36 @@ async def save_settings(session: AsyncSession, user: Any, form: ConnectionForm) 
     row.meeting_kinds, row.communication_kinds = meeting_kinds, communication_kinds
     await record(session, user, "bitrix24_settings", "1", "update", changes)
     return counting_before != counting_after
+
+
+async def install_app(session: AsyncSession, form: InstallForm) -> str | None:
+    """Bitrix24's ONAPPINSTALL of the local application: store its tokens (encrypted) only for the configured
+    portal and only once proven (``app.info`` called with them on that portal answers as our application), so a
+    stranger cannot plant tokens. ``None`` when stored, else why not: "portal" (not the configured one),
+    "no_tokens", "not_ours" (the tokens do not belong to the configured application)."""
+    row = await settings_row(session)
+    domain = form.domain or urlsplit(form.client_endpoint).netloc
+    if row.mode != "app" or not row.portal or urlsplit(row.portal).netloc != domain:
+        return "portal"
+    access, refresh = form.access_token, form.refresh_token
+    if not access or not refresh:
+        return "no_tokens"
+    prover = Bitrix24Client(
+        OAuthAuth(row.client_id, "", OAuthTokens(access, refresh, row.portal.rstrip("/") + "/rest/")),
+        timeout=15,
+        max_retries=1,
+        limit_retries=2,
+    )
+    try:
+        app = (await prover.call("app.info")).result or {}
+    except Bitrix24Error:
+        app = {}
+    finally:
+        await prover.close()
+    if not isinstance(app, dict) or str(app.get("CODE") or app.get("client_id") or "") != row.client_id:
+        return "not_ours"
+    row.access_token_enc, row.refresh_token_enc = encrypt(access), encrypt(refresh)
+    # The REST endpoint is always the configured portal's: an address sent by the caller is never stored.
+    row.client_endpoint = row.portal.rstrip("/") + "/rest/"
+    await record(session, None, "bitrix24_settings", "1", "install", {"tokens": ["***", "***"]})
+    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -13,9 +12,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.services import record
 from crm.features.clients import jobs
-from crm.features.clients.connection import encrypt, mask, mask_url, resolve, save_settings, settings_row
+from crm.features.clients.connection import encrypt, install_app, mask, mask_url, resolve, save_settings, settings_row
 from crm.features.clients.forms import KIND_LABELS, ConnectionForm, InstallForm, PeriodForm, SyncForm
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.auth import current_user
@@ -197,31 +195,13 @@ async def integrations_install(request: Request, db_session: NamedDependency[Asy
     on the configured portal must answer as our application. A stranger cannot plant tokens."""
     form = InstallForm.parse(await request.form())
     form.refuse_if_invalid()
-    row = await settings_row(db_session)
-    domain = form.domain or urlsplit(form.client_endpoint).netloc
-    if row.mode != "app" or not row.portal or urlsplit(row.portal).netloc != domain:
+    refused = await install_app(db_session, form)
+    if refused == "portal":
         raise PermissionDeniedException(detail="This portal is not the configured one")
-    access, refresh = form.access_token, form.refresh_token
-    if not access or not refresh:
+    if refused == "no_tokens":
         raise NotAuthorizedException(detail="No tokens in the install request")
-    prover = Bitrix24Client(
-        OAuthAuth(row.client_id, "", OAuthTokens(access, refresh, row.portal.rstrip("/") + "/rest/")),
-        timeout=15,
-        max_retries=1,
-        limit_retries=2,
-    )
-    try:
-        app = (await prover.call("app.info")).result or {}
-    except Bitrix24Error:
-        app = {}
-    finally:
-        await prover.close()
-    if not isinstance(app, dict) or str(app.get("CODE") or app.get("client_id") or "") != row.client_id:
+    if refused == "not_ours":
         raise PermissionDeniedException(detail="The tokens do not belong to the configured application")
-    row.access_token_enc, row.refresh_token_enc = encrypt(access), encrypt(refresh)
-    # The REST endpoint is always the configured portal's: an address sent by the caller is never stored.
-    row.client_endpoint = row.portal.rstrip("/") + "/rest/"
-    await record(db_session, None, "bitrix24_settings", "1", "install", {"tokens": ["***", "***"]})
     return {"result": "ok"}
 
 
