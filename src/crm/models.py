@@ -43,6 +43,7 @@ from crm.features.leads.models import (
 from crm.features.org.models import Department, Employee
 from crm.features.plans.companies_called import ManagerCompaniesCalled, ManagerPeriodCompany
 from crm.features.plans.models import CallPlan, DayComment, PlanSettings
+from crm.features.plans.month_figures import ManagerMonthFigure
 from crm.features.reports.models import CommunicationReportSettings, ReportView
 from crm.features.reports.sales_figures import SaleFigure
 from crm.features.system.models import MailTest, SystemSettings
@@ -105,6 +106,7 @@ __all__ = [
     "ManagerCompaniesCalled",
     "ManagerDayCompany",
     "ManagerDayFigure",
+    "ManagerMonthFigure",
     "ManagerPeriodCompany",
     "PasswordResetToken",
     "Pipeline",

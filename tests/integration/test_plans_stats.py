@@ -246,3 +246,29 @@ async def test_a_big_organisation_opens_with_department_rows_and_each_department
     everyone = (await client.get(f"/plans?year={YEAR}&month=3&rows=all")).text
     assert 'class="name">Фамилия150' in everyone and 'class="name">Alpha' in everyone
     assert "each department shows its sums" not in everyone
+
+
+async def test_a_big_organisation_lists_only_the_chosen_managers_until_the_filter_is_opened(client, db) -> None:
+    """Beyond 60 managers the managers filter carries only the chosen ones (200 checkboxes are 45 KB of every
+    page and swap); opening it asks /plans/managers for everybody with the chosen ones ticked, and without
+    JavaScript "Show all" draws the whole list."""
+    ids = await org(db)
+    for i in range(100, 160):
+        db.add(Employee(id=i, name=f"Менеджер{i}", last_name=f"Фамилия{i}", department_id=ids["moscow"]))
+    await db.commit()
+    await make_user(db, "admin@example.com", ["admin"])
+    await login(client, "admin@example.com")
+
+    page = (await client.get(f"/plans?year={YEAR}&month=3&employee=150&employee=21")).text
+    assert page.count('name="employee"') == 2 and 'id="f-employee-150"' in page and 'id="f-employee-151"' not in page
+    assert 'hx-get="/plans/managers?employee=150&amp;employee=21"' in page and "Show all 66 managers" in page
+    every = await client.get("/plans/managers?employee=150&employee=21", headers={"HX-Request": "true"})
+    assert every.status_code == 200 and every.text.count('name="employee"') == 66
+    assert every.text.count("checked") == 2 and "<html" not in every.text
+    shown = (await client.get(f"/plans?year={YEAR}&month=3&managers=all")).text
+    assert shown.count('name="employee"') == 66 and "Show all" not in shown
+    assert (await client.get("/plans/managers?employee=x")).status_code == 200  # a bad id ticks nobody
+
+    await make_user(db, "anna@example.com", ["manager"], department_id=ids["moscow"], employee_bitrix_id=21)
+    await login(client, "anna@example.com")
+    assert (await client.get("/plans/managers")).text.count('name="employee"') == 1  # only whom they see

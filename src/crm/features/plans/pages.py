@@ -29,6 +29,9 @@ STATUS_LABEL = {FULFILLED: N_("fulfilled"), NOT_FULFILLED: N_("not fulfilled"), 
 
 
 COLLAPSE_ABOVE = 60
+# The managers filter lists everybody up to this many; beyond, the chosen ones, and everybody when it is opened
+# (``/plans/managers``) or, without JavaScript, on ``managers=all``.
+MANAGERS_INLINE = 60
 
 
 def read_period(params: ListParams, today: date, errors: FormErrors) -> tuple[int, int | None]:
@@ -102,12 +105,16 @@ async def choices(session: AsyncSession, visible: Visible) -> tuple[list[tuple[i
         for d, depth in indented(await all_departments(session))
         if visible.sees_department(d.id)
     ]
+    return departments, await people_choices(session, visible)
+
+
+async def people_choices(session: AsyncSession, visible: Visible) -> list[tuple[int, str]]:
+    """The active managers ``visible`` sees, by name: (id, full name)."""
     stmt = select(Employee).where(Employee.active.is_(True)).order_by(Employee.last_name, Employee.name)
     clause = visible.clause(Employee.id)
     if clause is not None:
         stmt = stmt.where(clause)
-    people = [(e.id, e.full_name) for e in (await session.scalars(stmt)).all()]
-    return departments, people
+    return [(e.id, e.full_name) for e in (await session.scalars(stmt)).all()]
 
 
 @get("/plans", opt=VIEW, include_in_schema=False)
@@ -121,12 +128,16 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
     selection = await read_selection(db_session, user, visible, params, errors)
     view = await build_view(db_session, visible, selection, year, month, today)
     departments, people = await choices(db_session, visible)
+    people_total = len(people)
+    if people_total > MANAGERS_INLINE and params.get("managers") != "all":
+        people = [p for p in people if p[0] in selection.employee_ids]
     context = {
         "view": view,
         "selection": selection,
         "errors": errors,
         "departments": departments,
         "people": people,
+        "people_total": people_total,
         "status_kind": STATUS_KIND,
         "status_icon": STATUS_ICON,
         "status_label": STATUS_LABEL,
@@ -151,6 +162,15 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
     return render(request, "plans/stats.html", context, block="list", status_code=422 if errors else 200)
 
 
+@get("/plans/managers", opt=VIEW, include_in_schema=False)
+async def plans_managers(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    """The managers filter's whole list (htmx, when it is opened), the chosen ones (``employee``) ticked."""
+    visible = await visible_for(db_session, current_user(request))
+    chosen = {parse_int(v, 1) for v in request.query_params.getall("employee", [])}
+    context = {"people": await people_choices(db_session, visible), "chosen": chosen}
+    return render(request, "plans/_managers.html", context)
+
+
 def month_chart(view: View) -> dict[str, Any] | None:
     """Plan vs fact of the shown people per working day of the month (the chart and its table); None for a year."""
     if view.month is None or not view.periods:
@@ -170,4 +190,4 @@ def _scope_query(selection: Selection) -> str:
     return "&".join(f"employee={i}" for i in selection.employee_ids)
 
 
-ROUTES: list[Any] = [plans_page]
+ROUTES: list[Any] = [plans_page, plans_managers]

@@ -32,6 +32,7 @@ from crm.features.clients.sync_models import Bitrix24Settings, ManagerDayFigure
 from crm.features.org.models import Department, Employee
 from crm.features.org.tree import all_departments, effective_heads, indented
 from crm.features.plans.companies_called import DAY, MONTH, YEAR, ManagerCompaniesCalled
+from crm.features.plans.month_figures import ManagerMonthFigure
 from crm.features.plans.scope import Selection, Visible, selection_clause
 
 FULFILLED, NOT_FULFILLED, FORCED, NONE = "fulfilled", "not_fulfilled", "forced", "none"
@@ -301,26 +302,66 @@ def _binds(ids: list[int], days: list[date]) -> list[BindParameter[Any]]:
 async def _cells(
     session: AsyncSession, ids: list[int], days: list[date], by_day: bool, today: date
 ) -> dict[tuple[int, Any], Cell]:
-    """Facts, plans with their statuses, and comment counts per employee and period (two grouped queries: a year
-    is at most 12 rows per person, a month one per working day)."""
+    """Facts, plans with their statuses, and comment counts per employee and period (a year is at most 12 rows
+    per person, a month one per working day). A year's months that are over are read as kept sums
+    (``month_figures``), the others from the days."""
     if not ids or not days:
         return {}
-    binds = _binds(ids, days)
+    out: dict[tuple[int, Any], Cell] = {}
+    this_month, judged = today.replace(day=1), days
+    if not by_day and days[0] < this_month:
+        await _past_months(session, ids, days[0], this_month, out)
+        judged = [d for d in days if d >= this_month]
+    if judged:
+        await _days(session, ids, judged, by_day, today, out)
+    comments = _COMMENTS.format(period="day" if by_day else "extract(month FROM day)::int")
+    for employee_id, p, n in await session.execute(text(comments).bindparams(*_binds(ids, days))):
+        out.setdefault((employee_id, p), Cell()).comments = n
+    return out
+
+
+async def _past_months(
+    session: AsyncSession, ids: list[int], start: date, before: date, out: dict[tuple[int, Any], Cell]
+) -> None:
+    kept = ManagerMonthFigure
+    rows = await session.execute(
+        select(
+            kept.employee_id,
+            kept.month,
+            kept.calls,
+            kept.meetings,
+            kept.plan,
+            kept.fulfilled,
+            kept.not_fulfilled,
+            kept.forced,
+        ).where(
+            kept.employee_id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))),
+            kept.month >= start.replace(day=1),
+            kept.month < before,
+        )
+    )
+    for employee_id, month, calls, meetings, plan, fulfilled, not_fulfilled, forced in rows:
+        cell = Cell(calls=calls, meetings=meetings)
+        if plan is not None:
+            cell.plan, cell.fulfilled, cell.not_fulfilled, cell.forced = plan, fulfilled, not_fulfilled, forced
+        out[(employee_id, month.month)] = cell
+
+
+async def _days(
+    session: AsyncSession, ids: list[int], days: list[date], by_day: bool, today: date, out: dict[tuple[int, Any], Cell]
+) -> None:
     day = "coalesce(f.day, p.day)"
     sql = _CELLS.format(period=day if by_day else f"extract(month FROM {day})::int")
-    out: dict[tuple[int, Any], Cell] = {}
-    rows = await session.execute(text(sql).bindparams(*binds, bindparam("today", today, type_=Date)))
-    for employee_id, p, calls, meetings, plan, fulfilled, not_fulfilled, forced in rows:
+    binds = [*_binds(ids, days), bindparam("today", today, type_=Date)]
+    for employee_id, p, calls, meetings, plan, fulfilled, not_fulfilled, forced in await session.execute(
+        text(sql).bindparams(*binds)
+    ):
         cell = Cell(calls=calls, meetings=meetings)
         if plan is not None:
             cell.plan, cell.fulfilled, cell.not_fulfilled, cell.forced = plan, fulfilled, not_fulfilled, forced
             if by_day:
                 cell.status = FULFILLED if fulfilled else NOT_FULFILLED if not_fulfilled else FORCED if forced else NONE
         out[(employee_id, p)] = cell
-    comments = _COMMENTS.format(period="day" if by_day else "extract(month FROM day)::int")
-    for employee_id, p, n in await session.execute(text(comments).bindparams(*binds)):
-        out.setdefault((employee_id, p), Cell()).comments = n
-    return out
 
 
 async def meeting_kinds(session: AsyncSession) -> list[str]:
