@@ -118,8 +118,6 @@ MAX_FUNCTION_LINES = 60
 # Functions allowed past it ("module:Class.function"), each with the reason it must stay whole. Keep this list
 # empty or tiny: a long list of options, a long form or a long report is not a reason, its parts have names.
 LONG_FUNCTIONS: dict[str, str] = {
-    # not a reason to stay long: the lead is reworking this query in the same change (issue 8); split it there
-    "crm.features.plans.stats:_groups": "being reworked (issue 8): split it, then remove this entry",
 }
 
 

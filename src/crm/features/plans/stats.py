@@ -180,60 +180,70 @@ def _groups(
     periods: list[Any],
     days_so_far: int | None,
 ) -> list[Group]:
-    """Departments in tree order that have selected people, each summing its subtree; the head first."""
-    members: dict[int | None, list[int]] = {}
+    """Departments in tree order that have selected people, each summing its subtree; the head first; then the
+    people of no known department."""
     known = {d.id for d in departments}
+    members: dict[int | None, list[int]] = {}
     for e in employees:
         members.setdefault(e.department_id if e.department_id in known else None, []).append(e.id)
     by_employee = {e.id: e for e in employees}
-    tree = indented(departments)
-    children: dict[int, list[int]] = {}
-    for d in departments:
-        if d.parent_id is not None:
-            children.setdefault(d.parent_id, []).append(d.id)
-
-    sums: dict[int, tuple[dict[Any, Cell], Cell]] = {}
-
-    def subtree(dept_id: int) -> tuple[dict[Any, Cell], Cell]:
-        """The sums of a department's subtree per period and in all: its own people, then its children's sums
-        (each person added once, each department once to its parent; not once per ancestor)."""
-        if dept_id in sums:
-            return sums[dept_id]
-        cells, total = {p: Cell() for p in periods}, Cell()
-        sums[dept_id] = (cells, total)  # before the children: a cycle in the tree ends here
-        for employee_id in members.get(dept_id, []):
-            row = rows[employee_id]
-            for p in periods:
-                cells[p].add(row.cells[p])
-            total.add(row.total)
-        for child in children.get(dept_id, []):
-            child_cells, child_total = subtree(child)
-            for p in periods:
-                cells[p].add(child_cells[p])
-            total.add(child_total)
-        return cells, total
-
+    sums = _SubtreeSums(departments, members, rows, periods)
     groups: list[Group] = []
     shown_depth: dict[int, int] = {}
-    for d, _depth in tree:
+    for d, _depth in indented(departments):
         if not members.get(d.id):
             continue
         depth = next((shown_depth[p] + 1 for p in _ancestors(d, departments) if p in shown_depth), 0)
         shown_depth[d.id] = depth
         head_id = heads.get(d.id)
         own = sorted(members[d.id], key=lambda i: (i != head_id,))
-        groups.append(_group(d, depth, by_employee.get(head_id or -1), own, subtree(d.id), rows, days_so_far))
+        groups.append(_group(d, depth, by_employee.get(head_id or -1), own, sums.of(d.id), rows, days_so_far))
         for r in groups[-1].rows:
             r.is_head = r.employee.id == head_id
     if members.get(None):
-        loose = Cell()
-        cells = {p: Cell() for p in periods}
-        for employee_id in members[None]:
-            for p in periods:
-                cells[p].add(rows[employee_id].cells[p])
-            loose.add(rows[employee_id].total)
-        groups.append(_group(None, 0, None, members[None], (cells, loose), rows, days_so_far))
+        loose = sums.people(members[None])
+        groups.append(_group(None, 0, None, members[None], loose, rows, days_so_far))
     return groups
+
+
+class _SubtreeSums:
+    """The sums of each department's subtree per period and in all: its own people, then its children's sums
+    (each person added once, each department once to its parent; not once per ancestor)."""
+
+    def __init__(
+        self,
+        departments: list[Department],
+        members: dict[int | None, list[int]],
+        rows: dict[int, Row],
+        periods: list[Any],
+    ) -> None:
+        self.members, self.rows, self.periods = members, rows, periods
+        self.children: dict[int, list[int]] = {}
+        for d in departments:
+            if d.parent_id is not None:
+                self.children.setdefault(d.parent_id, []).append(d.id)
+        self.done: dict[int, tuple[dict[Any, Cell], Cell]] = {}
+
+    def people(self, ids: list[int]) -> tuple[dict[Any, Cell], Cell]:
+        cells, total = {p: Cell() for p in self.periods}, Cell()
+        for employee_id in ids:
+            row = self.rows[employee_id]
+            for p in self.periods:
+                cells[p].add(row.cells[p])
+            total.add(row.total)
+        return cells, total
+
+    def of(self, dept_id: int) -> tuple[dict[Any, Cell], Cell]:
+        if dept_id in self.done:
+            return self.done[dept_id]
+        cells, total = self.people(self.members.get(dept_id, []))
+        self.done[dept_id] = (cells, total)  # before the children: a cycle in the tree ends here
+        for child in self.children.get(dept_id, []):
+            child_cells, child_total = self.of(child)
+            for p in self.periods:
+                cells[p].add(child_cells[p])
+            total.add(child_total)
+        return cells, total
 
 
 def _ancestors(d: Department, departments: list[Department]) -> list[int]:
