@@ -211,3 +211,37 @@ async def test_the_command_line_prints_the_counts_and_exits_1_on_a_file_it_canno
     assert code == 1 and "larger than 2 MB" in err
     sources = (await db.scalars(select(SalesImport.status).where(SalesImport.source == "cli"))).all()
     assert sorted(sources) == ["done", "done", "failed"]  # the missing and the oversized file were never read
+
+
+async def test_deleting_an_erp_client_deletes_its_lines_and_monthly_revenue_and_nothing_else(client, db):
+    await run(db, FILE)
+    gone = await db.scalar(select(ErpClient).where(ErpClient.name == "ИП Иванов"))
+    await db.delete(gone)
+    await db.commit()
+    assert [ln.invoice for ln in (await db.scalars(select(SalesLine).order_by(SalesLine.id))).all()] == ["РН-1", "РН-1"]
+    assert await months(db) == {("ООО «Ромашка»", "2026-11-01", "Краски"): Decimal("1334.50")}
+
+
+async def test_an_import_fails_and_writes_nothing_when_a_client_it_matched_is_deleted_before_its_lines(
+    client, db, monkeypatch
+):
+    from sqlalchemy import text
+
+    from crm.features.sales import pipeline
+
+    db.add(ErpClient(code="C001", inn="", name="Ромашка", name_key="ромашка"))
+    await db.commit()
+    matched = pipeline._match_clients
+
+    async def then_deleted(session, outcome):
+        await matched(session, outcome)
+        await session.execute(text("DELETE FROM erp_clients WHERE code = 'C001'"))  # as if by someone else
+
+    item = await imports.create(db, source="upload", file_name="x.csv", content=FILE)
+    await db.commit()
+    monkeypatch.setattr(pipeline, "_match_clients", then_deleted)
+    assert await imports.run_queued(alchemy_config(), item.id) == "failed"
+    await db.refresh(item)
+    assert "RuntimeError" in imports.error_text(item)
+    assert await db.scalar(select(func.count()).select_from(SalesLine)) == 0
+    assert await db.scalar(select(ErpClient.code)) == "C001"

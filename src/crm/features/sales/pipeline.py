@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,13 +197,8 @@ async def _stage_names(
 
 
 async def _exec(session: AsyncSession, sql: str, **params: Any) -> Any:
-    import os
-
-    t = time.perf_counter()  # TRACE
-    r = await session.execute(text(sql), params)
-    if os.environ.get("SALES_TRACE"):  # TRACE
-        print(f"{time.perf_counter() - t:6.2f}s {sql[:90]}")  # TRACE
-    return r
+    """One statement of the import (bench/sales_import.py --trace times each one)."""
+    return await session.execute(text(sql), params)
 
 
 MATCH = (
@@ -236,6 +230,7 @@ async def _apply(session: AsyncSession, import_id: int, outcome: Outcome) -> Non
     await _exec(session, "SET LOCAL work_mem = '128MB'")  # sorts and hashes of a big file stay in memory
     await _exec(session, "ANALYZE sales_stage")
     await _match_clients(session, outcome)
+    await _lock_file_clients(session)
     await _write_lines(session, import_id, outcome)
     await recompute_months(session, "SELECT DISTINCT client_id, month FROM sales_touched")
 
@@ -260,6 +255,26 @@ async def _match_clients(session: AsyncSession, outcome: Outcome) -> None:
         if created.rowcount:
             for sql in MATCH:
                 await _exec(session, sql)
+
+
+async def _lock_file_clients(session: AsyncSession) -> None:
+    """The lines name their client without a foreign key (see ``models.CLIENT_CASCADE``): the file's clients are
+    locked here at once, as the per-row key checks did, so none can be deleted until this import ends; one deleted
+    since it was matched (the lock skips it) fails the import, nothing written."""
+    locked = await lock_clients(session, "SELECT client_id FROM sales_stage_clients")
+    wanted = await _exec(session, "SELECT count(DISTINCT client_id) FROM sales_stage_clients")
+    if locked != int(wanted.scalar() or 0):
+        raise RuntimeError("an ERP client of the file was deleted during the import")
+
+
+async def lock_clients(session: AsyncSession, ids_sql: str) -> int:
+    """Lock the ERP clients a query names against deletion (FOR KEY SHARE, what a foreign key check takes); the
+    number of them still there."""
+    locked = await _exec(
+        session,
+        f"SELECT count(*) FROM (SELECT 1 FROM erp_clients WHERE id IN ({ids_sql}) FOR KEY SHARE) AS locked",  # noqa: S608
+    )
+    return int(locked.scalar() or 0)
 
 
 async def _write_lines(session: AsyncSession, import_id: int, outcome: Outcome) -> None:
@@ -312,6 +327,8 @@ async def recompute_months(session: AsyncSession, pairs_sql: str) -> None:
     await _exec(session, "DROP TABLE IF EXISTS sales_pairs")
     await _exec(session, f"CREATE TEMP TABLE sales_pairs ON COMMIT DROP AS {pairs_sql}")
     await _exec(session, "ANALYZE sales_pairs")
+    # a client deleted meanwhile waits for this import, or is gone with its lines before the months are read
+    await lock_clients(session, "SELECT client_id FROM sales_pairs")
     await _exec(
         session,
         "DELETE FROM client_month_sales c USING sales_pairs t WHERE c.client_id = t.client_id AND c.month = t.month",
