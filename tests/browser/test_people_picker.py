@@ -131,3 +131,24 @@ async def test_the_goals_list_filters_by_a_person_found_by_typing(page, db):
     assert "person=" in page.url
     await _no_sideways_scroll(page)
     await shot(page, "people-picker-goals-list-chosen")
+
+
+async def test_a_name_sent_without_choosing_is_resolved_or_offered_by_the_server(page, db):
+    await _people(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/tasks/new")
+    await page.fill("#f-title", "Отправить образцы")
+    box = page.locator("#f-assignee_id")
+    await box.fill("Антон")
+    async with page.expect_navigation():
+        await box.press("Enter")  # sent as typed: three people match
+    await expect(page.locator("#e-assignee_id")).to_contain_text("Антон")
+    await expect(page.locator("#f-assignee_id-choices input[type=radio]")).to_have_count(4)  # "me" and three
+    await expect(page.locator("#f-title")).to_have_value("Отправить образцы")
+    await shot(page, "people-picker-task-several")
+    await page.locator("#f-assignee_id-choices label", has_text="Антон Антонов 0").click()
+    await expect(box).to_have_value("Антон Антонов 0")
+    async with page.expect_navigation():
+        await page.locator("form.tk-form button.btn-primary").click()
+    await expect(page.get_by_role("heading", name="Отправить образцы")).to_be_visible()
+    await expect(page.get_by_text("Антон Антонов 0")).to_be_visible()
