@@ -4,12 +4,16 @@ value → 422 naming the field, nothing changed; photos all or nothing."""
 from __future__ import annotations
 
 import io
+import shutil
+from collections.abc import Iterator
 from datetime import time, timedelta
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from crm.features.tasks.models import Photo, Task
+from crm.features.tasks.visits import photo_root
 from crm.lib.i18n import local_today, local_tz
 from tests.conftest import login, post_form, prime_csrf
 from tests.integration.test_plans_api import bearer
@@ -17,6 +21,13 @@ from tests.integration.test_tasks_api import new_task, soon, team
 from tests.integration.test_tasks_pages import seed
 
 JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def no_photos_left() -> Iterator[None]:
+    """The photos these tests save are removed after each (other tests count the files under the data directory)."""
+    yield
+    shutil.rmtree(photo_root(), ignore_errors=True)
 
 
 def jpeg() -> bytes:
