@@ -332,12 +332,14 @@ async def test_the_category_edit_form_opens_as_a_cell_or_a_page_and_only_in_scop
 
 async def test_the_goals_list_is_paged_and_offers_every_family_of_the_year(client, db) -> None:
     p = await team(db)
-    for i in range(60):  # more than a page (50)
+    for i in range(60):  # more than two pages (25 goals a page)
         db.add(Goal(variable="revenue", family=f"F{i:02d}", responsible_id=p["maria"].id, year=2026))
     await db.commit()
     await login(client, "admin@example.com")
     first = (await client.get("/goals?year=2026")).text
-    assert "F00" in first and "F49</td>" in first and "F50</td>" not in first
-    assert "Page 1 of 2" in first and '<option value="F59">' in first  # the datalist: the year's families
-    second = (await client.get("/goals?year=2026&page=2", headers={"hx-request": "true", "hx-target": "list"})).text
-    assert "F59</td>" in second and "F00</td>" not in second and "<html" not in second
+    assert "F00" in first and "F24</td>" in first and "F25</td>" not in first
+    assert "Page 1 of 3" in first and '<option value="F59">' in first  # the datalist: the year's families
+    third = (await client.get("/goals?year=2026&page=3", headers={"hx-request": "true", "hx-target": "list"})).text
+    assert "F59</td>" in third and "F00</td>" not in third and "<html" not in third
+    wide = (await client.get("/goals?year=2026&page_size=50")).text
+    assert "F49</td>" in wide and "F50</td>" not in wide and "Page 1 of 2" in wide

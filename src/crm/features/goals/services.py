@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.features.accounts.models import User
+from crm.features.accounts.models import Role, User, user_roles
 from crm.features.accounts.services import record
 from crm.features.goals.config import VARIABLE_LABELS, parse_decimal
 from crm.features.goals.models import VARIABLES, Goal, GoalTarget
 from crm.features.goals.scope import Scope
+from crm.features.org.tree import all_departments
 from crm.lib.i18n import N_
 
 MONTHS = tuple(range(1, 13))
@@ -227,59 +228,83 @@ async def teams(
     session: AsyncSession, scope: Scope, year: int, variable: str = "", family: str | None = None
 ) -> list[Team]:
     """For each visible head (a person whose role sees their department) with goals below them, the sum of the
-    goals of the people of their department subtree for the same variable/family/year. Computed (three queries and
-    the department tree in memory), never stored."""
-    from crm.features.accounts.models import Role, user_roles
-    from crm.features.org.tree import all_departments
-
-    q = (
-        select(Goal.variable, Goal.family, Goal.responsible_id, User.department_id, GoalTarget.month, GoalTarget.target)
-        .join(GoalTarget, GoalTarget.goal_id == Goal.id)
-        .join(User, User.id == Goal.responsible_id)
-        .where(Goal.year == year, User.department_id.is_not(None))
-    )
-    if variable:
-        q = q.where(Goal.variable == variable)
-    if family is not None:
-        q = q.where(Goal.family == family)
-    rows = (await session.execute(q)).all()
-    if not rows:
+    goals of the people of their department subtree for the same variable/family/year. Computed, never stored: the
+    targets summed per department in SQL, each department's subtree summed once (bottom-up, memoised), each head
+    taking the sums of their own department. (The sums used to be the goal rows of the whole year walked once per
+    head in Python: 7,300 rows × 36 heads, 150 ms of the large organisation's goals page.)"""
+    sums = await _department_sums(session, year, variable, family)
+    if not sums:
         return []
+    children: dict[int | None, list[int]] = {}
+    for d in await all_departments(session):
+        children.setdefault(d.parent_id, []).append(d.id)
+    subtree: dict[int, dict[tuple[str, str], _Sum]] = {}
+
+    def total(dep: int) -> dict[tuple[str, str], _Sum]:
+        if dep not in subtree:
+            out = {key: _Sum(dict(s.targets), s.members) for key, s in sums.get(dep, {}).items()}
+            for child in children.get(dep, []):
+                for key, s in total(child).items():
+                    mine = out.setdefault(key, _Sum({}, 0))
+                    mine.members += s.members
+                    for month, value in s.targets.items():
+                        mine.targets[month] = mine.targets.get(month, Decimal(0)) + value
+            subtree[dep] = out
+        return subtree[dep]
+
+    out: list[Team] = []
+    for head in await _heads(session, scope):
+        rows = total(head.department_id) if head.department_id is not None else {}  # (_heads: never None)
+        out += [Team(head, var, fam, s.targets, s.members) for (var, fam), s in sorted(rows.items())]
+    return out
+
+
+@dataclass
+class _Sum:
+    targets: dict[int, Decimal]
+    members: int
+
+
+async def _department_sums(
+    session: AsyncSession, year: int, variable: str, family: str | None
+) -> dict[int, dict[tuple[str, str], _Sum]]:
+    """The year's targets summed per department, variable, family and month, and how many people have them."""
+    conditions = [Goal.year == year, User.department_id.is_not(None)]
+    if variable:
+        conditions.append(Goal.variable == variable)
+    if family is not None:
+        conditions.append(Goal.family == family)
+    keys = (User.department_id, Goal.variable, Goal.family)
+
+    def rows(*columns: Any) -> Any:
+        return (
+            select(*keys, *columns)
+            .join_from(Goal, GoalTarget, GoalTarget.goal_id == Goal.id)
+            .join(User, User.id == Goal.responsible_id)
+        )
+
+    monthly = rows(GoalTarget.month, func.sum(GoalTarget.target))
+    people = rows(func.count(distinct(Goal.responsible_id)))
+    out: dict[int, dict[tuple[str, str], _Sum]] = {}
+    for dep, var, fam, members in await session.execute(people.where(*conditions).group_by(*keys)):
+        out.setdefault(dep, {})[(var, fam)] = _Sum({}, members)
+    for dep, var, fam, month, target in await session.execute(
+        monthly.where(*conditions).group_by(*keys, GoalTarget.month)
+    ):
+        out[dep][(var, fam)].targets[month] = target
+    return out
+
+
+async def _heads(session: AsyncSession, scope: Scope) -> list[User]:
+    """The visible heads: active people in a department whose role sees the department (at most 500, by name)."""
     role_ids = [r.id for r in (await session.scalars(select(Role))).all() if "scope.department" in r.permissions]
-    heads_stmt = scope.where(
+    stmt = scope.where(
         select(User)
         .where(User.is_active.is_(True), User.department_id.is_not(None))
         .where(User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id.in_(role_ids)))),
         User.id,
     )
-    heads = list((await session.scalars(heads_stmt.order_by(User.name).limit(500))).all())
-    children: dict[int | None, list[int]] = {}
-    for d in await all_departments(session):
-        children.setdefault(d.parent_id, []).append(d.id)
-
-    def subtree(root: int) -> set[int]:
-        out, todo = set(), [root]
-        while todo:
-            node = todo.pop()
-            if node not in out:
-                out.add(node)
-                todo += children.get(node, [])
-        return out
-
-    out: list[Team] = []
-    for head in heads:
-        deps = subtree(head.department_id)
-        grouped: dict[tuple[str, str], Team] = {}
-        members: dict[tuple[str, str], set[Any]] = {}
-        for var, fam, person, dep, month, target in rows:
-            if dep in deps:
-                team = grouped.setdefault((var, fam), Team(head, var, fam, {}, 0))
-                team.targets[month] = team.targets.get(month, Decimal(0)) + Decimal(target)
-                members.setdefault((var, fam), set()).add(person)
-        for key, team in grouped.items():
-            team.members = len(members[key])
-        out += sorted(grouped.values(), key=lambda t: (t.variable, t.family))
-    return out
+    return list((await session.scalars(stmt.order_by(User.name).limit(500))).all())
 
 
 def variable_label(variable: str) -> str:
