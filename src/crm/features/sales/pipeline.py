@@ -101,34 +101,40 @@ class _Reader:
         self.rejects: list[dict[str, Any]] = []
         self.per_invoice: dict[str, int] = {}
         self.clients: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name key) → its staging row
+        self.named: dict[tuple[str, str, str], list[Any]] = {}  # (code, inn, name as written) → the same row
         self.people: dict[str, int] = {"": 0}
         self.row_no = 1
 
     def next_batch(self) -> list[tuple[Any, ...]]:
         """Read and check rows until a batch is full or the file ends (runs in a thread)."""
         check, invoice_index, outcome, rejects = self.check, self.invoice_index, self.outcome, self.rejects
-        per_invoice, clients, people = self.per_invoice, self.clients, self.people
+        per_invoice, clients, people, named = self.per_invoice, self.clients, self.people, self.named
         batch: list[tuple[Any, ...]] = []
         row_no = self.row_no
         for row in self.rows:
             row_no += 1
-            raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
-            invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
-            line_no = per_invoice[invoice] = per_invoice.get(invoice, 0) + 1
             try:
                 day, invoice, product, family, quantity, amount, person, code, inn, name = check(row)
             except Rejected as exc:
+                # a rejected row still takes its place among its invoice's lines
+                raw_invoice = row[invoice_index] if invoice_index < len(row) else ""
+                invoice = raw_invoice.strip() if type(raw_invoice) is str else cell_text(raw_invoice)
+                per_invoice[invoice] = per_invoice.get(invoice, 0) + 1
                 outcome.rejected += 1
                 if len(rejects) < KEEP_REJECTS:
                     rejects.append(
                         {"row_no": row_no, "reason": exc.code, "value": exc.value, "row": [cell_text(c) for c in row]}
                     )
                 continue
-            key = (code, inn, name_key(name) if name else "")
-            client = clients.get(key)
+            line_no = per_invoice[invoice] = per_invoice.get(invoice, 0) + 1  # the checked invoice is the same text
+            client = named.get((code, inn, name))
             if client is None:
-                client = clients[key] = [len(clients) + 1, code, inn, name, key[2], person]
-            elif person and not client[5]:
+                key = (code, inn, name_key(name) if name else "")
+                client = clients.get(key)
+                if client is None:
+                    client = clients[key] = [len(clients) + 1, code, inn, name, key[2], person]
+                named[(code, inn, name)] = client
+            if person and not client[5]:
                 client[5] = person
             person_key = people.get(person)
             if person_key is None:

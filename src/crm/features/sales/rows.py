@@ -27,6 +27,10 @@ _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+Z-]*)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _SEPARATORS = str.maketrans("", "", " \u00a0\u202f\u2009'")
+# the usual ERP amount once the thousands separators are gone: digits, a decimal comma, digits (what the general
+# rules below would turn into the same text with a point)
+_COMMA_DECIMAL = re.compile(r"^0*\d{1,13},\d*$")
+DAY_CACHE = 50_000  # distinct date texts remembered per file (a file spans a few hundred days)
 
 
 class Rejected(Exception):
@@ -76,7 +80,10 @@ def number_text(value: Any, code: str) -> str:
         return str(value) if isinstance(value, int) else repr(value)
     else:
         raw = cell_text(value)
-    text = raw.translate(_SEPARATORS).replace("\u2212", "-")
+    text = raw.translate(_SEPARATORS)
+    if _COMMA_DECIMAL.match(text):
+        return text.replace(",", ".")
+    text = text.replace("\u2212", "-")
     commas, points = text.count(","), text.count(".")
     if commas and points:
         mark = "," if text.rfind(",") > text.rfind(".") else "."
@@ -124,6 +131,8 @@ def checker(mapping: dict[str, int]) -> Callable[[list[Any]], Checked]:
             raise Rejected("too_long")
         return text
 
+    days: dict[str, date] = {}  # date text → day: a file has a few hundred distinct dates
+
     def check(row: list[Any]) -> Checked:
         invoice = cell(row, i_invoice)
         client_code = cell(row, i_code)
@@ -134,7 +143,12 @@ def checker(mapping: dict[str, int]) -> Callable[[list[Any]], Checked]:
         salesperson = cell(row, i_person)
         if "  " in salesperson:
             salesperson = " ".join(salesperson.split())
-        day = parse_day(row[i_date] if 0 <= i_date < len(row) else "")
+        raw_day = row[i_date] if 0 <= i_date < len(row) else ""
+        day = days.get(raw_day) if type(raw_day) is str else None
+        if day is None:
+            day = parse_day(raw_day)
+            if type(raw_day) is str and len(days) < DAY_CACHE:
+                days[raw_day] = day
         if not invoice:
             raise Rejected("invoice_missing")
         if not (client_code or client_inn or client_name):
