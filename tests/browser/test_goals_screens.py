@@ -110,7 +110,8 @@ async def test_the_goal_form_repeats_a_value_and_saves_twelve_months(page, db):
     await _data(db)
     await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
     await page.goto("/goals/new?year=2026")
-    await page.select_option("#f-responsible_id", label="Maria")
+    await page.fill("#f-responsible_id", "Mar")  # the person picker: type, then choose among the matches
+    await page.locator("#f-responsible_id-choices label", has_text="Maria").click()
     await page.fill("#f-family", "Paint")
     await page.fill("#f-t1", "1000")
     await page.fill("#f-fill_value", "1500")
