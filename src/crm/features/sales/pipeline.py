@@ -320,7 +320,9 @@ async def _write_lines(session: AsyncSession, import_id: int, outcome: Outcome) 
         "salesperson, salesperson_id, import_id, created_at, updated_at) "
         "SELECT nextval('sales_lines_id_seq'), i.day, i.invoice, i.product, i.line_no, i.client_id, i.family, "
         f"i.quantity, i.amount, i.salesperson, i.user_id, :import_id, now(), now() FROM {INCOMING} "
-        "WHERE NOT EXISTS (SELECT 1 FROM sales_existing e WHERE e.row_no = i.row_no)",
+        # a hashed set of the rows already there (an anti-join planned as a nested loop rescanned the usually
+        # empty table once per line)
+        "WHERE i.row_no NOT IN (SELECT e.row_no FROM sales_existing e)",
         import_id=import_id,
     )
     # "updated": lines of the file that were there already, now holding the file's values (changed or not)
