@@ -170,12 +170,15 @@ def _shown_status(status: str, updated_at: datetime) -> str:
     return status
 
 
-@get("/telegrams/import", opt=MANAGE, include_in_schema=False)
-async def upload_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def _upload_context(db_session: AsyncSession) -> dict[str, Any]:
     rows = (await db_session.execute(select(*_upload_columns()).order_by(JournalUpload.id.desc()).limit(10))).all()
     uploads = [{**row._asdict(), "shown": _shown_status(row.status, row.updated_at)} for row in rows]
-    pending = any(u["shown"] in {"queued", "running"} for u in uploads)
-    return render(request, "tariffs/upload.html", {"uploads": uploads, "pending": pending}, block="uploads")
+    return {"uploads": uploads, "pending": any(u["shown"] in {"queued", "running"} for u in uploads), "errors": {}}
+
+
+@get("/telegrams/import", opt=MANAGE, include_in_schema=False)
+async def upload_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+    return render(request, "tariffs/upload.html", await _upload_context(db_session), block="uploads")
 
 
 @get("/telegrams/import/{upload_id:int}", opt=MANAGE, include_in_schema=False)
@@ -201,9 +204,9 @@ async def upload(
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
     form = JournalFileForm.parse(await request.form())
-    if form.file is None:  # none chosen, empty or too large: said on the import page
-        toast(request, form.errors["file"], "error")
-        return Redirect("/telegrams/import", status_code=303)
+    if form.file is None:  # none chosen, empty or too large: said next to the file field
+        context = {**await _upload_context(db_session), "errors": form.errors}
+        return render(request, "tariffs/upload.html", context, status_code=422)
     file = form.file
     content = await file.read()
     item = JournalUpload(filename=file.filename[:255], content=content, actor_id=current_user(request).id)

@@ -361,9 +361,8 @@ async def tariffs_upload(
     db_session: NamedDependency[AsyncSession],
 ) -> Any:
     form = TariffFileForm.parse(await request.form())
-    if form.file is None:
-        toast(request, form.errors["file"], "error")
-        return Redirect("/tariffs", status_code=303)
+    if form.file is None:  # none chosen: said next to the upload field
+        return await _tariffs_list(request, db_session, import_error=form.errors["file"], status=422)
     upload = form.file
     content = await upload.read()
     try:
