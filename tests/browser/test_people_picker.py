@@ -152,3 +152,28 @@ async def test_a_name_sent_without_choosing_is_resolved_or_offered_by_the_server
         await page.locator("form.tk-form button.btn-primary").click()
     await expect(page.get_by_role("heading", name="Отправить образцы")).to_be_visible()
     await expect(page.get_by_text("Антон Антонов 0")).to_be_visible()
+
+
+async def test_the_analysis_screens_find_their_person_by_typing(page, db):
+    from tests.browser.test_goals_screens import _data
+
+    await _data(db)
+    await sign_in(page, "head@example.com", DEFAULT_PASSWORD)
+    await page.goto("/analysis?variable=revenue&year=2026")
+    box = page.locator("#a-person")
+    await box.fill("Mar")
+    await page.locator("#a-person-choices label", has_text="Maria").click()
+    await expect(box).to_have_value("Maria")
+    await page.wait_for_url("**person=*")
+    await _no_sideways_scroll(page)
+    await shot(page, "people-picker-analysis-board")
+    await page.goto("/analysis/clients?variable=revenue&month=2026-03")
+    box = page.locator("#t-person")
+    await box.fill("Mar")
+    await expect(page.locator("#t-person-choices input[type=radio]")).to_have_count(2)  # "everybody I see", Maria
+    await shot(page, "people-picker-analysis-clients-open")
+    await page.locator("#t-person-choices label", has_text="Maria").click()
+    await expect(box).to_have_value("Maria")
+    await page.wait_for_url("**person=*")
+    await _no_sideways_scroll(page)
+    await shot(page, "people-picker-analysis-clients")

@@ -230,3 +230,23 @@ async def test_the_goals_list_filters_by_a_person_found_by_name(client, db) -> N
     await login(client, "anna@example.com")
     alone = await client.get("/goals?year=2026")
     assert alone.status_code == 200 and 'name="person_q"' not in alone.text  # nobody else to choose
+
+
+async def test_the_analysis_screens_choose_their_person_with_the_picker(client, db) -> None:
+    people = await seed(db)
+    await login(client, "head@example.com")
+    for url in ("/analysis?year=2026", "/analysis/clients?month=2026-03"):
+        page = await client.get(url)
+        assert page.status_code == 200, url
+        assert 'name="person_q"' in page.text and "Worker 07" not in page.text, url
+        assert '<select id="a-person"' not in page.text and '<select id="t-person"' not in page.text
+    boris = str(people["boris"].id)
+    board = await client.get("/analysis", params={"year": "2026", "person_q": "boris"})
+    assert f'name="person" value="{boris}"' in board.text and f"person={boris}" in board.text
+    table = await client.get("/analysis/clients", params={"month": "2026-03", "person_q": "boris"})
+    assert table.status_code == 200 and f'name="person" value="{boris}"' in table.text
+    several = await client.get("/analysis/clients", params={"month": "2026-03", "person_q": "worker"})
+    assert "Several people match “worker”: choose one." in several.text
+    await login(client, "anna@example.com")
+    alone = await client.get("/analysis?year=2026")
+    assert alone.status_code == 200 and 'name="person_q"' not in alone.text

@@ -16,12 +16,13 @@ from litestar.response import Redirect
 from sqlalchemy import JSON, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.features.accounts.people import find, resolve
 from crm.features.goals import analysis, config, dashboard, overrides, pdf
 from crm.features.goals.api import read_query
 from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.forms import AnalysisViewForm, CategoryCellForm
 from crm.features.goals.models import VARIABLES, AnalysisView
-from crm.features.goals.scope import scope_for, visible_people
+from crm.features.goals.scope import scope_for
 from crm.lib.auth import current_user
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
@@ -82,16 +83,16 @@ async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSess
     variable = params.get("variable") if params.get("variable") in VARIABLES else "revenue"
     year = parse_int(params.get("year"), 2000, 2100) or local_today().year
     family = params.get("family")[:80]
-    person = _person(params.get("person"))
+    picker = await resolve(db_session, user, params.get("person"), params.get("person_q"))  # a search picker
+    person = None if picker.problem else _person(picker.value)
     month = _month_of(params, year)
     scope = await scope_for(db_session, user)
     board = await dashboard.build(db_session, scope, variable, year, family, month, person)
-    people = await visible_people(db_session, scope, owners_only=True)
     label = _(VARIABLE_LABELS[variable])
     query = urlencode(
         {
             k: v
-            for k, v in {"variable": variable, "year": year, "family": family, "person": params.get("person")}.items()
+            for k, v in {"variable": variable, "year": year, "family": family, "person": str(person or "")}.items()
             if v
         }
     )
@@ -102,8 +103,8 @@ async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSess
         "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
         "variables": VARIABLES,
         "families": await analysis.families(db_session, year),
-        "people": [(str(u.id), u.name or u.email) for u in people] if len(people) > 1 else [],
-        "person": params.get("person"),
+        "person_picker_state": picker,
+        "many_people": (await find(db_session, user, "", 1))[1],  # more than themselves to choose from
         "query": query,
         "whatsapp": "https://wa.me/?text=" + _quote(dashboard.summary_text(board, label, link)),
         "table_link": "/analysis/clients?"
@@ -150,8 +151,13 @@ def _filters_for_form(query: analysis.Query) -> list[dict[str, str]]:
     return rows + [{"field": "", "op": "eq", "value": ""}] * (3 - len(rows))
 
 
-def _table_query(params: ListParams) -> tuple[ListParams, analysis.Query | None, dict[str, str]]:
+def _table_query(
+    params: ListParams, person: str | None = None
+) -> tuple[ListParams, analysis.Query | None, dict[str, str]]:
+    """The table's query from the URL; ``person``: the person the picker resolved (replaces ``person``)."""
     params = normalise(params)
+    if person is not None:
+        params.query["person"] = person
     if not params.get("month"):
         today = local_today()
         params.query["month"] = f"{today.year}-{today.month:02d}"
@@ -167,7 +173,9 @@ def _table_query(params: ListParams) -> tuple[ListParams, analysis.Query | None,
 @get("/analysis/clients", opt=VIEW, include_in_schema=False)
 async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     user = current_user(request)
-    params, query, errors = _table_query(ListParams.from_request(request))
+    asked = ListParams.from_request(request)
+    picker = await resolve(db_session, user, asked.get("person"), asked.get("person_q"))  # a search picker
+    params, query, errors = _table_query(asked, person="" if picker.problem else picker.value)
     if "filter" in errors:
         errors["filter"] = _filter_error(_typed_filters(params))
     scope = await scope_for(db_session, user)
@@ -193,8 +201,9 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
             select(AnalysisView).where(AnalysisView.user_id == user.id).order_by(AnalysisView.name)
         )
     ).all()
-    people = await visible_people(db_session, scope, owners_only=True)
     context = {
+        "person_picker_state": picker,
+        "many_people": (await find(db_session, user, "", 1))[1],
         "query": query,
         "params": params,
         "page": page,
@@ -213,7 +222,6 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
         "variables": VARIABLES,
         "views": views,
         "view_query": _view_query(params),
-        "people": [(str(u.id), u.name or u.email) for u in people] if len(people) > 1 else [],
         "families": await analysis.families(db_session, int(params.get("month")[:4]) if query else local_today().year),
     }
     return render(request, "goals/clients.html", context, block="table", status_code=422 if errors else 200)
