@@ -119,10 +119,22 @@
   // search box (the server then keeps the choice); a choice by pointer (arrow keys only move it), Escape or
   // leaving the picker closes the list of matches, typing again opens it.
   function pickerOf(el) { return el && el.closest ? el.closest(".picker") : null; }
-  // The box's own "change" (on leaving it) is no choice: it must not re-filter a filter bar the picker sits in.
+  // The box's own "change" (on leaving it) and typing in it are no choice: they must not re-filter a filter bar
+  // the picker sits in (the box asks for its matches itself).
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("input[data-person-search]")) event.stopPropagation();
   }, true);
+  function keepTyping(root) {
+    (root.querySelectorAll ? root.querySelectorAll(".picker") : []).forEach(function (picker) {
+      if (picker.dataset.keepTyping) return;
+      picker.dataset.keepTyping = "1";
+      picker.addEventListener("input", function (event) {
+        if (event.target.matches("input[data-person-search]")) event.stopPropagation();
+      });
+    });
+  }
+  keepTyping(document);
+  document.body.addEventListener("htmx:load", function (event) { keepTyping(event.target.parentNode || document); });
   document.addEventListener("change", function (event) {
     var radio = event.target;
     var picker = pickerOf(radio);

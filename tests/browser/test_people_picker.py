@@ -177,3 +177,28 @@ async def test_the_analysis_screens_find_their_person_by_typing(page, db):
     await page.wait_for_url("**person=*")
     await _no_sideways_scroll(page)
     await shot(page, "people-picker-analysis-clients")
+
+
+async def test_the_companies_list_finds_its_responsible_person_by_typing(page, db):
+    from crm.demo import load_demo
+    from tests.integration.test_people_picker_employees import unique_responsible
+
+    await load_demo(db)
+    await db.commit()
+    employee = await unique_responsible(db)
+    full = f"{employee.last_name} {employee.name}"
+    await sign_in(page, "admin@example.com", "crm-demo-2026")
+    await page.goto("/companies")
+    summary = page.locator("details.co-more-filters summary")
+    if await summary.is_visible():  # a phone's disclosure; a laptop shows every filter
+        await summary.click()
+    box = page.locator("#flt-resp")
+    await box.fill(full)
+    await expect(page.locator("#flt-resp-choices input[type=radio]")).to_have_count(2)  # "all" and the one
+    await shot(page, "people-picker-companies-open")
+    await page.locator("#flt-resp-choices label", has_text=full).click()
+    await expect(box).to_have_value(full)
+    await page.wait_for_url("**responsible=*")
+    await expect(page.locator("#list table tbody tr").first).to_contain_text(full)
+    await _no_sideways_scroll(page)
+    await shot(page, "people-picker-companies-chosen")

@@ -17,11 +17,12 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
-from crm.features.org.scope import row_scope
+from crm.features.org.models import Employee
+from crm.features.org.scope import employee_scope, row_scope
 from crm.lib.auth import current_user
 from crm.lib.forms import MAX_RAW, Form, Text
 from crm.lib.i18n import N_
@@ -64,13 +65,58 @@ async def choosable(session: AsyncSession, user: Any) -> Select[Any]:
     return stmt
 
 
-async def find(session: AsyncSession, user: Any, query: str, limit: int = PICKER_LIMIT) -> tuple[list[Any], bool]:
+def _like(query: str) -> str:
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def find(
+    session: AsyncSession, user: Any, query: str, limit: int = PICKER_LIMIT, kind: str = "user"
+) -> tuple[list[Any], bool]:
     """Up to ``limit`` choosable people whose name or email contains ``query`` (by name), and whether there are
-    more."""
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    more. ``kind="employee"``: Bitrix24 employees (int ids) of the user's employee scope, by last name."""
+    if kind == "employee":
+        return await _find_employees(session, user, query, limit)
+    pattern = _like(query)
     stmt = (await choosable(session, user)).where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     rows = (await session.execute(stmt.order_by(User.name, User.email, User.id).limit(limit + 1))).all()
     return [(str(i), name or email) for i, name, email in rows[:limit]], len(rows) > limit
+
+
+def _employee_label(last_name: str, name: str, employee_id: int) -> str:
+    return " ".join(p for p in (last_name, name) if p) or f"#{employee_id}"
+
+
+async def _find_employees(session: AsyncSession, user: Any, query: str, limit: int) -> tuple[list[Any], bool]:
+    """Active employees of the user's scope (companies' responsible people) by "Last First", "First Last" or email."""
+    pattern = _like(query)
+    stmt = select(Employee.id, Employee.last_name, Employee.name).where(
+        Employee.active.is_(True),
+        or_(
+            func.concat_ws(" ", Employee.last_name, Employee.name).ilike(pattern),
+            func.concat_ws(" ", Employee.name, Employee.last_name).ilike(pattern),
+            Employee.email.ilike(pattern),
+        ),
+    )
+    clause = (await employee_scope(session, user)).clause(Employee.id)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    rows = (await session.execute(stmt.order_by(Employee.last_name, Employee.name, Employee.id).limit(limit + 1))).all()
+    return [(str(i), _employee_label(last, first, i)) for i, last, first in rows[:limit]], len(rows) > limit
+
+
+async def _chosen(session: AsyncSession, chosen: str, kind: str) -> tuple[str, str | None]:
+    """A sent id as text, and the name of whom it is (None: nobody)."""
+    if kind == "employee":
+        number = int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+        row = (
+            (await session.execute(select(Employee.last_name, Employee.name).where(Employee.id == number))).first()
+            if number
+            else None
+        )
+        return (str(number), _employee_label(row[0], row[1], number)) if row and number else (chosen, None)
+    person_id = _uuid(chosen)
+    name = await name_of(session, person_id) if person_id else None
+    return (str(person_id), name) if person_id else (chosen, None)
 
 
 async def name_of(session: AsyncSession, person_id: uuid.UUID) -> str | None:
@@ -87,37 +133,36 @@ def _uuid(text: str) -> uuid.UUID | None:
         return None
 
 
-async def search(session: AsyncSession, user: Any, query: str, chosen: str = "") -> PersonPicker:
+async def search(session: AsyncSession, user: Any, query: str, chosen: str = "", kind: str = "user") -> PersonPicker:
     """The answer to typed text: the matching people of the user's scope, the chosen one kept on top."""
     picker = PersonPicker(query=query.strip()[:MAX_QUERY])
-    chosen_id = _uuid(chosen.strip())
-    if chosen_id and (name := await name_of(session, chosen_id)):
-        picker.selected = (str(chosen_id), name)
+    chosen_id, name = await _chosen(session, chosen.strip(), kind)
+    if name is not None:
+        picker.selected = (chosen_id, name)
     if picker.query:
-        found, picker.more = await find(session, user, picker.query)
+        found, picker.more = await find(session, user, picker.query, kind=kind)
         picker.matches = [(i, n) for i, n in found if i != picker.value]
     return picker
 
 
-async def resolve(session: AsyncSession, user: Any, chosen: str, query: str) -> PersonPicker:
+async def resolve(session: AsyncSession, user: Any, chosen: str, query: str, kind: str = "user") -> PersonPicker:
     """What a form or filter sent: the chosen id, and the text of the picker's box. The id stands when the text
     is empty, is the person's name, or still matches them (the person was picked from the matches); otherwise the
     text was typed without JavaScript and chooses: one match is the person, nobody or several are a ``problem``
-    (a msgid with ``query``) and the matches are offered. An id that is no user at all stays as sent (``value``),
+    (a msgid with ``query``) and the matches are offered. An id that is nobody at all stays as sent (``value``),
     for the service to refuse."""
     chosen = chosen.strip()
     query = query.strip()[:MAX_QUERY]
-    chosen_id = _uuid(chosen)
-    name = await name_of(session, chosen_id) if chosen_id else None
+    chosen_id, name = await _chosen(session, chosen, kind) if chosen else ("", None)
     if chosen and name is None and not query:
         return PersonPicker(selected=(chosen, chosen))
     if name is not None and (not query or query.casefold() == name.casefold()):
-        return PersonPicker(query=name, selected=(str(chosen_id), name))
+        return PersonPicker(query=name, selected=(chosen_id, name))
     if not query:
         return PersonPicker()
-    found, more = await find(session, user, query)
-    if name is not None and any(i == str(chosen_id) for i, _n in found):
-        return PersonPicker(query=name, selected=(str(chosen_id), name))
+    found, more = await find(session, user, query, kind=kind)
+    if name is not None and any(i == chosen_id for i, _n in found):
+        return PersonPicker(query=name, selected=(chosen_id, name))
     if len(found) == 1:
         return PersonPicker(query=found[0][1], selected=found[0])
     return PersonPicker(query=query, matches=found, more=more, problem=SEVERAL if found else NOBODY)
@@ -132,11 +177,13 @@ def _param(request: Request, key: str, pattern: re.Pattern[str], default: str) -
 async def people_search(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
     """A picker's matches as the person types (htmx): at most ``PICKER_LIMIT`` people of their scope, as radios
     named ``field`` (the form's field), the chosen one kept. ``qfield`` names the text box, ``dom`` the picker's
-    element id, ``blank`` labels the "nobody" choice, ``form`` is the form the radios belong to."""
+    element id, ``blank`` labels the "nobody" choice, ``form`` is the form the radios belong to; ``kind=employee``
+    searches Bitrix24 employees (the companies' responsible people) instead of users."""
     field = _param(request, "field", _NAME, "person_id")
     qfield = _param(request, "qfield", _NAME, "person_q")
     q = request.query_params
-    picker = await search(db_session, current_user(request), q.get(qfield) or "", q.get(field) or "")
+    kind = "employee" if q.get("kind") == "employee" else "user"
+    picker = await search(db_session, current_user(request), q.get(qfield) or "", q.get(field) or "", kind)
     context = {
         "picker": picker,
         "field": field,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
+from crm.features.accounts.people import resolve
 from crm.features.accounts.services import record
 from crm.features.clients import figures, queries, references
 from crm.features.clients.forms import StagePreparationForm
@@ -76,8 +77,14 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
     params = ListParams.from_request(request, default_sort="title")
     if params.format:
         return await export(request, db_session, companies_source, params)
-    scope = await queries.employee_scope(db_session, current_user(request))
+    user = current_user(request)
+    scope = await queries.employee_scope(db_session, user)
     filters = company_filter(params)
+    picker = await resolve(  # the responsible person's search picker: a typed name is resolved here
+        db_session, user, params.get("responsible"), params.get("responsible_q"), kind="employee"
+    )
+    if params.get("responsible_q") and picker.selected and picker.value.isdigit():
+        filters.responsible_ids = [int(picker.value)]
     companies = queries.companies_list(filters, scope)
     store = request.app.stores.get("cache")
     total = await queries.companies_count(db_session, companies.rows, filters, scope, store)
@@ -89,6 +96,7 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
         "flt": filters,
         "info": await queries.decorate(db_session, page.rows),
         "labels": labels,
+        "responsible_picker": picker,
     }
     if not block_only(request, "list"):  # the filter's choices are drawn by the whole page only
         choices = await queries.company_choices(db_session, scope, store)
