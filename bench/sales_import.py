@@ -92,6 +92,20 @@ def generated(path: Path, count: int, write) -> Path:
     return path
 
 
+async def add_salespeople() -> None:
+    """Users named as the files' salespeople: their lines then carry a ``salesperson_id`` (a key checked per row
+    and an entry in the salesperson index), as real files' lines do."""
+    conn = await common.connect()
+    try:
+        await conn.execute(
+            "INSERT INTO users (id, email, name, password_hash, is_active, must_change_password, session_epoch, "
+            "created_at, updated_at) SELECT gen_random_uuid(), 'seller' || i || '@example.com', 'Менеджер ' || i, "
+            "'-', true, false, 0, now(), now() FROM generate_series(0, 39) AS i"
+        )
+    finally:
+        await conn.close()
+
+
 def trace_statements() -> None:
     from crm.features.sales import pipeline
 
@@ -144,10 +158,15 @@ async def main() -> None:
     parser.add_argument("--again", action="store_true", help="import each file a second time (nothing to write)")
     parser.add_argument("--trace", action="store_true", help="print the time of each SQL statement")
     parser.add_argument("--files", type=Path, help="keep the generated files in this folder and reuse them")
+    parser.add_argument(
+        "--salespeople-users", action="store_true", help="the files' 40 salespeople are users (as on crm_large)"
+    )
     args = parser.parse_args()
     if args.trace:
         trace_statements()
     await common.reset_database()
+    if args.salespeople_users:
+        await add_salespeople()
     folder = args.files or Path(tempfile.mkdtemp(prefix="crm-bench-sales-"))
     folder.mkdir(parents=True, exist_ok=True)
     results = []
