@@ -117,8 +117,7 @@ def _slice(module: str) -> str | None:
 MAX_FUNCTION_LINES = 60
 # Functions allowed past it ("module:Class.function"), each with the reason it must stay whole. Keep this list
 # empty or tiny: a long list of options, a long form or a long report is not a reason, its parts have names.
-LONG_FUNCTIONS: dict[str, str] = {
-}
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 def _functions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:

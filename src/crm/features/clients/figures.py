@@ -203,11 +203,11 @@ async def _manager_days(session: AsyncSession, keys: list[tuple[int, date]], cou
         "(SELECT employee_id, day FROM keys)",
     )
     await session.execute(text(sql).bindparams(*params, *counting.binds(sql), tz=tz, lo=lo, hi=hi))
-    keys = (
+    day_keys = (
         " AND ((k.start_at AT TIME ZONE :tz)::date, k.user_id) IN "
         "(SELECT d, e FROM unnest(CAST(:emps AS bigint[]), CAST(:days AS date[])) AS keys(e, d))"
     )
-    sql = MANAGER_DAY_COMPANIES.format(calls=window + keys)
+    sql = MANAGER_DAY_COMPANIES.format(calls=window + day_keys)
     await session.execute(text(sql).bindparams(*params, *counting.binds(sql), tz=tz, lo=lo, hi=hi))
 
 
