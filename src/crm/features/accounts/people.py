@@ -107,7 +107,7 @@ async def _find_employees(session: AsyncSession, user: Any, query: str, limit: i
 async def _chosen(session: AsyncSession, chosen: str, kind: str) -> tuple[str, str | None]:
     """A sent id as text, and the name of whom it is (None: nobody)."""
     if kind == "employee":
-        number = int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+        number = int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else None
         row = (
             (await session.execute(select(Employee.last_name, Employee.name).where(Employee.id == number))).first()
             if number

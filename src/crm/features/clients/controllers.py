@@ -83,7 +83,7 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
     picker = await resolve(  # the responsible person's search picker: a typed name is resolved here
         db_session, user, params.get("responsible"), params.get("responsible_q"), kind="employee"
     )
-    if params.get("responsible_q") and picker.selected and picker.value.isdigit():
+    if params.get("responsible_q") and picker.selected and picker.value.isascii() and picker.value.isdigit():
         filters.responsible_ids = [int(picker.value)]
     companies = queries.companies_list(filters, scope)
     store = request.app.stores.get("cache")
