@@ -34,7 +34,7 @@ from crm.cli import ProjectCommands
 from crm.config import ASSETS_ROOT, PACKAGE_ROOT, Settings, get_settings
 from crm.features.accounts.audit_labels import audit_label
 from crm.features.alerts.metrics import MetricsMiddleware
-from crm.lib import auth, errors, i18n, logs, templating
+from crm.lib import auth, deps, errors, i18n, logs, templating
 from crm.lib.db import alchemy_config
 from crm.lib.input_guard import InputGuardMiddleware
 
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocaleMiddleware(),
         ],
         guards=[auth.access_guard],
+        dependencies=deps.dependencies(),
         template_config=template_config,
         csrf_config=_csrf_config(settings),
         stores={"sessions": session_store, "cache": cache_store},

@@ -142,6 +142,8 @@ def start_session(connection: ASGIConnection, user: AuthUser) -> None:
 
 
 def current_user(connection: ASGIConnection) -> Any:
+    """The signed-in user or None. Route handlers declare ``me: Me`` (crm.lib.deps) instead; this is for public
+    routes (no one may be signed in) and for helpers that receive the connection."""
     return connection.scope.get("user")
 
 
