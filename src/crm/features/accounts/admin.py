@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -22,7 +21,7 @@ from crm.features.accounts.models import AuditEntry, User
 from crm.features.accounts.permissions import OFFERED
 from crm.features.org import tree as org_tree
 from crm.features.org.scope import row_scope
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -107,7 +106,7 @@ async def users_source(session: AsyncSession, user: User, params: ListParams) ->
 
 
 @get("/users", opt=MANAGE_USERS, include_in_schema=False)
-async def users_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def users_list(request: Request, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="email")
     if params.format:
         return await export(request, db_session, users_source, params)
@@ -130,7 +129,7 @@ def _search_text(request: Request) -> str:
 
 
 @get("/users/employees", opt=MANAGE_USERS, include_in_schema=False)
-async def user_employee_choices(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def user_employee_choices(request: Request, db_session: Db) -> Any:
     """The picker's choices for what was typed (htmx swaps them into the user form)."""
     query = request.query_params
     selected = parse_int(query.get("employee_bitrix_id"), 1, 2**63 - 1)
@@ -143,7 +142,7 @@ async def user_employee_choices(request: Request, db_session: NamedDependency[As
 
 
 @get("/users/new", opt=MANAGE_USERS, include_in_schema=False)
-async def user_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def user_new(request: Request, db_session: Db) -> Any:
     form = UserForm.blank(password=_temporary_password(), roles=["manager"], employee_q=_search_text(request))
     picker = await _picker(db_session, None, form.employee_q, None)
     return render(
@@ -158,7 +157,7 @@ def _temporary_password() -> str:
 
 
 @post("/users", opt=MANAGE_USERS, include_in_schema=False)
-async def user_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def user_create(request: Request, me: Me, db_session: Db) -> Any:
     choices = await _choices(db_session)
     form = UserForm.parse(await request.form())
     form.check_against(
@@ -187,7 +186,7 @@ async def user_create(request: Request, db_session: NamedDependency[AsyncSession
         telegraph_prefix=form.telegraph_prefix,
         employee_bitrix_id=form.employee_bitrix_id,
         must_change_password=True,
-        actor=current_user(request),
+        actor=me,
     )
     toast(
         request,
@@ -207,7 +206,7 @@ async def _get_user(db_session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 @get("/users/{user_id:uuid}", opt=MANAGE_USERS, include_in_schema=False)
-async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
+async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: Db) -> Any:
     user = await _get_user(db_session, user_id)
     form = UserForm.blank(
         email=user.email,
@@ -227,7 +226,7 @@ async def user_edit(request: Request, user_id: FromPath[uuid.UUID], db_session: 
 
 
 @post("/users/{user_id:uuid}", opt=MANAGE_USERS, include_in_schema=False)
-async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Any:
+async def user_update(request: Request, me: Me, user_id: FromPath[uuid.UUID], db_session: Db) -> Any:
     user = await _get_user(db_session, user_id)
     choices = await _choices(db_session)
     form = UserForm.parse(await request.form())
@@ -236,7 +235,6 @@ async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session
         department_ids={d for d, _label in choices["department_options"]},
         creating=False,
     )
-    me: User = current_user(request)
     if user.id == me.id and "admin" in user.role_names and "admin" not in form.roles:
         form.errors.add("roles", _("You cannot take the admin role from yourself."))
     form.values["email"] = user.email  # not on the edit form: the address stays
@@ -264,11 +262,8 @@ async def user_update(request: Request, user_id: FromPath[uuid.UUID], db_session
 
 
 @post("/users/{user_id:uuid}/active", opt=MANAGE_USERS, include_in_schema=False)
-async def user_set_active(
-    request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def user_set_active(request: Request, me: Me, user_id: FromPath[uuid.UUID], db_session: Db) -> Any:
     user = await _get_user(db_session, user_id)
-    me: User = current_user(request)
     active = ActiveForm.parse(await request.form()).active
     if user.id == me.id and not active:
         toast(request, _("You cannot deactivate yourself."), "error")
@@ -279,12 +274,10 @@ async def user_set_active(
 
 
 @post("/users/{user_id:uuid}/password", opt=MANAGE_USERS, include_in_schema=False)
-async def user_reset_password(
-    request: Request, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def user_reset_password(request: Request, me: Me, user_id: FromPath[uuid.UUID], db_session: Db) -> Any:
     user = await _get_user(db_session, user_id)
     temporary = _temporary_password()
-    await services.set_password(db_session, user, temporary, temporary=True, actor=current_user(request))
+    await services.set_password(db_session, user, temporary, temporary=True, actor=me)
     toast(
         request,
         _(
@@ -300,16 +293,15 @@ async def user_reset_password(
 
 
 @get("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
-async def roles_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def roles_page(request: Request, db_session: Db) -> Any:
     roles = await services.all_roles(db_session)
     return render(request, "accounts/roles.html", {"roles": roles, "permissions": OFFERED})
 
 
 @post("/roles", opt={"permission": "roles.manage"}, include_in_schema=False)
-async def roles_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def roles_save(request: Request, me: Me, db_session: Db) -> Any:
     form = RolesForm.parse(await request.form())
     form.refuse_if_invalid()  # an unknown code: 422 naming the role's field, nothing saved
-    me: User = current_user(request)
     for role in await services.all_roles(db_session):
         await services.set_role_permissions(db_session, role, form.perm.get(role.name) or [], me)
     # Role changes take effect at the next request: permissions are read from the roles each time.
@@ -353,11 +345,11 @@ async def audit_source(session: AsyncSession, user: User, params: ListParams) ->
 
 
 @get("/audit", opt={"permission": "audit.view"}, include_in_schema=False)
-async def audit_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def audit_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="-at")
     if params.format:
         return await export(request, db_session, audit_source, params)
-    listed = await audit_source(db_session, current_user(request), params)
+    listed = await audit_source(db_session, me, params)
     page = await listed.query.page(db_session, params)
     entities = (await db_session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))).all()
     context = {

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException, TooManyRequestsException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts import employees, schemas, services
 from crm.features.accounts.models import User
-from crm.lib.auth import PasswordChangeRequired, client_address, current_user, password_change_refusal
+from crm.lib.auth import PasswordChangeRequired, client_address, password_change_refusal
+from crm.lib.deps import Db, Me
 from crm.lib.lists import ApiPage, PageNo, PageSize, YesNoAllParam, sort_param, yes_no_all
 
 PUBLIC = {"public": True}
@@ -32,9 +32,7 @@ PUBLIC = {"public": True}
         "password: it must be changed on the web page /profile/password first."
     ),
 )
-async def api_token(
-    request: Request, data: JSONBody[schemas.TokenRequest], db_session: NamedDependency[AsyncSession]
-) -> schemas.TokenPair:
+async def api_token(request: Request, data: JSONBody[schemas.TokenRequest], db_session: Db) -> schemas.TokenPair:
     try:
         user = await services.authenticate(
             db_session, request.app.stores.get("cache"), data.email, data.password, client_address(request)
@@ -62,9 +60,7 @@ async def api_token(
         "and the owner both have to sign in again."
     ),
 )
-async def api_refresh(
-    data: JSONBody[schemas.RefreshRequest], db_session: NamedDependency[AsyncSession]
-) -> schemas.TokenPair:
+async def api_refresh(data: JSONBody[schemas.RefreshRequest], db_session: Db) -> schemas.TokenPair:
     try:
         pair = await services.rotate_refresh_token(db_session, data.refresh_token)
     except PasswordChangeRequired:
@@ -83,13 +79,13 @@ async def api_refresh(
     security=[],
     summary="Revoke a refresh token (and the access tokens of its sign-in)",
 )
-async def api_logout(data: JSONBody[schemas.RefreshRequest], db_session: NamedDependency[AsyncSession]) -> None:
+async def api_logout(data: JSONBody[schemas.RefreshRequest], db_session: Db) -> None:
     await services.revoke_refresh_token(db_session, data.refresh_token)
 
 
 @get("/api/v1/me", tags=["users"], summary="The user the token belongs to")
-async def api_me(request: Request) -> schemas.UserOut:
-    return schemas.user_out(current_user(request))
+async def api_me(me: Me) -> schemas.UserOut:
+    return schemas.user_out(me)
 
 
 @get(
@@ -99,7 +95,7 @@ async def api_me(request: Request) -> schemas.UserOut:
     summary="Users, filtered and paged",
 )
 async def api_users(
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(services.USER_SORTS)] = "email",
@@ -123,7 +119,7 @@ async def _user(db_session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 @get("/api/v1/users/{user_id:uuid}", opt=MANAGE_USERS, tags=["users"], summary="One user")
-async def api_user(user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> schemas.UserOut:
+async def api_user(user_id: FromPath[uuid.UUID], db_session: Db) -> schemas.UserOut:
     return schemas.user_out(await _user(db_session, user_id))
 
 
@@ -139,10 +135,10 @@ async def api_user(user_id: FromPath[uuid.UUID], db_session: NamedDependency[Asy
     ),
 )
 async def api_user_update(
-    request: Request,
+    me: Me,
     user_id: FromPath[uuid.UUID],
     data: JSONBody[schemas.UserPatch],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> schemas.UserOut:
     user = await _user(db_session, user_id)
     values: dict[str, Any] = {}
@@ -155,7 +151,7 @@ async def api_user_update(
         if problem:
             raise ValidationException(detail=problem, extra=[{"key": "employee_bitrix_id", "message": problem}])
         values["employee_bitrix_id"] = data.employee_bitrix_id
-    await services.update_user(db_session, user, current_user(request), **values)
+    await services.update_user(db_session, user, me, **values)
     return schemas.user_out(user)
 
 

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +25,7 @@ from crm.features.accounts.forms import (
 from crm.features.accounts.models import User
 from crm.lib import auth, security
 from crm.lib.auth import current_user, start_session
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import LANGUAGES, get_locale, normalize_locale
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
@@ -53,7 +53,7 @@ async def login_page(request: Request, next: FromQuery[str | None] = None) -> An
 
 
 @post("/login", opt=PUBLIC, include_in_schema=False)
-async def login(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def login(request: Request, db_session: Db) -> Any:
     form = LoginForm.parse(await request.form())
     email, password, target, errors = form.email, form.password, safe_next(form.next), form.errors
     if not errors:
@@ -86,7 +86,7 @@ async def logout(request: Request) -> Redirect:
 
 
 @post("/language", opt=PUBLIC, include_in_schema=False)
-async def set_language(request: Request, db_session: NamedDependency[AsyncSession]) -> Redirect:
+async def set_language(request: Request, db_session: Db) -> Redirect:
     form = LanguageForm.parse(await request.form())
     lang = normalize_locale(form.lang)
     user = current_user(request)
@@ -145,13 +145,13 @@ async def forgot(request: Request) -> Any:
 
 
 @get("/password/reset/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def reset_page(request: Request, token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
+async def reset_page(request: Request, token: FromPath[str], db_session: Db) -> Any:
     valid = await services.user_for_reset_token(db_session, token) is not None
     return render(request, "accounts/reset.html", {"token": token, "valid": valid, "errors": FormErrors()})
 
 
 @post("/password/reset/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def reset(request: Request, token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
+async def reset(request: Request, token: FromPath[str], db_session: Db) -> Any:
     form = NewPasswordForm.parse(await request.form())
     found = await services.user_for_reset_token(db_session, token)
     if found is None:
@@ -179,24 +179,23 @@ async def _profile_context(db_session: AsyncSession, user: User, **extra: Any) -
 
 
 @get("/profile", include_in_schema=False)
-async def profile(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    return render(request, "accounts/profile.html", await _profile_context(db_session, current_user(request)))
+async def profile(request: Request, me: Me, db_session: Db) -> Any:
+    return render(request, "accounts/profile.html", await _profile_context(db_session, me))
 
 
 @post("/profile", include_in_schema=False)
-async def save_profile(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def save_profile(request: Request, me: Me, db_session: Db) -> Any:
     form = ProfileForm.parse(await request.form())
     if not form.ok:
-        context = await _profile_context(db_session, user, errors=form.errors)
+        context = await _profile_context(db_session, me, errors=form.errors)
         return render(request, "accounts/profile.html", context, status_code=422)
-    await services.update_user(db_session, user, user, name=form.name)
-    user.locale = normalize_locale(form.locale or user.locale)
+    await services.update_user(db_session, me, me, name=form.name)
+    me.locale = normalize_locale(form.locale or me.locale)
     toast(request, _("Profile saved."))
     response = Redirect("/profile", status_code=303)
     response.set_cookie(
         "crm_lang",
-        user.locale,
+        me.locale,
         max_age=365 * 86400,
         httponly=True,
         samesite="lax",
@@ -211,54 +210,49 @@ async def password_page(request: Request) -> Any:
 
 
 @post("/profile/password", opt={"allow_password_change": True}, include_in_schema=False)
-async def change_password(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def change_password(request: Request, me: Me, db_session: Db) -> Any:
     from crm.lib.security import verify_password
 
-    user: User = current_user(request)
     form = ChangePasswordForm.parse(await request.form())
-    if not await verify_password(user.password_hash, form.current):
+    if not await verify_password(me.password_hash, form.current):
         form.errors.add("current", _("This is not your current password."))
     else:
-        form.check_for(user.email)
+        form.check_for(me.email)
         if form.ok and form.password == form.current:
             form.errors.add("password", _("Choose a password different from the current one."))
     if not form.ok:
         return render(request, "accounts/password.html", {"errors": form.errors}, status_code=422)
-    await services.set_password(db_session, user, form.password)
-    start_session(request, user)  # other sessions end with the old epoch; this one continues
+    await services.set_password(db_session, me, form.password)
+    start_session(request, me)  # other sessions end with the old epoch; this one continues
     toast(request, _("Password changed. Your other sessions were signed out."))
     return Redirect("/profile", status_code=303)
 
 
 @post("/profile/tokens", include_in_schema=False)
-async def create_token(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def create_token(request: Request, me: Me, db_session: Db) -> Any:
     form = TokenForm.parse(await request.form())
     if not form.ok:
         errors = FormErrors(token_name=form.errors["name"])  # the profile page has another "name" field
         return render(
             request,
             "accounts/profile.html",
-            await _profile_context(db_session, user, errors=errors),
+            await _profile_context(db_session, me, errors=errors),
             block="tokens",
             status_code=422,
         )
-    _token, raw = await services.create_api_token(db_session, user, form.name)
+    _token, raw = await services.create_api_token(db_session, me, form.name)
     return render(
         request,
         "accounts/profile.html",
-        await _profile_context(db_session, user, new_token=raw),
+        await _profile_context(db_session, me, new_token=raw),
         block="tokens",
     )
 
 
 @post("/profile/tokens/{token_id:uuid}/revoke", include_in_schema=False)
-async def revoke_token(
-    request: Request, token_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-) -> Any:
-    user: User = current_user(request)
-    await services.revoke_api_token(db_session, user, token_id)
-    return render(request, "accounts/profile.html", await _profile_context(db_session, user), block="tokens")
+async def revoke_token(request: Request, me: Me, token_id: FromPath[uuid.UUID], db_session: Db) -> Any:
+    await services.revoke_api_token(db_session, me, token_id)
+    return render(request, "accounts/profile.html", await _profile_context(db_session, me), block="tokens")
 
 
 ROUTES: list[Any] = [

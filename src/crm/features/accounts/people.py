@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.org.models import Employee
 from crm.features.org.scope import employee_scope, row_scope
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.forms import MAX_RAW, Form, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
@@ -174,7 +173,7 @@ def _param(request: Request, key: str, pattern: re.Pattern[str], default: str) -
 
 
 @get("/people/search", include_in_schema=False)
-async def people_search(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def people_search(request: Request, me: Me, db_session: Db) -> Any:
     """A picker's matches as the person types (htmx): at most ``PICKER_LIMIT`` people of their scope, as radios
     named ``field`` (the form's field), the chosen one kept. ``qfield`` names the text box, ``dom`` the picker's
     element id, ``blank`` labels the "nobody" choice, ``form`` is the form the radios belong to; ``kind=employee``
@@ -183,7 +182,7 @@ async def people_search(request: Request, db_session: NamedDependency[AsyncSessi
     qfield = _param(request, "qfield", _NAME, "person_q")
     q = request.query_params
     kind = "employee" if q.get("kind") == "employee" else "user"
-    picker = await search(db_session, current_user(request), q.get(qfield) or "", q.get(field) or "", kind)
+    picker = await search(db_session, me, q.get(qfield) or "", q.get(field) or "", kind)
     context = {
         "picker": picker,
         "field": field,

@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.alerts import health
+from crm.lib.deps import Db
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
@@ -128,7 +128,7 @@ class _Families:
 
 
 @get("/metrics", opt={"public": True}, include_in_schema=False)
-async def metrics(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
+async def metrics(request: Request, db_session: Db) -> Response[bytes]:
     if not health.may_read_metrics(request):  # a plain 401 for the scraper (no sign-in page)
         return Response(
             b"A metrics token (Authorization: Bearer) or a loopback client is required\n",

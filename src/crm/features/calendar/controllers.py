@@ -6,22 +6,18 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.calendar import services
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import get_locale, local_tz
 from crm.lib.web import render
 
 
 @get("/calendar", include_in_schema=False)
-async def calendar_year(
-    request: Request, db_session: NamedDependency[AsyncSession], year: FromQuery[int | None] = None
-) -> Any:
+async def calendar_year(request: Request, me: Me, db_session: Db, year: FromQuery[int | None] = None) -> Any:
     today = datetime.now(local_tz()).date()
     year = year or today.year
     if not services.MIN_YEAR <= year <= services.MAX_YEAR:
@@ -39,16 +35,16 @@ async def calendar_year(
             "today": today,
             "working": working,
             "holiday_names": services.holiday_names(year, get_locale()),
-            "can_edit": current_user(request).can("calendar.manage"),
+            "can_edit": me.can("calendar.manage"),
         },
     )
 
 
 @post("/calendar/{day:date}/toggle", opt={"permission": "calendar.manage"}, include_in_schema=False)
-async def calendar_toggle(request: Request, day: FromPath[date], db_session: NamedDependency[AsyncSession]) -> Any:
+async def calendar_toggle(request: Request, me: Me, day: FromPath[date], db_session: Db) -> Any:
     if not services.MIN_YEAR <= day.year <= services.MAX_YEAR:
         raise NotFoundException()
-    row = await services.toggle_day(db_session, day, current_user(request))
+    row = await services.toggle_day(db_session, day, me)
     if request.headers.get("hx-request") != "true":
         return Redirect(f"/calendar?year={day.year}", status_code=303)
     names = services.holiday_names(day.year, get_locale())

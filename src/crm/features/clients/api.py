@@ -7,19 +7,17 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
-from litestar.di import NamedDependency
+from litestar import get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.clients import deals, queries
 from crm.features.clients.models import Company, Deal, Pipeline
 from crm.features.clients.sync_models import CompanyPipelineFigure
 from crm.features.org import tree as org_tree
 from crm.features.org.models import Department, Employee
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param, yes_no_all
 
 VIEW = {"permission": "clients.view"}
@@ -117,8 +115,8 @@ DEPARTMENT_SORTS = {"name": func.lower(Department.name), "position": Department.
 
 @get("/api/v1/companies", opt=VIEW, tags=TAGS, summary="Companies in the caller's scope, filtered and paged")
 async def api_companies(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(queries.COMPANY_SORTS)] = "title",
@@ -130,7 +128,7 @@ async def api_companies(
     region: FromQuery[str] = "",
     active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
 ) -> ApiPage[CompanyOut]:
-    scope = await queries.employee_scope(db_session, current_user(request))
+    scope = await queries.employee_scope(db_session, me)
     flt = queries.CompanyFilter(
         q=q,
         inn=inn.strip(),
@@ -151,10 +149,8 @@ async def api_companies(
     tags=TAGS,
     summary="One company with its requisites and active/won sums per pipeline",
 )
-async def api_company(
-    request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> CompanyDetail:
-    scope = await queries.employee_scope(db_session, current_user(request))
+async def api_company(me: Me, company_id: FromPath[int], db_session: Db) -> CompanyDetail:
+    scope = await queries.employee_scope(db_session, me)
     company = await queries.get_company(db_session, company_id, scope)
     if company is None:
         raise NotFoundException(detail="No such company in your scope")
@@ -184,15 +180,15 @@ async def api_company(
 
 @get("/api/v1/employees", opt=VIEW, tags=TAGS, summary="Bitrix24 employees in the caller's scope")
 async def api_employees(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(EMPLOYEE_SORTS)] = "name",
     department_id: Annotated[int | None, QueryParameter(description="local department id")] = None,
     active: Annotated[str, QueryParameter(description="true (default), false or all; also yes/no, 1/0")] = "true",
 ) -> ApiPage[EmployeeOut]:
-    scope = await queries.employee_scope(db_session, current_user(request))
+    scope = await queries.employee_scope(db_session, me)
     stmt = queries.scoped(select(Employee), scope.clause(Employee.id))
     if department_id is not None:
         stmt = stmt.where(Employee.department_id == department_id)
@@ -224,7 +220,7 @@ def _employee(e: Employee) -> EmployeeOut:
     description="A flat list; `parent_id` gives the tree. `head_inherited`: the head is the nearest parent's.",
 )
 async def api_departments(
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(DEPARTMENT_SORTS)] = "name",
@@ -251,8 +247,8 @@ async def api_departments(
 
 @get("/api/v1/deals", opt=VIEW, tags=TAGS, summary="Deals in the caller's scope")
 async def api_deals(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(queries.DEAL_SORTS)] = "id",
@@ -260,7 +256,7 @@ async def api_deals(
     pipeline_id: FromQuery[int | None] = None,
     stage_semantic: Annotated[str, QueryParameter(description="P in progress, S won, F lost")] = "",
 ) -> ApiPage[DealOut]:
-    scope = await queries.employee_scope(db_session, current_user(request))
+    scope = await queries.employee_scope(db_session, me)
     stmt = await deals.visible_deals(db_session, scope, company_id, pipeline_id, stage_semantic)
     return await ListQuery(stmt, queries.DEAL_SORTS, "id", Deal.id).api(db_session, page, page_size, sort, _deal)
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -20,7 +19,7 @@ from crm.features.clients import figures, queries, references
 from crm.features.clients.forms import StagePreparationForm
 from crm.features.clients.models import Company, Stage
 from crm.features.org.tree import all_departments, indented
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -73,15 +72,14 @@ async def companies_source(session: AsyncSession, user: Any, params: ListParams)
 
 
 @get("/companies", opt=VIEW, include_in_schema=False)
-async def companies_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def companies_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="title")
     if params.format:
         return await export(request, db_session, companies_source, params)
-    user = current_user(request)
-    scope = await queries.employee_scope(db_session, user)
+    scope = await queries.employee_scope(db_session, me)
     filters = company_filter(params)
     picker = await resolve(  # the responsible person's search picker: a typed name is resolved here
-        db_session, user, params.get("responsible"), params.get("responsible_q"), kind="employee"
+        db_session, me, params.get("responsible"), params.get("responsible_q"), kind="employee"
     )
     if params.get("responsible_q") and picker.selected and picker.value.isascii() and picker.value.isdigit():
         filters.responsible_ids = [int(picker.value)]
@@ -107,8 +105,8 @@ async def companies_page(request: Request, db_session: NamedDependency[AsyncSess
 
 
 @get("/companies/{company_id:int}", opt=VIEW, include_in_schema=False)
-async def company_page(request: Request, company_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    scope = await queries.employee_scope(db_session, current_user(request))
+async def company_page(request: Request, me: Me, company_id: FromPath[int], db_session: Db) -> Any:
+    scope = await queries.employee_scope(db_session, me)
     company = await queries.get_company(db_session, company_id, scope)
     if company is None:
         raise NotFoundException()
@@ -123,14 +121,14 @@ async def company_page(request: Request, company_id: FromPath[int], db_session: 
 
 
 @get("/employees", opt=VIEW, include_in_schema=False)
-async def employees_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    scope = await queries.employee_scope(db_session, current_user(request))
+async def employees_page(request: Request, me: Me, db_session: Db) -> Any:
+    scope = await queries.employee_scope(db_session, me)
     inactive = yes_no("inactive", request.query_params.get("inactive"))
     tree = await queries.department_tree(db_session, scope, with_inactive=inactive)
     if not scope.everything:
         tree = queries.prune(tree, scope.department_ids)
     accounts: dict[int, str] = {}
-    if current_user(request).can("users.manage"):
+    if me.can("users.manage"):
         rows = await db_session.execute(
             select(User.employee_bitrix_id, User.email).where(User.employee_bitrix_id.is_not(None))
         )
@@ -139,12 +137,12 @@ async def employees_page(request: Request, db_session: NamedDependency[AsyncSess
 
 
 @get("/pipelines", opt=VIEW, include_in_schema=False)
-async def pipelines_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def pipelines_page(request: Request, db_session: Db) -> Any:
     return render(request, "clients/pipelines.html", {"pipelines": await queries.pipelines_with_stages(db_session)})
 
 
 @post("/pipelines/stages/preparation", opt={"permission": "integrations.manage"}, include_in_schema=False)
-async def stage_preparation(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def stage_preparation(request: Request, me: Me, db_session: Db) -> Any:
     form = StagePreparationForm.parse(await request.form())
     stage = await db_session.get(Stage, form.status_id) if form.ok else None
     if stage is None:
@@ -153,7 +151,7 @@ async def stage_preparation(request: Request, db_session: NamedDependency[AsyncS
     if stage.preparation != value:
         await record(
             db_session,
-            current_user(request),
+            me,
             "stage",
             stage.status_id,
             "update",

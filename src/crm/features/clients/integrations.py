@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from crm.features.clients.connection import encrypt, install_app, mask, mask_url
 from crm.features.clients.forms import KIND_LABELS, ConnectionForm, InstallForm, PeriodForm, SyncForm
 from crm.integrations.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthAuth, OAuthTokens, WebhookAuth
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import N_, fmt_number, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
@@ -88,14 +88,14 @@ async def _context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
 
 
 @get(PAGE, opt=SEE, include_in_schema=False)
-async def integrations_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_page(request: Request, db_session: Db) -> Any:
     return render(request, "clients/integrations.html", await _context(db_session), block="runs")
 
 
 @post(PAGE, opt=MANAGE, include_in_schema=False)
-async def integrations_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_save(request: Request, me: Me, db_session: Db) -> Any:
     form = ConnectionForm.parse(await request.form())
-    counting_changed = await save_settings(db_session, current_user(request), form) if form.ok else None
+    counting_changed = await save_settings(db_session, me, form) if form.ok else None
     if counting_changed is None:
         shown = {**form.shown(), "meeting_kinds": form.meeting_kinds, "communication_kinds": form.communication_kinds}
         if not form.kinds:  # the checkboxes were not on the form: show the stored kinds
@@ -111,7 +111,7 @@ async def integrations_save(request: Request, db_session: NamedDependency[AsyncS
 
 
 @post(f"{PAGE}/test", opt=MANAGE, include_in_schema=False)
-async def integrations_test(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_test(request: Request, db_session: Db) -> Any:
     conn = await resolve(db_session)
     result: dict[str, Any] = {}
     if not conn.configured:
@@ -155,14 +155,14 @@ async def integrations_test(request: Request, db_session: NamedDependency[AsyncS
 
 
 @post(f"{PAGE}/sync", opt=MANAGE, include_in_schema=False)
-async def integrations_sync(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_sync(request: Request, db_session: Db) -> Any:
     form = SyncForm.parse(await request.form())
     kind = form.kind if form.ok else "incremental"
     return await _start(request, db_session, kind, {})
 
 
 @post(f"{PAGE}/period", opt={"permission": "sync.period"}, include_in_schema=False)
-async def integrations_period(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_period(request: Request, db_session: Db) -> Any:
     form = PeriodForm.parse(await request.form())
     if not form.ok or form.since is None or form.until is None:
         context = await _context(db_session, errors=form.errors, form=form.shown())
@@ -189,7 +189,7 @@ async def _start(
 
 
 @post(f"{PAGE}/install", opt={"public": True, "exclude_from_csrf": True}, include_in_schema=False)
-async def integrations_install(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def integrations_install(request: Request, db_session: Db) -> Any:
     """ONAPPINSTALL of the local application (form-encoded ``auth[...]``): store the tokens (encrypted).
     Accepted only for the configured portal, and only once the tokens are proven: ``app.info`` called with them
     on the configured portal must answer as our application. A stranger cannot plant tokens."""

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -23,7 +22,7 @@ from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.forms import AnalysisViewForm, CategoryCellForm
 from crm.features.goals.models import VARIABLES, AnalysisView
 from crm.features.goals.scope import scope_for
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import N_, local_today
@@ -77,16 +76,15 @@ def _month_of(params: ListParams, year: int) -> date:
 
 
 @get("/analysis", opt=VIEW, include_in_schema=False)
-async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def dashboard_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     variable = params.get("variable") if params.get("variable") in VARIABLES else "revenue"
     year = parse_int(params.get("year"), 2000, 2100) or local_today().year
     family = params.get("family")[:80]
-    picker = await resolve(db_session, user, params.get("person"), params.get("person_q"))  # a search picker
+    picker = await resolve(db_session, me, params.get("person"), params.get("person_q"))  # a search picker
     person = None if picker.problem else _person(picker.value)
     month = _month_of(params, year)
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     board = await dashboard.build(db_session, scope, variable, year, family, month, person)
     label = _(VARIABLE_LABELS[variable])
     query = urlencode(
@@ -104,7 +102,7 @@ async def dashboard_page(request: Request, db_session: NamedDependency[AsyncSess
         "variables": VARIABLES,
         "families": await analysis.families(db_session, year),
         "person_picker_state": picker,
-        "many_people": (await find(db_session, user, "", 1))[1],  # more than themselves to choose from
+        "many_people": (await find(db_session, me, "", 1))[1],  # more than themselves to choose from
         "query": query,
         "whatsapp": "https://wa.me/?text=" + _quote(dashboard.summary_text(board, label, link)),
         "table_link": "/analysis/clients?"
@@ -171,14 +169,13 @@ def _table_query(
 
 
 @get("/analysis/clients", opt=VIEW, include_in_schema=False)
-async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def clients_page(request: Request, me: Me, db_session: Db) -> Any:
     asked = ListParams.from_request(request)
-    picker = await resolve(db_session, user, asked.get("person"), asked.get("person_q"))  # a search picker
+    picker = await resolve(db_session, me, asked.get("person"), asked.get("person_q"))  # a search picker
     params, query, errors = _table_query(asked, person="" if picker.problem else picker.value)
     if "filter" in errors:
         errors["filter"] = _filter_error(_typed_filters(params))
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     if query is not None and params.format:
         return await export(request, db_session, analysis_source, params)
     if query is not None and params.get("format") == "pdf":
@@ -197,13 +194,11 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
         page = await analysis.table_page(db_session, scope, query, params.page, params.page_size)
     rows = list(page.rows)
     views = (
-        await db_session.scalars(
-            select(AnalysisView).where(AnalysisView.user_id == user.id).order_by(AnalysisView.name)
-        )
+        await db_session.scalars(select(AnalysisView).where(AnalysisView.user_id == me.id).order_by(AnalysisView.name))
     ).all()
     context = {
         "person_picker_state": picker,
-        "many_people": (await find(db_session, user, "", 1))[1],
+        "many_people": (await find(db_session, me, "", 1))[1],
         "query": query,
         "params": params,
         "page": page,
@@ -304,9 +299,9 @@ async def _cell_context(
 
 
 @get("/analysis/clients/{client_id:int}/category", opt=VIEW, include_in_schema=False)
-async def edit_cell(request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int]) -> Any:
+async def edit_cell(request: Request, me: Me, db_session: Db, client_id: FromPath[int]) -> Any:
     """The inline edit form of a row's category and reason (the cell for htmx, a small page without script)."""
-    scope = await scope_for(db_session, current_user(request))
+    scope = await scope_for(db_session, me)
     if not await overrides.client_in_scope(db_session, scope, client_id):
         raise NotFoundException()
     q = request.query_params
@@ -323,17 +318,16 @@ async def edit_cell(request: Request, db_session: NamedDependency[AsyncSession],
 
 
 @post("/analysis/clients/{client_id:int}/category", opt=VIEW, include_in_schema=False)
-async def override_cell(request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int]) -> Any:
+async def override_cell(request: Request, me: Me, db_session: Db, client_id: FromPath[int]) -> Any:
     """The inline category/reason of a row: saved, then the cell again (htmx) or back to the table."""
-    user = current_user(request)
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     if not await overrides.client_in_scope(db_session, scope, client_id):
         raise NotFoundException()
     form = CategoryCellForm.parse(await request.form())
     form.refuse_if_invalid("variable", "month", "back")
     variable, category, reason, back = form.variable, form.category, form.reason, form.back_url
     if form.ok:
-        found = await overrides.set_override(db_session, user, client_id, variable, category, reason)
+        found = await overrides.set_override(db_session, me, client_id, variable, category, reason)
         for name, message in found.items():
             form.errors.add(name, _(message))
     errors = form.errors
@@ -355,33 +349,31 @@ async def override_cell(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @post("/analysis/views", opt=VIEW, include_in_schema=False)
-async def save_view(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def save_view(request: Request, me: Me, db_session: Db) -> Any:
     form = AnalysisViewForm.parse(await request.form())
     name, query = form.view_name, form.raw("query")[:2000]
     if not name:
         toast(request, _("Give the view a name."), "error")
         return Redirect(f"/analysis/clients?{query}", status_code=303)
     existing = await db_session.scalar(
-        select(AnalysisView).where(AnalysisView.user_id == user.id, AnalysisView.name == name)
+        select(AnalysisView).where(AnalysisView.user_id == me.id, AnalysisView.name == name)
     )
     if existing is not None:
         existing.query = query
     else:
-        count = await db_session.scalar(select(func.count()).where(AnalysisView.user_id == user.id)) or 0
+        count = await db_session.scalar(select(func.count()).where(AnalysisView.user_id == me.id)) or 0
         if count >= MAX_VIEWS:
             toast(request, _("At most 50 views; delete one first."), "error")
             return Redirect(f"/analysis/clients?{query}", status_code=303)
-        db_session.add(AnalysisView(user_id=user.id, name=name, query=query))
+        db_session.add(AnalysisView(user_id=me.id, name=name, query=query))
     await db_session.commit()
     toast(request, _("View “%(name)s” saved.", name=name))
     return Redirect(f"/analysis/clients?{query}", status_code=303)
 
 
 @post("/analysis/views/{view_id:int}/delete", opt=VIEW, include_in_schema=False)
-async def delete_view(request: Request, db_session: NamedDependency[AsyncSession], view_id: FromPath[int]) -> Any:
-    user = current_user(request)
-    await db_session.execute(delete(AnalysisView).where(AnalysisView.id == view_id, AnalysisView.user_id == user.id))
+async def delete_view(request: Request, me: Me, db_session: Db, view_id: FromPath[int]) -> Any:
+    await db_session.execute(delete(AnalysisView).where(AnalysisView.id == view_id, AnalysisView.user_id == me.id))
     await db_session.commit()
     toast(request, _("View deleted."))
     return Redirect("/analysis/clients", status_code=303)

@@ -9,9 +9,8 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, delete, get, patch, post, put
+from litestar import delete, get, patch, post, put
 from litestar.datastructures import MultiDict
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from crm.features.accounts.models import User
 from crm.features.goals import analysis, overrides, services
 from crm.features.goals.models import VARIABLES, Goal
 from crm.features.goals.scope import Scope, scope_for
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ApiPage, ListParams, ListQuery, PageNo, PageSize, api_page, sort_param
 
@@ -90,8 +89,8 @@ GOAL_SORTS = {"year": Goal.year, "variable": Goal.variable, "family": Goal.famil
 
 @get("/api/v1/goals", opt=VIEW, tags=TAGS, summary="Goals in scope, filtered and paged")
 async def api_goals(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(GOAL_SORTS)] = "id",
@@ -100,7 +99,7 @@ async def api_goals(
     family: Annotated[str | None, QueryParameter(description="product family ('' for goals of every family)")] = None,
     responsible_id: Annotated[str, QueryParameter(description="the responsible user's id (uuid)")] = "",
 ) -> ApiPage[GoalOut]:
-    stmt = services.scoped_goals(await scope_for(db_session, current_user(request)))
+    stmt = services.scoped_goals(await scope_for(db_session, me))
     if year is not None:
         stmt = stmt.where(Goal.year == year)
     if variable:
@@ -131,37 +130,29 @@ async def _goal(session: AsyncSession, scope: Scope, goal_id: int) -> Goal:
 
 
 @post("/api/v1/goals", opt=VIEW, tags=TAGS, summary="Create a goal with its monthly targets", status_code=201)
-async def api_goal_create(
-    request: Request, db_session: NamedDependency[AsyncSession], data: dict[str, Any]
-) -> dict[str, Any]:
-    user = current_user(request)
-    _manage(user)
-    scope = await scope_for(db_session, user)
+async def api_goal_create(me: Me, db_session: Db, data: dict[str, Any]) -> dict[str, Any]:
+    _manage(me)
+    scope = await scope_for(db_session, me)
     goal_in, errors = await services.check(db_session, scope, data)
     if not errors and await services.duplicate(db_session, goal_in):
         errors["variable"] = "This person already has a goal for this variable, family and year."
     if errors:
         raise invalid(errors)
-    goal = await services.create(db_session, user, goal_in)
+    goal = await services.create(db_session, me, goal_in)
     return (await goal_json(db_session, [goal]))[0]
 
 
 @get("/api/v1/goals/{goal_id:int}", opt=VIEW, tags=TAGS, summary="A goal")
-async def api_goal(
-    request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]
-) -> dict[str, Any]:
-    scope = await scope_for(db_session, current_user(request))
+async def api_goal(me: Me, db_session: Db, goal_id: FromPath[int]) -> dict[str, Any]:
+    scope = await scope_for(db_session, me)
     return (await goal_json(db_session, [await _goal(db_session, scope, goal_id)]))[0]
 
 
 @patch("/api/v1/goals/{goal_id:int}", opt=VIEW, tags=TAGS, summary="Change a goal (targets given are replaced whole)")
-async def api_goal_update(
-    request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int], data: dict[str, Any]
-) -> dict[str, Any]:
-    user = current_user(request)
-    scope = await scope_for(db_session, user)
+async def api_goal_update(me: Me, db_session: Db, goal_id: FromPath[int], data: dict[str, Any]) -> dict[str, Any]:
+    scope = await scope_for(db_session, me)
     goal = await _goal(db_session, scope, goal_id)
-    _manage(user)
+    _manage(me)
     goal_in, errors = await services.check(db_session, scope, data, partial=goal)
     if not errors and await services.duplicate(db_session, goal_in, except_id=goal.id):
         errors["variable"] = "This person already has a goal for this variable, family and year."
@@ -170,16 +161,15 @@ async def api_goal_update(
     if "targets" in data:
         current = (await services.targets_of(db_session, [goal.id]))[goal.id]
         goal_in.targets = {**current, **goal_in.targets}
-    await services.update(db_session, user, goal, goal_in, targets_given="targets" in data)
+    await services.update(db_session, me, goal, goal_in, targets_given="targets" in data)
     return (await goal_json(db_session, [goal]))[0]
 
 
 @delete("/api/v1/goals/{goal_id:int}", opt=VIEW, tags=TAGS, summary="Delete a goal", status_code=204)
-async def api_goal_delete(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> None:
-    user = current_user(request)
-    goal = await _goal(db_session, await scope_for(db_session, user), goal_id)
-    _manage(user)
-    await services.remove(db_session, user, goal)
+async def api_goal_delete(me: Me, db_session: Db, goal_id: FromPath[int]) -> None:
+    goal = await _goal(db_session, await scope_for(db_session, me), goal_id)
+    _manage(me)
+    await services.remove(db_session, me, goal)
 
 
 @post(
@@ -190,13 +180,10 @@ async def api_goal_delete(request: Request, db_session: NamedDependency[AsyncSes
     summary="Fill the months from `from_month` with a value or by growth",
     description='{"from_month": 3, "value": 120000} or {"from_month": 3, "grow_percent": 5}',
 )
-async def api_goal_repeat(
-    request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int], data: dict[str, Any]
-) -> dict[str, Any]:
-    user = current_user(request)
-    scope = await scope_for(db_session, user)
+async def api_goal_repeat(me: Me, db_session: Db, goal_id: FromPath[int], data: dict[str, Any]) -> dict[str, Any]:
+    scope = await scope_for(db_session, me)
     goal = await _goal(db_session, scope, goal_id)
-    _manage(user)
+    _manage(me)
     raw_month = data.get("from_month")
     if not isinstance(raw_month, int) or isinstance(raw_month, bool) or not 1 <= raw_month <= 12:
         raise bad("from_month", "a month from 1 to 12")
@@ -217,7 +204,7 @@ async def api_goal_repeat(
     if any(v >= services.MAX_TARGET for v in filled.values()):
         raise bad("grow_percent", "the targets would grow too large")
     goal_in = services.GoalInput(goal.variable, goal.family, goal.responsible_id, goal.year, goal.name, filled)
-    await services.update(db_session, user, goal, goal_in, targets_given=True)
+    await services.update(db_session, me, goal, goal_in, targets_given=True)
     return (await goal_json(db_session, [goal]))[0]
 
 
@@ -277,8 +264,8 @@ def read_query(params: ListParams) -> analysis.Query:
     summary="Clients of a month with revenue, I1–I4, ABC, category (automatic or manual), reason, last purchase",
 )
 async def api_analysis_clients(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     month: Annotated[str, QueryParameter(description="YYYY-MM")],
     page: PageNo = 1,
     page_size: PageSize = 50,
@@ -299,7 +286,7 @@ async def api_analysis_clients(
     given |= {"abc": abc, "category": category, "person": person}
     items = [(k, v) for k, v in given.items() if v] + [("sort", v) for v in sort or []]
     query = read_query(ListParams(query=MultiDict(items)))
-    scope = await scope_for(db_session, current_user(request))
+    scope = await scope_for(db_session, me)
     shown = await analysis.table_page(db_session, scope, query, page, page_size, clamp=False)
     return api_page(shown, [AnalysisRowOut(**analysis.row_json(r)) for r in shown.rows])
 
@@ -329,17 +316,16 @@ class AnalysisRowOut(msgspec.Struct):
     description='{"variable", "category", "reason"}; a null category goes back to the automatic one',
 )
 async def api_analysis_override(
-    request: Request, db_session: NamedDependency[AsyncSession], client_id: FromPath[int], data: dict[str, Any]
+    me: Me, db_session: Db, client_id: FromPath[int], data: dict[str, Any]
 ) -> dict[str, Any]:
-    user = current_user(request)
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     if not await overrides.client_in_scope(db_session, scope, client_id):
         raise NotFoundException(detail=f"no client {client_id} in your scope")
     variable = read_variable(str(data.get("variable") or ""))
     category, reason = data.get("category"), data.get("reason")
     if not isinstance(category, str | None) or not isinstance(reason, str | None):
         raise bad("category", "category and reason are names (text) or null")
-    errors = await overrides.set_override(db_session, user, client_id, variable, category, reason)
+    errors = await overrides.set_override(db_session, me, client_id, variable, category, reason)
     if errors:
         raise invalid(errors)
     return {
@@ -353,8 +339,8 @@ async def api_analysis_override(
 
 @get("/api/v1/analysis/summary", opt=VIEW, tags=TAGS, summary="Target vs actual by month for a variable and a year")
 async def api_analysis_summary(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     year: Annotated[str, QueryParameter(description="YYYY, 2000 to 2100")],
     variable: Annotated[str, QueryParameter(description="one of " + ", ".join(VARIABLES))] = "revenue",
     family: Annotated[str, QueryParameter(max_length=80, description="product family")] = "",
@@ -364,7 +350,7 @@ async def api_analysis_summary(
     if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
         raise bad("year", "expected YYYY, 2000 to 2100")
     who = _uuid("person", person) if person else None
-    scope = await scope_for(db_session, current_user(request))
+    scope = await scope_for(db_session, me)
     months, total = await analysis.summary(db_session, scope, variable, int(year), family, who)
 
     def out(m: analysis.MonthFigure, label: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +22,7 @@ from crm.features.goals.forms import ShareForm
 from crm.features.goals.models import VARIABLES, AnalysisClientMonth, Goal
 from crm.features.goals.scope import Scope, scope_for
 from crm.features.sales.models import ErpClient
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import get_locale, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams
@@ -112,8 +111,7 @@ async def progress(session: AsyncSession, scope: Scope, year: int, months: range
 
 
 @get("/control", opt=VIEW, include_in_schema=False)
-async def control_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def control_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     today = local_today()
     year = parse_int(params.get("year"), 2000, 2100) or today.year
@@ -122,7 +120,7 @@ async def control_page(request: Request, db_session: NamedDependency[AsyncSessio
     last = parse_int(params.get("to"), 1, 12) or default_last
     if last < first:
         first, last = last, first
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     context = {
         "year": year,
         "first": first,
@@ -159,8 +157,8 @@ async def board_pdf(session: AsyncSession, user: Any, raw_query: str) -> tuple[b
 
 
 @get("/control/share.pdf", opt=VIEW, include_in_schema=False)
-async def share_pdf(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
-    body, _title = await board_pdf(db_session, current_user(request), request.url.query or "")
+async def share_pdf(request: Request, me: Me, db_session: Db) -> Response[bytes]:
+    body, _title = await board_pdf(db_session, me, request.url.query or "")
     variable, year, _f, _p = board_params(request.url.query or "")
     return Response(
         content=body,
@@ -170,8 +168,7 @@ async def share_pdf(request: Request, db_session: NamedDependency[AsyncSession])
 
 
 @post("/control/share", opt=VIEW, include_in_schema=False)
-async def share_mail(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def share_mail(request: Request, me: Me, db_session: Db) -> Any:
     form = ShareForm.parse(await request.form())
     email, query = form.email, form.raw("query")[:1000]
     if not form.ok:
@@ -179,7 +176,7 @@ async def share_mail(request: Request, db_session: NamedDependency[AsyncSession]
         return Redirect(f"/analysis?{query}", status_code=303)
     await request.app.state.queue.enqueue(
         "goals_send_dashboard",
-        user_id=str(user.id),
+        user_id=str(me.id),
         email=email,
         query=query,
         locale=get_locale(),

@@ -11,7 +11,6 @@ from typing import Any
 from babel import Locale
 from babel.numbers import get_group_symbol
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -26,6 +25,7 @@ from crm.features.goals.forms import GoalForm
 from crm.features.goals.models import VARIABLES, Goal
 from crm.features.goals.scope import scope_for
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import get_locale, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams, ListQuery
@@ -43,13 +43,12 @@ def variable_options() -> list[tuple[str, str]]:
 
 
 @get("/goals", opt=VIEW, include_in_schema=False)
-async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def goals_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     if not request.query_params.get("page_size"):
         params.page_size = GOALS_PAGE_SIZE
     year = parse_int(params.get("year"), 2000, 2100) or local_today().year
-    scope = await scope_for(db_session, user)
+    scope = await scope_for(db_session, me)
     stmt = services.scoped_goals(scope).where(Goal.year == year)
     variable = params.get("variable")
     if variable in VARIABLES:
@@ -57,7 +56,7 @@ async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]
     family = params.get("family")
     if family:
         stmt = stmt.where(Goal.family == ("" if family == "*" else family))
-    picker = await resolve(db_session, user, params.get("person") or "", params.get("person_q") or "")
+    picker = await resolve(db_session, me, params.get("person") or "", params.get("person_q") or "")
     person = picker.value
     try:
         person_id = uuid.UUID(person) if person and not picker.problem else None
@@ -84,12 +83,12 @@ async def goals_page(request: Request, db_session: NamedDependency[AsyncSession]
         "teams": teams,
         "teams_on_first": page.page > 1 and (scope.everything or bool(scope.department_ids)),
         "person_picker_state": picker,
-        "many_people": (await find(db_session, user, "", 1))[1],  # more than themselves to choose from
+        "many_people": (await find(db_session, me, "", 1))[1],  # more than themselves to choose from
         "variables": variable_options(),
         "labels": {k: _(v) for k, v in VARIABLE_LABELS.items()},
         "families": families,
         "filters": {"variable": variable, "family": family, "person": person},
-        "can_manage": user.can("goals.manage"),
+        "can_manage": me.can("goals.manage"),
         "months": services.MONTHS,
         "whole": whole_numbers(),
     }
@@ -158,13 +157,11 @@ async def _form_context(
 
 
 @get("/goals/new", opt=MANAGE, include_in_schema=False)
-async def goal_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def goal_new(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     year = parse_int(params.get("year"), 2000, 2100) or local_today().year
     typed = _typed_from_goal(None, {}, year)
-    return render(
-        request, "goals/goal_form.html", await _form_context(db_session, current_user(request), None, typed, {})
-    )
+    return render(request, "goals/goal_form.html", await _form_context(db_session, me, None, typed, {}))
 
 
 async def _visible(session: AsyncSession, user: Any, goal_id: int) -> Goal:
@@ -175,12 +172,11 @@ async def _visible(session: AsyncSession, user: Any, goal_id: int) -> Goal:
 
 
 @get("/goals/{goal_id:int}", opt=MANAGE, include_in_schema=False)
-async def goal_edit(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
-    user = current_user(request)
-    goal = await _visible(db_session, user, goal_id)
+async def goal_edit(request: Request, me: Me, db_session: Db, goal_id: FromPath[int]) -> Any:
+    goal = await _visible(db_session, me, goal_id)
     targets = (await services.targets_of(db_session, [goal.id]))[goal.id]
     typed = _typed_from_goal(goal, targets, goal.year)
-    return render(request, "goals/goal_form.html", await _form_context(db_session, user, goal, typed, {}))
+    return render(request, "goals/goal_form.html", await _form_context(db_session, me, goal, typed, {}))
 
 
 async def _submit(request: Request, session: AsyncSession, goal: Goal | None) -> Any:
@@ -217,22 +213,21 @@ async def _submit(request: Request, session: AsyncSession, goal: Goal | None) ->
 
 
 @post("/goals/new", opt=MANAGE, include_in_schema=False)
-async def goal_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def goal_create(request: Request, db_session: Db) -> Any:
     return await _submit(request, db_session, None)
 
 
 @post("/goals/{goal_id:int}", opt=MANAGE, include_in_schema=False)
-async def goal_save(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
-    goal = await _visible(db_session, current_user(request), goal_id)
+async def goal_save(request: Request, me: Me, db_session: Db, goal_id: FromPath[int]) -> Any:
+    goal = await _visible(db_session, me, goal_id)
     return await _submit(request, db_session, goal)
 
 
 @post("/goals/{goal_id:int}/delete", opt=MANAGE, include_in_schema=False)
-async def goal_delete(request: Request, db_session: NamedDependency[AsyncSession], goal_id: FromPath[int]) -> Any:
-    user = current_user(request)
-    goal = await _visible(db_session, user, goal_id)
+async def goal_delete(request: Request, me: Me, db_session: Db, goal_id: FromPath[int]) -> Any:
+    goal = await _visible(db_session, me, goal_id)
     year = goal.year
-    await services.remove(db_session, user, goal)
+    await services.remove(db_session, me, goal)
     await db_session.commit()
     toast(request, _("Goal deleted."))
     return Redirect(f"/goals?year={year}", status_code=303)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.goals import config
 from crm.features.goals.forms import AnalysisSettingsForm, ItemForm, RuleForm
 from crm.features.goals.models import INDEX_FORMULAS, VARIABLES
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
 
@@ -56,7 +55,7 @@ def _variable(raw: Any) -> str:
 
 
 @get("/analysis/settings", opt=MANAGE, include_in_schema=False)
-async def settings_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_page(request: Request, db_session: Db) -> Any:
     variable = _variable(request.query_params.get("variable"))
     context = await _context(db_session, variable)
     await db_session.commit()
@@ -64,9 +63,9 @@ async def settings_page(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @post("/analysis/settings", opt=MANAGE, include_in_schema=False)
-async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_save(request: Request, me: Me, db_session: Db) -> Any:
     form = AnalysisSettingsForm.parse(await request.form())
-    errors = await config.save_settings(db_session, current_user(request), form)
+    errors = await config.save_settings(db_session, me, form)
     if errors:
         typed = {name: form.raw(name) for name in form.fields}
         context = await _context(db_session, form.variable, typed, errors)
@@ -77,27 +76,26 @@ async def settings_save(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @post("/analysis/settings/{kind:str}", opt=MANAGE, include_in_schema=False)
-async def settings_item(request: Request, db_session: NamedDependency[AsyncSession], kind: FromPath[str]) -> Any:
+async def settings_item(request: Request, me: Me, db_session: Db, kind: FromPath[str]) -> Any:
     """Add or remove a category, a reason or a rule of a variable (a hidden variable or id no screen sends
     wrong: 422 naming it)."""
-    user = current_user(request)
     message: str | None = None
     if kind in ("category", "reason"):
         item = ItemForm.parse(await request.form())
         item.refuse_if_invalid("variable", "remove")
         variable = item.variable
         if item.remove is not None:
-            await config.remove_item(db_session, user, kind, item.remove)
+            await config.remove_item(db_session, me, kind, item.remove)
         else:
-            message = await config.add_item(db_session, user, kind, variable, item.raw("name"))
+            message = await config.add_item(db_session, me, kind, variable, item.raw("name"))
     elif kind == "rule":
         rule = RuleForm.parse(await request.form())
         rule.refuse_if_invalid("variable", "remove")
         variable = rule.variable
         if rule.remove is not None:
-            await config.remove_rule(db_session, user, rule.remove)
+            await config.remove_rule(db_session, me, rule.remove)
         else:
-            errors = await config.add_rule(db_session, user, rule)
+            errors = await config.add_rule(db_session, me, rule)
             if errors:
                 context = await _context(db_session, variable)
                 context["rule_errors"] = errors

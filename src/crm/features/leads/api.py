@@ -15,13 +15,14 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.features.leads import desk, desk_api, schemas, services, stats, work
 from crm.features.leads.api_common import MANAGE, OPERATE, OPERATE_OR_MANAGE, TAGS, field_error
 from crm.features.leads.intake import IntakeError, intake_contact
 from crm.features.leads.models import OUTCOMES
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import local_tz
 from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
 from crm.lib.web import parse_int
@@ -92,8 +93,8 @@ def _optional_int(name: str, raw: str | None) -> int | None:
 
 @get("/api/v1/contacts", opt=OPERATE_OR_MANAGE, tags=TAGS, summary="Contacts, filtered and paged (newest first)")
 async def list_contacts(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(services.CONTACT_SORTS)] = "-created",
@@ -104,7 +105,7 @@ async def list_contacts(
 ) -> ApiPage[schemas.ContactOut]:
     if status not in {"", "open", "closed"}:
         raise field_error("status", "Expected open or closed.")
-    scope = await services.desk_scope(db_session, current_user(request))
+    scope = await services.desk_scope(db_session, me)
     filters = services.ContactFilter(
         status=status,
         source_id=source_id,
@@ -126,17 +127,17 @@ async def list_contacts(
 )
 async def close_contact(
     request: Request,
+    me: Me,
     contact_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     data: JSONBody[schemas.ContactCloseIn | None] = None,
 ) -> schemas.ContactOut:
     form = work.check_close(data.outcome if data else None, data.comment if data else "", required=False)
     for name, message in form.errors.items():
         raise field_error(name, message)
-    user = current_user(request)
-    scope = await services.desk_scope(db_session, user)
+    scope = await services.desk_scope(db_session, me)
     try:
-        row, changed = await work.close_contact(db_session, contact_id, scope, user, form.outcome, form.comment)
+        row, changed = await work.close_contact(db_session, contact_id, scope, me, form.outcome, form.comment)
     except LookupError:
         raise NotFoundException(detail="No such contact") from None
     await db_session.commit()
@@ -152,15 +153,12 @@ async def close_contact(
     status_code=200,
     summary="Take a waiting contact of a source you serve (409: taken by someone else, or your load is full)",
 )
-async def take_contact(
-    request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> schemas.ContactOut:
-    user = current_user(request)
-    operator_id = await desk.operator_id_of(db_session, user.id)
+async def take_contact(me: Me, contact_id: FromPath[int], db_session: Db) -> schemas.ContactOut:
+    operator_id = await desk.operator_id_of(db_session, me.id)
     if operator_id is None:
         raise PermissionDeniedException(detail="You are not an operator of the lead desk")
     try:
-        row = await work.take_contact(db_session, contact_id, operator_id, user)
+        row = await work.take_contact(db_session, contact_id, operator_id, me)
     except LookupError:
         raise NotFoundException(detail="No such contact") from None
     except work.WorkError as exc:
@@ -178,13 +176,10 @@ async def take_contact(
     summary="Reopen a contact closed by mistake (its closer within an hour, or a manager of the desk)",
     description="403: too late or not yours; 409: the operator's load is at its maximum.",
 )
-async def reopen_contact(
-    request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> schemas.ContactOut:
-    user = current_user(request)
-    scope = await services.desk_scope(db_session, user)
+async def reopen_contact(request: Request, me: Me, contact_id: FromPath[int], db_session: Db) -> schemas.ContactOut:
+    scope = await services.desk_scope(db_session, me)
     try:
-        row, changed = await work.reopen_contact(db_session, contact_id, scope, user)
+        row, changed = await work.reopen_contact(db_session, contact_id, scope, me)
     except LookupError:
         raise NotFoundException(detail="No such contact") from None
     except work.WorkError as exc:
@@ -201,8 +196,8 @@ async def reopen_contact(
 
 @get("/api/v1/leads", opt=OPERATE_OR_MANAGE, tags=TAGS, summary="Leads, searched by identifiers and paged")
 async def list_leads(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(services.LEAD_SORTS)] = "-id",
@@ -211,7 +206,7 @@ async def list_leads(
     email: Annotated[str, QueryParameter(max_length=255)] = "",
     q: Annotated[str, QueryParameter(max_length=255, description="phone, email, external id or name start")] = "",
 ) -> ApiPage[schemas.LeadOut]:
-    scope = await services.desk_scope(db_session, current_user(request))
+    scope = await services.desk_scope(db_session, me)
     try:
         query = services.leads_query(services.LeadFilter(q=q, external_id=external_id, phone=phone, email=email), scope)
     except services.BadFilter as exc:
@@ -251,7 +246,7 @@ def period_bounds(raw_from: str | None, raw_to: str | None) -> tuple[date, date,
     summary="Per source and operator: contacts, actual share, share expected by weight",
 )
 async def lead_stats(
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     date_from: Annotated[str | None, QueryParameter(name="from", description="YYYY-MM-DD, default 30 days ago")] = None,
     date_to: Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD inclusive, default today")] = None,
 ) -> schemas.StatsOut:
@@ -266,10 +261,8 @@ async def lead_stats(
 
 
 @get("/api/v1/leads/{lead_id:int}", opt=OPERATE_OR_MANAGE, tags=TAGS, summary="A lead with its contacts and merges")
-async def get_lead(
-    request: Request, lead_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> schemas.LeadDetail:
-    scope = await services.desk_scope(db_session, current_user(request))
+async def get_lead(me: Me, lead_id: FromPath[int], db_session: Db) -> schemas.LeadDetail:
+    scope = await services.desk_scope(db_session, me)
     card = await services.lead_card(db_session, lead_id, scope)
     if card is None:
         target = await services.merged_into(db_session, lead_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import func, select
@@ -15,7 +14,7 @@ from crm.features.accounts.models import User
 from crm.features.leads import desk, desk_sources, schemas
 from crm.features.leads.api_common import MANAGE, TAGS, field_error
 from crm.features.leads.models import LeadOperator, LeadSource
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param
 
 OPERATORS = ListQuery(
@@ -49,7 +48,7 @@ def _in_order(views: list[Any], ids: Any) -> list[Any]:
 
 @get("/api/v1/operators", opt=MANAGE, tags=TAGS, summary="Operators with their current load and weights")
 async def list_operators(
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(OPERATORS)] = "name",
@@ -67,14 +66,12 @@ async def _operator(db_session: AsyncSession, operator_id: int) -> schemas.Opera
 
 
 @get("/api/v1/operators/{operator_id:int}", opt=MANAGE, tags=TAGS, summary="One operator")
-async def get_operator(operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> schemas.OperatorOut:
+async def get_operator(operator_id: FromPath[int], db_session: Db) -> schemas.OperatorOut:
     return await _operator(db_session, operator_id)
 
 
 @post("/api/v1/operators", opt=MANAGE, tags=TAGS, status_code=201, summary="Put a user on the desk as an operator")
-async def create_operator(
-    request: Request, data: JSONBody[schemas.OperatorIn], db_session: NamedDependency[AsyncSession]
-) -> schemas.OperatorOut:
+async def create_operator(me: Me, data: JSONBody[schemas.OperatorIn], db_session: Db) -> schemas.OperatorOut:
     if data.user_id is not None:
         user = await db_session.get(User, data.user_id)
     elif data.email:
@@ -84,9 +81,7 @@ async def create_operator(
     if user is None:
         raise field_error("user_id" if data.user_id else "email", "No such user.")
     try:
-        operator = await desk.create_operator(
-            db_session, user, current_user(request), max_load=data.max_load, is_active=data.is_active
-        )
+        operator = await desk.create_operator(db_session, user, me, max_load=data.max_load, is_active=data.is_active)
     except desk.DeskError as exc:
         raise field_error(exc.field, exc.text()) from None
     await db_session.commit()
@@ -96,15 +91,16 @@ async def create_operator(
 @patch("/api/v1/operators/{operator_id:int}", opt=MANAGE, tags=TAGS, summary="Change name, is_active, max_load")
 async def patch_operator(
     request: Request,
+    me: Me,
     operator_id: FromPath[int],
     data: JSONBody[schemas.OperatorPatch],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> schemas.OperatorOut:
     try:
         _op, _changes, more_room = await desk.update_operator(
             db_session,
             operator_id,
-            current_user(request),
+            me,
             name=data.name,
             is_active=data.is_active,
             max_load=data.max_load,
@@ -124,7 +120,7 @@ async def patch_operator(
 
 @get("/api/v1/sources", opt=MANAGE, tags=TAGS, summary="Sources with their weights (keys are never shown)")
 async def list_sources(
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(SOURCES)] = "name",
@@ -141,11 +137,9 @@ async def list_sources(
     status_code=201,
     summary="Create a source; the answer carries its intake key, shown this once",
 )
-async def create_source(
-    request: Request, data: JSONBody[schemas.SourceIn], db_session: NamedDependency[AsyncSession]
-) -> schemas.SourceOut:
+async def create_source(me: Me, data: JSONBody[schemas.SourceIn], db_session: Db) -> schemas.SourceOut:
     try:
-        source, raw = await desk_sources.create_source(db_session, data.name, current_user(request))
+        source, raw = await desk_sources.create_source(db_session, data.name, me)
     except desk.DeskError as exc:
         raise field_error(exc.field, exc.text()) from None
     await db_session.commit()
@@ -160,21 +154,19 @@ async def _source(db_session: AsyncSession, source_id: int, intake_key: str | No
 
 
 @get("/api/v1/sources/{source_id:int}", opt=MANAGE, tags=TAGS, summary="One source")
-async def get_source(source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> schemas.SourceOut:
+async def get_source(source_id: FromPath[int], db_session: Db) -> schemas.SourceOut:
     return await _source(db_session, source_id)
 
 
 @patch("/api/v1/sources/{source_id:int}", opt=MANAGE, tags=TAGS, summary="Rename, activate or deactivate a source")
 async def patch_source(
-    request: Request,
+    me: Me,
     source_id: FromPath[int],
     data: JSONBody[schemas.SourcePatch],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> schemas.SourceOut:
     try:
-        await desk_sources.update_source(
-            db_session, source_id, current_user(request), name=data.name, is_active=data.is_active
-        )
+        await desk_sources.update_source(db_session, source_id, me, name=data.name, is_active=data.is_active)
     except LookupError:
         raise NotFoundException(detail="No such source") from None
     except desk.DeskError as exc:
@@ -190,11 +182,9 @@ async def patch_source(
     status_code=200,
     summary="Issue a new intake key (the old one stops working); shown this once",
 )
-async def rotate_key(
-    request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> schemas.SourceOut:
+async def rotate_key(me: Me, source_id: FromPath[int], db_session: Db) -> schemas.SourceOut:
     try:
-        raw = await desk_sources.rotate_intake_key(db_session, source_id, current_user(request))
+        raw = await desk_sources.rotate_intake_key(db_session, source_id, me)
     except LookupError:
         raise NotFoundException(detail="No such source") from None
     await db_session.commit()
@@ -210,13 +200,14 @@ async def rotate_key(
 )
 async def put_competences(
     request: Request,
+    me: Me,
     source_id: FromPath[int],
     data: JSONBody[list[schemas.CompetenceIn]],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> list[schemas.CompetenceOut]:
     try:
         wanted = await desk_sources.replace_competences(
-            db_session, source_id, [(c.operator_id, c.weight) for c in data], current_user(request)
+            db_session, source_id, [(c.operator_id, c.weight) for c in data], me
         )
     except LookupError:
         raise NotFoundException(detail="No such source") from None

@@ -7,7 +7,6 @@ from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import MediaType, Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.leads import api, desk, desk_sources, stats
 from crm.features.leads.forms import ActiveForm, MaxLoadForm, OperatorForm, SourceForm, WeightForm
 from crm.features.leads.pages import MANAGE, desk_context, htmx_events
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, is_htmx, render, toast
 
@@ -36,12 +35,12 @@ async def _operators_context(request: Request, db_session: AsyncSession, **extra
 
 
 @get("/leads/operators", opt=MANAGE, include_in_schema=False)
-async def operators_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def operators_page(request: Request, db_session: Db) -> Any:
     return render(request, "leads/operators.html", await _operators_context(request, db_session))
 
 
 @post("/leads/operators", opt=MANAGE, include_in_schema=False)
-async def operator_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def operator_add(request: Request, me: Me, db_session: Db) -> Any:
     form = OperatorForm.parse(await request.form())
     errors = form.errors
     user, problems = await desk.operator_user(db_session, form.user_id, form.email)
@@ -50,7 +49,7 @@ async def operator_add(request: Request, db_session: NamedDependency[AsyncSessio
     max_load = form.max_load
     if not errors and user is not None and max_load is not None:
         try:
-            await desk.create_operator(db_session, user, current_user(request), max_load=max_load)
+            await desk.create_operator(db_session, user, me, max_load=max_load)
         except desk.DeskError as exc:
             errors.add(exc.field, exc.text(localized=True))
     if errors or user is None:
@@ -73,14 +72,10 @@ async def _operator_row(request: Request, db_session: AsyncSession, operator_id:
 
 
 @post("/leads/operators/{operator_id:int}/active", opt=MANAGE, include_in_schema=False)
-async def operator_active(
-    request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def operator_active(request: Request, me: Me, operator_id: FromPath[int], db_session: Db) -> Any:
     active = ActiveForm.parse(await request.form()).active
     try:
-        _op, _changes, more_room = await desk.update_operator(
-            db_session, operator_id, current_user(request), is_active=active
-        )
+        _op, _changes, more_room = await desk.update_operator(db_session, operator_id, me, is_active=active)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -95,9 +90,7 @@ async def operator_active(
 
 
 @post("/leads/operators/{operator_id:int}/max-load", opt=MANAGE, include_in_schema=False)
-async def operator_max_load(
-    request: Request, operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def operator_max_load(request: Request, me: Me, operator_id: FromPath[int], db_session: Db) -> Any:
     form = MaxLoadForm.parse(await request.form())
     value = form.max_load
     if value is None:  # the form has novalidate: a bad figure comes here and is answered next to the field
@@ -105,9 +98,7 @@ async def operator_max_load(
             request, db_session, operator_id, row_error=form.errors["max_load"], typed=form.raw("max_load")[:20]
         )
     try:
-        _op, _changes, more_room = await desk.update_operator(
-            db_session, operator_id, current_user(request), max_load=value
-        )
+        _op, _changes, more_room = await desk.update_operator(db_session, operator_id, me, max_load=value)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -145,19 +136,19 @@ def _remember_key(request: Request, name: str, raw: str) -> None:
 
 
 @get("/leads/sources", opt=MANAGE, include_in_schema=False)
-async def sources_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def sources_page(request: Request, db_session: Db) -> Any:
     new_key = request.session.pop(NEW_KEY, None) if isinstance(request.session, dict) else None
     context = await _sources_context(request, db_session, new_key=tuple(new_key) if new_key else None)
     return render(request, "leads/sources.html", context, block="weights")
 
 
 @post("/leads/sources", opt=MANAGE, include_in_schema=False)
-async def source_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def source_add(request: Request, me: Me, db_session: Db) -> Any:
     """Post-redirect-get: a reload of the page that shows the new key adds nothing."""
     form = SourceForm.parse(await request.form())
     name = form.raw("name").strip()
     try:
-        source, raw = await desk_sources.create_source(db_session, name, current_user(request))
+        source, raw = await desk_sources.create_source(db_session, name, me)
     except desk.DeskError as exc:
         errors = FormErrors()
         errors.add(exc.field, exc.text(localized=True))
@@ -170,9 +161,9 @@ async def source_add(request: Request, db_session: NamedDependency[AsyncSession]
 
 
 @post("/leads/sources/{source_id:int}/rotate", opt=MANAGE, include_in_schema=False)
-async def source_rotate(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def source_rotate(request: Request, me: Me, source_id: FromPath[int], db_session: Db) -> Any:
     try:
-        raw = await desk_sources.rotate_intake_key(db_session, source_id, current_user(request))
+        raw = await desk_sources.rotate_intake_key(db_session, source_id, me)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -182,10 +173,10 @@ async def source_rotate(request: Request, source_id: FromPath[int], db_session: 
 
 
 @post("/leads/sources/{source_id:int}/active", opt=MANAGE, include_in_schema=False)
-async def source_active(request: Request, source_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def source_active(request: Request, me: Me, source_id: FromPath[int], db_session: Db) -> Any:
     active = ActiveForm.parse(await request.form()).active
     try:
-        source = await desk_sources.update_source(db_session, source_id, current_user(request), is_active=active)
+        source = await desk_sources.update_source(db_session, source_id, me, is_active=active)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -196,7 +187,7 @@ async def source_active(request: Request, source_id: FromPath[int], db_session: 
 
 @post("/leads/sources/{source_id:int}/weights/{operator_id:int}", opt=MANAGE, include_in_schema=False)
 async def weight_set(
-    request: Request, source_id: FromPath[int], operator_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+    request: Request, me: Me, source_id: FromPath[int], operator_id: FromPath[int], db_session: Db
 ) -> Any:
     """One cell of the matrix; the answer is the whole matrix (sums and expected shares change with it)."""
     form = WeightForm.parse(await request.form())
@@ -206,7 +197,7 @@ async def weight_set(
         cell_error = (source_id, operator_id, form.errors["weight"], typed[:20])
     else:
         try:
-            before = await desk_sources.set_weight(db_session, source_id, operator_id, value, current_user(request))
+            before = await desk_sources.set_weight(db_session, source_id, operator_id, value, me)
         except LookupError:
             raise NotFoundException() from None
         except desk.DeskError as exc:
@@ -235,7 +226,7 @@ async def weight_set(
 
 
 @get("/leads/stats", opt=MANAGE, include_in_schema=False)
-async def stats_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def stats_page(request: Request, db_session: Db) -> Any:
     query = request.query_params
     errors = FormErrors()
     try:

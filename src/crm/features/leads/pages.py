@@ -16,6 +16,7 @@ from crm.features.leads import desk, desk_sources, distribution, queue, services
 from crm.features.leads.forms import ActiveForm
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -62,14 +63,13 @@ async def leads_source(session: AsyncSession, user: Any, params: ListParams) -> 
 
 
 @get("/leads", opt=EITHER, include_in_schema=False)
-async def leads_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
-    if not user.can(services.MANAGE):
+async def leads_page(request: Request, me: Me, db_session: Db) -> Any:
+    if not me.can(services.MANAGE):
         return Redirect("/leads/my", status_code=303)
     params = ListParams.from_request(request, default_sort="-id")
     if params.format:
         return await export(request, db_session, leads_source, params)
-    page = await (await leads_source(db_session, user, params)).query.page(db_session, params)
+    page = await (await leads_source(db_session, me, params)).query.page(db_session, params)
     context = {
         **await desk_context(request, db_session, "leads"),
         "params": params,
@@ -91,8 +91,8 @@ LEAD_EXPORT = [
 
 
 @get("/leads/{lead_id:int}", opt=EITHER, include_in_schema=False)
-async def lead_page(request: Request, lead_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    scope = await services.desk_scope(db_session, current_user(request))
+async def lead_page(request: Request, me: Me, lead_id: FromPath[int], db_session: Db) -> Any:
+    scope = await services.desk_scope(db_session, me)
     card = await services.lead_card(db_session, lead_id, scope)
     if card is None:
         target = await services.merged_into(db_session, lead_id) if scope.everything else None
@@ -201,30 +201,29 @@ async def _sources_of(db_session: AsyncSession, scope: services.DeskScope) -> li
 
 
 @get("/leads/my", opt=OPERATE, include_in_schema=False)
-async def my_contacts(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def my_contacts(request: Request, db_session: Db) -> Any:
     return await _contacts(request, db_session, "my", "-created")
 
 
 @get("/leads/queue", opt=EITHER, include_in_schema=False)
-async def queue_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def queue_page(request: Request, db_session: Db) -> Any:
     """The unassigned queue: all of it for managers, the sources they serve for operators (who take from it)."""
     return await _contacts(request, db_session, "queue", "created")
 
 
 @get("/leads/contacts", opt=MANAGE, include_in_schema=False)
-async def contacts_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def contacts_page(request: Request, db_session: Db) -> Any:
     return await _contacts(request, db_session, "all", "-created")
 
 
 @post("/leads/my/active", opt=OPERATE, include_in_schema=False)
-async def my_availability(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def my_availability(request: Request, me: Me, db_session: Db) -> Any:
     """An operator takes a break or comes back; coming back gives them waiting contacts."""
-    user = current_user(request)
-    operator_id = await desk.operator_id_of(db_session, user.id)
+    operator_id = await desk.operator_id_of(db_session, me.id)
     if operator_id is None:
         raise NotFoundException()
     active = ActiveForm.parse(await request.form()).active
-    _op, _changes, more_room = await desk.update_operator(db_session, operator_id, user, is_active=active)
+    _op, _changes, more_room = await desk.update_operator(db_session, operator_id, me, is_active=active)
     await db_session.commit()
     if more_room:
         await desk.enqueue_give_out(getattr(request.app.state, "queue", None), operator_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -21,6 +20,7 @@ from crm.features.leads import desk, services, work
 from crm.features.leads.forms import CloseContactForm, ModeForm
 from crm.features.leads.pages import EITHER, OPERATE, desk_context, htmx_events
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import is_htmx, render, toast
 
@@ -57,9 +57,9 @@ def _refused(request: Request, exc: work.WorkError, fallback: str) -> Any:
 
 
 @get("/leads/contacts/{contact_id:int}/close", opt=EITHER, include_in_schema=False)
-async def close_form(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def close_form(request: Request, me: Me, contact_id: FromPath[int], db_session: Db) -> Any:
     """The close form of a row, loaded into it on demand (or on a page of its own without JavaScript)."""
-    scope = await services.desk_scope(db_session, current_user(request))
+    scope = await services.desk_scope(db_session, me)
     row = await services.contact_row(db_session, contact_id, scope)
     if row is None:
         raise NotFoundException()
@@ -74,12 +74,11 @@ async def close_form(request: Request, contact_id: FromPath[int], db_session: Na
 
 
 @post("/leads/contacts/{contact_id:int}/close", opt=EITHER, include_in_schema=False)
-async def close_contact(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def close_contact(request: Request, me: Me, contact_id: FromPath[int], db_session: Db) -> Any:
     """The row's close form: an outcome from the list and an optional comment; the worker gives the place out."""
     form = CloseContactForm.parse(await request.form())
     mode = form.list_mode
-    user = current_user(request)
-    scope = await services.desk_scope(db_session, user)
+    scope = await services.desk_scope(db_session, me)
     errors = {name: message for name, message in form.errors.items() if name != "mode"}
     if errors:
         row = await services.contact_row(db_session, contact_id, scope)
@@ -95,7 +94,7 @@ async def close_contact(request: Request, contact_id: FromPath[int], db_session:
         return await _row(request, db_session, row, mode, "", 422, close_for=contact_id, close_errors=errors,
                           typed=typed)  # fmt: skip
     try:
-        row, changed = await work.close_contact(db_session, contact_id, scope, user, form.outcome, form.comment)
+        row, changed = await work.close_contact(db_session, contact_id, scope, me, form.outcome, form.comment)
     except LookupError:
         raise NotFoundException() from None
     await db_session.commit()
@@ -113,14 +112,13 @@ async def close_contact(request: Request, contact_id: FromPath[int], db_session:
 
 
 @post("/leads/contacts/{contact_id:int}/take", opt=OPERATE, include_in_schema=False)
-async def take_contact(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def take_contact(request: Request, me: Me, contact_id: FromPath[int], db_session: Db) -> Any:
     """One click in the queue: the contact becomes the operator's (within their max load); the row leaves the queue."""
-    user = current_user(request)
-    operator_id = await desk.operator_id_of(db_session, user.id)
+    operator_id = await desk.operator_id_of(db_session, me.id)
     if operator_id is None:
         raise PermissionDeniedException(detail=_("You are not on the lead desk yet."))
     try:
-        row = await work.take_contact(db_session, contact_id, operator_id, user)
+        row = await work.take_contact(db_session, contact_id, operator_id, me)
     except LookupError:
         raise NotFoundException() from None
     except work.WorkError as exc:
@@ -136,14 +134,13 @@ async def take_contact(request: Request, contact_id: FromPath[int], db_session: 
 
 
 @post("/leads/contacts/{contact_id:int}/reopen", opt=EITHER, include_in_schema=False)
-async def reopen_contact(request: Request, contact_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def reopen_contact(request: Request, me: Me, contact_id: FromPath[int], db_session: Db) -> Any:
     """A contact closed by mistake opens again and counts in its operator's load (a waiting one goes back to the
     queue)."""
     mode = await _mode(request)
-    user = current_user(request)
-    scope = await services.desk_scope(db_session, user)
+    scope = await services.desk_scope(db_session, me)
     try:
-        row, changed = await work.reopen_contact(db_session, contact_id, scope, user)
+        row, changed = await work.reopen_contact(db_session, contact_id, scope, me)
     except LookupError:
         raise NotFoundException() from None
     except work.WorkError as exc:

@@ -10,8 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post, put
-from litestar.di import NamedDependency
+from litestar import get, post, put
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -24,7 +23,7 @@ from crm.features.org.models import Employee
 from crm.features.plans import services
 from crm.features.plans.scope import Selection, Visible, department_exists, parse_scope, visible_for
 from crm.features.plans.stats import FORCED, FULFILLED, NOT_FULFILLED, Cell, build_view, period_bounds
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import local_today
 from crm.lib.web import FormErrors
 
@@ -198,8 +197,8 @@ def _period(cell: Cell, key: Any, year: int, by_day: bool) -> PeriodOut:
     "is the sum of its days' plans. A manager sees their own row, a head their department subtree.",
 )
 async def api_stats(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     year: Annotated[
         int | None,
         QueryParameter(
@@ -225,7 +224,7 @@ async def api_stats(
 ) -> StatsOut:
     today = local_today()
     year = year or today.year
-    visible = await visible_for(db_session, current_user(request))
+    visible = await visible_for(db_session, me)
     selection = await _selection(db_session, visible, scope_)
     view = await build_view(db_session, visible, selection, year, month, today)
     by_day = month is not None
@@ -254,20 +253,19 @@ async def api_stats(
     "removes a day's plan). Days past the edit deadline are refused unless the caller may edit past plans.",
 )
 async def api_set_plan(
-    request: Request,
+    me: Me,
     employee_id: FromPath[int],
     month: FromPath[str],
     data: JSONBody[PlanIn],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> PlanOut:
     year, m = _month(month)
-    user = current_user(request)
-    employee = await _employee(db_session, user, employee_id)
+    employee = await _employee(db_session, me, employee_id)
     start, end = period_bounds(year, m)
     days = await working_days(db_session, start, end)
     form = services.check_plan(data.daily, data.days or {}, days)
     if not form.errors:
-        changed = await services.save_plan(db_session, user, employee, year, m, form, local_today())
+        changed = await services.save_plan(db_session, me, employee, year, m, form, local_today())
     if form.errors:  # nothing was written
         raise _invalid(form.errors)
     await db_session.commit()
@@ -288,15 +286,14 @@ async def api_set_plan(
     summary="Force the completion of a past working day whose plan is not fulfilled (a comment is required)",
 )
 async def api_force(
-    request: Request,
+    me: Me,
     employee_id: FromPath[int],
     day: FromPath[date],
     data: JSONBody[ForceIn],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> ForceOut:
-    user = current_user(request)
-    employee = await _employee(db_session, user, employee_id)
-    errors = await services.force_completion(db_session, user, employee, _day(day), data.comment, local_today())
+    employee = await _employee(db_session, me, employee_id)
+    errors = await services.force_completion(db_session, me, employee, _day(day), data.comment, local_today())
     if errors:
         raise _invalid(errors)
     await db_session.commit()
@@ -345,10 +342,8 @@ async def _comments_out(session: AsyncSession, employee_id: int, day: date) -> l
     tags=TAGS,
     summary="The comment thread of an employee's day, oldest first",
 )
-async def api_comments(
-    request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
-) -> list[CommentOut]:
-    employee = await _employee(db_session, current_user(request), employee_id)
+async def api_comments(me: Me, employee_id: FromPath[int], day: FromPath[date], db_session: Db) -> list[CommentOut]:
+    employee = await _employee(db_session, me, employee_id)
     return await _comments_out(db_session, employee.id, _day(day))
 
 
@@ -359,15 +354,14 @@ async def api_comments(
     summary="Comment on an employee's day (e.g. at the exhibition); answers the thread",
 )
 async def api_add_comment(
-    request: Request,
+    me: Me,
     employee_id: FromPath[int],
     day: FromPath[date],
     data: JSONBody[CommentIn],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> list[CommentOut]:
-    user = current_user(request)
-    employee = await _employee(db_session, user, employee_id)
-    errors = await services.add_comment(db_session, user, employee, _day(day), data.body)
+    employee = await _employee(db_session, me, employee_id)
+    errors = await services.add_comment(db_session, me, employee, _day(day), data.body)
     if errors:
         raise _invalid(errors)
     await db_session.commit()

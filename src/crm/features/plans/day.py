@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -24,6 +23,7 @@ from crm.features.plans.pages import STATUS_ICON, STATUS_KIND, STATUS_LABEL
 from crm.features.plans.scope import visible_for
 from crm.features.plans.stats import day_status, meeting_kinds, period_bounds
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today, local_tz
 from crm.lib.web import render, toast
@@ -85,29 +85,25 @@ async def _plan_context(
 
 
 @get("/plans/{employee_id:int}/{month:str}/plan", opt=SET, include_in_schema=False)
-async def plan_form(
-    request: Request, employee_id: FromPath[int], month: FromPath[str], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def plan_form(request: Request, employee_id: FromPath[int], month: FromPath[str], db_session: Db) -> Any:
     year, m = _month(month)
     employee = await _employee(request, db_session, employee_id)
     return render(request, "plans/plan.html", await _plan_context(request, db_session, employee, year, m))
 
 
 @post("/plans/{employee_id:int}/{month:str}/plan", opt=SET, include_in_schema=False)
-async def plan_save(
-    request: Request, employee_id: FromPath[int], month: FromPath[str], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def plan_save(request: Request, me: Me, employee_id: FromPath[int], month: FromPath[str], db_session: Db) -> Any:
     year, m = _month(month)
     employee = await _employee(request, db_session, employee_id)
     typed = MonthPlanForm.parse(await request.form())
     context = await _plan_context(request, db_session, employee, year, m)
     if typed.copy:  # the numbers typed on the page do not count
         typed.errors.clear()
-        form = await services.copy_previous_month(db_session, current_user(request), employee, year, m, local_today())
+        form = await services.copy_previous_month(db_session, me, employee, year, m, local_today())
     else:
         form = services.check_plan(typed.daily, typed.day, context["days"])  # the month's days: the service's rule
         if typed.ok and not form.errors:
-            await services.save_plan(db_session, current_user(request), employee, year, m, form, local_today())
+            await services.save_plan(db_session, me, employee, year, m, form, local_today())
     for name, message in form.errors.items():
         typed.errors.add(name, _(message))
     if not typed.ok:  # nothing was written
@@ -178,9 +174,7 @@ async def _day_context(request: Request, session: AsyncSession, employee: Employ
 
 
 @get("/plans/{employee_id:int}/day/{day:date}", opt=VIEW, include_in_schema=False)
-async def day_page(
-    request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def day_page(request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: Db) -> Any:
     employee = await _employee(request, db_session, employee_id)
     return render(request, "plans/day.html", await _day_context(request, db_session, employee, _day(day)))
 
@@ -201,13 +195,11 @@ async def _refused(
 
 
 @post("/plans/{employee_id:int}/day/{day:date}/force", opt={"permission": "plans.force"}, include_in_schema=False)
-async def day_force(
-    request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def day_force(request: Request, me: Me, employee_id: FromPath[int], day: FromPath[date], db_session: Db) -> Any:
     employee = await _employee(request, db_session, employee_id)
     form = ForceForm.parse(await request.form())
     errors = form.errors or await services.force_completion(
-        db_session, current_user(request), employee, _day(day), form.comment, local_today()
+        db_session, me, employee, _day(day), form.comment, local_today()
     )
     if errors:  # nothing was written
         return await _refused(request, db_session, employee, day, errors, {"comment": form.raw("comment")})
@@ -217,14 +209,10 @@ async def day_force(
 
 
 @post("/plans/{employee_id:int}/day/{day:date}/comments", opt={"permission": "comments.write"}, include_in_schema=False)
-async def day_comment(
-    request: Request, employee_id: FromPath[int], day: FromPath[date], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def day_comment(request: Request, me: Me, employee_id: FromPath[int], day: FromPath[date], db_session: Db) -> Any:
     employee = await _employee(request, db_session, employee_id)
     form = DayCommentForm.parse(await request.form())
-    errors = form.errors or await services.add_comment(
-        db_session, current_user(request), employee, _day(day), form.body
-    )
+    errors = form.errors or await services.add_comment(db_session, me, employee, _day(day), form.body)
     if errors:  # nothing was written
         return await _refused(request, db_session, employee, day, errors, {"body": form.raw("body")})
     await db_session.commit()
@@ -233,12 +221,12 @@ async def day_comment(
 
 
 @post("/plans/comments/{comment_id:int}/verify", opt={"permission": "comments.verify"}, include_in_schema=False)
-async def comment_verify(request: Request, comment_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def comment_verify(request: Request, me: Me, comment_id: FromPath[int], db_session: Db) -> Any:
     comment = await db_session.get(DayComment, comment_id)
     if comment is None:
         raise NotFoundException()
     employee = await _employee(request, db_session, comment.employee_id)
-    await services.verify_comment(db_session, current_user(request), comment)
+    await services.verify_comment(db_session, me, comment)
     await db_session.commit()
     toast(request, _("Comment verified."))
     return Redirect(f"/plans/{employee.id}/day/{comment.day.isoformat()}#comments", status_code=303)

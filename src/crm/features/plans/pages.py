@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +15,7 @@ from crm.features.plans import services
 from crm.features.plans.refresh import run_for_page
 from crm.features.plans.scope import Selection, Visible, department_exists, parse_scope, visible_for
 from crm.features.plans.stats import FORCED, FULFILLED, NONE, NOT_FULFILLED, View, build_view
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import N_, local_today
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams
@@ -118,14 +117,13 @@ async def people_choices(session: AsyncSession, visible: Visible) -> list[tuple[
 
 
 @get("/plans", opt=VIEW, include_in_schema=False)
-async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def plans_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     errors = FormErrors()
     today = local_today()
     year, month = read_period(params, today, errors)
-    visible = await visible_for(db_session, user)
-    selection = await read_selection(db_session, user, visible, params, errors)
+    visible = await visible_for(db_session, me)
+    selection = await read_selection(db_session, me, visible, params, errors)
     view = await build_view(db_session, visible, selection, year, month, today)
     departments, people = await choices(db_session, visible)
     people_total = len(people)
@@ -147,7 +145,7 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
             "meetings": _("meetings"),
         },
         "scope_query": _scope_query(selection),
-        "can_set": user.can("plans.set"),
+        "can_set": me.can("plans.set"),
         "plan_month": f"{year}-{month or (today.month if year == today.year else 1):02d}",
         "chart": month_chart(view),
         # everybody, beyond this many managers: the departments' rows only (each opens its managers); the whole
@@ -156,16 +154,16 @@ async def plans_page(request: Request, db_session: NamedDependency[AsyncSession]
         and selection.department_id is None
         and not selection.employee_ids
         and params.get("rows") != "all",
-        "can_refresh": user.can("sync.period"),
-        "refresh_run": await run_for_page(db_session, params.get("run")) if user.can("sync.period") else None,
+        "can_refresh": me.can("sync.period"),
+        "refresh_run": await run_for_page(db_session, params.get("run")) if me.can("sync.period") else None,
     }
     return render(request, "plans/stats.html", context, block="list", status_code=422 if errors else 200)
 
 
 @get("/plans/managers", opt=VIEW, include_in_schema=False)
-async def plans_managers(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def plans_managers(request: Request, me: Me, db_session: Db) -> Any:
     """The managers filter's whole list (htmx, when it is opened), the chosen ones (``employee``) ticked."""
-    visible = await visible_for(db_session, current_user(request))
+    visible = await visible_for(db_session, me)
     chosen = {parse_int(v, 1) for v in request.query_params.getall("employee", [])}
     context = {"people": await people_choices(db_session, visible), "chosen": chosen}
     return render(request, "plans/_managers.html", context)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -17,7 +16,7 @@ from crm.features.clients.period import start_period_sync
 from crm.features.clients.sync_models import SyncRun
 from crm.features.plans.forms import RefreshForm
 from crm.features.plans.stats import period_bounds
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
 from crm.lib.web import parse_int, render, toast
@@ -27,7 +26,7 @@ FINISHED = ("done", "failed")
 
 
 @post("/plans/refresh", opt=SYNC, include_in_schema=False)
-async def refresh_start(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def refresh_start(request: Request, me: Me, db_session: Db) -> Any:
     form = RefreshForm.parse(await request.form())
     today = local_today()
     if not form.ok:  # the buttons send a year and a month of the grid: a hand-made request says what is wrong
@@ -44,7 +43,7 @@ async def refresh_start(request: Request, db_session: NamedDependency[AsyncSessi
         toast(request, _("This period has not begun: nothing to refresh."), "error")
         return Redirect(back, status_code=303)
     queue = getattr(request.app.state, "queue", None)
-    run = await start_period_sync(db_session, queue, since, until, current_user(request).id)
+    run = await start_period_sync(db_session, queue, since, until, me.id)
     if run.status == "failed":
         toast(request, _("Could not start the sync: the job queue is not reachable."), "error")
     else:
@@ -53,7 +52,7 @@ async def refresh_start(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @get("/plans/refresh/{run_id:int}", opt=SYNC, include_in_schema=False)
-async def refresh_status(request: Request, run_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def refresh_status(request: Request, run_id: FromPath[int], db_session: Db) -> Any:
     """The progress panel (polled every 2 s while the run goes); when it has ended, the page reloads itself."""
     run = await db_session.get(SyncRun, run_id)
     if run is None or run.kind != "period":

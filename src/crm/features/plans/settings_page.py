@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.org.tree import all_departments, indented
 from crm.features.plans import services
 from crm.features.plans.forms import PlanSettingsForm
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
 
@@ -27,14 +26,14 @@ async def _context(session: AsyncSession) -> dict[str, Any]:
 
 
 @get("/plans/settings", opt=MANAGE, include_in_schema=False)
-async def settings_form(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_form(request: Request, db_session: Db) -> Any:
     return render(request, "plans/settings.html", await _context(db_session))
 
 
 @post("/plans/settings", opt=MANAGE, include_in_schema=False)
-async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_save(request: Request, me: Me, db_session: Db) -> Any:
     form = PlanSettingsForm.parse(await request.form())
-    errors = await services.save_settings(db_session, current_user(request), form)
+    errors = await services.save_settings(db_session, me, form)
     if errors:
         context = await _context(db_session)
         typed = {name: form.raw(name) for name in form.fields}

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
@@ -28,7 +27,7 @@ from crm.features.reports import communications_filters as cf
 from crm.features.reports import communications_report as comm_report
 from crm.features.reports.forms import ReportSettingsForm, ViewForm
 from crm.features.reports.models import ReportView
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -164,12 +163,11 @@ def _view_query(params: ListParams) -> str:
 
 
 @get(PATH, opt=VIEW, include_in_schema=False)
-async def communications_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def communications_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     if params.format:
         return await export(request, db_session, communications_source, params)
-    user = current_user(request)
-    scope = await employee_scope(db_session, user)
+    scope = await employee_scope(db_session, me)
     cfg = await comm.load_settings(db_session)
     error: tuple[str, str] | None = None
     try:
@@ -202,7 +200,7 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
         "max_paged": comm_report.MAX_PAGED_ROWS,
         "sort_link": lambda key: sort_link(params, report.sort, key),
         "sort_names": sort_names(report),
-        "views": await _views(db_session, user),
+        "views": await _views(db_session, me),
         "view_query": _view_query(params),
         "form_errors": FormErrors(),
         **await choices(db_session, scope, request.app.stores.get("cache")),
@@ -214,15 +212,14 @@ async def communications_page(request: Request, db_session: NamedDependency[Asyn
 
 
 @post(f"{PATH}/views", opt=VIEW, include_in_schema=False)
-async def save_view(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def save_view(request: Request, me: Me, db_session: Db) -> Any:
     """Save the current filters under a name; saving the same name again replaces it (double submits harmless)."""
     form = ViewForm.parse(await request.form())
     name, query = form.name, form.raw("query").strip()[:4000]
     if not form.ok:
         toast(request, "; ".join(form.errors.values()), "error")
         return Redirect(f"{PATH}?{query}" if query else PATH, status_code=303)
-    user = current_user(request)
-    stmt = insert(ReportView).values(user_id=user.id, report=REPORT, name=name, query=query)
+    stmt = insert(ReportView).values(user_id=me.id, report=REPORT, name=name, query=query)
     stmt = stmt.on_conflict_do_update(
         constraint="uq_report_views_user_report_name",
         set_={"query": stmt.excluded.query, "updated_at": stmt.excluded.updated_at},
@@ -233,21 +230,20 @@ async def save_view(request: Request, db_session: NamedDependency[AsyncSession])
 
 
 @post(f"{PATH}/views/{{view_id:int}}/delete", opt=VIEW, include_in_schema=False)
-async def delete_view(request: Request, view_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
-    await db_session.execute(delete(ReportView).where(ReportView.id == view_id, ReportView.user_id == user.id))
+async def delete_view(request: Request, me: Me, view_id: FromPath[int], db_session: Db) -> Any:
+    await db_session.execute(delete(ReportView).where(ReportView.id == view_id, ReportView.user_id == me.id))
     toast(request, _("View deleted."))
     return Redirect(PATH, status_code=303)
 
 
 @post(f"{PATH}/settings", opt={"permission": "integrations.manage"}, include_in_schema=False)
-async def save_settings(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def save_settings(request: Request, me: Me, db_session: Db) -> Any:
     form = ReportSettingsForm.parse(await request.form())
     if not form.ok:  # the settings sit in a dialog over the report: the reasons as toasts, nothing saved
         for message in form.errors.values():
             toast(request, message, "error")
         return Redirect(PATH, status_code=303)
-    await comm.save_settings(db_session, current_user(request), form)
+    await comm.save_settings(db_session, me, form)
     toast(request, _("Report settings saved."))
     return Redirect(PATH, status_code=303)
 
@@ -293,7 +289,8 @@ class CommunicationReport(msgspec.Struct):
 )
 async def api_communications(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: Annotated[int, QueryParameter(ge=1, le=10**6, description="page number")] = 1,
     page_size: Annotated[int | None, QueryParameter(ge=1, le=500, description="rows per page (≤ 500)")] = None,
     sort: Annotated[str, QueryParameter(description="e.g. -p3_active,title")] = "title",
@@ -313,7 +310,7 @@ async def api_communications(
     last_after: Annotated[str, QueryParameter(description="last communication on or after YYYY-MM-DD")] = "",
     stale: Annotated[str, QueryParameter(description="true: only companies past the stale limit")] = "",
 ) -> CommunicationReport:
-    scope = await employee_scope(db_session, current_user(request))
+    scope = await employee_scope(db_session, me)
     flt = cf.parse_filter(request.query_params)
     report = await comm_report.build(
         db_session,

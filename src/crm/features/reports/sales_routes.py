@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.reports import charts, sales_output
 from crm.features.reports.sales import PERIODS, Figures, Line, period_range, report, shift
 from crm.features.reports.sales_data import DEFAULT_TYPE_FIELD, FIELD_LABELS, choices, sale_rows
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.exports import XLSX_MEDIA, csv_dialect, safe_filename
 from crm.lib.i18n import fmt_date, local_today
 from crm.lib.i18n import gettext as _
@@ -108,8 +107,8 @@ def sales_out(figures: Figures) -> SalesOut:
     'manager is unknown are listed under "unknown"; a source is the UTM source, else the deal\'s source.',
 )
 async def sales_api(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     date_from: Annotated[str | None, QueryParameter(name="from", description="YYYY-MM-DD, required")] = None,
     date_to: Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD inclusive, required")] = None,
     pipeline_id: Annotated[int | None, QueryParameter(ge=0, le=2**62, description="Only this pipeline")] = None,
@@ -123,7 +122,7 @@ async def sales_api(
     type_field = await _type_field(db_session, field)
     if field and type_field != field:
         raise _field_error("field", "No such deal field.")
-    rows = await sale_rows(db_session, current_user(request), day_from, day_to, pipeline_id, type_field, compare=False)
+    rows = await sale_rows(db_session, me, day_from, day_to, pipeline_id, type_field, compare=False)
     return sales_out(report(rows, day_from, day_to, compare=False))
 
 
@@ -182,7 +181,7 @@ def _export(figures: Figures, fmt: str) -> Response[bytes]:
 
 
 @get("/reports/sales", opt=VIEW, include_in_schema=False)
-async def sales_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def sales_page(request: Request, me: Me, db_session: Db) -> Any:
     query = request.query_params
     errors = FormErrors()
     kind, anchor, day_from, day_to = _period(query, errors)
@@ -192,7 +191,7 @@ async def sales_page(request: Request, db_session: NamedDependency[AsyncSession]
         pipeline_id = None
     wanted = query.get("field") or ""
     type_field = wanted if wanted in offered.type_fields else DEFAULT_TYPE_FIELD
-    rows = await sale_rows(db_session, current_user(request), day_from, day_to, pipeline_id, type_field)
+    rows = await sale_rows(db_session, me, day_from, day_to, pipeline_id, type_field)
     figures = report(rows, day_from, day_to)
     fmt = query.get("format")
     if fmt in ("csv", "xlsx", "pdf"):

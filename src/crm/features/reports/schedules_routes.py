@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
@@ -21,6 +20,7 @@ from crm.features.reports.forms import ScheduleForm
 from crm.features.reports.models import ReportDelivery, ReportRun, ReportSchedule
 from crm.features.reports.sales_data import FIELD_LABELS, choices
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 from crm.lib.web import render, toast
@@ -73,9 +73,8 @@ async def _schedule_or_404(session: AsyncSession, request: Request, schedule_id:
 
 
 @get("/reports/schedules", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
-    rows = (await db_session.scalars(schedules.visible(user).order_by(ReportSchedule.name, ReportSchedule.id))).all()
+async def schedule_list(request: Request, me: Me, db_session: Db) -> Any:
+    rows = (await db_session.scalars(schedules.visible(me).order_by(ReportSchedule.name, ReportSchedule.id))).all()
     last = {}
     if rows:
         latest = (
@@ -103,14 +102,14 @@ def _form_context(options: dict[str, Any], typed: dict[str, Any], errors: dict[s
 
 
 @get("/reports/schedules/new", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    typed = schedules.blank_form(current_user(request))
+async def schedule_new(request: Request, me: Me, db_session: Db) -> Any:
+    typed = schedules.blank_form(me)
     context = _form_context(await _options(db_session), typed, {}, schedule=None, has_token=False)
     return render(request, "reports/schedule_form.html", context)
 
 
 @get("/reports/schedules/{schedule_id:int}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_edit(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_edit(request: Request, db_session: Db, schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
     context = _form_context(
         await _options(db_session),
@@ -139,19 +138,19 @@ async def _save(request: Request, session: AsyncSession, schedule: ReportSchedul
 
 
 @post("/reports/schedules/new", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_create(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def schedule_create(request: Request, db_session: Db) -> Any:
     return await _save(request, db_session, None)
 
 
 @post("/reports/schedules/{schedule_id:int}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_update(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_update(request: Request, db_session: Db, schedule_id: int) -> Any:
     return await _save(request, db_session, await _schedule_or_404(db_session, request, schedule_id))
 
 
 @post("/reports/schedules/{schedule_id:int}/delete", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_delete(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_delete(request: Request, me: Me, db_session: Db, schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
-    await schedules.audit(db_session, current_user(request), schedule, "delete", schedules.audited(schedule))
+    await schedules.audit(db_session, me, schedule, "delete", schedules.audited(schedule))
     await db_session.delete(schedule)
     await db_session.commit()
     toast(request, _("Schedule deleted with its archive."))
@@ -175,17 +174,17 @@ async def _start(request: Request, session: AsyncSession, schedule_id: int, test
 
 
 @post("/reports/schedules/{schedule_id:int}/run", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_run_now(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_run_now(request: Request, db_session: Db, schedule_id: int) -> Any:
     return await _start(request, db_session, schedule_id, test=False)
 
 
 @post("/reports/schedules/{schedule_id:int}/test", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_test(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_test(request: Request, db_session: Db, schedule_id: int) -> Any:
     return await _start(request, db_session, schedule_id, test=True)
 
 
 @get("/reports/schedules/{schedule_id:int}/runs", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def schedule_runs(request: Request, db_session: NamedDependency[AsyncSession], schedule_id: int) -> Any:
+async def schedule_runs(request: Request, db_session: Db, schedule_id: int) -> Any:
     schedule = await _schedule_or_404(db_session, request, schedule_id)
     runs = (
         await db_session.scalars(
@@ -211,13 +210,13 @@ async def schedule_runs(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @get("/reports/schedules/runs/{run_id:int}/{kind:str}", opt=MANAGE, guards=GUARDS, include_in_schema=False)
-async def run_file(request: Request, db_session: NamedDependency[AsyncSession], run_id: int, kind: str) -> Any:
+async def run_file(me: Me, db_session: Db, run_id: int, kind: str) -> Any:
     if kind not in ("pdf", "png"):
         raise NotFoundException()
     run = await db_session.scalar(
         select(ReportRun).where(ReportRun.id == run_id).options(undefer(ReportRun.pdf), undefer(ReportRun.png))
     )
-    if run is None or await schedules.get_visible(db_session, current_user(request), run.schedule_id) is None:
+    if run is None or await schedules.get_visible(db_session, me, run.schedule_id) is None:
         raise NotFoundException()
     content = run.pdf if kind == "pdf" else run.png
     if not content:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, QueryParameter
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.features.sales import imports, services
 from crm.features.sales.forms import UPLOAD_LIMIT, ApiImportForm
 from crm.features.sales.models import ErpClient, SalesImport, SalesLine
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.forms import File
 from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param, yes_no_all
 
@@ -90,7 +89,7 @@ def _bad(field: str, message: str) -> ValidationException:
     request_max_body_size=UPLOAD_LIMIT + 1024 * 1024,
     status_code=202,
 )
-async def api_import(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
+async def api_import(request: Request, me: Me, db_session: Db) -> Response[dict[str, Any]]:
     try:
         form = ApiImportForm.parse(await request.form())
     except RequestEntityTooLarge:
@@ -108,7 +107,7 @@ async def api_import(request: Request, db_session: NamedDependency[AsyncSession]
         source="api",
         file_name=file.filename,
         content=content,
-        actor_id=current_user(request).id,
+        actor_id=me.id,
         profile=profile,
     )
     await db_session.commit()
@@ -124,7 +123,7 @@ async def _import(db_session: AsyncSession, import_id: int) -> SalesImport:
 
 
 @get("/api/v1/imports/{import_id:int}", opt=MANAGE, tags=TAGS, summary="An import's status and counts")
-async def api_import_status(import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> ImportOut:
+async def api_import_status(import_id: FromPath[int], db_session: Db) -> ImportOut:
     return msgspec.convert(imports.as_api(await _import(db_session, import_id)), ImportOut)
 
 
@@ -135,7 +134,7 @@ async def api_import_status(import_id: FromPath[int], db_session: NamedDependenc
     summary="The rejected rows of an import as CSV (row number, reason, the row)",
     media_type="text/csv",
 )
-async def api_import_rejected(import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+async def api_import_rejected(import_id: FromPath[int], db_session: Db) -> Response[str]:
     item = await _import(db_session, import_id)
     body = "".join(await services.rejected_csv(db_session, item))
     return Response(
@@ -177,8 +176,8 @@ def _line(line: SalesLine) -> LineOut:
     "subtree, goal managers everything. Amounts are strings with two decimals.",
 )
 async def api_sales(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     from_: Annotated[str, QueryParameter(name="from", description="first day, YYYY-MM-DD")] = "",
     to: Annotated[str, QueryParameter(description="last day, YYYY-MM-DD (inclusive)")] = "",
     client_id: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
@@ -189,7 +188,7 @@ async def api_sales(
 ) -> ApiPage[LineOut]:
     lines = await services.lines_list(
         db_session,
-        current_user(request),
+        me,
         day_from=_day("from", from_),
         day_to=_day("to", to),
         client_id=client_id,
@@ -200,15 +199,15 @@ async def api_sales(
 
 @get("/api/v1/erp-clients", opt=VIEW, tags=TAGS, summary="ERP clients (matched or created by the imports)")
 async def api_clients(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     q: Annotated[str, QueryParameter(description="text in the name, code or INN")] = "",
     new: Annotated[str, QueryParameter(description="true: only clients flagged new; false: reviewed; all")] = "all",
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(services.CLIENT_SORTS)] = "name",
 ) -> ApiPage[ClientOut]:
-    clients = await services.clients_list(db_session, current_user(request), q=q.strip(), new=yes_no_all("new", new))
+    clients = await services.clients_list(db_session, me, q=q.strip(), new=yes_no_all("new", new))
     return await clients.api(db_session, page, page_size, sort, _client)
 
 

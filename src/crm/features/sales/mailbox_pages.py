@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.sales.forms import MailboxForm
 from crm.features.sales.mailbox import ENVIRONMENT, from_environment, save_settings, settings_row
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
 
@@ -50,18 +48,18 @@ async def _page(request: Request, row: Any, form: dict[str, Any], errors: FormEr
 
 
 @get("/imports/mailbox", opt=ADMIN, include_in_schema=False)
-async def mailbox_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def mailbox_page(request: Request, db_session: Db) -> Any:
     row = await settings_row(db_session)
     await db_session.commit()
     return await _page(request, row, _form_of(row), FormErrors())
 
 
 @post("/imports/mailbox", opt=ADMIN, include_in_schema=False)
-async def mailbox_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def mailbox_save(request: Request, me: Me, db_session: Db) -> Any:
     form = MailboxForm.parse(await request.form())
     if not form.ok:
         return await _page(request, await settings_row(db_session), form.typed(), form.errors, 422)
-    await save_settings(db_session, current_user(request), form)
+    await save_settings(db_session, me, form)
     await db_session.commit()
     toast(request, _("The mailbox settings are saved."))
     return Redirect("/imports/mailbox", status_code=303)

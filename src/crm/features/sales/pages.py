@@ -8,7 +8,6 @@ from operator import attrgetter
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -22,6 +21,7 @@ from crm.features.sales.forms import ImportMappingForm, UploadForm
 from crm.features.sales.models import MailboxSettings, SalesImport, SalesImportFile, SalesImportReject
 from crm.features.sales.reading import FileRejected, cell_text, read_table
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -85,7 +85,7 @@ async def imports_source(session: AsyncSession, user: Any, params: ListParams) -
 
 
 @get("/imports", opt=MANAGE, include_in_schema=False)
-async def imports_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def imports_page(request: Request, db_session: Db) -> Any:
     params = ListParams.from_request(request)
     if params.format:
         return await export(request, db_session, imports_source, params)
@@ -100,7 +100,7 @@ async def _drop_old_drafts(db_session: AsyncSession) -> None:
 
 
 @post("/imports/preview", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1024 * 1024)
-async def preview_upload(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def preview_upload(request: Request, me: Me, db_session: Db) -> Any:
     """Keep the chosen file as a draft import and show its first rows with the column mapping."""
     form = UploadForm.parse(await request.form())  # past the size limit Litestar answers 413 (Content-Length)
     content = b""
@@ -122,7 +122,7 @@ async def preview_upload(request: Request, db_session: NamedDependency[AsyncSess
         source="upload",
         file_name=file.filename,
         content=content,
-        actor_id=current_user(request).id,
+        actor_id=me.id,
         profile=profile,
         status="draft",
     )
@@ -167,17 +167,17 @@ async def _preview_context(
 
 
 @get("/imports/{import_id:int}/preview", opt=MANAGE, include_in_schema=False)
-async def preview_page(request: Request, import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def preview_page(request: Request, import_id: FromPath[int], db_session: Db) -> Any:
     item, content = await _draft(db_session, import_id)
     context = await _preview_context(db_session, item, content)
     return render(request, "sales/preview.html", {**context, "errors": {}, "profile": item.profile})
 
 
 @post("/imports/{import_id:int}/start", opt=MANAGE, include_in_schema=False)
-async def start_import(request: Request, import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def start_import(request: Request, me: Me, import_id: FromPath[int], db_session: Db) -> Any:
     """The mapping chosen on the preview (saved under a profile name when one is given), then the worker's job."""
     item = await db_session.get(SalesImport, import_id)
-    if item is not None and item.status != "draft" and item.actor_id == current_user(request).id:
+    if item is not None and item.status != "draft" and item.actor_id == me.id:
         return Redirect(f"/imports/{import_id}", status_code=303)  # a second click of the same form
     item, content = await _draft(db_session, import_id)
     form = ImportMappingForm.parse(await request.form())
@@ -206,7 +206,7 @@ async def start_import(request: Request, import_id: FromPath[int], db_session: N
 
 
 @get("/imports/{import_id:int}", opt=MANAGE, include_in_schema=False)
-async def import_page(request: Request, import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def import_page(request: Request, import_id: FromPath[int], db_session: Db) -> Any:
     item = await db_session.get(SalesImport, import_id)
     if item is None:
         raise NotFoundException()
@@ -236,7 +236,7 @@ async def import_page(request: Request, import_id: FromPath[int], db_session: Na
 
 
 @get("/imports/{import_id:int}/rejected.csv", opt=MANAGE, include_in_schema=False)
-async def rejected_download(import_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+async def rejected_download(import_id: FromPath[int], db_session: Db) -> Response[str]:
     item = await db_session.get(SalesImport, import_id)
     if item is None:
         raise NotFoundException()

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,14 +16,14 @@ from crm.features.system import home as home_entries
 from crm.features.system import services
 from crm.features.system import settings as system_settings
 from crm.features.system.forms import SettingsForm
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.web import FormErrors, render, toast
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request) -> Any:
-    return render(request, "home.html", {"entries": home_entries.entries_for(current_user(request))})
+async def home(request: Request, me: Me) -> Any:
+    return render(request, "home.html", {"entries": home_entries.entries_for(me)})
 
 
 @get(
@@ -36,7 +35,7 @@ async def home(request: Request) -> Any:
     "heartbeat, the Bitrix24 sync lag and the mailbox state.",
     security=[],
 )
-async def health(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
+async def health(request: Request, db_session: Db) -> Response[dict[str, Any]]:
     result: dict[str, Any] = {"status": "ok", "database": "ok", "queue": "ok"}
     try:
         await asyncio.wait_for(db_session.execute(text("SELECT 1")), timeout=3)
@@ -86,14 +85,14 @@ async def _settings_context(db_session: AsyncSession, **extra: Any) -> dict[str,
 
 
 @get("/settings", opt=SETTINGS, include_in_schema=False)
-async def settings_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_page(request: Request, db_session: Db) -> Any:
     return render(request, "system/settings.html", await _settings_context(db_session), block="mail_tests")
 
 
 @post("/settings", opt=SETTINGS, include_in_schema=False)
-async def settings_save(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def settings_save(request: Request, me: Me, db_session: Db) -> Any:
     form = SettingsForm.parse(await request.form())
-    saved = await system_settings.save(db_session, current_user(request), form)
+    saved = await system_settings.save(db_session, me, form)
     if saved.errors:
         typed = {k: v for k, v in form.shown().items() if k != "smtp_password"}
         context = await _settings_context(db_session, errors=saved.errors, form=typed)
@@ -104,10 +103,9 @@ async def settings_save(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @post("/settings/mail-test", opt=SETTINGS, include_in_schema=False)
-async def mail_test(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
-    test = await services.request_mail_test(db_session, user.email, user.email)
+async def mail_test(request: Request, me: Me, db_session: Db) -> Any:
+    test = await services.request_mail_test(db_session, me.email, me.email)
     await db_session.commit()
     await request.app.state.queue.enqueue("send_mail_test", test_id=test.id, timeout=60, retries=1)
-    toast(request, _("A test message to %(email)s is on its way; its outcome appears below.", email=user.email))
+    toast(request, _("A test message to %(email)s is on its way; its outcome appears below.", email=me.email))
     return Redirect("/settings", status_code=303)

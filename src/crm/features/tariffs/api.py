@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -20,6 +19,7 @@ from crm.features.tariffs.detect import detect
 from crm.features.tariffs.models import RegistryRecord, Telegram
 from crm.features.tariffs.pricing import RUSSIA, WARNINGS, QuoteError
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
 
@@ -45,7 +45,7 @@ def warning_texts(codes: list[str]) -> list[str]:
 )
 async def api_quote(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     date: Annotated[
         str, QueryParameter(description="YYYY-MM-DD or an ISO date-time", examples=[Example(value="2022-01-01")])
     ] = "",
@@ -109,8 +109,8 @@ def _filter(
     description="Telegraph operators see their office's telegrams (input channel prefix) only.",
 )
 async def api_telegrams(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(journal.JOURNAL_SORTS)] = "time",
@@ -123,7 +123,7 @@ async def api_telegrams(
     q: Annotated[str, QueryParameter(description="text in the address, signature or header")] = "",
 ) -> ApiPage[schemas.TelegramOut]:
     flt = _filter(date_from, date_to, inp_chan, out_chan, inp_num, out_num, q)
-    telegrams = journal.journal_list(current_user(request), flt)
+    telegrams = journal.journal_list(me, flt)
     return await telegrams.api(db_session, page, page_size, sort, schemas.telegram_out)
 
 
@@ -135,9 +135,7 @@ async def _visible(request: Request, db_session: AsyncSession, un_name: str) -> 
 
 
 @get("/api/v1/telegrams/{un_name:str}", opt=VIEW, tags=["telegrams"], summary="One telegram")
-async def api_telegram(
-    request: Request, un_name: FromPath[str], db_session: NamedDependency[AsyncSession]
-) -> schemas.TelegramOut:
+async def api_telegram(request: Request, un_name: FromPath[str], db_session: Db) -> schemas.TelegramOut:
     return schemas.telegram_out(await _visible(request, db_session, un_name))
 
 
@@ -148,9 +146,7 @@ async def api_telegram(
     summary="Add a telegram to the journal",
     status_code=201,
 )
-async def api_telegram_create(
-    request: Request, data: JSONBody[schemas.TelegramIn], db_session: NamedDependency[AsyncSession]
-) -> schemas.TelegramOut:
+async def api_telegram_create(me: Me, data: JSONBody[schemas.TelegramIn], db_session: Db) -> schemas.TelegramOut:
     if await journal.un_name_taken(db_session, data.un_name):
         raise ValidationException(
             detail="Duplicate", extra=[{"key": "un_name", "message": "A telegram with this un_name exists"}]
@@ -160,7 +156,7 @@ async def api_telegram_create(
     await db_session.flush()
     await record(
         db_session,
-        current_user(request),
+        me,
         "telegram",
         telegram.un_name,
         "create",
@@ -172,9 +168,10 @@ async def api_telegram_create(
 @patch("/api/v1/telegrams/{un_name:str}", opt=MANAGE, tags=["telegrams"], summary="Change fields of a telegram")
 async def api_telegram_update(
     request: Request,
+    me: Me,
     un_name: FromPath[str],
     data: JSONBody[schemas.TelegramPatch],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> schemas.TelegramOut:
     telegram = await _visible(request, db_session, un_name)
     changes: dict[str, list[Any]] = {}
@@ -184,7 +181,7 @@ async def api_telegram_update(
             changes[name] = [getattr(telegram, name), value]
             setattr(telegram, name, value)
     if changes:
-        await record(db_session, current_user(request), "telegram", un_name, "update", changes)
+        await record(db_session, me, "telegram", un_name, "update", changes)
     return schemas.telegram_out(telegram)
 
 
@@ -194,14 +191,12 @@ async def api_telegram_update(
     tags=["telegrams"],
     summary="Delete a telegram not in any registry",
 )
-async def api_telegram_delete(
-    request: Request, un_name: FromPath[str], db_session: NamedDependency[AsyncSession]
-) -> None:
+async def api_telegram_delete(request: Request, me: Me, un_name: FromPath[str], db_session: Db) -> None:
     telegram = await _visible(request, db_session, un_name)
     used = await db_session.scalar(select(func.count()).where(RegistryRecord.telegram_id == telegram.id))
     if used:
         raise ClientException(status_code=409, detail="The telegram is in a registry; remove it from there first")
-    await record(db_session, current_user(request), "telegram", un_name, "delete", {"un_name": [un_name, None]})
+    await record(db_session, me, "telegram", un_name, "delete", {"un_name": [un_name, None]})
     await db_session.delete(telegram)
 
 
@@ -211,9 +206,7 @@ async def api_telegram_delete(
     tags=["telegrams"],
     summary="The parameters detected from a telegram and its cost at the telegram's time",
 )
-async def api_telegram_quote(
-    request: Request, un_name: FromPath[str], db_session: NamedDependency[AsyncSession]
-) -> schemas.TelegramQuoteOut:
+async def api_telegram_quote(request: Request, un_name: FromPath[str], db_session: Db) -> schemas.TelegramQuoteOut:
     telegram = await _visible(request, db_session, un_name)
     found = detect(telegram)
     try:

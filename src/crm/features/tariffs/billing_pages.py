@@ -8,17 +8,15 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import MultiDict
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
 from crm.features.tariffs import billing, mailing, registries, sender, sheets
 from crm.features.tariffs.models import Registry, TelegramClient
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.exports import XLSX_MEDIA, ExportColumn, export_response
 from crm.lib.forms import Boolean, Choice, Form, Month
 from crm.lib.i18n import fmt_month, local_today
@@ -96,11 +94,10 @@ def _registry_columns(billed: dict[int, billing.Billed]) -> list[ExportColumn]:
 
 
 @get("/billing", opt=SEE, include_in_schema=False)
-async def billing_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def billing_page(request: Request, me: Me, db_session: Db) -> Any:
     month, problem = month_of(request)
     params = ListParams.from_request(request, default_sort="day")
-    stmt = registries.month_query(user, month)
+    stmt = registries.month_query(me, month)
     telegrams, total, total_vat, flagged = list(stmt.selected_columns)[-4:]  # after the registry's own columns
     sorts = {
         "day": Registry.day,
@@ -132,7 +129,7 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
             "status_label": registries.status_label,
             "billed": billed,
             "totals": (sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)),
-            "gaps": await billing.days_without_registry(db_session, user, month),
+            "gaps": await billing.days_without_registry(db_session, me, month),
         },
         block="list",
         status_code=422 if problem else 200,
@@ -140,7 +137,7 @@ async def billing_page(request: Request, db_session: NamedDependency[AsyncSessio
 
 
 @get("/billing/detail", opt=BILLING, include_in_schema=False)
-async def detail_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def detail_page(request: Request, db_session: Db) -> Any:
     month, problem = month_of(request)
     clients = await billing.month_clients(db_session, month)
     return render(
@@ -159,7 +156,7 @@ async def detail_page(request: Request, db_session: NamedDependency[AsyncSession
 
 
 @get("/billing/detail/{client_id:int}", opt=BILLING, include_in_schema=False)
-async def client_detail(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def client_detail(request: Request, client_id: FromPath[int], db_session: Db) -> Any:
     month, problem = month_of(request)
     detail = await billing.client_detail(db_session, client_id, month)
     if detail is None:
@@ -215,7 +212,7 @@ def _mail_off(request: Request) -> None:
 
 
 @post("/billing/detail/{client_id:int}/send", opt=BILLING, include_in_schema=False)
-async def send(request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def send(request: Request, me: Me, client_id: FromPath[int], db_session: Db) -> Any:
     form = SendForm.parse(await request.form())
     client = await db_session.get(TelegramClient, client_id)
     if client is None:
@@ -239,7 +236,7 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
             "warning",
         )
         return Redirect(back, status_code=303)
-    sending = await mailing.queue_sending(db_session, client, month, current_user(request))
+    sending = await mailing.queue_sending(db_session, client, month, me)
     if sending is None:
         toast(request, _("The client has no email address."), "error")
         return Redirect(back, status_code=303)
@@ -250,7 +247,7 @@ async def send(request: Request, client_id: FromPath[int], db_session: NamedDepe
 
 
 @post("/billing/detail/send-all", opt=BILLING, include_in_schema=False)
-async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def send_all(request: Request, me: Me, db_session: Db) -> Any:
     form = SendForm.parse(await request.form())
     form.refuse_if_invalid()
     month = form.month or local_today().replace(day=1)
@@ -262,7 +259,7 @@ async def send_all(request: Request, db_session: NamedDependency[AsyncSession]) 
         if await mailing.already_sent(db_session, item.client.id, month):
             skipped += 1
             continue
-        sending = await mailing.queue_sending(db_session, item.client, month, current_user(request))
+        sending = await mailing.queue_sending(db_session, item.client, month, me)
         if sending is not None:
             queued.append(sending.id)
     await db_session.commit()

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -17,6 +16,7 @@ from crm.features.accounts.services import record
 from crm.features.tariffs.forms import TelegraphClientForm
 from crm.features.tariffs.models import TelegramClient
 from crm.lib.auth import current_user
+from crm.lib.deps import Db
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -59,7 +59,7 @@ async def clients_source(session: AsyncSession, user: Any, params: ListParams) -
 
 
 @get("/telegram-clients", opt=MANAGE, include_in_schema=False)
-async def clients_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def clients_page(request: Request, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="code")
     if params.format:
         return await export(request, db_session, clients_source, params)
@@ -67,9 +67,7 @@ async def clients_page(request: Request, db_session: NamedDependency[AsyncSessio
     return render(request, "tariffs/clients.html", {"params": params, "page": page}, block="list")
 
 
-async def _client_form_page(
-    request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
-) -> Any:
+async def _client_form_page(request: Request, db_session: Db, client_id: int | None = None) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
     if client_id and client is None:
         raise NotFoundException()
@@ -78,20 +76,16 @@ async def _client_form_page(
 
 
 @get("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
-async def client_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def client_form_new(request: Request, db_session: Db) -> Any:
     return await _client_form_page(request, db_session=db_session, client_id=None)
 
 
 @get("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
-async def client_form_edit(
-    request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def client_form_edit(request: Request, client_id: FromPath[int], db_session: Db) -> Any:
     return await _client_form_page(request, db_session=db_session, client_id=client_id)
 
 
-async def _client_save_page(
-    request: Request, db_session: NamedDependency[AsyncSession], client_id: int | None = None
-) -> Any:
+async def _client_save_page(request: Request, db_session: Db, client_id: int | None = None) -> Any:
     client = await db_session.get(TelegramClient, client_id) if client_id else None
     if client_id and client is None:
         raise NotFoundException()
@@ -133,14 +127,12 @@ async def _client_save_page(
 
 
 @post("/telegram-clients/new", opt=MANAGE, include_in_schema=False)
-async def client_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def client_save_new(request: Request, db_session: Db) -> Any:
     return await _client_save_page(request, db_session=db_session, client_id=None)
 
 
 @post("/telegram-clients/{client_id:int}", opt=MANAGE, include_in_schema=False)
-async def client_save_edit(
-    request: Request, client_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def client_save_edit(request: Request, client_id: FromPath[int], db_session: Db) -> Any:
     return await _client_save_page(request, db_session=db_session, client_id=client_id)
 
 

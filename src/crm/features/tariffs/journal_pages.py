@@ -7,7 +7,6 @@ from operator import attrgetter
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -21,7 +20,7 @@ from crm.features.tariffs.detect import detect
 from crm.features.tariffs.forms import JOURNAL_LIMIT, JournalFileForm
 from crm.features.tariffs.models import JournalUpload, Registry, RegistryRecord
 from crm.features.tariffs.pricing import BLANK_LABELS, CATEGORY_LABELS, NOTIFICATION_LABELS, WARNINGS, QuoteError
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.i18n import gettext as _
@@ -93,28 +92,27 @@ async def journal_source(session: AsyncSession, user: User, params: ListParams) 
 
 
 @get("/telegrams", opt=VIEW, include_in_schema=False)
-async def journal_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def journal_page(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="-time")
     if params.format:
         return await export(request, db_session, journal_source, params)
-    user: User = current_user(request)
-    page = await journal.journal_list(user, journal_filter(params)).page(db_session, params)
+    page = await journal.journal_list(me, journal_filter(params)).page(db_session, params)
     return render(
         request,
         "tariffs/journal.html",
         {
             "params": params,
             "page": page,
-            "office": journal.office_of(user),
-            "can_import": user.can("tariffs.manage"),
+            "office": journal.office_of(me),
+            "can_import": me.can("tariffs.manage"),
         },
         block="list",
     )
 
 
 @get("/telegrams/{un_name:str}", opt=VIEW, include_in_schema=False)
-async def telegram_card(request: Request, un_name: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Any:
-    telegram = await journal.get_visible(db_session, current_user(request), un_name)
+async def telegram_card(request: Request, me: Me, un_name: FromPath[str], db_session: Db) -> Any:
+    telegram = await journal.get_visible(db_session, me, un_name)
     if telegram is None:
         raise NotFoundException()
     found = detect(telegram)
@@ -126,7 +124,7 @@ async def telegram_card(request: Request, un_name: FromPath[str], db_session: Na
     registry = await db_session.scalar(
         select(Registry)
         .join(RegistryRecord, RegistryRecord.registry_id == Registry.id)
-        .where(RegistryRecord.telegram_id == telegram.id, registries.visible_clause(current_user(request)))
+        .where(RegistryRecord.telegram_id == telegram.id, registries.visible_clause(me))
     )
     return render(
         request,
@@ -177,12 +175,12 @@ async def _upload_context(db_session: AsyncSession) -> dict[str, Any]:
 
 
 @get("/telegrams/import", opt=MANAGE, include_in_schema=False)
-async def upload_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def upload_page(request: Request, db_session: Db) -> Any:
     return render(request, "tariffs/upload.html", await _upload_context(db_session), block="uploads")
 
 
 @get("/telegrams/import/{upload_id:int}", opt=MANAGE, include_in_schema=False)
-async def upload_detail(request: Request, upload_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def upload_detail(request: Request, upload_id: FromPath[int], db_session: Db) -> Any:
     """One upload's outcome with the rejected rows kept (the first 200) and how many more there were."""
     row = (await db_session.execute(select(*_upload_columns()).where(JournalUpload.id == upload_id))).one_or_none()
     if row is None:
@@ -201,7 +199,8 @@ async def upload_detail(request: Request, upload_id: FromPath[int], db_session: 
 @post("/telegrams/import", opt=MANAGE, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT + 1_000_000)
 async def upload(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
 ) -> Any:
     form = JournalFileForm.parse(await request.form())
     if form.file is None:  # none chosen, empty or too large: said next to the file field
@@ -209,7 +208,7 @@ async def upload(
         return render(request, "tariffs/upload.html", context, status_code=422)
     file = form.file
     content = await file.read()
-    item = JournalUpload(filename=file.filename[:255], content=content, actor_id=current_user(request).id)
+    item = JournalUpload(filename=file.filename[:255], content=content, actor_id=me.id)
     db_session.add(item)
     await db_session.flush()
     await db_session.commit()

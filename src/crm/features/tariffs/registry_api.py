@@ -6,16 +6,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
-from litestar.di import NamedDependency
+from litestar import get
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.tariffs import registries
 from crm.features.tariffs.models import Registry, RegistryRecord
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, sort_param
 
 SEE = {"permission": ("telegrams.register", "billing.manage")}
@@ -111,8 +109,8 @@ def _record_out(r: RegistryRecord) -> RecordOut:
     description="Operators see their own registries; billing staff see every registry that is not a draft.",
 )
 async def api_registries(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     month: Annotated[str, QueryParameter(description="YYYY-MM", examples=[Example(value="2022-08")])] = "",
     page: PageNo = 1,
     page_size: PageSize = 50,
@@ -123,9 +121,7 @@ async def api_registries(
         first = date(int(year), int(number), 1)
     except ValueError:
         raise ValidationException(detail="Bad month", extra=[{"key": "month", "message": "Use YYYY-MM"}]) from None
-    month_list = ListQuery(
-        registries.month_query(current_user(request), first).order_by(None), REGISTRY_SORTS, "day", Registry.id
-    )
+    month_list = ListQuery(registries.month_query(me, first).order_by(None), REGISTRY_SORTS, "day", Registry.id)
     return await month_list.api(db_session, page, page_size, sort, lambda row: _registry_out(*row))
 
 
@@ -135,10 +131,8 @@ async def api_registries(
     tags=["registries"],
     summary="One registry with its telegrams, parameters, amounts and warnings",
 )
-async def api_registry(
-    request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> RegistryDetail:
-    registry = await registries.get_visible(db_session, current_user(request), registry_id)
+async def api_registry(me: Me, registry_id: FromPath[int], db_session: Db) -> RegistryDetail:
+    registry = await registries.get_visible(db_session, me, registry_id)
     if registry is None:
         raise NotFoundException(detail="No such registry")
     records = await registries.rows_of(db_session, registry)

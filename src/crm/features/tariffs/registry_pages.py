@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -18,6 +17,7 @@ from crm.features.tariffs.forms import AcknowledgeForm, ConfirmForm, DayAddForm
 from crm.features.tariffs.models import RegistryRecord
 from crm.features.tariffs.registry_view import OPERATE, SEE, base_context, list_params, page_context, visible_or_404
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.exports import export_stream
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today
@@ -36,22 +36,20 @@ def _parse_day(request: Request, raw: str | None) -> tuple[date, bool]:
 
 
 @get("/registries/day", opt=OPERATE, include_in_schema=False)
-async def day_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def day_page(request: Request, me: Me, db_session: Db) -> Any:
     day, valid = _parse_day(request, request.query_params.get("date"))
-    items = await registry_day.office_day(db_session, user, day)
-    registry = await registry_day.day_registry(db_session, user, day)
+    items = await registry_day.office_day(db_session, me, day)
+    registry = await registry_day.day_registry(db_session, me, day)
     return render(
         request,
         "tariffs/day.html",
-        {"day": day, "items": items, "registry": registry, "office": user.telegraph_prefix},
+        {"day": day, "items": items, "registry": registry, "office": me.telegraph_prefix},
         status_code=200 if valid else 422,
     )
 
 
 @post("/registries/day", opt=OPERATE, include_in_schema=False)
-async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def day_add(request: Request, me: Me, db_session: Db) -> Any:
     form = DayAddForm.parse(await request.form())
     day, valid = _parse_day(request, form.raw("date"))
     if not valid:  # never add the chosen telegrams to some other day's registry
@@ -60,15 +58,15 @@ async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -
         toast(request, form.errors["telegram"], "error")
         return Redirect(f"/registries/day?date={day.isoformat()}", status_code=303)
     try:
-        registry, added = await registry_day.add_telegrams(db_session, user, day, form.telegram)
+        registry, added = await registry_day.add_telegrams(db_session, me, day, form.telegram)
     except registries.RegistryError as exc:
         # Nothing is created (no empty draft); the reason is shown next to the list, the day's list as it was.
-        items = await registry_day.office_day(db_session, user, day)
+        items = await registry_day.office_day(db_session, me, day)
         context = {
             "day": day,
             "items": items,
-            "registry": await registry_day.day_registry(db_session, user, day),
-            "office": user.telegraph_prefix,
+            "registry": await registry_day.day_registry(db_session, me, day),
+            "office": me.telegraph_prefix,
             "add_error": _(str(exc)),
         }
         return render(request, "tariffs/day.html", context, status_code=422)
@@ -80,15 +78,14 @@ async def day_add(request: Request, db_session: NamedDependency[AsyncSession]) -
 
 
 @get("/registries/{registry_id:int}", opt=SEE, include_in_schema=False)
-async def registry_page(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
-    registry = await visible_or_404(db_session, user, registry_id)
+async def registry_page(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
+    registry = await visible_or_404(db_session, me, registry_id)
     params = list_params(request)
     if params.format:  # every row of the filter, whatever the page (a day's registry: streamed at once)
         records = registry_list.records_list(registry.id, params.get("q"), params.get("show"))
         name = f"registry-{registry.day.isoformat()}-{registry.office}"
         return await export_stream(request, records.ordered(params.sort), registry_list.EXPORT, name, params.format)
-    context = await page_context(db_session, user, registry, params)
+    context = await page_context(db_session, me, registry, params)
     return render(request, "tariffs/registry.html", context, block="records")
 
 
@@ -125,22 +122,21 @@ async def _ask(
 
 
 @post("/registries/{registry_id:int}/confirm", opt=OPERATE, include_in_schema=False)
-async def confirm(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def confirm(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
     form = ConfirmForm.parse(await request.form())
     signature = form.raw("signature")
-    user: User = current_user(request)
     try:
-        await registries.confirm(db_session, user, registry_id, signature, form.acknowledge)
+        await registries.confirm(db_session, me, registry_id, signature, form.acknowledge)
     except LookupError:
         raise NotFoundException() from None
     except registries.NeedsAcknowledgement as exc:
         return await _ask(request, db_session, registry_id, exc.rows, action="confirm", signature=signature)
     except registries.RegistryError as exc:
         # The reason next to the signature field, with what was typed kept (nothing was changed before it).
-        registry = await registries.get_visible(db_session, user, registry_id)
+        registry = await registries.get_visible(db_session, me, registry_id)
         if registry is None:
             raise NotFoundException() from None
-        context = await page_context(db_session, user, registry, list_params(request))
+        context = await page_context(db_session, me, registry, list_params(request))
         context.update(signature=signature, confirm_error=_(str(exc)))
         return render(request, "tariffs/registry.html", context, status_code=422)
     toast(request, _("The registry is formed and can be billed."))
@@ -148,7 +144,7 @@ async def confirm(request: Request, registry_id: FromPath[int], db_session: Name
 
 
 @post("/registries/{registry_id:int}/reopen", opt=OPERATE, include_in_schema=False)
-async def reopen(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def reopen(request: Request, registry_id: FromPath[int], db_session: Db) -> Any:
     return await _transition(
         request,
         db_session,
@@ -159,10 +155,10 @@ async def reopen(request: Request, registry_id: FromPath[int], db_session: Named
 
 
 @post("/registries/{registry_id:int}/close", opt={"permission": "billing.manage"}, include_in_schema=False)
-async def close(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def close(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
     acknowledged = AcknowledgeForm.parse(await request.form()).acknowledge
     try:
-        await registries.close(db_session, current_user(request), registry_id, acknowledged)
+        await registries.close(db_session, me, registry_id, acknowledged)
     except LookupError:
         raise NotFoundException() from None
     except registries.NeedsAcknowledgement as exc:
@@ -179,9 +175,7 @@ async def close(request: Request, registry_id: FromPath[int], db_session: NamedD
     opt={"permission": "billing.manage"},
     include_in_schema=False,
 )
-async def cancel_billing(
-    request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def cancel_billing(request: Request, registry_id: FromPath[int], db_session: Db) -> Any:
     return await _transition(
         request,
         db_session,

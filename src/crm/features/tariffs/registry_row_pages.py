@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -25,6 +24,7 @@ from crm.features.tariffs.registry_view import (
     visible_or_404,
 )
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
 from crm.lib.web import is_htmx, render, toast
@@ -70,25 +70,23 @@ async def _row_partial(
 
 @get("/registries/{registry_id:int}/records/{record_id:int}", opt=SEE, include_in_schema=False)
 async def row_view(
-    request: Request, registry_id: FromPath[int], record_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+    request: Request, me: Me, registry_id: FromPath[int], record_id: FromPath[int], db_session: Db
 ) -> Any:
-    user: User = current_user(request)
-    registry = await visible_or_404(db_session, user, registry_id)
+    registry = await visible_or_404(db_session, me, registry_id)
     if not is_htmx(request):
         return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-    return await _row_partial(request, db_session, user, registry, record_id, editing=False)
+    return await _row_partial(request, db_session, me, registry, record_id, editing=False)
 
 
 @get("/registries/{registry_id:int}/records/{record_id:int}/edit", opt=SEE, include_in_schema=False)
 async def row_edit(
-    request: Request, registry_id: FromPath[int], record_id: FromPath[int], db_session: NamedDependency[AsyncSession]
+    request: Request, me: Me, registry_id: FromPath[int], record_id: FromPath[int], db_session: Db
 ) -> Any:
     """The row's controls (country, kinds, client, manual amounts) swapped in place of the read-only row."""
-    user: User = current_user(request)
-    registry = await visible_or_404(db_session, user, registry_id)
+    registry = await visible_or_404(db_session, me, registry_id)
     if not is_htmx(request):
         return Redirect(list_params(request).url(f"/registries/{registry_id}", edit=record_id), status_code=303)
-    return await _row_partial(request, db_session, user, registry, record_id, editing=True, opening=True)
+    return await _row_partial(request, db_session, me, registry, record_id, editing=True, opening=True)
 
 
 async def _records_block(
@@ -149,7 +147,7 @@ async def row_update(
     request: Request,
     registry_id: FromPath[int],
     record_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> Any:
     form = RowEditForm.parse(await request.form())
     changed = request.headers.get("hx-trigger-name") or form.changed
@@ -167,7 +165,7 @@ async def row_reset(
     request: Request,
     registry_id: FromPath[int],
     record_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> Any:
     return await _row_action(
         request,
@@ -181,37 +179,36 @@ async def row_reset(
 @post("/registries/{registry_id:int}/records/{record_id:int}/delete", opt=OPERATE, include_in_schema=False)
 async def row_delete(
     request: Request,
+    me: Me,
     registry_id: FromPath[int],
     record_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> Any:
     """Remove a row at once; the htmx answer carries a toast with an Undo that puts the row back exactly."""
-    user: User = current_user(request)
     try:
-        removed = await registry_rows.remove_row(db_session, user, registry_id, record_id)
+        removed = await registry_rows.remove_row(db_session, me, registry_id, record_id)
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
         toast(request, _(str(exc)), "error")
         if not is_htmx(request):
             return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-        return await _records_block(request, db_session, user, registry_id, status=422)
+        return await _records_block(request, db_session, me, registry_id, status=422)
     message = _("Telegram %(name)s removed from the registry.", name=removed.un_name)
     if not is_htmx(request):
         toast(request, message)
         return Redirect(list_params(request).url(f"/registries/{registry_id}", edit=None), status_code=303)
     return await _records_block(
-        request, db_session, user, registry_id, extra={"undo": {"token": removed.undo, "message": message}}
+        request, db_session, me, registry_id, extra={"undo": {"token": removed.undo, "message": message}}
     )
 
 
 @post("/registries/{registry_id:int}/records/restore", opt=OPERATE, include_in_schema=False)
-async def row_restore(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def row_restore(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
     """The Undo of a removal: the row back as it was (one request; a second Undo says it is back already)."""
-    user: User = current_user(request)
     form = UndoForm.parse(await request.form())
     try:
-        restored = await registry_rows.restore_row(db_session, user, registry_id, form.raw("undo"))
+        restored = await registry_rows.restore_row(db_session, me, registry_id, form.raw("undo"))
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
@@ -219,38 +216,38 @@ async def row_restore(request: Request, registry_id: FromPath[int], db_session: 
         if not is_htmx(request):
             return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
         return await _records_block(
-            request, db_session, user, registry_id, status=422, extra={"notice": (_(str(exc)), "error")}
+            request, db_session, me, registry_id, status=422, extra={"notice": (_(str(exc)), "error")}
         )
     message = _("Telegram %(name)s is back in the registry.", name=restored.telegram.un_name)
     if not is_htmx(request):
         toast(request, message)
         return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-    return await _records_block(request, db_session, user, registry_id, extra={"notice": (message, "success")})
+    return await _records_block(request, db_session, me, registry_id, extra={"notice": (message, "success")})
 
 
 @post("/registries/{registry_id:int}/records/{record_id:int}/client", opt=OPERATE, include_in_schema=False)
 async def row_client(
     request: Request,
+    me: Me,
     registry_id: FromPath[int],
     record_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
 ) -> Any:
     """The client picker of a read-only row: the row answers with its client (priced again) and the totals."""
-    user: User = current_user(request)
     typed = ClientPickForm.parse(await request.form()).picked
     try:
-        await registry_rows.assign_client(db_session, user, registry_id, [record_id], typed)
+        await registry_rows.assign_client(db_session, me, registry_id, [record_id], typed)
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
         if not is_htmx(request):
             toast(request, _(str(exc)), "error")
             return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-        registry = await visible_or_404(db_session, user, registry_id)
+        registry = await visible_or_404(db_session, me, registry_id)
         return await _row_partial(
             request,
             db_session,
-            user,
+            me,
             registry,
             record_id,
             editing=False,
@@ -260,15 +257,14 @@ async def row_client(
         )
     if not is_htmx(request):
         return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-    registry = await visible_or_404(db_session, user, registry_id)
-    return await _row_partial(request, db_session, user, registry, record_id, editing=False, totals=True)
+    registry = await visible_or_404(db_session, me, registry_id)
+    return await _row_partial(request, db_session, me, registry, record_id, editing=False, totals=True)
 
 
 @post("/registries/{registry_id:int}/assign", opt=OPERATE, include_in_schema=False)
-async def assign(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def assign(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
     """One client for every ticked row, in one transaction; a bad client or a row not of this draft changes
     nothing and is answered 422 with the reason next to the picker, the ticks and the typed client kept."""
-    user: User = current_user(request)
     form = AssignForm.parse(await request.form())
     ids, typed = form.record, form.picked
     try:
@@ -276,12 +272,12 @@ async def assign(request: Request, registry_id: FromPath[int], db_session: Named
             raise registries.RegistryError(
                 N_("Some of the ticked telegrams are not in this registry any more; reload the page.")
             )
-        client, _changed = await registry_rows.assign_client(db_session, user, registry_id, ids, typed)
+        client, _changed = await registry_rows.assign_client(db_session, me, registry_id, ids, typed)
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
-        registry = await visible_or_404(db_session, user, registry_id)
-        context = await page_context(db_session, user, registry, list_params(request))
+        registry = await visible_or_404(db_session, me, registry_id)
+        context = await page_context(db_session, me, registry, list_params(request))
         context.update(bulk_error=_(str(exc)), bulk_client=typed, ticked=set(form.raw_all("record")))
         if not context["assigning"]:  # no picker to show the reason next to (a formed registry): a toast says it
             context.update(notice=(_(str(exc)), "error"))
@@ -292,24 +288,23 @@ async def assign(request: Request, registry_id: FromPath[int], db_session: Named
     if not is_htmx(request):
         toast(request, message)
         return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-    return await _records_block(request, db_session, user, registry_id, extra={"notice": (message, "success")})
+    return await _records_block(request, db_session, me, registry_id, extra={"notice": (message, "success")})
 
 
 @post("/registries/{registry_id:int}/reprice", opt=OPERATE, include_in_schema=False)
-async def reprice(request: Request, registry_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    user: User = current_user(request)
+async def reprice(request: Request, me: Me, registry_id: FromPath[int], db_session: Db) -> Any:
     try:
-        await registry_rows.reprice_all(db_session, user, registry_id)
+        await registry_rows.reprice_all(db_session, me, registry_id)
     except LookupError:
         raise NotFoundException() from None
     except registries.RegistryError as exc:
         toast(request, _(str(exc)), "error")
         if not is_htmx(request):
             return Redirect(f"/registries/{registry_id}", status_code=303)
-        return await _records_block(request, db_session, user, registry_id, status=422)
+        return await _records_block(request, db_session, me, registry_id, status=422)
     if not is_htmx(request):
         return Redirect(list_params(request).url(f"/registries/{registry_id}"), status_code=303)
-    return await _records_block(request, db_session, user, registry_id)
+    return await _records_block(request, db_session, me, registry_id)
 
 
 ROUTES: list[Any] = [row_view, row_edit, row_update, row_reset, row_delete, row_restore, row_client, assign, reprice]

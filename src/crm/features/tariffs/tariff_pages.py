@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -25,6 +24,7 @@ from crm.features.tariffs.pricing import (
     QuoteError,
 )
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.exports import ExportColumn, export_response
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today, local_tz
@@ -46,7 +46,7 @@ def _day_text(moment: datetime | None) -> str:
 
 
 @get("/tariffs", opt=VIEW, include_in_schema=False)
-async def tariffs_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def tariffs_page(request: Request, db_session: Db) -> Any:
     return await _tariffs_list(request, db_session)
 
 
@@ -88,9 +88,7 @@ async def _russian(db_session: AsyncSession, tariff_id: int) -> RussianTariff:
     return tariff
 
 
-async def _russian_form_page(
-    request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
-) -> Any:
+async def _russian_form_page(request: Request, db_session: Db, tariff_id: int | None = None) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
     return render(
         request,
@@ -105,20 +103,16 @@ async def _russian_form_page(
 
 
 @get("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
-async def russian_form_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def russian_form_new(request: Request, db_session: Db) -> Any:
     return await _russian_form_page(request, db_session=db_session, tariff_id=None)
 
 
 @get("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
-async def russian_form_edit(
-    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def russian_form_edit(request: Request, tariff_id: FromPath[int], db_session: Db) -> Any:
     return await _russian_form_page(request, db_session=db_session, tariff_id=tariff_id)
 
 
-async def _russian_save_page(
-    request: Request, db_session: NamedDependency[AsyncSession], tariff_id: int | None = None
-) -> Any:
+async def _russian_save_page(request: Request, db_session: Db, tariff_id: int | None = None) -> Any:
     tariff = await _russian(db_session, tariff_id) if tariff_id else None
     form = RussianTariffForm.parse(await request.form())
     try:
@@ -141,20 +135,18 @@ async def _russian_save_page(
 
 
 @post("/tariffs/russian/new", opt=MANAGE, include_in_schema=False)
-async def russian_save_new(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def russian_save_new(request: Request, db_session: Db) -> Any:
     return await _russian_save_page(request, db_session=db_session, tariff_id=None)
 
 
 @post("/tariffs/russian/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
-async def russian_save_edit(
-    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]
-) -> Any:
+async def russian_save_edit(request: Request, tariff_id: FromPath[int], db_session: Db) -> Any:
     return await _russian_save_page(request, db_session=db_session, tariff_id=tariff_id)
 
 
 @post("/tariffs/russian/{tariff_id:int}/delete", opt=MANAGE, include_in_schema=False)
-async def russian_delete(request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
-    await tariffs.delete_tariff(db_session, await _russian(db_session, tariff_id), current_user(request))
+async def russian_delete(request: Request, me: Me, tariff_id: FromPath[int], db_session: Db) -> Any:
+    await tariffs.delete_tariff(db_session, await _russian(db_session, tariff_id), me)
     toast(request, _("Tariff deleted."))
     return Redirect("/tariffs", status_code=303)
 
@@ -167,7 +159,7 @@ async def _country(db_session: AsyncSession, country_id: int) -> Country:
 
 
 @get("/tariffs/countries/{country_id:int}", opt=MANAGE, include_in_schema=False)
-async def country_page(request: Request, country_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def country_page(request: Request, country_id: FromPath[int], db_session: Db) -> Any:
     country = await _country(db_session, country_id)
     rows = await tariffs.country_tariffs(db_session, country.id)
     return render(
@@ -185,11 +177,11 @@ async def country_page(request: Request, country_id: FromPath[int], db_session: 
 
 
 @post("/tariffs/countries/{country_id:int}", opt=MANAGE, include_in_schema=False)
-async def country_flags(request: Request, country_id: FromPath[int], db_session: NamedDependency[AsyncSession]) -> Any:
+async def country_flags(request: Request, me: Me, country_id: FromPath[int], db_session: Db) -> Any:
     country = await _country(db_session, country_id)
     form = CountryFlagsForm.parse(await request.form())
     flags = {name: bool(form.values[name]) for name in tariffs.COUNTRY_FLAGS}
-    await tariffs.save_country_flags(db_session, country, flags, current_user(request))
+    await tariffs.save_country_flags(db_session, country, flags, me)
     toast(request, _("Allowed kinds saved."))
     return Redirect(f"/tariffs/countries/{country.id}", status_code=303)
 
@@ -197,7 +189,7 @@ async def country_flags(request: Request, country_id: FromPath[int], db_session:
 async def _country_tariff_save_page(
     request: Request,
     country_id: FromPath[int],
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     tariff_id: int | None = None,
 ) -> Any:
     country = await _country(db_session, country_id)
@@ -239,15 +231,13 @@ async def _country_tariff_save_page(
 
 
 @post("/tariffs/countries/{country_id:int}/tariffs", opt=MANAGE, include_in_schema=False)
-async def country_tariff_save_new(
-    request: Request, db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
-) -> Any:
+async def country_tariff_save_new(request: Request, db_session: Db, country_id: FromPath[int]) -> Any:
     return await _country_tariff_save_page(request, country_id=country_id, db_session=db_session, tariff_id=None)
 
 
 @post("/tariffs/countries/{country_id:int}/tariffs/{tariff_id:int}", opt=MANAGE, include_in_schema=False)
 async def country_tariff_save_edit(
-    request: Request, tariff_id: FromPath[int], db_session: NamedDependency[AsyncSession], country_id: FromPath[int]
+    request: Request, tariff_id: FromPath[int], db_session: Db, country_id: FromPath[int]
 ) -> Any:
     return await _country_tariff_save_page(request, country_id=country_id, db_session=db_session, tariff_id=tariff_id)
 
@@ -287,7 +277,7 @@ def _sheet_rows(sheet: tariffs.TariffSheet) -> list[dict[str, Any]]:
 
 
 @get("/tariffs/sheet", opt=VIEW, include_in_schema=False)
-async def sheet_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def sheet_page(request: Request, db_session: Db) -> Any:
     raw = request.query_params.get("date") or local_today().isoformat()
     errors = FormErrors()
     try:
@@ -324,7 +314,7 @@ CALC_DEFAULTS = {
 
 
 @get("/tariffs/calculator", opt=VIEW, include_in_schema=False)
-async def calculator(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def calculator(request: Request, db_session: Db) -> Any:
     query = {**CALC_DEFAULTS, "date": local_today().isoformat(), **dict(request.query_params.items())}
     errors = FormErrors()
     quote = None
@@ -358,7 +348,8 @@ async def calculator(request: Request, db_session: NamedDependency[AsyncSession]
 @post("/tariffs/import", opt=MANAGE, include_in_schema=False)
 async def tariffs_upload(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
 ) -> Any:
     form = TariffFileForm.parse(await request.form())
     if form.file is None:  # none chosen: said next to the upload field
@@ -367,7 +358,7 @@ async def tariffs_upload(
     content = await upload.read()
     try:
         async with db_session.begin_nested():
-            summary = await tariff_files.import_file(db_session, content, upload.filename, current_user(request))
+            summary = await tariff_files.import_file(db_session, content, upload.filename, me)
     except tariff_import.TariffImportError as exc:
         # Nothing was written (the file is checked whole first); the reason next to the upload field.
         reason = _("Nothing was imported.") + " " + _(exc.message, **exc.params)

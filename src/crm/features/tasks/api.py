@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from crm.features.tasks import services
 from crm.features.tasks.models import Task
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ApiPage, PageNo, PageSize, sort_param
 from crm.lib.web import FormErrors
@@ -117,8 +117,8 @@ Q = Annotated[str | None, QueryParameter(required=False)]
     "also those of their department subtree.",
 )
 async def list_tasks(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(services.TASK_SORTS)] = "due_at",
@@ -149,12 +149,12 @@ async def list_tasks(
     filters = services.read_filters(given.get, errors)
     if errors:
         raise invalid(errors)
-    tasks = await services.tasks_list(db_session, current_user(request), filters)
+    tasks = await services.tasks_list(db_session, me, filters)
     return await tasks.api(db_session, page, page_size, sort, task_out)
 
 
 @get("/api/v1/tasks/{task_id:int}", opt=WORK, tags=TAGS, summary="One task")
-async def read_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> TaskOut:
+async def read_task(request: Request, db_session: Db, task_id: FromPath[int]) -> TaskOut:
     return task_out(await task_or_404(db_session, request, task_id))
 
 
@@ -168,38 +168,34 @@ async def read_task(request: Request, db_session: NamedDependency[AsyncSession],
     "address, lat, lon, recurrence `{freq, interval, weekdays, month_day, until, count, skip_days_off, after_due}` "
     "(`after_due`: the next occurrence also comes when the due date passes, done or not).",
 )
-async def create_task(
-    request: Request, db_session: NamedDependency[AsyncSession], data: JSONBody[dict[str, Any]]
-) -> TaskOut:
-    user = current_user(request)
+async def create_task(me: Me, db_session: Db, data: JSONBody[dict[str, Any]]) -> TaskOut:
     unknown = sorted(set(data) - set(services.FIELDS))
     parsed = services.read_task(data, partial=False)
     for key in unknown:
         parsed.errors.add(key, "unknown field")
     if not parsed.errors:
-        await services.check_links(db_session, user, parsed)
+        await services.check_links(db_session, me, parsed)
     if parsed.errors:
         raise invalid(parsed.errors)
-    task = await services.create_task(db_session, user, parsed.values)
+    task = await services.create_task(db_session, me, parsed.values)
     await db_session.commit()
     return task_out(task)
 
 
 @patch("/api/v1/tasks/{task_id:int}", opt=WORK, tags=TAGS, summary="Change some fields of a task")
 async def change_task(
-    request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int], data: JSONBody[dict[str, Any]]
+    request: Request, me: Me, db_session: Db, task_id: FromPath[int], data: JSONBody[dict[str, Any]]
 ) -> TaskOut:
-    user = current_user(request)
     task = await task_or_404(db_session, request, task_id, lock=True)
     unknown = sorted(set(data) - set(services.FIELDS))
     parsed = services.read_task(data, partial=True)
     for key in unknown:
         parsed.errors.add(key, "unknown field")
     if not parsed.errors:
-        await services.check_links(db_session, user, parsed, task)
+        await services.check_links(db_session, me, parsed, task)
     if parsed.errors:
         raise invalid(parsed.errors)
-    closes = await services.update_task(db_session, user, task, parsed.values)
+    closes = await services.update_task(db_session, me, task, parsed.values)
     await db_session.commit()
     if closes:
         await services.enqueue_next(getattr(request.app.state, "queue", None), task.id)
@@ -207,7 +203,7 @@ async def change_task(
 
 
 @delete("/api/v1/tasks/{task_id:int}", opt=WORK, tags=TAGS, summary="Delete a task", status_code=204)
-async def delete_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> None:
+async def delete_task(request: Request, db_session: Db, task_id: FromPath[int]) -> None:
     task = await task_or_404(db_session, request, task_id, lock=True)
     await db_session.delete(task)
     await db_session.commit()
@@ -225,9 +221,7 @@ def comment_out(entry: threads.Entry) -> CommentOut:
 
 
 @get("/api/v1/tasks/{task_id:int}/comments", opt=WORK, tags=TAGS, summary="The thread of a task")
-async def task_comments(
-    request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]
-) -> ApiPage[CommentOut]:
+async def task_comments(request: Request, db_session: Db, task_id: FromPath[int]) -> ApiPage[CommentOut]:
     """The whole thread on one page (a task's thread is short)."""
     task = await task_or_404(db_session, request, task_id)
     rows = [comment_out(e) for e in await threads.thread(db_session, task_id=task.id)]
@@ -242,16 +236,15 @@ async def task_comments(
     description="`@email` mentions notify the person (an alert and a mail); they must be able to see the task.",
 )
 async def comment_task(
-    request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int], data: JSONBody[CommentIn]
+    request: Request, me: Me, db_session: Db, task_id: FromPath[int], data: JSONBody[CommentIn]
 ) -> CommentOut:
-    user = current_user(request)
     task = await task_or_404(db_session, request, task_id)
-    comment, errors = await threads.add_comment(db_session, user, data.text, task_id=task.id)
+    comment, errors = await threads.add_comment(db_session, me, data.text, task_id=task.id)
     if errors or comment is None:
         raise invalid(errors)
     await db_session.commit()
     await enqueue_mentions(request, comment.id)
-    return comment_out(threads.Entry(comment, user.name or user.email))
+    return comment_out(threads.Entry(comment, me.name or me.email))
 
 
 async def enqueue_mentions(request: Request, comment_id: int) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from sqlalchemy import Date, DateTime, Select, column, func, select, true, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +17,7 @@ from crm.features.tasks import services
 from crm.features.tasks.models import Task
 from crm.features.tasks.pages import WORK, base_context
 from crm.features.tasks.views import FILTER_KEYS
-from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today, local_tz
 from crm.lib.web import render
@@ -48,8 +47,7 @@ def read_period(request: Request, errors: Any) -> tuple[str, date]:
 
 
 @get("/tasks/calendar", opt=WORK, include_in_schema=False)
-async def calendar(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def calendar(request: Request, me: Me, db_session: Db) -> Any:
     context, filters = await base_context(request, db_session, "calendar")
     mode, anchor = read_period(request, context["errors"])
     if mode == "week":
@@ -63,7 +61,7 @@ async def calendar(request: Request, db_session: NamedDependency[AsyncSession]) 
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         prev_on = (start - timedelta(days=1)).replace(day=1)
         next_on = end + timedelta(days=1)
-    stmt = await services.task_query(db_session, user, filters)
+    stmt = await services.task_query(db_session, me, filters)
     by_day, counts = await day_tasks(db_session, stmt, start, end, CHIPS[mode])
     params = context["params"]  # "and N more" opens that day in the list, with the view's other filters
     others = urlencode([(k, params.get(k)) for k in FILTER_KEYS if k not in ("due_from", "due_to") and params.get(k)])

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Response
@@ -25,6 +24,7 @@ from crm.features.tasks.pages import WORK, local_time
 from crm.features.tasks.scope import visible_task
 from crm.features.tasks.visits_api import UPLOAD_LIMIT, upload_photos
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_today, local_tz
 from crm.lib.web import render, toast
@@ -35,8 +35,7 @@ _tiles_down_until = 0.0
 
 
 @get("/my-day", opt=WORK, include_in_schema=False)
-async def my_day(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def my_day(request: Request, me: Me, db_session: Db) -> Any:
     tz = local_tz()
     today = local_today()
     start = datetime.combine(today, time(0), tzinfo=tz)
@@ -46,7 +45,7 @@ async def my_day(request: Request, db_session: NamedDependency[AsyncSession]) ->
     stmt = (
         select(Task, Visit)
         .outerjoin(Visit, Visit.task_id == Task.id)
-        .where(Task.assignee_id == user.id, or_(due_today, started_today), Task.status != "cancelled")
+        .where(Task.assignee_id == me.id, or_(due_today, started_today), Task.status != "cancelled")
         .order_by(Task.starts_at.is_(None), Task.starts_at, Task.due_at, Task.id)
         .limit(100)
     )
@@ -54,7 +53,7 @@ async def my_day(request: Request, db_session: NamedDependency[AsyncSession]) ->
     overdue = (
         await db_session.scalars(
             select(Task)
-            .where(Task.assignee_id == user.id, Task.status.in_(("todo", "in_progress")), Task.due_at < start)
+            .where(Task.assignee_id == me.id, Task.status.in_(("todo", "in_progress")), Task.due_at < start)
             .order_by(Task.due_at)
             .limit(20)
         )
@@ -96,16 +95,16 @@ async def visit_context(session: AsyncSession, task: Task) -> dict[str, Any]:
 
 
 @get("/tasks/{task_id:int}/visit", opt=WORK, include_in_schema=False)
-async def visit_page(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def visit_page(request: Request, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id)
     return render(request, "tasks/visit.html", await visit_context(db_session, task))
 
 
 @post("/tasks/{task_id:int}/visit/check-in", opt=WORK, include_in_schema=False)
-async def visit_check_in(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def visit_check_in(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
     pos = CheckInForm.parse(await request.form()).position()  # a broken position: the visit without it
-    visit = await visits.check_in(db_session, current_user(request), task, pos)
+    visit = await visits.check_in(db_session, me, task, pos)
     await db_session.commit()
     if pos.lat is None:
         toast(request, _("Checked in without a position."), "warning")
@@ -119,7 +118,7 @@ async def visit_check_in(request: Request, db_session: NamedDependency[AsyncSess
 
 
 @post("/tasks/{task_id:int}/visit/check-out", opt=WORK, include_in_schema=False)
-async def visit_check_out(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def visit_check_out(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
     form = CheckOutForm.parse(await request.form())
     if "note" in form.errors:
@@ -129,7 +128,7 @@ async def visit_check_out(request: Request, db_session: NamedDependency[AsyncSes
         toast(request, _("Check in first."), "error")
         return Redirect(f"/tasks/{task.id}/visit", status_code=303)
     if form.done and task.status in ("todo", "in_progress"):
-        closes = await services.update_task(db_session, current_user(request), task, {"status": "done"})
+        closes = await services.update_task(db_session, me, task, {"status": "done"})
     else:
         closes = False
     await db_session.commit()
@@ -140,14 +139,14 @@ async def visit_check_out(request: Request, db_session: NamedDependency[AsyncSes
 
 
 @post("/tasks/{task_id:int}/visit/note", opt=WORK, include_in_schema=False)
-async def visit_note(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def visit_note(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id, lock=True)
     form = NoteForm.parse(await request.form())
     if not form.ok:
         return await _note_refused(request, db_session, task, form)
     visit = await visits.visit_of(db_session, task.id)
     if visit is None:
-        visit = Visit(task_id=task.id, user_id=current_user(request).id)
+        visit = Visit(task_id=task.id, user_id=me.id)
         db_session.add(visit)
     visit.note = form.note
     await db_session.commit()
@@ -163,7 +162,7 @@ async def _note_refused(request: Request, db_session: AsyncSession, task: Any, f
 
 
 @post("/tasks/{task_id:int}/visit/photos", opt=WORK, include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
-async def visit_photos(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def visit_photos(request: Request, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task(db_session, request, task_id)
     saved, errors = await upload_photos(request, db_session, task)
     if errors:  # nothing was written (upload_photos checks every photo first); a rollback would expire the task

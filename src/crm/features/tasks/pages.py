@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
@@ -18,6 +17,7 @@ from crm.features.tasks.forms import MoveForm, RescheduleForm
 from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.export_jobs import ListSource, export
 from crm.lib.exports import ExportColumn
 from crm.lib.forms import Form
@@ -69,10 +69,9 @@ async def base_context(request: Request, session: AsyncSession, view: str) -> tu
 
 
 @get("/tasks", opt=WORK, include_in_schema=False)
-async def kanban(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def kanban(request: Request, me: Me, db_session: Db) -> Any:
     context, filters = await base_context(request, db_session, "kanban")
-    stmt = await services.task_query(db_session, user, filters)
+    stmt = await services.task_query(db_session, me, filters)
     columns: dict[str, list[Task]] = {}
     counts: dict[str, int] = {}
     for status in STATUSES:
@@ -119,25 +118,22 @@ async def tasks_source(session: AsyncSession, user: Any, params: ListParams) -> 
 
 
 @get("/tasks/list", opt=WORK, include_in_schema=False)
-async def task_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def task_list(request: Request, me: Me, db_session: Db) -> Any:
     context, filters = await base_context(request, db_session, "list")
     params: ListParams = context["params"]
     if params.format and not context["errors"]:
         return await export(request, db_session, tasks_source, params)
-    page = await (await services.tasks_list(db_session, user, filters)).page(db_session, params)
+    page = await (await services.tasks_list(db_session, me, filters)).page(db_session, params)
     context.update({"page": page, "names": await views.names_for(db_session, page.rows)})
     return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
 
 
 @get("/tasks/assignees", opt=WORK, include_in_schema=False)
-async def assignees(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def assignees(request: Request, me: Me, db_session: Db) -> Any:
     """The assignee picker's matches as the user types (htmx): at most ``views.PICKER_LIMIT`` people of their
     scope, the chosen one kept."""
     q = request.query_params
-    picker = await views.search_people(
-        db_session, current_user(request), q.get("assignee_q") or "", q.get("assignee_id") or ""
-    )
+    picker = await views.search_people(db_session, me, q.get("assignee_q") or "", q.get("assignee_id") or "")
     return render(request, "tasks/_assignee_choices.html", {"picker": picker})
 
 
@@ -162,7 +158,7 @@ async def _task(session: AsyncSession, request: Request, task_id: int) -> Task:
 
 
 @post("/tasks/{task_id:int}/move", opt=WORK, include_in_schema=False, status_code=200)
-async def move(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def move(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
     """One request per kanban move: the new status; JSON for the script (with the previous status for the undo),
     a redirect back for a plain form."""
     task = await _task(db_session, request, task_id)
@@ -171,7 +167,7 @@ async def move(request: Request, db_session: NamedDependency[AsyncSession], task
         return Response({"detail": form.errors["status"], "errors": _field_errors(form)}, status_code=422)
     status = form.status
     previous = task.status
-    closes = await services.update_task(db_session, current_user(request), task, {"status": status})
+    closes = await services.update_task(db_session, me, task, {"status": status})
     await db_session.commit()
     if closes:
         await services.enqueue_next(getattr(request.app.state, "queue", None), task.id)
@@ -183,7 +179,7 @@ async def move(request: Request, db_session: NamedDependency[AsyncSession], task
 
 
 @post("/tasks/{task_id:int}/reschedule", opt=WORK, include_in_schema=False, status_code=200)
-async def reschedule(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def reschedule(request: Request, db_session: Db, task_id: FromPath[int]) -> Any:
     """The calendar's drag: a new due day, the local time of day kept (09:00 for a task without one)."""
     task = await _task(db_session, request, task_id)
     form = RescheduleForm.parse(await request.form())

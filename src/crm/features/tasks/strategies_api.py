@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,7 @@ from crm.features.tasks.api import invalid
 from crm.features.tasks.models import Strategy
 from crm.features.tasks.scope import visible_strategy
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.lists import ApiPage, ListQuery, PageNo, PageSize, api_page, sort_param
 from crm.lib.web import FormErrors
 
@@ -92,8 +92,8 @@ async def strategy_or_404(session: AsyncSession, request: Request, strategy_id: 
 
 @get("/api/v1/strategies", opt=SEE, tags=TAGS, summary="Strategies you see")
 async def list_strategies(
-    request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     page: PageNo = 1,
     page_size: PageSize = 50,
     sort: Annotated[str, sort_param(SORTS)] = "-id",
@@ -104,7 +104,7 @@ async def list_strategies(
         errors = FormErrors()
         errors.add("state", "one of " + ", ".join(rules.STATES))
         raise invalid(errors)
-    stmt = await rules.strategy_query(db_session, current_user(request))
+    stmt = await rules.strategy_query(db_session, me)
     if state:
         stmt = stmt.where(Strategy.state == state)
     shown = await ListQuery(stmt, SORTS, "-id", Strategy.id).api_fetch(db_session, page, page_size, sort)
@@ -112,9 +112,7 @@ async def list_strategies(
 
 
 @get("/api/v1/strategies/{strategy_id:int}", opt=SEE, tags=TAGS, summary="One strategy with progress and ROI")
-async def read_strategy(
-    request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]
-) -> StrategyOut:
+async def read_strategy(request: Request, db_session: Db, strategy_id: FromPath[int]) -> StrategyOut:
     return (await outs(db_session, [await strategy_or_404(db_session, request, strategy_id)]))[0]
 
 
@@ -126,18 +124,15 @@ async def read_strategy(
     description="`first_task` `{title, assignee_id, due_at}` is optional: without it (or for the parts left out) "
     "the first task is the strategy's name, assigned to its owner, due a week from today.",
 )
-async def create_strategy(
-    request: Request, db_session: NamedDependency[AsyncSession], data: JSONBody[dict[str, Any]]
-) -> StrategyOut:
-    user = current_user(request)
+async def create_strategy(me: Me, db_session: Db, data: JSONBody[dict[str, Any]]) -> StrategyOut:
     parsed = rules.read_strategy(data, partial=False)
     for key in sorted(set(data) - FIELDS - {"first_task"}):
         parsed.errors.add(key, "unknown field")
     if not parsed.errors:
-        await rules.check_strategy(db_session, user, parsed, None)
+        await rules.check_strategy(db_session, me, parsed, None)
     if parsed.errors:
         raise invalid(parsed.errors)
-    strategy, task = await rules.create_strategy(db_session, user, parsed)
+    strategy, task = await rules.create_strategy(db_session, me, parsed)
     await db_session.commit()
     out = (await outs(db_session, [strategy]))[0]
     out.first_task_id = task.id
@@ -147,17 +142,17 @@ async def create_strategy(
 @patch("/api/v1/strategies/{strategy_id:int}", opt=MANAGE, tags=TAGS, summary="Change some fields of a strategy")
 async def change_strategy(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     strategy_id: FromPath[int],
     data: JSONBody[dict[str, Any]],
 ) -> StrategyOut:
-    user = current_user(request)
     strategy = await strategy_or_404(db_session, request, strategy_id)
     parsed = rules.read_strategy(data, partial=True)
     for key in sorted(set(data) - FIELDS):
         parsed.errors.add(key, "unknown field")
     if not parsed.errors:
-        await rules.check_strategy(db_session, user, parsed, strategy)
+        await rules.check_strategy(db_session, me, parsed, strategy)
     if parsed.errors:
         raise invalid(parsed.errors)
     await rules.update_strategy(db_session, strategy, parsed)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -25,6 +24,7 @@ from crm.features.tasks.forms import StrategyForm
 from crm.features.tasks.models import STATES, Strategy, Task
 from crm.features.tasks.scope import task_clause, visible_strategy
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import N_, local_tz
 from crm.lib.i18n import gettext as _
 from crm.lib.lists import ListParams, ListQuery
@@ -41,10 +41,9 @@ SORTS = {
 
 
 @get("/strategies", opt=SEE, include_in_schema=False)
-async def strategy_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def strategy_list(request: Request, me: Me, db_session: Db) -> Any:
     params = ListParams.from_request(request, default_sort="-created_at")
-    stmt = await strategies.strategy_query(db_session, user)
+    stmt = await strategies.strategy_query(db_session, me)
     state = params.get("state")
     if state in STATES:
         stmt = stmt.where(Strategy.state == state)
@@ -71,7 +70,7 @@ async def strategy_list(request: Request, db_session: NamedDependency[AsyncSessi
         "owners": owner_names,
         "state_labels": strategies.STATE_LABELS,
         "states": STATES,
-        "can_manage": user.can("strategies.manage"),
+        "can_manage": me.can("strategies.manage"),
     }
     return render(request, "tasks/strategies.html", context, block="list")
 
@@ -129,26 +128,25 @@ def _ints(values: list[str]) -> list[int]:
 
 
 @get("/strategies/new", opt=MANAGE, include_in_schema=False)
-async def new_strategy(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
-    user = current_user(request)
+async def new_strategy(request: Request, me: Me, db_session: Db) -> Any:
     q = request.query_params
     client_ids = _ints(q.getall("client_id", []))
     goal_ids = _ints(q.getall("goal_id", []))
-    options = await _options(db_session, user, client_ids, goal_ids)
+    options = await _options(db_session, me, client_ids, goal_ids)
     names = [name for _cid, name in options["client_choices"]]
     name = q.get("name") or (_("Work with %(clients)s", clients=", ".join(names[:3])) if names else "")
-    proposal = strategies.proposed_first_task(name, user.id)
+    proposal = strategies.proposed_first_task(name, me.id)
     values = {
         "name": name,
         "state": "planned",
-        "owner_id": str(user.id),
+        "owner_id": str(me.id),
         "client_ids": [str(c) for c, _n in options["client_choices"]],
         "goal_ids": [str(g) for g in goal_ids],
         "first_title": name,
-        "first_assignee_id": str(user.id),
+        "first_assignee_id": str(me.id),
         "first_due_at": proposal["due_at"].astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M"),
     }
-    pickers = await people.shown(db_session, user, values, *PEOPLE_FIELDS)
+    pickers = await people.shown(db_session, me, values, *PEOPLE_FIELDS)
     context = {"values": values, "errors": {}, "strategy": None, **options, **pickers}
     return render(request, "tasks/strategy_form.html", context)
 
@@ -176,7 +174,7 @@ async def _save(request: Request, session: AsyncSession, strategy: Strategy | No
 
 
 @post("/strategies/new", opt=MANAGE, include_in_schema=False)
-async def create_strategy(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def create_strategy(request: Request, db_session: Db) -> Any:
     return await _save(request, db_session, None)
 
 
@@ -188,7 +186,7 @@ async def _strategy(session: AsyncSession, request: Request, strategy_id: int) -
 
 
 @get("/strategies/{strategy_id:int}/edit", opt=MANAGE, include_in_schema=False)
-async def edit_strategy(request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]) -> Any:
+async def edit_strategy(request: Request, me: Me, db_session: Db, strategy_id: FromPath[int]) -> Any:
     strategy = await _strategy(db_session, request, strategy_id)
     linked = (await strategies.links(db_session, [strategy.id]))[strategy.id]
     s = strategy
@@ -205,15 +203,14 @@ async def edit_strategy(request: Request, db_session: NamedDependency[AsyncSessi
         "client_ids": [str(i) for i in linked["client_ids"]],
         "goal_ids": [str(i) for i in linked["goal_ids"]],
     }
-    user = current_user(request)
-    options = await _options(db_session, user, linked["client_ids"], linked["goal_ids"])
-    pickers = await people.shown(db_session, user, values, *PEOPLE_FIELDS)
+    options = await _options(db_session, me, linked["client_ids"], linked["goal_ids"])
+    pickers = await people.shown(db_session, me, values, *PEOPLE_FIELDS)
     context = {"values": values, "errors": {}, "strategy": s, **options, **pickers}
     return render(request, "tasks/strategy_form.html", context)
 
 
 @post("/strategies/{strategy_id:int}/edit", opt=MANAGE, include_in_schema=False)
-async def save_strategy(request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]) -> Any:
+async def save_strategy(request: Request, db_session: Db, strategy_id: FromPath[int]) -> Any:
     return await _save(request, db_session, await _strategy(db_session, request, strategy_id))
 
 
@@ -251,17 +248,15 @@ async def _page(request: Request, session: AsyncSession, strategy: Strategy) -> 
 
 
 @get("/strategies/{strategy_id:int}", opt=SEE, include_in_schema=False)
-async def strategy_page(request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]) -> Any:
+async def strategy_page(request: Request, me: Me, db_session: Db, strategy_id: FromPath[int]) -> Any:
     strategy = await _strategy(db_session, request, strategy_id)
-    await threads.mark_read(db_session, current_user(request), strategy_id=strategy.id)
+    await threads.mark_read(db_session, me, strategy_id=strategy.id)
     await db_session.commit()
     return render(request, "tasks/strategy.html", await _page(request, db_session, strategy))
 
 
 @post("/strategies/{strategy_id:int}/comments", opt=SEE, include_in_schema=False)
-async def strategy_comment(
-    request: Request, db_session: NamedDependency[AsyncSession], strategy_id: FromPath[int]
-) -> Any:
+async def strategy_comment(request: Request, db_session: Db, strategy_id: FromPath[int]) -> Any:
     strategy = await _strategy(db_session, request, strategy_id)
     return await post_comment(
         request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -20,6 +19,7 @@ from crm.features.tasks.models import STATUSES, Task
 from crm.features.tasks.pages import WORK, local_time
 from crm.features.tasks.scope import visible_task
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.i18n import gettext as _
 from crm.lib.i18n import local_tz
 from crm.lib.web import FormErrors, render, toast
@@ -101,9 +101,9 @@ async def _task_or_404(session: AsyncSession, request: Request, task_id: int) ->
 
 
 @get("/tasks/new", opt=WORK, include_in_schema=False)
-async def new_task(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def new_task(request: Request, me: Me, db_session: Db) -> Any:
     values = values_of(None, request.query_params)
-    values["assignee_id"] = str(current_user(request).id)
+    values["assignee_id"] = str(me.id)
     context = await form_context(request, db_session, values, FormErrors(), None)
     return render(request, "tasks/form.html", context)
 
@@ -133,20 +133,20 @@ async def _save(request: Request, session: AsyncSession, task: Task | None) -> A
 
 
 @post("/tasks/new", opt=WORK, include_in_schema=False)
-async def create_task(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def create_task(request: Request, db_session: Db) -> Any:
     return await _save(request, db_session, None)
 
 
 @get("/tasks/{task_id:int}/edit", opt=WORK, include_in_schema=False)
-async def edit_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def edit_task(request: Request, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task_or_404(db_session, request, task_id)
     context = await form_context(request, db_session, values_of(task), FormErrors(), task)
     return render(request, "tasks/form.html", context)
 
 
 @post("/tasks/{task_id:int}/edit", opt=WORK, include_in_schema=False)
-async def save_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
-    task = await visible_task(db_session, current_user(request), task_id, lock=True)
+async def save_task(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
+    task = await visible_task(db_session, me, task_id, lock=True)
     if task is None:
         raise NotFoundException(detail="no such task in your scope")
     return await _save(request, db_session, task)
@@ -173,15 +173,15 @@ async def page_context(request: Request, session: AsyncSession, task: Task) -> d
 
 
 @get("/tasks/{task_id:int}", opt=WORK, include_in_schema=False)
-async def task_page(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def task_page(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task_or_404(db_session, request, task_id)
-    await threads.mark_read(db_session, current_user(request), task_id=task.id)
+    await threads.mark_read(db_session, me, task_id=task.id)
     await db_session.commit()
     return render(request, "tasks/task.html", await page_context(request, db_session, task))
 
 
 @post("/tasks/{task_id:int}/comments", opt=WORK, include_in_schema=False)
-async def comment(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
+async def comment(request: Request, db_session: Db, task_id: FromPath[int]) -> Any:
     task = await _task_or_404(db_session, request, task_id)
     return await post_comment(
         request,
@@ -194,8 +194,8 @@ async def comment(request: Request, db_session: NamedDependency[AsyncSession], t
 
 
 @post("/tasks/{task_id:int}/delete", opt=WORK, include_in_schema=False)
-async def delete_task(request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]) -> Any:
-    task = await visible_task(db_session, current_user(request), task_id, lock=True)
+async def delete_task(request: Request, me: Me, db_session: Db, task_id: FromPath[int]) -> Any:
+    task = await visible_task(db_session, me, task_id, lock=True)
     if task is None:
         raise NotFoundException(detail="no such task in your scope")
     await db_session.delete(task)
@@ -205,13 +205,13 @@ async def delete_task(request: Request, db_session: NamedDependency[AsyncSession
 
 
 @get("/tasks/client-options", opt=WORK, include_in_schema=False)
-async def client_options(request: Request, db_session: NamedDependency[AsyncSession]) -> Any:
+async def client_options(request: Request, me: Me, db_session: Db) -> Any:
     """The client picker's options for a typed name: the clients the person looks after (their team's for a head,
     every client with scope.all), at most 30, the chosen one kept."""
     q = (request.query_params.get("client_q") or "").strip()[:100]
     chosen = str(request.query_params.get("client_id") or "")
     label = await views.client_name(db_session, int(chosen)) if chosen.isdigit() and len(chosen) < 19 else ""
-    options = await views.find_clients(db_session, current_user(request), q) if len(q) >= 2 else []
+    options = await views.find_clients(db_session, me, q) if len(q) >= 2 else []
     context = {"values": {"client_id": chosen if label else ""}, "client_label": label, "client_options": options}
     return render(request, "tasks/_client_select.html", context)
 

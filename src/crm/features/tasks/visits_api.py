@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody
 from litestar.response import File
@@ -19,6 +18,7 @@ from crm.features.tasks.api import WORK, invalid, task_or_404
 from crm.features.tasks.forms import PhotosForm
 from crm.features.tasks.models import Photo
 from crm.lib.auth import current_user
+from crm.lib.deps import Db, Me
 from crm.lib.web import FormErrors
 
 TAGS = ["tasks"]
@@ -92,7 +92,8 @@ def photo_out(p: Photo) -> PhotoOut:
 )
 async def api_check_in(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    me: Me,
+    db_session: Db,
     task_id: FromPath[int],
     data: JSONBody[dict[str, Any] | None] = None,
 ) -> VisitOut:
@@ -100,7 +101,7 @@ async def api_check_in(
     pos, errors = visits.read_position(data or {})
     if errors:
         raise invalid(errors)
-    visit = await visits.check_in(db_session, current_user(request), task, pos)
+    visit = await visits.check_in(db_session, me, task, pos)
     await db_session.commit()
     return visit_out(visit)
 
@@ -115,7 +116,7 @@ async def api_check_in(
 )
 async def api_check_out(
     request: Request,
-    db_session: NamedDependency[AsyncSession],
+    db_session: Db,
     task_id: FromPath[int],
     data: JSONBody[dict[str, Any] | None] = None,
 ) -> VisitOut:
@@ -151,9 +152,7 @@ async def upload_photos(request: Request, session: AsyncSession, task: Any) -> t
     description="multipart/form-data, field `photo` (repeatable): JPEG, PNG or HEIC up to 10 MB each; resized to "
     "at most 1600 px and re-encoded without EXIF (no location).",
 )
-async def api_photos(
-    request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int]
-) -> dict[str, Any]:
+async def api_photos(request: Request, db_session: Db, task_id: FromPath[int]) -> dict[str, Any]:
     task = await task_or_404(db_session, request, task_id)
     saved, errors = await upload_photos(request, db_session, task)
     if errors:
@@ -164,9 +163,7 @@ async def api_photos(
 
 
 @get("/tasks/{task_id:int}/photos/{photo_id:int}", opt=WORK, include_in_schema=False)
-async def photo_file(
-    request: Request, db_session: NamedDependency[AsyncSession], task_id: FromPath[int], photo_id: FromPath[int]
-) -> File:
+async def photo_file(request: Request, db_session: Db, task_id: FromPath[int], photo_id: FromPath[int]) -> File:
     task = await task_or_404(db_session, request, task_id)
     photo = await db_session.get(Photo, photo_id)
     path = visits.photo_file(photo) if photo is not None and photo.task_id == task.id else None
