@@ -14,7 +14,7 @@ __all__ = ["engine"]  # the fixture, imported for pytest
 
 
 async def test_32_concurrent_clients_never_push_an_operator_above_max_load(client, db, engine):
-    from crm.features.leads.queue import CLOSE_ANY, Reconciled, give_out_queue, reconcile
+    from crm.features.leads.unassigned import CLOSE_ANY, Reconciled, give_out_queue, reconcile
 
     operators = [await make_operator(db, f"op{i}@example.com", max_load=50) for i in range(5)]
     _source, key = await make_source(db, "Сайт", dict.fromkeys(operators, 10))

@@ -12,7 +12,7 @@ __all__ = ["engine"]
 
 
 async def test_the_rebuild_finds_nothing_to_correct_after_intake_closing_and_the_queue(client, db, engine):
-    from crm.features.leads.queue import Reconciled, give_out_queue, reconcile
+    from crm.features.leads.unassigned import Reconciled, give_out_queue, reconcile
     from crm.workers.leads import give_out_lead_queue
 
     anna = await make_operator(db, "anna@example.com", max_load=2)
@@ -30,7 +30,7 @@ async def test_the_rebuild_finds_nothing_to_correct_after_intake_closing_and_the
 
 
 async def test_a_drifted_load_or_daily_count_is_corrected_by_the_rebuild(client, db, engine):
-    from crm.features.leads.queue import reconcile
+    from crm.features.leads.unassigned import reconcile
 
     anna = await make_operator(db, "anna@example.com", max_load=5)
     _source, key = await make_source(db, "Сайт", {anna: 1})
@@ -48,7 +48,7 @@ async def test_a_drifted_load_or_daily_count_is_corrected_by_the_rebuild(client,
 
 
 async def test_a_contact_given_out_from_the_queue_counts_for_its_operator_on_the_day_it_came(client, db, engine):
-    from crm.features.leads.queue import give_out_queue
+    from crm.features.leads.unassigned import give_out_queue
 
     anna = await make_operator(db, "anna@example.com", max_load=1)
     source, key = await make_source(db, "Сайт", {anna: 1})

@@ -86,7 +86,7 @@ async def test_an_operator_sees_the_waiting_contacts_of_their_sources_and_takes_
     assert audit.all() == [("take", "boris@example.com")]
 
     # the statistics' daily counts and the loads still agree with the contacts
-    from crm.features.leads.queue import Reconciled, reconcile
+    from crm.features.leads.unassigned import Reconciled, reconcile
     from crm.lib.db import alchemy_config
 
     assert await reconcile(alchemy_config().get_engine()) == Reconciled(loads={}, daily_rows=0)
@@ -131,7 +131,7 @@ async def test_operators_taking_the_same_contacts_at_the_same_moment_never_both_
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from crm.features.leads import work
-    from crm.features.leads.queue import Reconciled, reconcile
+    from crm.features.leads.unassigned import Reconciled, reconcile
 
     operators = [await make_operator(db, f"op{i}@example.com", max_load=50) for i in range(8)]
     away = await make_operator(db, "away@example.com", max_load=50)
@@ -247,7 +247,7 @@ async def test_the_api_closes_with_an_outcome_and_refuses_an_unknown_one(client,
 
 
 async def test_the_operator_who_closed_a_contact_by_mistake_reopens_it_and_the_load_comes_back(client, db, engine):
-    from crm.features.leads.queue import Reconciled, reconcile
+    from crm.features.leads.unassigned import Reconciled, reconcile
 
     desk = await _queue_desk(client, db)
     await db.execute(text("UPDATE lead_operators SET max_load = 3 WHERE id = :id"), {"id": desk["anna"]})

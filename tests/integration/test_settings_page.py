@@ -28,15 +28,15 @@ async def test_a_failing_smtp_server_is_reported_with_the_reason(client, db):
     from dataclasses import replace
 
     from crm.config import get_settings
-    from crm.features.system import services
+    from crm.features.system import diagnostics
 
     test = MailTest(requested_by="admin@example.com", recipient="admin@example.com")
     db.add(test)
     await db.commit()
     dead = replace(get_settings(), smtp=replace(get_settings().smtp, port=1))
-    assert await services.send_mail_test(db, dead, test.id) == "failed"
+    assert await diagnostics.send_mail_test(db, dead, test.id) == "failed"
     assert "127.0.0.1:1" in test.error and "password" not in test.error.lower()
-    assert await services.send_mail_test(db, dead, test.id) == "failed"  # decided: not sent again
+    assert await diagnostics.send_mail_test(db, dead, test.id) == "failed"  # decided: not sent again
 
 
 async def test_only_admins_see_the_settings(client, db):

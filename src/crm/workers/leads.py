@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crm.features.leads.queue import give_out_queue, reconcile_loads
+from crm.features.leads.unassigned import give_out_queue, reconcile_loads
 
 log = logging.getLogger("crm.worker")
 

@@ -22,18 +22,18 @@ def reconcile_command(days: int | None) -> None:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from crm.features.leads import connections, queue
+    from crm.features.leads import asyncpg_pool, unassigned
     from crm.features.leads.intake import local_zone
     from crm.lib.db import alchemy_config
 
     since = datetime.now(ZoneInfo(local_zone())).date() - timedelta(days=days - 1) if days else None
 
-    async def work() -> queue.Reconciled:
+    async def work() -> unassigned.Reconciled:
         config = alchemy_config()
         try:
-            return await queue.reconcile(config.get_engine(), since=since)
+            return await unassigned.reconcile(config.get_engine(), since=since)
         finally:
-            await connections.close_pools()
+            await asyncpg_pool.close_pools()
             await config.get_engine().dispose()
 
     result = run_async(work)

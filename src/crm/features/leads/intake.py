@@ -1,12 +1,12 @@
 """Intake of a contact: find or create the lead, then give the contact to an operator — in one transaction.
 
 This is the hot path (hundreds of contacts a second from many clients at once): plain SQL over asyncpg
-(``connections.py``), five round trips for a new lead — BEGIN, the source with its operators, the lead
+(``asyncpg_pool.py``), five round trips for a new lead — BEGIN, the source with its operators, the lead
 look-up, the lead insert, the contact with its operator — and the COMMIT.
 
 How nobody goes above ``max_load`` — the choice, explained:
 - ``current_load`` is kept as a counter on the operator row (``open_count``), changed in the same transaction
-  as the contacts it counts: +1 here and in the queue job, -1 when a contact is closed. ``queue.reconcile_loads``
+  as the contacts it counts: +1 here and in the queue job, -1 when a contact is closed. ``unassigned.reconcile_loads``
   rebuilds it from the contacts (the tests and the minute sweep check that both agree).
 - The counter, not a ``count(*)`` of open contacts, because it makes "check and take a place" one atomic
   statement: ``UPDATE lead_operators SET open_count = open_count + 1 WHERE id = $op AND open_count < max_load``.
@@ -42,7 +42,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.features.leads import connections, distribution
+from crm.features.leads import asyncpg_pool, distribution
 from crm.features.leads.distribution import Candidate
 from crm.lib.i18n import local_tz
 from crm.lib.security import token_digest
@@ -120,7 +120,7 @@ async def intake_contact(
     """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            async with connections.transaction(engine) as conn:
+            async with asyncpg_pool.transaction(engine) as conn:
                 result = await _intake_once(conn, identity, message, source_id, intake_key)
             break
         except asyncpg.PostgresError as exc:
@@ -128,7 +128,7 @@ async def intake_contact(
                 raise
             log.info("lead intake retried after %s (attempt %s)", exc.sqlstate, attempt)
     if result.operator_id is None and on_room is not None and result.reason_code == distribution.ALL_FULL:
-        async with connections.connection(engine) as conn:
+        async with asyncpg_pool.connection(engine) as conn:
             if await conn.fetchval(HAS_ROOM, result.source_id):
                 await on_room(result.source_id)
     return result

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from crm.features.leads import desk, desk_sources, distribution, queue, services, work
+from crm.features.leads import desk, desk_sources, distribution, services, unassigned, work
 from crm.features.leads.forms import ActiveForm
 from crm.features.leads.identifiers import display_phone
 from crm.lib.auth import current_user
@@ -237,7 +237,7 @@ async def my_availability(request: Request, me: Me, db_session: Db) -> Any:
 @post("/leads/queue/give-out", opt=MANAGE, include_in_schema=False)
 async def give_out_now(request: Request, db_engine: NamedDependency[AsyncEngine]) -> Any:
     """What the worker does after a close, right now (bounded); the page shows how many went out."""
-    given = await queue.give_out_queue(db_engine, limit=GIVE_OUT_NOW_LIMIT)
+    given = await unassigned.give_out_queue(db_engine, limit=GIVE_OUT_NOW_LIMIT)
     message = (
         _("%(n)s waiting contacts given to operators with room.", n=given)
         if given

@@ -1,6 +1,6 @@
 """An operator's work on a contact: take it from the unassigned queue, close it with an outcome, reopen it.
 
-Same lock discipline as intake and the queue job (see ``intake.py`` and ``queue.py``): the contact (and its lead)
+Same lock discipline as intake and the queue job (see ``intake.py`` and ``unassigned.py``): the contact (and its lead)
 are locked first, then the operator's place is taken with one conditional UPDATE of the load counter, so nobody
 goes above ``max_load`` and two operators taking the same contact cannot both get it — the second one's lock
 waits, then finds the contact no longer waiting. Every change is recorded in the audit log.

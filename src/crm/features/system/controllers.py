@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import get_settings
 from crm.features.alerts import health as operations
+from crm.features.system import diagnostics
 from crm.features.system import home as home_entries
-from crm.features.system import services
 from crm.features.system import settings as system_settings
 from crm.features.system.forms import SettingsForm
 from crm.lib.deps import Db, Me
@@ -60,12 +60,12 @@ SETTINGS = {"permission": "integrations.manage"}
 
 
 async def _settings_context(db_session: AsyncSession, **extra: Any) -> dict[str, Any]:
-    tests = await services.recent_mail_tests(db_session)
+    tests = await diagnostics.recent_mail_tests(db_session)
     row = await system_settings.stored(db_session)
     env = system_settings.from_environment()
     effective = system_settings.merge_smtp(row, get_settings().smtp, env)
     return {
-        "config": services.configuration(get_settings()),
+        "config": diagnostics.configuration(get_settings()),
         "tests": tests,
         "waiting": any(t.status == "queued" for t in tests),
         "env": env,
@@ -104,7 +104,7 @@ async def settings_save(request: Request, me: Me, db_session: Db) -> Any:
 
 @post("/settings/mail-test", opt=SETTINGS, include_in_schema=False)
 async def mail_test(request: Request, me: Me, db_session: Db) -> Any:
-    test = await services.request_mail_test(db_session, me.email, me.email)
+    test = await diagnostics.request_mail_test(db_session, me.email, me.email)
     await db_session.commit()
     await request.app.state.queue.enqueue("send_mail_test", test_id=test.id, timeout=60, retries=1)
     toast(request, _("A test message to %(email)s is on its way; its outcome appears below.", email=me.email))

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.features.leads import connections, distribution
+from crm.features.leads import asyncpg_pool, distribution
 from crm.features.leads.intake import (
     CANDIDATES,
     COUNT_DAY,
@@ -79,7 +79,7 @@ async def give_out_queue(
     Runs in the worker after a contact is closed or an operator comes back, and every minute as a sweep. Each
     batch is one short transaction; running it twice gives out nothing more.
     """
-    async with connections.connection(engine) as conn:
+    async with asyncpg_pool.connection(engine) as conn:
         sources = [r["id"] for r in await conn.fetch(_SOURCES_WITH_QUEUE, operator_id)]
     given = 0
     for source_id in sources:
@@ -95,7 +95,7 @@ async def give_out_queue(
 async def _give_out_batch(engine: AsyncEngine, source_id: int, batch: int) -> int:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            async with connections.transaction(engine) as conn:
+            async with asyncpg_pool.transaction(engine) as conn:
                 return await _give_out_batch_once(conn, source_id, batch)
         except asyncpg.PostgresError as exc:
             if not retryable(exc) or attempt == MAX_ATTEMPTS:
@@ -197,7 +197,7 @@ async def reconcile(engine: AsyncEngine, *, since: date | None = None) -> Reconc
     zone = local_zone()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            async with connections.transaction(engine) as conn:
+            async with asyncpg_pool.transaction(engine) as conn:
                 await conn.execute(_QUEUE_LOCK)
                 await conn.execute(_LOCK_ALL_OPERATORS)
                 loads = {int(r["id"]): int(r["n"]) for r in await conn.fetch(_RECOUNT)}
