@@ -12,11 +12,11 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import JSON, delete, func, select, type_coerce
+from sqlalchemy import JSON, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.people import find, resolve
-from crm.features.goals import analysis, config, dashboard, overrides, pdf
+from crm.features.goals import analysis, config, dashboard, overrides, pdf, saved_views
 from crm.features.goals.api import read_query
 from crm.features.goals.config import VARIABLE_LABELS
 from crm.features.goals.forms import AnalysisViewForm, CategoryCellForm
@@ -54,7 +54,6 @@ OP_LABELS = {
     "empty": N_("is empty"),
     "set": N_("is set"),
 }
-MAX_VIEWS = 50
 
 
 def _person(raw: str) -> uuid.UUID | None:
@@ -351,29 +350,19 @@ async def override_cell(request: Request, me: Me, db_session: Db, client_id: Fro
 @post("/analysis/views", opt=VIEW, include_in_schema=False)
 async def save_view(request: Request, me: Me, db_session: Db) -> Any:
     form = AnalysisViewForm.parse(await request.form())
-    name, query = form.view_name, form.raw("query")[:2000]
-    if not name:
-        toast(request, _("Give the view a name."), "error")
-        return Redirect(f"/analysis/clients?{query}", status_code=303)
-    existing = await db_session.scalar(
-        select(AnalysisView).where(AnalysisView.user_id == me.id, AnalysisView.name == name)
-    )
-    if existing is not None:
-        existing.query = query
+    query = form.raw("query")[: saved_views.MAX_QUERY]
+    refused = await saved_views.save(db_session, me.id, form.view_name, query)
+    if refused:
+        toast(request, _(refused), "error")
     else:
-        count = await db_session.scalar(select(func.count()).where(AnalysisView.user_id == me.id)) or 0
-        if count >= MAX_VIEWS:
-            toast(request, _("At most 50 views; delete one first."), "error")
-            return Redirect(f"/analysis/clients?{query}", status_code=303)
-        db_session.add(AnalysisView(user_id=me.id, name=name, query=query))
-    await db_session.commit()
-    toast(request, _("View “%(name)s” saved.", name=name))
+        await db_session.commit()
+        toast(request, _("View “%(name)s” saved.", name=form.view_name))
     return Redirect(f"/analysis/clients?{query}", status_code=303)
 
 
 @post("/analysis/views/{view_id:int}/delete", opt=VIEW, include_in_schema=False)
 async def delete_view(request: Request, me: Me, db_session: Db, view_id: FromPath[int]) -> Any:
-    await db_session.execute(delete(AnalysisView).where(AnalysisView.id == view_id, AnalysisView.user_id == me.id))
+    await saved_views.remove(db_session, me.id, view_id)
     await db_session.commit()
     toast(request, _("View deleted."))
     return Redirect("/analysis/clients", status_code=303)
