@@ -1,5 +1,5 @@
 """The task views' assignee filter is a search picker, not a <select> of the whole organisation: the pages carry
-none of the people, /tasks/assignees answers at most 20 matches of the viewer's scope, and without JavaScript the
+none of the people, /people/search answers at most 20 matches of the viewer's scope, and without JavaScript the
 typed text is resolved by the server (one match filters; nobody or several say so beside the field)."""
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ def radios(html: str) -> list[str]:
     return re.findall(r'type="radio"[^>]*name="assignee_id" value="([^"]*)"', html)
 
 
+PICK = {"field": "assignee_id", "qfield": "assignee_q", "blank": "Everyone"}  # what the filter's box sends
+
+
 async def test_the_views_carry_a_search_box_not_every_person(client, db) -> None:
     people = await seed(db)
     await login(client, "head@example.com")
@@ -43,20 +46,20 @@ async def test_the_views_carry_a_search_box_not_every_person(client, db) -> None
 async def test_the_search_answers_at_most_twenty_people_of_the_viewers_scope(client, db) -> None:
     people = await seed(db)
     await login(client, "head@example.com")
-    many = await client.get("/tasks/assignees", params={"assignee_q": "worker"}, headers={"HX-Request": "true"})
+    many = await client.get("/people/search", params={**PICK, "assignee_q": "worker"}, headers={"HX-Request": "true"})
     assert many.status_code == 200
     assert len(radios(many.text)) == 21  # "Everyone" and 20 matches
     assert "Only the first matches are shown" in many.text
-    boris = await client.get("/tasks/assignees", params={"assignee_q": "bor"}, headers={"HX-Request": "true"})
+    boris = await client.get("/people/search", params={**PICK, "assignee_q": "bor"}, headers={"HX-Request": "true"})
     assert radios(boris.text) == ["", str(people["boris"].id)]
-    outsider = await client.get("/tasks/assignees", params={"assignee_q": "olga"}, headers={"HX-Request": "true"})
+    outsider = await client.get("/people/search", params={**PICK, "assignee_q": "olga"}, headers={"HX-Request": "true"})
     assert radios(outsider.text) == [""] and "Nobody in your scope matches" in outsider.text
     kept = await client.get(
-        "/tasks/assignees", params={"assignee_q": "worker 0", "assignee_id": str(people["anna"].id)}
+        "/people/search", params={**PICK, "assignee_q": "worker 0", "assignee_id": str(people["anna"].id)}
     )
     assert radios(kept.text)[:2] == ["", str(people["anna"].id)] and "<b>Anna</b>" in kept.text
     await login(client, "anna@example.com")
-    mine = await client.get("/tasks/assignees", params={"assignee_q": "worker"})
+    mine = await client.get("/people/search", params={**PICK, "assignee_q": "worker"})
     assert radios(mine.text) == [""]  # a manager assigns only to themselves
 
 

@@ -128,15 +128,6 @@ async def task_list(request: Request, me: Me, db_session: Db) -> Any:
     return render(request, "tasks/list.html", context, block="list", status_code=422 if context["errors"] else 200)
 
 
-@get("/tasks/assignees", opt=WORK, include_in_schema=False)
-async def assignees(request: Request, me: Me, db_session: Db) -> Any:
-    """The assignee picker's matches as the user types (htmx): at most ``views.PICKER_LIMIT`` people of their
-    scope, the chosen one kept."""
-    q = request.query_params
-    picker = await views.search_people(db_session, me, q.get("assignee_q") or "", q.get("assignee_id") or "")
-    return render(request, "tasks/_assignee_choices.html", {"picker": picker})
-
-
 def _back(request: Request, fallback: str = "/tasks") -> str:
     referer = request.headers.get("referer", "")
     host = request.headers.get("host", "")
@@ -202,4 +193,4 @@ async def reschedule(request: Request, db_session: Db, task_id: FromPath[int]) -
     return Redirect(_back(request, "/tasks/calendar"), status_code=303)
 
 
-ROUTES: list[Any] = [kanban, task_list, assignees, move, reschedule]
+ROUTES: list[Any] = [kanban, task_list, move, reschedule]

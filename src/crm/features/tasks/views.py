@@ -79,11 +79,6 @@ PICKER_LIMIT = people.PICKER_LIMIT
 PersonPicker = people.PersonPicker
 
 
-async def search_people(session: AsyncSession, user: Any, query: str, chosen: str = "") -> PersonPicker:
-    """The picker's answer to typed text (kept for /tasks/assignees; the pickers ask /people/search)."""
-    return await people.search(session, user, query, chosen)
-
-
 async def assignee_filter(
     session: AsyncSession, user: Any, params: ListParams, filters: services.TaskFilters, errors: FormErrors
 ) -> PersonPicker:
