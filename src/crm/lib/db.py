@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import ASSETS_ROOT, Settings, get_settings
@@ -30,6 +32,7 @@ __all__ = [
     "DefaultBase",
     "UUIDv7AuditBase",
     "alchemy_config",
+    "create_with",
     "database_url",
     "managed_by_migrations",
     "metadata",
@@ -37,6 +40,19 @@ __all__ = [
 ]
 
 metadata = orm_registry.metadata
+
+
+def create_with(table: str, statements: Sequence[str]) -> None:
+    """Run ``statements`` (trigger functions and triggers kept beside a model) whenever ``metadata.create_all``
+    creates ``table``: the tests and the benchmarks build the schema from the models; a migration makes the same
+    statements on a real database."""
+
+    def create(target: Any, connection: Any, **_kw: Any) -> None:
+        if connection.dialect.name == "postgresql" and table in target.tables:
+            for statement in statements:
+                connection.execute(text(statement))
+
+    event.listen(metadata, "after_create", create)
 
 
 def managed_by_migrations(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

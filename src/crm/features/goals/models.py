@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,13 +20,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    event,
     func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.lib.db import BigIntAuditBase, DefaultBase
+from crm.lib.db import BigIntAuditBase, DefaultBase, create_with
 
 VARIABLES = ("revenue", "client_count", "new_clients", "non_retained_clients")
 
@@ -236,12 +234,4 @@ BUMP_TRIGGERS = [
 ]
 
 
-def _create_triggers(target: Any, connection: Any, **_kw: Any) -> None:
-    if connection.dialect.name != "postgresql" or "client_month_sales" not in target.tables:
-        return
-    connection.execute(text(BUMP_FUNCTION))
-    for statement in BUMP_TRIGGERS:
-        connection.execute(text(statement))
-
-
-event.listen(DefaultBase.metadata, "after_create", _create_triggers)
+create_with("client_month_sales", [BUMP_FUNCTION, *BUMP_TRIGGERS])

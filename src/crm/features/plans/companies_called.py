@@ -18,12 +18,11 @@ day that becomes a working day adds them. A view reads one row per employee and 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, SmallInteger, event, text
+from sqlalchemy import BigInteger, Date, Index, Integer, SmallInteger, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.lib.db import DefaultBase
+from crm.lib.db import DefaultBase, create_with
 
 DAY, MONTH, YEAR = 0, 1, 2
 
@@ -185,12 +184,5 @@ REBUILD = [
 ]
 
 
-def _create_triggers(target: Any, connection: Any, **_kw: Any) -> None:
-    """With the tables (tests, benchmarks' ``create_all``); migration 0024 makes them on a real database."""
-    if connection.dialect.name != "postgresql" or "manager_companies_called" not in target.tables:
-        return
-    for statement in (*TRIGGER_FUNCTIONS, *TRIGGERS):
-        connection.execute(text(statement))
-
-
-event.listen(DefaultBase.metadata, "after_create", _create_triggers)
+# with the tables (tests, benchmarks); migration 0024 makes them on a real database
+create_with("manager_companies_called", [*TRIGGER_FUNCTIONS, *TRIGGERS])

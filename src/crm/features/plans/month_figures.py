@@ -15,12 +15,11 @@ triggers recompute the (employee, month) rows a statement touched, on ``manager_
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, event, text
+from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.lib.db import DefaultBase
+from crm.lib.db import DefaultBase, create_with
 
 
 class ManagerMonthFigure(DefaultBase):
@@ -138,12 +137,5 @@ DROP = [
 ]
 
 
-def _create_triggers(target: Any, connection: Any, **_kw: Any) -> None:
-    """With the tables (tests, benchmarks' ``create_all``); migration 0026 makes them on a real database."""
-    if connection.dialect.name != "postgresql" or "manager_month_figures" not in target.tables:
-        return
-    for statement in (*TRIGGER_FUNCTIONS, *TRIGGERS):
-        connection.execute(text(statement))
-
-
-event.listen(DefaultBase.metadata, "after_create", _create_triggers)
+# with the tables (tests, benchmarks); migration 0026 makes them on a real database
+create_with("manager_month_figures", [*TRIGGER_FUNCTIONS, *TRIGGERS])

@@ -21,13 +21,12 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, SmallInteger, String, Text, event, text
+from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.features.clients.models import Deal
-from crm.lib.db import DefaultBase
+from crm.lib.db import DefaultBase, create_with
 
 DAY, MONTH, ALL_TIME = 0, 1, 2
 EVERYONE = -1
@@ -160,16 +159,8 @@ DROP = [
 ]
 
 
-def _create_triggers(target: Any, connection: Any, **_kw: Any) -> None:
-    """With the tables (tests, benchmarks' ``create_all``); migration 0020 makes them on a real database."""
-    if connection.dialect.name != "postgresql" or "sale_figures" not in target.tables:
-        return
-    connection.execute(text(TRIGGER_FUNCTION))
-    for statement in TRIGGERS:
-        connection.execute(text(statement))
-
-
-event.listen(DefaultBase.metadata, "after_create", _create_triggers)
+# with the tables (tests, benchmarks); migration 0022 makes them on a real database
+create_with("sale_figures", [TRIGGER_FUNCTION, *TRIGGERS])
 
 
 # --------------------------------------------------------------------------- periods as figure rows

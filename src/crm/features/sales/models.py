@@ -20,13 +20,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.lib.db import BigIntAuditBase, DefaultBase
+from crm.lib.db import BigIntAuditBase, DefaultBase, create_with
 
 MONEY = Numeric(16, 2)
 
@@ -198,11 +197,4 @@ END $$""",
 ]
 
 
-def _create_cascade(target: Any, connection: Any, **_kw: Any) -> None:
-    if connection.dialect.name != "postgresql" or "sales_lines" not in target.tables:
-        return
-    for statement in CLIENT_CASCADE:
-        connection.execute(text(statement))
-
-
-event.listen(DefaultBase.metadata, "after_create", _create_cascade)
+create_with("sales_lines", CLIENT_CASCADE)

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.features.accounts.models import User
+from crm.features.accounts.people import choosable
 from crm.features.org.scope import row_scope
 from crm.features.tasks.models import Strategy, Task
 
@@ -68,39 +69,8 @@ async def visible_strategy(session: AsyncSession, user: Any, strategy_id: int) -
     return (await session.scalars(stmt)).first()
 
 
-async def _assignable(session: AsyncSession, user: Any) -> Any:
-    scope = await row_scope(session, user)
-    stmt = select(User.id, User.name, User.email).where(User.is_active.is_(True))
-    if not scope.everything:
-        ids = scope.department_ids or frozenset()
-        stmt = stmt.where(or_(User.id == user.id, User.department_id.in_(ids)) if ids else User.id == user.id)
-    return stmt
-
-
-async def assignable_users(session: AsyncSession, user: Any) -> list[tuple[uuid.UUID, str]]:
-    """The people a user may give a task to (id, name): everybody (scope.all), their department subtree (heads),
-    or themselves. Plain columns: an organisation's two thousand people are a list, not ORM objects."""
-    stmt = (await _assignable(session, user)).order_by(User.name, User.email)
-    return [(i, name or email) for i, name, email in (await session.execute(stmt)).all()]
-
-
-async def find_assignable(
-    session: AsyncSession, user: Any, q: str, limit: int = 20
-) -> tuple[list[tuple[uuid.UUID, str]], bool]:
-    """Up to ``limit`` people a user may give a task to whose name or email contains ``q``, and whether there are
-    more: the assignee picker asks this as one types, instead of listing the whole organisation."""
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    stmt = (await _assignable(session, user)).where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
-    rows = (await session.execute(stmt.order_by(User.name, User.email).limit(limit + 1))).all()
-    return [(i, name or email) for i, name, email in rows[:limit]], len(rows) > limit
-
-
-async def assignable_name(session: AsyncSession, user: Any, person_id: uuid.UUID) -> str | None:
-    """The name of a person the user may give a task to, or None for anybody else."""
-    row = (await session.execute((await _assignable(session, user)).where(User.id == person_id))).first()
-    return (row[1] or row[2]) if row else None
-
-
 async def may_assign(session: AsyncSession, user: Any, assignee_id: uuid.UUID) -> bool:
-    stmt = (await _assignable(session, user)).where(User.id == assignee_id)
+    """Whether ``user`` may give a task to this person: one the person picker offers them (``people.choosable``:
+    active users of their row scope)."""
+    stmt = (await choosable(session, user)).where(User.id == assignee_id)
     return (await session.execute(stmt)).first() is not None
