@@ -48,6 +48,16 @@ PageNo = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="page numb
 PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="rows per page (at most 500)")]
 
 
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards and escape character escaped: typed ``50%`` or ``a_b`` match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(text: str) -> str:
+    """The (I)LIKE pattern of a search box: rows whose value contains ``text`` as typed."""
+    return "%" + escape_like(text) + "%"
+
+
 def sort_param(query_or_keys: ListQuery | Sequence[str]) -> Any:
     """The ``sort`` parameter of an API list, documenting the keys it takes:
     ``sort: Annotated[str, sort_param(USERS)] = "email"``."""

@@ -26,6 +26,7 @@ from crm.lib.deps import Db, Me
 from crm.lib.forms import MAX_RAW, Form, Text
 from crm.lib.i18n import N_
 from crm.lib.i18n import gettext as _
+from crm.lib.lists import contains
 from crm.lib.web import render
 
 F = TypeVar("F", bound=Form)
@@ -64,10 +65,6 @@ async def choosable(session: AsyncSession, user: Any) -> Select[Any]:
     return stmt
 
 
-def _like(query: str) -> str:
-    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 async def find(
     session: AsyncSession, user: Any, query: str, limit: int = PICKER_LIMIT, kind: str = "user"
 ) -> tuple[list[Any], bool]:
@@ -75,7 +72,7 @@ async def find(
     more. ``kind="employee"``: Bitrix24 employees (int ids) of the user's employee scope, by last name."""
     if kind == "employee":
         return await _find_employees(session, user, query, limit)
-    pattern = _like(query)
+    pattern = contains(query)
     stmt = (await choosable(session, user)).where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     rows = (await session.execute(stmt.order_by(User.name, User.email, User.id).limit(limit + 1))).all()
     return [(str(i), name or email) for i, name, email in rows[:limit]], len(rows) > limit
@@ -87,7 +84,7 @@ def _employee_label(last_name: str, name: str, employee_id: int) -> str:
 
 async def _find_employees(session: AsyncSession, user: Any, query: str, limit: int) -> tuple[list[Any], bool]:
     """Active employees of the user's scope (companies' responsible people) by "Last First", "First Last" or email."""
-    pattern = _like(query)
+    pattern = contains(query)
     stmt = select(Employee.id, Employee.last_name, Employee.name).where(
         Employee.active.is_(True),
         or_(

@@ -29,7 +29,7 @@ from crm.features.clients.sync_models import CompanyFigure, CompanyPipelineFigur
 from crm.features.org.models import Department, Employee
 from crm.features.org.scope import EmployeeScope, employee_scope  # noqa: F401  (the clients' pages call them from here)
 from crm.features.org.tree import effective_heads, indented
-from crm.lib.lists import ListQuery, Sort
+from crm.lib.lists import ListQuery, Sort, contains
 
 # --------------------------------------------------------------------------- scope
 
@@ -81,7 +81,7 @@ def companies_query(filters: CompanyFilter, scope: EmployeeScope) -> Select[Any]
     stmt = select(Company).outerjoin(Employee, Employee.id == Company.responsible_id)
     stmt = scoped(stmt, scope.clause(Company.responsible_id))
     if filters.q:
-        stmt = stmt.where(Company.title.ilike(f"%{_like(filters.q)}%"))
+        stmt = stmt.where(Company.title.ilike(contains(filters.q)))
     if filters.inn:
         stmt = stmt.where(Company.inn.startswith(filters.inn.strip(), autoescape=True))
     if filters.responsible_ids:
@@ -95,10 +95,6 @@ def companies_query(filters: CompanyFilter, scope: EmployeeScope) -> Select[Any]
     if filters.active in {"yes", "no"}:
         stmt = stmt.where(Company.active.is_(filters.active == "yes"))
     return stmt
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def decorate(session: AsyncSession, companies: Any) -> dict[int, tuple[Any, Employee | None]]:

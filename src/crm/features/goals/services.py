@@ -243,13 +243,13 @@ async def teams(
     def total(dep: int) -> dict[tuple[str, str], _Sum]:
         if dep not in subtree:
             out = {key: _Sum(dict(s.targets), s.members) for key, s in sums.get(dep, {}).items()}
+            subtree[dep] = out  # before the children: a cycle in a synced tree ends here
             for child in children.get(dep, []):
                 for key, s in total(child).items():
                     mine = out.setdefault(key, _Sum({}, 0))
                     mine.members += s.members
                     for month, value in s.targets.items():
                         mine.targets[month] = mine.targets.get(month, Decimal(0)) + value
-            subtree[dep] = out
         return subtree[dep]
 
     out: list[Team] = []

@@ -31,6 +31,7 @@ from crm.features.org.tree import department_subtree_ids
 from crm.features.reports.communications_filters import CommFilter, bad
 from crm.features.reports.models import CommunicationReportSettings
 from crm.lib.i18n import local_tz
+from crm.lib.lists import contains
 
 if TYPE_CHECKING:
     from crm.features.reports.forms import ReportSettingsForm
@@ -144,7 +145,7 @@ async def report_query(
     if flt.inn:
         stmt = stmt.where(Company.inn.startswith(flt.inn, autoescape=True))
     if flt.q:
-        stmt = stmt.where(Company.title.ilike(f"%{_like(flt.q)}%"))
+        stmt = stmt.where(Company.title.ilike(contains(flt.q)))
     if flt.responsible_ids:
         stmt = stmt.where(Company.responsible_id.in_(flt.responsible_ids))
     if flt.department_id:
@@ -201,10 +202,6 @@ def _deal_filters(stmt: Select[Any], flt: CommFilter) -> Select[Any]:
         )
         stmt = stmt.where(active if flt.has_active else ~active)
     return stmt
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def parse_sort(raw: str, pipeline_ids: Sequence[int]) -> list[tuple[str, bool]]:

@@ -18,7 +18,7 @@ from crm.features.sales.models import ClientMonthSales, ErpClient, SalesImport, 
 from crm.features.sales.rows import REASONS
 from crm.lib.exports import neutralise
 from crm.lib.i18n import gettext as _
-from crm.lib.lists import ListQuery
+from crm.lib.lists import ListQuery, contains
 
 LINE_SORTS = {"day": SalesLine.day, "amount": SalesLine.amount, "invoice": SalesLine.invoice, "id": SalesLine.id}
 CLIENT_SORTS = {"name": ErpClient.name, "code": ErpClient.code, "created": ErpClient.created_at, "id": ErpClient.id}
@@ -82,7 +82,7 @@ async def clients_query(session: AsyncSession, user: Any, *, q: str = "", new: b
     if clause is not None:
         stmt = stmt.where(clause)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(q)
         stmt = stmt.where(
             or_(ErpClient.name.ilike(pattern), ErpClient.code.ilike(pattern), ErpClient.inn.ilike(pattern))
         )

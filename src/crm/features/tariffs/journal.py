@@ -16,7 +16,7 @@ from crm.features.accounts.models import User
 from crm.features.tariffs.models import Telegram
 from crm.features.tariffs.tariffs import local_midnight
 from crm.lib.i18n import local_tz
-from crm.lib.lists import ListQuery
+from crm.lib.lists import ListQuery, contains, escape_like
 
 JOURNAL_SORTS = {
     "time": Telegram.inp_gate_date,
@@ -80,7 +80,7 @@ def office_of(user: User) -> str | None:
 
 
 def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return escape_like(value) + "%"
 
 
 @dataclass
@@ -119,7 +119,7 @@ def journal_query(user: User | None, f: JournalFilter) -> Select[Any]:
     if f.out_num is not None:
         stmt = stmt.where(Telegram.out_num == f.out_num)
     if f.q:
-        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(f.q)
         stmt = stmt.where(
             or_(
                 Telegram.address.ilike(pattern),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager
 from crm.features.tariffs.models import RegistryRecord, Telegram, TelegramClient
 from crm.features.tariffs.registries import AMOUNTS
 from crm.lib.exports import ExportColumn
-from crm.lib.lists import ListQuery, Sort
+from crm.lib.lists import ListQuery, Sort, contains
 
 SHOW_FILTERS = ("unassigned", "flagged", "manual")
 RECORD_SORTS: dict[str, Any] = {
@@ -49,7 +49,7 @@ def records_query(registry_id: int, q: str = "", show: str = "") -> Select[Any]:
     )
     text = " ".join(q.split())
     if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains(text)
         stmt = stmt.where(
             or_(
                 Telegram.address.ilike(like),

@@ -35,6 +35,7 @@ from crm.features.tariffs.registries import (
 )
 from crm.features.tariffs.tariffs import load_book
 from crm.lib.i18n import N_
+from crm.lib.lists import contains
 from crm.lib.web import parse_int
 
 _ROW_FIELDS = tuple(c.key for c in RegistryRecord.__table__.columns if c.key not in {"updated_at"})
@@ -181,7 +182,7 @@ async def find_client(session: AsyncSession, typed: str) -> TelegramClient | Non
     by_code = await session.scalar(select(TelegramClient).where(TelegramClient.code == text.split()[0]))
     if by_code is not None:
         return by_code
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains(text)
     matches = (
         await session.scalars(
             select(TelegramClient)

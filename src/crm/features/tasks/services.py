@@ -20,7 +20,7 @@ from crm.features.tasks import recurrence
 from crm.features.tasks.models import CLOSED_STATUSES, OPEN_STATUSES, PRIORITIES, STATUSES, Comment, Task
 from crm.features.tasks.scope import may_assign, task_clause, visible_strategy
 from crm.lib.i18n import N_, local_tz
-from crm.lib.lists import ListQuery, yes_no_all
+from crm.lib.lists import ListQuery, contains, yes_no_all
 from crm.lib.web import FormErrors
 
 log = logging.getLogger(__name__)
@@ -353,8 +353,7 @@ async def task_query(session: AsyncSession, user: Any, f: TaskFilters) -> Select
     elif f.overdue is False:
         conditions.append(~and_(Task.status.in_(OPEN_STATUSES), Task.due_at < now).self_group())
     if f.q:
-        pattern = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Task.title.ilike(f"%{pattern}%"))
+        conditions.append(Task.title.ilike(contains(f.q)))
     return stmt.where(*conditions).execution_options(tasks_scoped=clause is not None)
 
 

@@ -21,7 +21,7 @@ from crm.features.sales.models import ErpClient
 from crm.features.tasks import services, strategies
 from crm.features.tasks.models import PRIORITIES, STATUSES, Strategy, Task
 from crm.lib.i18n import gettext as _
-from crm.lib.lists import ListParams
+from crm.lib.lists import ListParams, contains
 from crm.lib.web import FormErrors
 
 FILTER_KEYS = ("assignee_id", "status", "priority", "due_from", "due_to", "client_id", "strategy_id", "overdue", "q")
@@ -117,8 +117,7 @@ async def client_name(session: AsyncSession, client_id: int | None) -> str:
 async def find_clients(session: AsyncSession, user: Any, q: str) -> list[tuple[int, str]]:
     """ERP clients by name for a picker, within the person's row scope (the responsible person)."""
     scope = await row_scope(session, user)
-    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    stmt = select(ErpClient.id, ErpClient.name).where(ErpClient.name.ilike(f"%{pattern}%"))
+    stmt = select(ErpClient.id, ErpClient.name).where(ErpClient.name.ilike(contains(q)))
     clause = scope.clause(ErpClient.responsible_id)
     if clause is not None:
         if scope.department_ids:
